@@ -1,0 +1,3 @@
+"""torchgrade: exercises, hidden checks and a sandboxed grader for a PyTorch course."""
+
+__version__ = "2026.1"

@@ -1,0 +1,287 @@
+"""Objects built from a spec next to the student code: models, loaders, losses, optimizers.
+
+Training-loop checks cannot send a model across the boundary, so they send a spec. The worker
+builds the object with this (trusted, engine) code right before calling the student; the judge
+builds the very same object for the reference. Built objects record what the student did to
+them (forward modes, optimizer steps...), and those records come back as plain data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    kind: str
+    label: str
+    spec: dict = field(default_factory=dict)
+
+    def to_tree(self) -> dict:
+        return {"__tg__": "build", "kind": self.kind, "label": self.label, "spec": dict(self.spec)}
+
+
+@dataclass(frozen=True)
+class Movable:
+    """Stands for 'anything with .to(device)' in move_to checks; compares by device."""
+    device: str = "cpu"
+
+    def to(self, device: Any = None, *args: Any, **kwargs: Any) -> "Movable":
+        return Movable(str(torch.device(device)) if device is not None else self.device)
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """An object without .to: move_to must hand it back unchanged."""
+    tag: str = ""
+
+
+# ---------------------------------------------------------------- specs (what checks write)
+
+def mlp(sizes: list[int], *, dropout: float = 0.0, seed: int = 0, label: str = "net",
+        device: str | None = None) -> BuildSpec:
+    """Flatten -> Linear -> ReLU [-> Dropout] ... -> Linear."""
+    return BuildSpec("mlp", label, {"sizes": [int(s) for s in sizes], "dropout": float(dropout),
+                                    "seed": int(seed), "device": device})
+
+
+def cnn(*, in_channels: int = 1, size: int = 8, classes: int = 3, channels: int = 4,
+        dropout: float = 0.0, seed: int = 0, label: str = "net", device: str | None = None) -> BuildSpec:
+    """Conv3x3 -> ReLU -> MaxPool2 -> Flatten [-> Dropout] -> Linear: a tiny LeNet-like net."""
+    return BuildSpec("cnn", label, {"in_channels": in_channels, "size": size, "classes": classes,
+                                    "channels": channels, "dropout": float(dropout), "seed": seed,
+                                    "device": device})
+
+
+def loader(*, n: int = 50, shape: tuple[int, ...] = (20,), classes: int = 3, batch_size: int = 16,
+           seed: int = 0, label: str = "loader", device: str | None = None) -> BuildSpec:
+    """A DataLoader over synthetic, learnable data (labels from a random linear teacher), no shuffle."""
+    return BuildSpec("loader", label, {"n": n, "shape": [int(s) for s in shape], "classes": classes,
+                                       "batch_size": batch_size, "seed": seed, "device": device})
+
+
+def loss(name: str = "cross_entropy", *, reduction: str = "mean", label: str = "loss") -> BuildSpec:
+    return BuildSpec("loss", label, {"name": name, "reduction": reduction})
+
+
+def sgd(model_label: str = "net", *, lr: float = 0.1, momentum: float = 0.0,
+        weight_decay: float = 0.0, label: str = "updater") -> BuildSpec:
+    return BuildSpec("sgd", label, {"model": model_label, "lr": lr, "momentum": momentum,
+                                    "weight_decay": weight_decay})
+
+
+def movable(*, device: str = "cpu", label: str = "movable") -> BuildSpec:
+    return BuildSpec("movable", label, {"device": device})
+
+
+def opaque(tag: str, *, label: str | None = None) -> BuildSpec:
+    return BuildSpec("opaque", label or f"opaque:{tag}", {"tag": tag})
+
+
+# ---------------------------------------------------------------- making the objects
+
+def _init_params(model: nn.Module, seed: int) -> None:
+    # Own generator: building must not consume the global RNG the student's code will use.
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            fan_in = p.shape[1:].numel() if p.dim() > 1 else p.shape[0]
+            bound = 1.0 / math.sqrt(max(1, fan_in))
+            p.copy_((torch.rand(p.shape, generator=gen) * 2 - 1) * bound)
+
+
+class ModelRecorder:
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+        self.modes: list[bool] = []
+        self.grad_enabled: list[bool] = []
+        self.initial_state: dict | None = None
+        self.device: str | None = None
+        model.register_forward_pre_hook(self._hook)
+
+    def _hook(self, module: nn.Module, args: Any) -> None:
+        if self.initial_state is None:
+            self.initial_state = _state(module)
+            self.device = str(next(module.parameters()).device)
+        self.modes.append(bool(module.training))
+        self.grad_enabled.append(torch.is_grad_enabled())
+
+    def records(self) -> dict:
+        return {"initial_state": self.initial_state or _state(self.model), "final_state": _state(self.model),
+                "modes": self.modes, "grad_enabled": self.grad_enabled, "forwards": len(self.modes),
+                "device": self.device or str(next(self.model.parameters()).device)}
+
+
+def _state(model: nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _make_mlp(spec: dict) -> nn.Module:
+    sizes = spec["sizes"]
+    layers: list[nn.Module] = [nn.Flatten()]
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+            if spec["dropout"] > 0:
+                layers.append(nn.Dropout(spec["dropout"]))
+    return nn.Sequential(*layers)
+
+
+def _make_cnn(spec: dict) -> nn.Module:
+    c, size = spec["channels"], spec["size"]
+    layers: list[nn.Module] = [nn.Conv2d(spec["in_channels"], c, 3, padding=1), nn.ReLU(),
+                               nn.MaxPool2d(2), nn.Flatten()]
+    if spec["dropout"] > 0:
+        layers.append(nn.Dropout(spec["dropout"]))
+    layers.append(nn.Linear(c * (size // 2) ** 2, spec["classes"]))
+    return nn.Sequential(*layers)
+
+
+class RecordingLoader(DataLoader):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.iterations = 0
+        self.batches = 0
+
+    def __iter__(self):  # type: ignore[override]
+        self.iterations += 1
+        for batch in super().__iter__():
+            self.batches += 1
+            yield batch
+
+    def records(self) -> dict:
+        return {"iterations": self.iterations, "batches": self.batches}
+
+
+def _make_loader(spec: dict) -> RecordingLoader:
+    gen = torch.Generator().manual_seed(spec["seed"])
+    shape = tuple(spec["shape"])
+    X = torch.randn((spec["n"], *shape), generator=gen)
+    teacher = torch.randn((math.prod(shape), spec["classes"]), generator=gen)
+    y = (X.reshape(spec["n"], -1) @ teacher).argmax(dim=1)
+    if spec.get("device"):
+        X, y = X.to(spec["device"]), y.to(spec["device"])
+    return RecordingLoader(TensorDataset(X, y), batch_size=spec["batch_size"], shuffle=False)
+
+
+class RecordingCrossEntropy(nn.CrossEntropyLoss):
+    def __init__(self, reduction: str) -> None:
+        super().__init__(reduction=reduction)
+        self.calls = 0
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:  # noqa: A002
+        self.calls += 1
+        return super().forward(input, target)
+
+    def records(self) -> dict:
+        return {"calls": self.calls, "reduction": self.reduction}
+
+
+class RecordingSGD(torch.optim.SGD):
+    def __init__(self, model: nn.Module, **kwargs: Any) -> None:
+        super().__init__(model.parameters(), **kwargs)
+        self._names = {id(p): n for n, p in model.named_parameters()}
+        self.steps: list[dict] = []
+        self.zero_grad_calls = 0
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.zero_grad_calls += 1
+        super().zero_grad(set_to_none=set_to_none)
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> Any:  # type: ignore[override]
+        result = super().step(closure)
+        self.steps.append({self._names[id(p)]: p.detach().clone()
+                           for group in self.param_groups for p in group["params"]})
+        return result
+
+    def records(self) -> dict:
+        return {"steps": self.steps, "zero_grad_calls": self.zero_grad_calls}
+
+
+class BuildContext:
+    """The objects built for one call, by label, and what they recorded."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, Any] = {}
+        self.recorders: dict[str, Any] = {}
+
+    def make(self, spec: BuildSpec) -> Any:
+        if spec.label in self.objects:
+            return self.objects[spec.label]
+        s = spec.spec
+        if spec.kind in ("mlp", "cnn"):
+            model = _make_mlp(s) if spec.kind == "mlp" else _make_cnn(s)
+            _init_params(model, s["seed"])
+            if s.get("device"):
+                model = model.to(s["device"])
+            obj, rec = model, ModelRecorder(model)
+        elif spec.kind == "loader":
+            obj = rec = _make_loader(s)
+        elif spec.kind == "loss":
+            if s["name"] != "cross_entropy":
+                raise ValueError(f"unknown loss {s['name']!r}")
+            obj = rec = RecordingCrossEntropy(s["reduction"])
+        elif spec.kind == "sgd":
+            model = self.objects.get(s["model"])
+            if not isinstance(model, nn.Module):
+                raise ValueError(f"sgd build refers to model label {s['model']!r}, "
+                                 "which no earlier argument built")
+            obj = rec = RecordingSGD(model, lr=s["lr"], momentum=s["momentum"],
+                                     weight_decay=s["weight_decay"])
+        elif spec.kind == "movable":
+            obj, rec = Movable(str(torch.device(s["device"]))), None
+        elif spec.kind == "opaque":
+            obj, rec = Opaque(s["tag"]), None
+        else:
+            raise ValueError(f"unknown build kind {spec.kind!r}")
+        self.objects[spec.label] = obj
+        if rec is not None:
+            self.recorders[spec.label] = rec
+        return obj
+
+    def materialize(self, value: Any) -> Any:
+        """Replace every BuildSpec inside args/kwargs by the built object (in order)."""
+        if isinstance(value, BuildSpec):
+            return self.make(value)
+        if type(value) is list:
+            return [self.materialize(v) for v in value]
+        if type(value) is tuple:
+            return tuple(self.materialize(v) for v in value)
+        if type(value) is dict:
+            return {k: self.materialize(v) for k, v in value.items()}
+        return value
+
+    def records(self) -> dict:
+        return {label: rec.records() for label, rec in self.recorders.items()}
+
+
+def encode_special(obj: Any) -> dict | None:
+    """Codec hook: the engine's own probe objects travel as tags."""
+    if type(obj) is Movable:
+        return {"__tg__": "movable", "device": obj.device}
+    if type(obj) is Opaque:
+        return {"__tg__": "opaque", "tag": obj.tag}
+    if type(obj) is BuildSpec:
+        return obj.to_tree()
+    return None
+
+
+def decode_special(tag: str, tree: dict) -> Any:
+    if tag == "movable":
+        return Movable(str(tree["device"]))
+    if tag == "opaque":
+        return Opaque(str(tree["tag"]))
+    if tag == "build":
+        spec = tree["spec"]
+        if type(spec) is not dict:
+            raise ValueError("malformed build spec")
+        return BuildSpec(str(tree["kind"]), str(tree["label"]), spec)
+    raise KeyError(tag)

@@ -1,0 +1,245 @@
+"""Plain data across the judge/worker boundary.
+
+Student code is never trusted to hand the judge an object: results are converted here into a
+tree of built-in values and *exact* torch.Tensors (no subclass, no custom __eq__), serialised with
+torch.save and read back with torch.load(weights_only=True), which cannot run code. Local
+(pytest) mode goes through the very same round trip, so a check sees the same data in both modes.
+
+Containers and torch scalars that pickle's weights-only loader does not take are written as
+small tagged dicts: {"__tg__": "tuple", "v": [...]}.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any, Callable
+
+import torch
+
+from grader.checks.errors import NotPlainData
+
+TAG = "__tg__"
+MAX_DEPTH = 64
+MAX_NODES = 1_000_000
+MAX_BYTES = 512 * 1024 * 1024
+
+_SCALARS = (type(None), bool, int, float, str, bytes)
+
+
+class Budget:
+    """Guards against deep or huge structures (a returned list of a million tensors...)."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.bytes = 0
+
+    def take(self, path: str, nbytes: int = 0) -> None:
+        self.nodes += 1
+        self.bytes += nbytes
+        if self.nodes > MAX_NODES:
+            raise NotPlainData(f"{path}: the returned structure has more than {MAX_NODES} parts")
+        if self.bytes > MAX_BYTES:
+            raise NotPlainData(f"{path}: the returned tensors hold more than {MAX_BYTES >> 20} MB")
+
+
+def describe_type(obj: Any) -> str:
+    cls = type(obj)
+    mod = getattr(cls, "__module__", "") or ""
+    return f"{mod}.{cls.__qualname__}" if mod not in ("builtins", "") else cls.__qualname__
+
+
+def encode_tensor(t: torch.Tensor, path: str, budget: Budget) -> dict:
+    if type(t) is torch.nn.Parameter:
+        t = t.detach()
+    if type(t) is not torch.Tensor:
+        raise NotPlainData(f"{path}: is a {describe_type(t)}, a subclass of torch.Tensor; "
+                           "return a plain torch.Tensor")
+    if t.layout != torch.strided:
+        raise NotPlainData(f"{path}: is a {t.layout} tensor; return a dense (strided) tensor")
+    device = str(t.device)
+    if t.device.type == "meta":
+        budget.take(path)
+        return {TAG: "tensor", "meta": True, "shape": list(t.shape), "dtype": str(t.dtype), "device": device}
+    data = t.detach()
+    if data.is_conj():
+        data = data.resolve_conj()
+    if data.is_neg():
+        data = data.resolve_neg()
+    budget.take(path, data.numel() * data.element_size())
+    # clone: never ship a view that drags a huge storage along, never share memory with the sender
+    data = data.to("cpu", copy=True).contiguous()
+    return {TAG: "tensor", "data": data, "device": device}
+
+
+def to_plain(obj: Any, path: str = "value", *, on_module: Callable[[Any], dict] | None = None,
+             on_special: Callable[[Any], dict | None] | None = None,
+             _budget: Budget | None = None, _depth: int = 0) -> Any:
+    """Convert `obj` to the wire tree, or raise NotPlainData naming where and what the problem is.
+
+    on_module: turns an nn.Module into a handle reference (worker side); without it a module is
+    not plain data. on_special: lets the caller encode trusted engine objects (builds, handles).
+    """
+    budget = _budget or Budget()
+    if _depth > MAX_DEPTH:
+        raise NotPlainData(f"{path}: nested more than {MAX_DEPTH} levels deep (a cycle?)")
+    kind = type(obj)
+    rec = lambda value, where: to_plain(value, where, on_module=on_module, on_special=on_special,  # noqa: E731
+                                        _budget=budget, _depth=_depth + 1)
+    if kind in _SCALARS:
+        budget.take(path, len(obj) if kind in (str, bytes) else 0)
+        return obj
+    if kind is torch.Tensor or kind is torch.nn.Parameter:
+        return encode_tensor(obj, path, budget)
+    if on_special is not None:
+        special = on_special(obj)
+        if special is not None:
+            budget.take(path)
+            return special
+    if kind is list:
+        budget.take(path)
+        return [rec(v, f"{path}[{i}]") for i, v in enumerate(obj)]
+    if kind is tuple:
+        budget.take(path)
+        return {TAG: "tuple", "v": [rec(v, f"{path}[{i}]") for i, v in enumerate(obj)]}
+    if kind in (set, frozenset):
+        budget.take(path)
+        return {TAG: kind.__name__, "v": [rec(v, f"{path}{{item}}") for v in obj]}
+    if kind is dict:
+        budget.take(path)
+        return {TAG: "dict", "v": [[rec(k, f"{path} key {k!r}" if type(k) in _SCALARS else f"{path} key"),
+                                    rec(v, f"{path}[{k!r}]" if type(k) in _SCALARS else f"{path}[key]")]
+                                   for k, v in obj.items()]}
+    if kind is torch.dtype:
+        return {TAG: "dtype", "v": str(obj).removeprefix("torch.")}
+    if kind is torch.device:
+        return {TAG: "device", "v": str(obj)}
+    if kind is torch.Size:
+        return {TAG: "size", "v": [int(d) for d in obj]}
+    if isinstance(obj, torch.Tensor):
+        return encode_tensor(obj, path, budget)  # raises with the subclass named
+    if on_module is not None and isinstance(obj, torch.nn.Module):
+        budget.take(path)
+        return on_module(obj)
+    numpy_value = _from_numpy_scalar(obj)
+    if numpy_value is not None:
+        budget.take(path)
+        return numpy_value
+    hint = ""
+    if kind.__module__ == "numpy":
+        hint = "; convert numpy arrays with torch.from_numpy(...) or return a Python number"
+    elif isinstance(obj, torch.nn.Module):
+        hint = "; return a tensor or number, not a module"
+    raise NotPlainData(f"{path}: returned a {describe_type(obj)}, which is not plain data "
+                       f"(tensors, numbers, strings, lists, tuples, dicts, sets){hint}")
+
+
+def _from_numpy_scalar(obj: Any) -> Any:
+    kind = type(obj)
+    if kind.__module__ != "numpy":
+        return None
+    import numpy as np
+    if kind in (np.float16, np.float32, np.float64):
+        return float(obj)
+    if kind in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
+        return int(obj)
+    if kind is np.bool_:
+        return bool(obj)
+    return None
+
+
+_DTYPES = {str(d).removeprefix("torch."): d for d in (
+    torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64, torch.complex128,
+    torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool)}
+
+
+def parse_dtype(name: str) -> torch.dtype:
+    name = str(name).removeprefix("torch.")
+    if name not in _DTYPES:
+        raise NotPlainData(f"unknown dtype {name!r}")
+    return _DTYPES[name]
+
+
+def place(t: torch.Tensor, device: str) -> torch.Tensor:
+    """Put a decoded tensor back on the device it came from when this process can."""
+    if device == "cpu":
+        return t
+    if device.startswith("cuda"):
+        if torch.cuda.is_available():
+            return t.to(device)
+        return t
+    return t.to(device)
+
+
+def from_plain(tree: Any, *, on_tag: Callable[[str, dict], Any] | None = None,
+               _depth: int = 0) -> Any:
+    """Rebuild values from a wire tree; anything unexpected is NotPlainData.
+
+    on_tag: decodes engine tags this module does not know (handles, builds, movables).
+    """
+    if _depth > MAX_DEPTH + 2:
+        raise NotPlainData("reply nested too deeply")
+    kind = type(tree)
+    rec = lambda v: from_plain(v, on_tag=on_tag, _depth=_depth + 1)  # noqa: E731
+    if kind in _SCALARS:
+        return tree
+    if kind is list:
+        return [rec(v) for v in tree]
+    if kind is dict:
+        tag = tree.get(TAG)
+        if tag == "tensor":
+            if tree.get("meta"):
+                return torch.empty([int(d) for d in tree["shape"]], dtype=parse_dtype(tree["dtype"]),
+                                   device="meta")
+            data = tree.get("data")
+            if type(data) is not torch.Tensor:
+                raise NotPlainData("tensor tag without tensor data")
+            return place(data, str(tree.get("device", "cpu")))
+        if tag == "tuple":
+            return tuple(rec(v) for v in tree["v"])
+        if tag == "set":
+            return {rec(v) for v in tree["v"]}
+        if tag == "frozenset":
+            return frozenset(rec(v) for v in tree["v"])
+        if tag == "dict":
+            out = {}
+            for pair in tree["v"]:
+                if type(pair) is not list or len(pair) != 2:
+                    raise NotPlainData("malformed dict entry")
+                out[rec(pair[0])] = rec(pair[1])
+            return out
+        if tag == "dtype":
+            return parse_dtype(tree["v"])
+        if tag == "device":
+            return torch.device(str(tree["v"]))
+        if tag == "size":
+            return torch.Size([int(d) for d in tree["v"]])
+        if on_tag is not None and isinstance(tag, str):
+            return on_tag(tag, tree)
+        raise NotPlainData(f"unexpected tag {tag!r} in reply")
+    raise NotPlainData(f"unexpected {kind.__name__} in reply")
+
+
+def dumps(tree: Any) -> bytes:
+    buf = io.BytesIO()
+    torch.save(tree, buf)
+    return buf.getvalue()
+
+
+def loads(data: bytes) -> Any:
+    """Read bytes written by dumps; weights_only=True means no arbitrary object can be built."""
+    if len(data) > MAX_BYTES + (1 << 20):
+        raise NotPlainData("reply larger than the frame limit")
+    try:
+        return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
+    except Exception as exc:  # a forged or truncated frame
+        raise NotPlainData(f"could not decode the data safely: {type(exc).__name__}: {exc}") from None
+
+
+def roundtrip(tree: Any) -> Any:
+    """What the other side of the wire would see."""
+    return loads(dumps(tree))
+
+
+def is_finite_number(x: Any) -> bool:
+    return type(x) in (int, float) and math.isfinite(x)

@@ -1,0 +1,354 @@
+"""The part of the engine that runs next to the student's code (in the worker, or in-process
+under plain pytest). It imports the student's module, answers requests, and turns every result
+into plain data. It never sees a check, a reference solution or an expected value.
+
+Request (plain data):  {"op": "call", "name": ..., "args": [...], "kwargs": {...}, "seed": int|None,
+                         "forbid": [...], "record": bool}
+Reply:                 {"ok": True, "value": tree[, "records": tree]}  or
+                       {"ok": False, "error": {"kind": ..., "message": ..., ...}}
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import linecache
+import os
+import random
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import torch
+from torch import nn
+
+from grader.checks import build as builds
+from grader.checks import codec
+from grader.checks.errors import NotPlainData
+from grader.checks.forbid import ForbiddenSignal, Guard
+from grader.checks.probes import PROBES
+
+MODULE_ATTRS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
+                "padding", "dilation", "groups", "p", "num_features", "output_size", "inplace",
+                "ceil_mode", "start_dim", "end_dim", "eps", "momentum")
+
+
+class _Fault(Exception):
+    """A student-caused failure, already described as a reply error."""
+
+    def __init__(self, error: dict) -> None:
+        super().__init__(error.get("message", ""))
+        self.error = error
+
+
+def import_file(path: Path, module_name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(module_name, str(path))
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def reset_torch_state() -> None:
+    """Undo global changes a previous call may have made (default dtype, grad mode, ...)."""
+    torch.set_default_dtype(torch.float32)
+    torch.set_grad_enabled(True)
+    try:
+        torch.set_default_device(None)
+    except Exception:
+        pass
+    torch.autograd.set_detect_anomaly(False)
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    random.seed(seed)
+    try:
+        import numpy as np
+        np.random.seed(seed % (2**32))
+    except Exception:
+        pass
+
+
+class Executor:
+    def __init__(self, module: ModuleType | None, *, source: Path | None = None,
+                 load_error: dict | None = None, forbid: dict[str, tuple[str, ...]] | None = None) -> None:
+        self.module = module
+        self.source = Path(source).resolve() if source else None
+        self.load_error = load_error
+        self.forbid = {k: tuple(v) for k, v in (forbid or {}).items()}
+        self.handles: dict[int, tuple[Any, str]] = {}  # id -> (object, symbol it came from)
+        self._next = 1
+
+    @classmethod
+    def from_file(cls, path: Path, module_name: str,
+                  forbid: dict[str, Any] | None = None) -> "Executor":
+        path = Path(path)
+        exe = cls(None, source=path, forbid=forbid)
+        if not path.is_file():
+            exe.load_error = {"kind": "load", "message": f"file {path.name} not found"}
+            return exe
+        try:
+            exe.module = import_file(path, module_name)
+        except SystemExit as exc:
+            exe.load_error = {"kind": "load", "message": f"the module called exit({exc.code!r}) while "
+                              "being imported; remove top-level code that exits"}
+        except MemoryError:
+            exe.load_error = {"kind": "oom", "message": "ran out of memory while importing the module"}
+        except SyntaxError as exc:
+            exe.load_error = {"kind": "load", "message": f"syntax error in {path.name} line {exc.lineno}: "
+                              f"{exc.msg}", "detail": exe._student_traceback(exc)}
+        except BaseException as exc:  # noqa: BLE001 - anything at import time is the student's fault
+            exe.load_error = {"kind": "load", "message": f"importing {path.name} failed: "
+                              f"{type(exc).__name__}: {exc}"[:2000], "detail": exe._student_traceback(exc)}
+        return exe
+
+    # ------------------------------------------------------------------ requests
+
+    def handle(self, request: Any) -> dict:
+        try:
+            if type(request) is not dict or "op" not in request:
+                return _error("exception", "malformed request")
+            op = request["op"]
+            method = getattr(self, f"_op_{op}", None)
+            if method is None:
+                return _error("exception", f"unknown request {op!r}")
+            return method(request)
+        except _Fault as fault:
+            return {"ok": False, "error": fault.error}
+        except NotPlainData as exc:
+            return _error("not_plain", str(exc))
+        except MemoryError:
+            return _error("oom", "ran out of memory")
+
+    def _op_info(self, req: dict) -> dict:
+        return {"ok": True, "value": self._encode(PROBES["device_info"]())}
+
+    def _op_has(self, req: dict) -> dict:
+        if self.module is None:
+            return {"ok": True, "value": False}
+        return {"ok": True, "value": hasattr(self.module, str(req["name"]))}
+
+    def _op_call(self, req: dict) -> dict:
+        name = str(req["name"])
+        target = self._symbol(name)
+        ctx = builds.BuildContext()
+        args, kwargs = self._decode_args(req, ctx)
+        value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
+                          extra_forbid=req.get("forbid") or ())
+        reply = {"ok": True, "value": self._encode(value, symbol=name)}
+        if req.get("record"):
+            reply["records"] = self._encode(ctx.records(), what="records")
+        return reply
+
+    def _op_probe(self, req: dict) -> dict:
+        name = str(req["name"])
+        if name not in PROBES:
+            return _error("exception", f"unknown probe {name!r}")
+        spec = self._decode(req.get("spec", {}), builds.BuildContext())
+        reset_torch_state()
+        return {"ok": True, "value": self._encode(PROBES[name](**spec))}
+
+    def _op_release(self, req: dict) -> dict:
+        self.handles.pop(int(req["id"]), None)
+        return {"ok": True, "value": None}
+
+    def _op_handle(self, req: dict) -> dict:
+        hid = int(req["id"])
+        if hid not in self.handles:
+            return _error("exception", f"object #{hid} no longer exists")
+        obj, symbol = self.handles[hid]
+        method = str(req["method"])
+        ctx = builds.BuildContext()
+        args, kwargs = self._decode_args(req, ctx)
+        seed = req.get("seed")
+        if method in ("forward", "__call__"):
+            value = self._run(obj, args, kwargs, symbol=symbol, seed=seed)
+        elif method == "backward":
+            value = self._backward(obj, args, kwargs, symbol, seed)
+        elif method == "state_dict":
+            value = {k: v for k, v in obj.state_dict().items()}
+        elif method == "load_state_dict":
+            value = self._run(obj.load_state_dict, args, kwargs, symbol=symbol, seed=seed)
+            value = {"missing": list(value.missing_keys), "unexpected": list(value.unexpected_keys)}
+        elif method == "train":
+            self._run(obj.train, args, kwargs, symbol=symbol, seed=seed)
+            value = None
+        elif method == "eval":
+            self._run(obj.eval, (), {}, symbol=symbol, seed=seed)
+            value = None
+        elif method == "training":
+            value = bool(obj.training)
+        elif method == "num_params":
+            value = int(sum(p.numel() for p in obj.parameters() if p.requires_grad))
+        elif method == "modules":
+            value = [_describe_module(n, m) for n, m in obj.named_modules()]
+        elif method == "child":
+            child = obj.get_submodule(str(args[0])) if args else obj
+            value = child
+        elif method == "to":
+            self._run(obj.to, args, kwargs, symbol=symbol, seed=seed)
+            value = None
+        elif method == "attr":
+            value = getattr(obj, str(args[0]))
+        elif method == "call_method":
+            fn = getattr(obj, str(args[0]))
+            value = self._run(fn, args[1:], kwargs, symbol=symbol, seed=seed)
+        else:
+            return _error("exception", f"unknown handle method {method!r}")
+        reply = {"ok": True, "value": self._encode(value, symbol=symbol)}
+        if req.get("record"):
+            reply["records"] = self._encode(ctx.records(), what="records")
+        return reply
+
+    # ------------------------------------------------------------------ helpers
+
+    def _symbol(self, name: str) -> Any:
+        if self.load_error is not None:
+            raise _Fault(self.load_error)
+        if name.startswith("_") or not name.isidentifier():
+            raise _Fault({"kind": "missing", "message": f"{name!r} is not a public name"})
+        try:
+            return getattr(self.module, name)
+        except AttributeError:
+            raise _Fault({"kind": "missing", "message": f"{name} is not defined in your file; "
+                          f"define it with exactly that name"}) from None
+        except BaseException as exc:  # a module __getattr__ that misbehaves
+            raise _Fault(self._describe(exc, name)) from None
+
+    def _decode(self, tree: Any, ctx: builds.BuildContext) -> Any:
+        def on_tag(tag: str, node: dict) -> Any:
+            if tag == "handle":
+                hid = int(node["id"])
+                if hid not in self.handles:
+                    raise NotPlainData(f"object #{hid} no longer exists")
+                return self.handles[hid][0]
+            return builds.decode_special(tag, node)
+        return ctx.materialize(codec.from_plain(tree, on_tag=on_tag))
+
+    def _decode_args(self, req: dict, ctx: builds.BuildContext) -> tuple[list, dict]:
+        args = self._decode(req.get("args", []), ctx)
+        kwargs = self._decode(req.get("kwargs", {"__tg__": "dict", "v": []}), ctx)
+        if type(args) is not list or type(kwargs) is not dict:
+            raise NotPlainData("malformed call arguments")
+        return args, kwargs
+
+    def _encode(self, value: Any, *, symbol: str = "", what: str = "") -> Any:
+        def on_module(module: nn.Module) -> dict:
+            hid = self._next
+            self._next += 1
+            self.handles[hid] = (module, symbol)
+            return {"__tg__": "handle", "id": hid, "type": type(module).__name__}
+        label = what or (f"the value returned by {symbol}" if symbol else "the value")
+        try:
+            return codec.to_plain(value, label, on_module=on_module, on_special=builds.encode_special)
+        except NotPlainData as exc:
+            raise _Fault({"kind": "not_plain", "message": str(exc)}) from None
+
+    def _run(self, fn: Any, args: Any, kwargs: dict, *, symbol: str, seed: Any = None,
+             extra_forbid: Any = ()) -> Any:
+        reset_torch_state()
+        if seed is not None:
+            seed_everything(int(seed))
+        names = tuple(self.forbid.get(symbol, ())) + tuple(str(n) for n in extra_forbid)
+        guard = Guard(names)
+        try:
+            with guard:
+                result = fn(*args, **kwargs)
+        except ForbiddenSignal as sig:
+            raise _Fault(_forbidden(sig, symbol)) from None
+        except SystemExit as exc:
+            raise _Fault({"kind": "exception", "exc_type": "SystemExit", "exc_types": ["SystemExit"],
+                          "message": f"{symbol} called exit({exc.code!r}); return a value instead"}) from None
+        except MemoryError:
+            raise _Fault({"kind": "oom", "message": f"{symbol} ran out of memory"}) from None
+        except RecursionError as exc:
+            raise _Fault(self._describe(exc, symbol)) from None
+        except BaseException as exc:  # noqa: BLE001
+            if guard.violation is not None:  # the student caught our signal and raised something else
+                raise _Fault(_forbidden(guard.violation, symbol)) from None
+            raise _Fault(self._describe(exc, symbol)) from None
+        if guard.violation is not None:  # caught and swallowed by the student's code
+            raise _Fault(_forbidden(guard.violation, symbol))
+        return result
+
+    def _backward(self, module: Any, args: list, kwargs: dict, symbol: str, seed: Any) -> dict:
+        grad_output = kwargs.pop("grad_output", None)
+        inputs = [a.detach().clone().requires_grad_(True) if isinstance(a, torch.Tensor)
+                  and a.is_floating_point() else a for a in args]
+        for p in module.parameters():
+            p.grad = None
+
+        def forward_backward() -> Any:
+            out = module(*inputs, **kwargs)
+            if not isinstance(out, torch.Tensor):
+                raise TypeError(f"forward returned {type(out).__name__}, expected a tensor")
+            if grad_output is None:
+                out.sum().backward()
+            else:
+                out.backward(grad_output)
+            return out
+        out = self._run(forward_backward, (), {}, symbol=symbol, seed=seed)
+        return {"output": out.detach(),
+                "grads": {n: (p.grad.detach() if p.grad is not None else None)
+                          for n, p in module.named_parameters()},
+                "input_grads": [(a.grad.detach() if isinstance(a, torch.Tensor) and a.grad is not None
+                                 else None) for a in inputs]}
+
+    def _describe(self, exc: BaseException, symbol: str) -> dict:
+        types = [c.__name__ for c in type(exc).__mro__ if c not in (object, BaseException)]
+        name = type(exc).__name__
+        text = str(exc)
+        if isinstance(exc, NotImplementedError):
+            message = f"{symbol} is not implemented yet" + (f": {text}" if text else "")
+        else:
+            message = f"{symbol} raised {name}" + (f": {text}" if text else "")
+        return {"kind": "exception", "exc_type": name, "exc_types": types, "message": message[:2000],
+                "detail": self._student_traceback(exc)}
+
+    def _student_traceback(self, exc: BaseException) -> str:
+        """The last frames of the student's own file only: no engine or torch internals."""
+        frames = traceback.extract_tb(exc.__traceback__)
+        own = [f for f in frames if self.source and _same_file(f.filename, self.source)]
+        if isinstance(exc, SyntaxError) and exc.lineno:
+            line = exc.text or linecache.getline(str(self.source), exc.lineno) if self.source else ""
+            return f"line {exc.lineno}: {str(line).rstrip()}\n{exc.msg}"
+        lines = [f"line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in own[-3:]]
+        lines.append(f"{type(exc).__name__}: {exc}"[:1000])
+        return "\n".join(lines)
+
+
+def _same_file(a: str, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _error(kind: str, message: str) -> dict:
+    return {"ok": False, "error": {"kind": kind, "message": message}}
+
+
+def _forbidden(sig: ForbiddenSignal, symbol: str) -> dict:
+    return {"kind": "forbidden", "call": sig.shown,
+            "message": f"{symbol} called {sig.shown}, which this exercise forbids; "
+                       f"build it from basic tensor operations instead"}
+
+
+def _describe_module(name: str, module: nn.Module) -> dict:
+    entry: dict[str, Any] = {"name": name, "type": type(module).__name__}
+    for attr in MODULE_ATTRS:
+        if attr in vars(module) or hasattr(type(module), attr) and not callable(getattr(module, attr, None)):
+            value = getattr(module, attr, None)
+            if type(value) in (int, float, bool, str, tuple, list, type(None)):
+                entry[attr] = value
+    if hasattr(module, "bias") and isinstance(getattr(module, "bias", None), (torch.Tensor, type(None))):
+        entry["has_bias"] = getattr(module, "bias") is not None
+    return entry

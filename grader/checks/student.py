@@ -1,0 +1,201 @@
+"""The `student` fixture: how a check reaches student code, in either mode.
+
+A check calls `student.softmax(X)`; the proxy encodes the arguments to plain data, sends a
+request through its transport and decodes the plain-data reply. LocalTransport answers in this
+process (plain pytest); the sandbox's worker answers from a confined process (grader grade).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol
+
+from grader.checks import build as builds
+from grader.checks import codec
+from grader.checks.errors import NotPlainData, ProtocolError, StudentError, error_from_reply
+from grader.checks.executor import Executor, reset_torch_state, seed_everything
+
+
+class Transport(Protocol):
+    def request(self, request: dict, timeout: float | None = None) -> dict: ...
+
+
+class LocalTransport:
+    """Answers in this process, with the same codec round trip as the wire."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def request(self, request: dict, timeout: float | None = None) -> dict:
+        reply = self.executor.handle(codec.roundtrip(request))
+        return codec.roundtrip(reply)
+
+
+def encode_args(value: Any) -> Any:
+    """Judge side: arguments to plain data (handles and builds as tags)."""
+    def special(obj: Any) -> dict | None:
+        if isinstance(obj, Handle):
+            return {"__tg__": "handle", "id": obj.id}
+        return builds.encode_special(obj)
+    return codec.to_plain(value, "argument", on_special=special)
+
+
+class Student:
+    """Proxy to one student's module for one exercise."""
+
+    def __init__(self, transport: Transport, exercise: Any = None, *, timeout: float | None = None) -> None:
+        self._transport = transport
+        self._exercise = exercise
+        self.timeout = timeout
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _Bound(self, name)
+
+    def __repr__(self) -> str:
+        ex = getattr(self._exercise, "id", "?")
+        return f"<student code for {ex}>"
+
+    # -- plumbing
+    def _request(self, request: dict) -> dict:
+        reply = self._transport.request(request, timeout=self.timeout)
+        if type(reply) is not dict or "ok" not in reply:
+            raise ProtocolError("the worker sent a malformed reply")
+        if not reply["ok"]:
+            error = reply.get("error")
+            raise error_from_reply(error if type(error) is dict else {})
+        return reply
+
+    def _decode(self, tree: Any) -> Any:
+        def on_tag(tag: str, node: dict) -> Any:
+            if tag == "handle":
+                return Handle(self, int(node["id"]), str(node.get("type", "")))
+            return builds.decode_special(tag, node)
+        return codec.from_plain(tree, on_tag=on_tag)
+
+    def _invoke(self, request: dict, args: tuple, kwargs: dict, record: bool = False) -> tuple[Any, Any]:
+        seed = kwargs.pop("_seed", None)
+        forbid = list(kwargs.pop("_forbid", ()))
+        request = dict(request, args=encode_args(list(args)), kwargs=encode_args(dict(kwargs)),
+                       seed=seed, forbid=forbid, record=record)
+        reply = self._request(request)
+        return self._decode(reply.get("value")), self._decode(reply.get("records", {"__tg__": "dict", "v": []}))
+
+    # -- public API (see grader/checks/API.md)
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._invoke({"op": "call", "name": name}, args, kwargs)[0]
+
+    def call_recorded(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, dict]:
+        return self._invoke({"op": "call", "name": name}, args, kwargs, record=True)
+
+    def new(self, name: str, *args: Any, **kwargs: Any) -> "Handle":
+        value = self.call(name, *args, **kwargs)
+        if not isinstance(value, Handle):
+            raise NotPlainData(f"{name}(...) did not build an nn.Module (got {type(value).__name__})")
+        return value
+
+    def has(self, name: str) -> bool:
+        return bool(self._decode(self._request({"op": "has", "name": name})["value"]))
+
+    def probe(self, name: str, **spec: Any) -> Any:
+        return self._decode(self._request({"op": "probe", "name": name, "spec": encode_args(spec)})["value"])
+
+    def info(self) -> dict:
+        return self._decode(self._request({"op": "info"})["value"])
+
+
+class _Bound:
+    def __init__(self, student: Student, name: str) -> None:
+        self._student, self._name = student, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._student.call(self._name, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<student's {self._name}>"
+
+
+class Handle:
+    """An object (nn.Module) living next to the student's code."""
+
+    def __init__(self, student: Student, hid: int, type_name: str = "") -> None:
+        self._student, self.id, self.type_name = student, hid, type_name
+
+    def __repr__(self) -> str:
+        return f"<student {self.type_name} #{self.id}>"
+
+    def _op(self, method: str, *args: Any, record: bool = False, **kwargs: Any) -> Any:
+        value, records = self._student._invoke({"op": "handle", "id": self.id, "method": method},
+                                               args, kwargs, record=record)
+        return (value, records) if record else value
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._op("forward", *args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        return self._op("forward", *args, **kwargs)
+
+    def backward(self, *inputs: Any, grad_output: Any = None, **kwargs: Any) -> dict:
+        return self._op("backward", *inputs, grad_output=grad_output, **kwargs)
+
+    def state_dict(self) -> dict:
+        return self._op("state_dict")
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> dict:
+        return self._op("load_state_dict", state, strict=strict)
+
+    def train(self, mode: bool = True) -> "Handle":
+        self._op("train", mode)
+        return self
+
+    def eval(self) -> "Handle":
+        self._op("eval")
+        return self
+
+    @property
+    def training(self) -> bool:
+        return bool(self._op("training"))
+
+    def num_params(self) -> int:
+        return int(self._op("num_params"))
+
+    def modules(self) -> list[dict]:
+        return self._op("modules")
+
+    def child(self, name: str) -> "Handle":
+        return self._op("child", name)
+
+    def to(self, device: Any) -> "Handle":
+        self._op("to", device)
+        return self
+
+    def attr(self, name: str) -> Any:
+        return self._op("attr", name)
+
+    def call_method(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._op("call_method", name, *args, **kwargs)
+
+
+def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None, **kwargs: Any) -> tuple[Any, dict]:
+    """Run a reference function in the judge on the same builds a student call gets.
+
+    Returns (value, records) canonicalised exactly like a student's reply, so both sides of a
+    comparison have been through the same codec.
+    """
+    ctx = builds.BuildContext()
+    args = ctx.materialize(codec.from_plain(codec.roundtrip(encode_args(list(args))),
+                                            on_tag=builds.decode_special))
+    kwargs = ctx.materialize(codec.from_plain(codec.roundtrip(encode_args(dict(kwargs))),
+                                              on_tag=builds.decode_special))
+    reset_torch_state()
+    if _seed is not None:
+        seed_everything(int(_seed))
+    value = fn(*args, **kwargs)
+
+    def canon(v: Any) -> Any:
+        tree = codec.to_plain(v, "reference value", on_special=builds.encode_special)
+        return codec.from_plain(codec.roundtrip(tree), on_tag=builds.decode_special)
+    return canon(value), canon(ctx.records())
+
+
+__all__ = ["Student", "Handle", "LocalTransport", "Transport", "reference_call", "StudentError"]

@@ -1,0 +1,274 @@
+"""course.toml -> typed objects, with one clear line for every mistake in the file."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+COURSE_FILE = "course.toml"
+GPU_POLICIES = ("skip", "award", "zero")
+VISIBILITIES = ("hidden", "after_due_date", "visible", "after_published")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class CourseError(Exception):
+    """A problem with course.toml, said in one line that names the key."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    chapter: str
+    name: str
+    title: str
+    file: str
+    symbols: tuple[str, ...]
+    points: float
+    forbid: dict[str, tuple[str, ...]]
+    root: Path = field(compare=False, repr=False)
+
+    @property
+    def stub_path(self) -> Path:
+        return self.root / "exercises" / self.file
+
+    @property
+    def solution_path(self) -> Path:
+        return self.root / "solutions" / self.file
+
+    @property
+    def visible_tests_path(self) -> Path:
+        return self.root / "exercises" / self.chapter / f"test_{self.name}.py"
+
+    @property
+    def hidden_checks_path(self) -> Path:
+        return self.root / "solutions" / self.chapter / f"test_{self.name}_hidden.py"
+
+    @property
+    def variants_dir(self) -> Path:
+        return self.root / "solutions" / self.chapter / "variants" / self.name
+
+    @property
+    def notebook_path(self) -> Path:
+        return self.stub_path.with_suffix(".ipynb")
+
+    def forbidden_for(self, symbol: str) -> tuple[str, ...]:
+        return self.forbid.get(symbol, ())
+
+
+@dataclass(frozen=True)
+class Grading:
+    check_timeout: float = 60.0
+    submission_timeout: float = 600.0
+    memory_limit_mb: int = 4096
+    max_processes: int = 256
+    output_limit_kb: int = 64
+    jobs: int = 0
+    gpu_policy: str = "skip"
+    hidden_visibility: str = "after_due_date"
+
+
+@dataclass(frozen=True)
+class Notebook:
+    install_url: str = ""
+    colab_url: str = ""
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    title: str
+    version: str
+    chapters: dict[str, Chapter]
+    exercises: dict[str, Exercise]
+    grading: Grading
+    notebook: Notebook
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        try:
+            return self.exercises[exercise_id]
+        except KeyError:
+            known = ", ".join(self.exercises) or "none"
+            raise CourseError(f"unknown exercise {exercise_id!r} (course.toml has: {known})") from None
+
+    def exercise_for_path(self, path: Path) -> Exercise | None:
+        """The exercise a stub, solution or test file belongs to, found by its location."""
+        path = Path(path).resolve()
+        for ex in self.exercises.values():
+            if path in (ex.stub_path.resolve(), ex.solution_path.resolve(),
+                        ex.visible_tests_path.resolve(), ex.hidden_checks_path.resolve()):
+                return ex
+        return None
+
+
+def find_course_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above `start` (default: cwd) that holds course.toml."""
+    here = Path(start or Path.cwd()).resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        if (folder / COURSE_FILE).is_file():
+            return folder
+    raise CourseError(f"no {COURSE_FILE} found in {here} or any folder above it; "
+                      "run the command from inside the course repository")
+
+
+def load_course(root: Path | None = None) -> Course:
+    """Read and validate course.toml; every problem is a CourseError naming the key."""
+    root = find_course_root(root) if root is None or not (Path(root) / COURSE_FILE).is_file() \
+        else Path(root).resolve()
+    path = root / COURSE_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise CourseError(f"{path}: not UTF-8 text") from None
+    return _parse(root, data)
+
+
+def _parse(root: Path, data: dict[str, Any]) -> Course:
+    course = _table(data, "course")
+    title = _str(course, "course.title")
+    version = str(_get(course, "course.version", "0"))
+    grading = _parse_grading(data.get("grading", {}))
+    notebook = _parse_notebook(data.get("notebook", {}))
+    chapters = {}
+    for cid, ch in _table(data, "chapters").items():
+        key = f"chapters.{cid}"
+        if not _ID.match(cid):
+            raise CourseError(f"{key}: chapter ids are lower-case words like 'ch3', got {cid!r}")
+        if not isinstance(ch, dict):
+            raise CourseError(f"{key} must be a table with a title")
+        chapters[cid] = Chapter(cid, _str(ch, f"{key}.title"))
+    exercises = {}
+    for cid, group in _table(data, "exercises").items():
+        if cid not in chapters:
+            raise CourseError(f"exercises.{cid}: no chapter {cid!r} in [chapters] "
+                              f"(declared: {', '.join(chapters) or 'none'})")
+        if not isinstance(group, dict):
+            raise CourseError(f"exercises.{cid} must be a table of exercises")
+        for name, spec in group.items():
+            ex = _parse_exercise(root, cid, name, spec)
+            exercises[ex.id] = ex
+    if not exercises:
+        raise CourseError("course.toml declares no exercises: add [exercises.<chapter>.<name>] tables")
+    return Course(root, title, version, chapters, exercises, grading, notebook)
+
+
+def _parse_exercise(root: Path, chapter: str, name: str, spec: Any) -> Exercise:
+    key = f"exercises.{chapter}.{name}"
+    if not isinstance(spec, dict):
+        raise CourseError(f"{key} must be a table with file, symbols and points")
+    if not _ID.match(name):
+        raise CourseError(f"{key}: exercise names are lower-case identifiers, got {name!r}")
+    file = _str(spec, f"{key}.file")
+    if not file.endswith(".py") or file.startswith("/") or ".." in Path(file).parts:
+        raise CourseError(f"{key}.file must be a relative path to a .py file like "
+                          f"'{chapter}/{name}.py', got {file!r}")
+    symbols = _get(spec, f"{key}.symbols")
+    if not isinstance(symbols, list) or not symbols or not all(
+            isinstance(s, str) and s.isidentifier() for s in symbols):
+        raise CourseError(f"{key}.symbols must be a non-empty list of Python names, got {symbols!r}")
+    points = _get(spec, f"{key}.points")
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+        raise CourseError(f"{key}.points must be a positive number, got {points!r}")
+    forbid_raw = spec.get("forbid", {})
+    if not isinstance(forbid_raw, dict):
+        raise CourseError(f"{key}.forbid must be a table symbol -> list of names, got {forbid_raw!r}")
+    forbid = {}
+    for sym, names in forbid_raw.items():
+        if sym not in symbols:
+            raise CourseError(f"{key}.forbid.{sym}: {sym!r} is not one of the exercise's symbols")
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise CourseError(f"{key}.forbid.{sym} must be a list of function names, got {names!r}")
+        forbid[sym] = tuple(names)
+    title = spec.get("title", name)
+    if not isinstance(title, str):
+        raise CourseError(f"{key}.title must be a string, got {title!r}")
+    return Exercise(f"{chapter}.{name}", chapter, name, title, file, tuple(symbols), float(points),
+                    forbid, root)
+
+
+def _parse_grading(raw: Any) -> Grading:
+    if not isinstance(raw, dict):
+        raise CourseError("grading must be a table")
+    defaults = Grading()
+    values: dict[str, Any] = {}
+    for name in ("check_timeout", "submission_timeout"):
+        v = raw.get(name, getattr(defaults, name))
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+            raise CourseError(f"grading.{name} must be a positive number of seconds, got {v!r}")
+        values[name] = float(v)
+    for name in ("memory_limit_mb", "max_processes", "output_limit_kb"):
+        v = raw.get(name, getattr(defaults, name))
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise CourseError(f"grading.{name} must be a positive whole number, got {v!r}")
+        values[name] = v
+    jobs = raw.get("jobs", 0)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
+        raise CourseError(f"grading.jobs must be 0 (one per core) or a positive whole number, got {jobs!r}")
+    values["jobs"] = jobs
+    policy = raw.get("gpu_policy", defaults.gpu_policy)
+    if policy not in GPU_POLICIES:
+        raise CourseError(f"grading.gpu_policy must be one of {', '.join(GPU_POLICIES)}, got {policy!r}")
+    values["gpu_policy"] = policy
+    vis = raw.get("hidden_visibility", defaults.hidden_visibility)
+    if vis not in VISIBILITIES:
+        raise CourseError(f"grading.hidden_visibility must be one of {', '.join(VISIBILITIES)}, got {vis!r}")
+    values["hidden_visibility"] = vis
+    unknown = set(raw) - set(values)
+    if unknown:
+        raise CourseError(f"grading.{sorted(unknown)[0]} is not a known setting "
+                          f"(known: {', '.join(values)})")
+    return Grading(**values)
+
+
+def _parse_notebook(raw: Any) -> Notebook:
+    if not isinstance(raw, dict):
+        raise CourseError("notebook must be a table")
+    values = {}
+    for name in ("install_url", "colab_url"):
+        v = raw.get(name, "")
+        if not isinstance(v, str):
+            raise CourseError(f"notebook.{name} must be a string, got {v!r}")
+        values[name] = v
+    return Notebook(**values)
+
+
+def _get(table: dict, key: str, default: Any = ...) -> Any:
+    name = key.rsplit(".", 1)[-1]
+    if name not in table:
+        if default is ...:
+            raise CourseError(f"{key} is missing")
+        return default
+    return table[name]
+
+
+def _str(table: dict, key: str) -> str:
+    v = _get(table, key)
+    if not isinstance(v, str) or not v.strip():
+        raise CourseError(f"{key} must be a non-empty string, got {v!r}")
+    return v
+
+
+def _table(data: dict, key: str) -> dict:
+    v = data.get(key)
+    if v is None:
+        raise CourseError(f"[{key}] is missing")
+    if not isinstance(v, dict):
+        raise CourseError(f"{key} must be a table, got {type(v).__name__}")
+    return v
