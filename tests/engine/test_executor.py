@@ -1,0 +1,160 @@
+"""The student proxy in local mode: statuses, forbidden calls by any name, handles, builds."""
+
+import textwrap
+
+import pytest
+import torch
+
+from grader.checks import build, expect, reference_call
+from grader.checks.errors import (ForbiddenCall, LoadError, MissingSymbol, NotPlainData,
+                                  StudentException)
+from grader.checks.executor import Executor
+from grader.checks.student import LocalTransport, Student
+
+SOURCE = '''
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+def good(X):
+    e = (X - X.max(1, keepdim=True).values).exp()
+    return e / e.sum(1, keepdim=True)
+
+def direct(X): return F.softmax(X, dim=1)
+def renamed(X): return getattr(F, "soft" + "max")(X, 1)
+def method(X): return X.softmax(1)
+def via_ops(X): return torch.ops.aten._softmax(X, 1, False)
+def via_module(X): return nn.Softmax(dim=1)(X)
+def swallowed(X):
+    try:
+        return F.softmax(X, 1)
+    except BaseException:
+        return good(X)
+def no_torch_function(X):
+    with torch._C.DisableTorchFunction():
+        return torch.softmax(X, 1)
+def stub(X): raise NotImplementedError("use exp and sum")
+def raises_value(X): raise ValueError("bad p")
+def exits(X): raise SystemExit(0)
+def change_global_state(X):
+    torch.set_default_dtype(torch.float64)
+    torch.set_grad_enabled(False)
+    return 1
+def default_dtype(X): return str(torch.get_default_dtype()) + str(torch.is_grad_enabled())
+def random_draw(X): return torch.rand(3)
+
+class Net(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.lin1 = nn.Linear(n, 2)
+    def forward(self, x):
+        return torch.relu(self.lin1(x))
+
+def fit(net, loader, loss, updater):
+    net.train()
+    for X, y in loader:
+        updater.zero_grad()
+        loss(net(X), y).mean().backward()
+        updater.step()
+    return len(loader)
+'''
+
+FORBID = {name: ("softmax", "_softmax", "log_softmax") for name in
+          ("direct", "renamed", "method", "via_ops", "via_module", "swallowed", "no_torch_function", "good")}
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sub") / "mod.py"
+    path.write_text(SOURCE)
+    return Student(LocalTransport(Executor.from_file(path, "test_executor_mod", forbid=FORBID)))
+
+
+def test_good_function_passes_with_guard_on(student):
+    X = torch.randn(3, 4)
+    expect.close(student.good(X), torch.softmax(X, 1))
+
+
+@pytest.mark.parametrize("name", ["direct", "renamed", "method", "via_ops", "via_module", "swallowed",
+                                  "no_torch_function"])
+def test_forbidden_builtin_caught_under_any_name(student, name):
+    with pytest.raises(ForbiddenCall) as err:
+        student.call(name, torch.randn(2, 3))
+    assert "softmax" in err.value.call and err.value.status == "forbidden"
+
+
+def test_exceptions_become_statuses(student):
+    with pytest.raises(StudentException, match="not implemented yet: use exp and sum"):
+        student.stub(torch.ones(1))
+    with pytest.raises(MissingSymbol, match="not defined"):
+        student.nothing_here(1)
+    with pytest.raises(StudentException, match="exit"):
+        student.exits(1)
+    with expect.raises(ValueError):
+        student.raises_value(1)
+    with pytest.raises(AssertionError, match="expected KeyError"):
+        with expect.raises(KeyError):
+            student.raises_value(1)
+
+
+def test_global_state_is_reset_between_calls(student):
+    student.change_global_state(1)
+    assert student.default_dtype(1) == "torch.float32True"
+
+
+def test_seed_reproduces_the_same_stream(student):
+    assert torch.equal(student.random_draw(0, _seed=3), student.random_draw(0, _seed=3))
+    torch.manual_seed(3)
+    expected = torch.rand(3)
+    assert torch.equal(student.random_draw(0, _seed=3), expected)
+
+
+def test_handles(student):
+    h = student.Net(3)
+    assert h.num_params() == 8 and h.training
+    assert [m["name"] for m in h.modules()] == ["", "lin1"]
+    assert h.modules()[1]["in_features"] == 3
+    sd = h.state_dict()
+    X = torch.randn(5, 3)
+    expect.close(h(X), torch.relu(X @ sd["lin1.weight"].T + sd["lin1.bias"]))
+    out = h.backward(X)
+    assert set(out["grads"]) == {"lin1.weight", "lin1.bias"} and out["input_grads"][0].shape == (5, 3)
+    h.eval()
+    assert not h.training
+    assert h.child("lin1").type_name == "Linear"
+
+
+def test_builds_record_and_match_reference(student, tmp_path):
+    args = (build.mlp([4, 6, 3], seed=1), build.loader(n=20, shape=(4,), batch_size=8, seed=2),
+            build.loss(reduction="none"), build.sgd("net", lr=0.1))
+    value, records = student.call_recorded("fit", *args)
+    assert value == 3
+    assert records["updater"]["zero_grad_calls"] == 3 and len(records["updater"]["steps"]) == 3
+    assert records["loader"] == {"iterations": 1, "batches": 3}
+    assert records["net"]["modes"] == [True, True, True]
+    ns: dict = {}
+    exec(SOURCE, ns)
+    ref_value, ref_records = reference_call(ns["fit"], *args)
+    expect.close(records, ref_records)
+
+
+def test_load_error_reported_on_every_call(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("def f(:\n")
+    s = Student(LocalTransport(Executor.from_file(path, "broken_mod")))
+    with pytest.raises(LoadError, match="syntax error in broken.py line 1"):
+        s.f()
+
+
+def test_exit_at_import_is_a_load_error(tmp_path):
+    path = tmp_path / "exits.py"
+    path.write_text("import sys\nsys.exit(0)\n")
+    s = Student(LocalTransport(Executor.from_file(path, "exits_mod")))
+    with pytest.raises(LoadError, match="exit"):
+        s.f()
+
+
+def test_missing_file(tmp_path):
+    s = Student(LocalTransport(Executor.from_file(tmp_path / "nope.py", "nope_mod")))
+    with pytest.raises(LoadError, match="not found"):
+        s.f()
