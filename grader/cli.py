@@ -130,9 +130,9 @@ def _not_implemented(name: str, issue: str) -> click.Command:
 
 def _register_stages() -> None:
     stages = [("grade", "grader.grading.cli_grade", "grade", "the grader issue"),
-              ("release", "grader.export.cli_export", "release", "the release issue"),
-              ("nbgrader", "grader.export.cli_export", "nbgrader", "the nbgrader issue"),
-              ("gradescope", "grader.export.cli_export", "gradescope", "the Gradescope issue")]
+              ("release", "grader.export.cli_release", "release", "the release issue"),
+              ("nbgrader", "grader.export.cli_interop", "nbgrader", "the nbgrader issue"),
+              ("gradescope", "grader.export.cli_interop", "gradescope", "the Gradescope issue")]
     for name, module, attr, issue in stages:
         try:
             command = getattr(__import__(module, fromlist=[attr]), attr)
