@@ -1,0 +1,273 @@
+"""Hidden checks for ch4.dropout.
+
+Dropout is random, so nothing here compares with the reference entry by entry. The checks test
+what every correct implementation shares: each output entry is exactly 0 or x / (1 - p), the
+share of kept entries is 1 - p (within several standard deviations on large tensors), masks are
+not shared between rows or calls, and the network places dropout where the exercise says. Every
+random call passes `_seed`, so a given submission always gets the same score.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from grader.checks import check, expect
+
+EXERCISE = "ch4.dropout"
+
+# Bounds of several standard deviations: a correct implementation fails them with a probability
+# far below one in a million, a wrong keep probability (p instead of 1 - p) fails them always.
+SIGMAS = 6.0
+
+# DropoutMLP must use the student's own dropout_layer: built-in dropout is banned in its forward too.
+NO_BUILTIN_DROPOUT = ["dropout", "native_dropout", "feature_dropout", "alpha_dropout",
+                      "dropout1d", "dropout2d", "dropout3d"]
+
+
+def _nonzero_input(rng: torch.Generator, *shape: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Random values bounded away from 0, so that a zero in the output can only mean 'dropped'."""
+    magnitude = 0.5 + torch.rand(*shape, generator=rng)
+    sign = torch.where(torch.rand(*shape, generator=rng) < 0.5, -1.0, 1.0)
+    return (magnitude * sign).to(dtype)
+
+
+def _expect_dropped(got: object, X: torch.Tensor, p: float, what: str,
+                    rtol: float | None = None) -> torch.Tensor:
+    """Every entry of `got` is 0 or X / (1 - p); returns the boolean mask of kept entries."""
+    out = expect.tensor(got, what)
+    expect.shape(out, X.shape, what)
+    expect.dtype(out, X.dtype, what)
+    expect.true(out.device == X.device, f"{what}: wrong device: got {out.device}, expected {X.device}")
+    expect.finite(out, what)
+    kept = out != 0
+    scaled = X / (1.0 - p)
+    expect.close(out[kept], scaled[kept], rtol=rtol, atol=0.0,
+                 what=f"{what}: the entries that were kept (should be x / (1 - p))")
+    return kept
+
+
+def _expect_fraction(kept: torch.Tensor, keep_prob: float, what: str) -> None:
+    n = kept.numel()
+    frac = float(kept.sum()) / n
+    tol = SIGMAS * math.sqrt(keep_prob * (1 - keep_prob) / n)
+    expect.true(abs(frac - keep_prob) <= tol,
+                f"{what}: kept {frac:.3f} of the entries, expected about {keep_prob:.3f} "
+                f"(= 1 - p, within {tol:.3f})")
+
+
+@check(points=3)
+def test_entries_are_zero_or_rescaled(student, device, rng):
+    """Every output entry is either 0 or x / (1 - p)."""
+    X = _nonzero_input(rng, 300, 400).to(device)
+    for p, seed in ((0.3, 11), (0.75, 12)):
+        got = student.dropout_layer(X, p, _seed=seed)
+        _expect_dropped(got, X, p, f"dropout_layer(X, {p})")
+
+
+@check(points=2)
+def test_keep_fraction(student, device, rng):
+    """About a fraction 1 - p of the entries survives, for several p."""
+    X = _nonzero_input(rng, 250, 400).to(device)
+    for p, seed in ((0.2, 21), (0.5, 22), (0.9, 23)):
+        kept = _expect_dropped(student.dropout_layer(X, p, _seed=seed), X, p, f"dropout_layer(X, {p})")
+        _expect_fraction(kept, 1 - p, f"dropout_layer(X, {p})")
+
+
+@check(points=1)
+def test_p_zero_is_identity(student, device, rng):
+    """With p = 0 nothing is dropped: the output equals the input."""
+    X = torch.randn(37, 11, generator=rng).to(device)
+    expect.equal(student.dropout_layer(X, 0.0, _seed=31), X, what="dropout_layer(X, 0.0)")
+
+
+@check(points=2)
+def test_p_one_gives_exact_zeros(student, device, rng):
+    """With p = 1 everything is dropped: exact zeros, no NaN, for float32 and float64."""
+    for dtype in (torch.float32, torch.float64):
+        X = torch.randn(19, 23, generator=rng).to(dtype).to(device)
+        expect.equal(student.dropout_layer(X, 1.0, _seed=41), torch.zeros_like(X),
+                     what=f"dropout_layer(X, 1.0) for {dtype}")
+
+
+@check(points=1)
+def test_probability_outside_range_raises(student, device, rng):
+    """A probability below 0 or above 1 raises ValueError."""
+    X = torch.randn(5, 6, generator=rng).to(device)
+    for p in (-0.25, 1.5, 7.0):
+        with expect.raises(ValueError, what=f"dropout_layer(X, {p})"):
+            student.dropout_layer(X, p, _seed=51)
+
+
+@check(points=2)
+def test_any_shape_and_dtype(student, device, rng):
+    """Works on 1-D to 4-D tensors and keeps float64 / float16 dtypes."""
+    cases = [((5000,), torch.float32, 0.4), ((6, 5, 7, 9), torch.float64, 0.6),
+             ((40, 3, 50), torch.float16, 0.5)]
+    for i, (shape, dtype, p) in enumerate(cases):
+        X = _nonzero_input(rng, *shape, dtype=dtype).to(device)
+        rtol = 2e-3 if dtype == torch.float16 else None
+        kept = _expect_dropped(student.dropout_layer(X, p, _seed=61 + i), X, p,
+                               f"dropout_layer on a {dtype} tensor of shape {tuple(shape)}", rtol=rtol)
+        _expect_fraction(kept, 1 - p, f"dropout_layer on a {dtype} tensor of shape {tuple(shape)}")
+
+
+@check(points=1)
+def test_masks_are_independent(student, device, rng):
+    """Each entry gets its own random decision: rows, columns and calls get different masks."""
+    X = _nonzero_input(rng, 64, 64).to(device)
+    first = expect.tensor(student.dropout_layer(X, 0.5, _seed=71)) != 0
+    second = expect.tensor(student.dropout_layer(X, 0.5, _seed=72)) != 0
+    expect.true(not bool(torch.equal(first, second)),
+                "two calls with different random states dropped exactly the same entries")
+    distinct_rows = len({tuple(row.tolist()) for row in first.cpu()})
+    distinct_cols = len({tuple(col.tolist()) for col in first.cpu().T})
+    expect.true(distinct_rows > 32 and distinct_cols > 32,
+                f"the drop mask repeats across rows or columns ({distinct_rows} distinct rows and "
+                f"{distinct_cols} distinct columns out of 64): draw one decision per entry")
+
+
+# ------------------------------------------------------------------ DropoutMLP
+
+def _plain_mlp(sd: dict, X: torch.Tensor) -> torch.Tensor:
+    """The network without dropout, computed in the judge from the student's own weights."""
+    H = X.reshape(X.shape[0], -1)
+    H = torch.relu(H @ sd["lin1.weight"].T + sd["lin1.bias"])
+    H = torch.relu(H @ sd["lin2.weight"].T + sd["lin2.bias"])
+    return H @ sd["lin3.weight"].T + sd["lin3.bias"]
+
+
+def _state(h) -> dict:
+    sd = h.state_dict()
+    for name in ("lin1.weight", "lin1.bias", "lin2.weight", "lin2.bias", "lin3.weight", "lin3.bias"):
+        expect.true(name in sd, f"DropoutMLP.state_dict() has no {name!r}: name the layers lin1, lin2, lin3")
+    return sd
+
+
+@check(points=1)
+def test_mlp_layers(student, device, rng):
+    """DropoutMLP has Linear layers lin1, lin2, lin3 of the requested sizes."""
+    h = student.DropoutMLP(30, 7, 20, 12, 0.2, 0.5)
+    sd = _state(h)
+    for name, shape in (("lin1.weight", (20, 30)), ("lin2.weight", (12, 20)), ("lin3.weight", (7, 12)),
+                        ("lin1.bias", (20,)), ("lin2.bias", (12,)), ("lin3.bias", (7,))):
+        expect.shape(sd[name], shape, what=f"state_dict()[{name!r}]")
+    builtin_types = {"Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"}
+    dropout_modules = [m["name"] for m in h.modules() if m.get("type") in builtin_types]
+    expect.true(not dropout_modules, f"DropoutMLP holds nn.Dropout modules {dropout_modules}: "
+                "use your own dropout_layer in forward instead")
+    expected_params = 30 * 20 + 20 + 20 * 12 + 12 + 12 * 7 + 7
+    got = h.num_params()
+    expect.true(got == expected_params, f"DropoutMLP has {got} trainable parameters, expected {expected_params}")
+
+
+@check(points=2)
+def test_mlp_eval_mode_is_plain_mlp(student, device, rng):
+    """In eval mode DropoutMLP is the plain MLP: no dropout, input flattened."""
+    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5)
+    h.to(device)
+    h.eval()
+    X = torch.randn(50, 2, 3, 4, generator=rng).to(device)
+    expected = _plain_mlp(_state(h), X)
+    got = h(X, _seed=81)
+    expect.close(got, expected, what="DropoutMLP in eval mode")
+    expect.close(h(X, _seed=82), expected, what="DropoutMLP in eval mode, called again")
+
+
+@check(points=1)
+def test_mlp_training_with_zero_probabilities(student, device, rng):
+    """In training mode with dropout1 = dropout2 = 0 the output is the plain MLP."""
+    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 0.0)
+    h.to(device)
+    h.train(True)
+    X = torch.randn(40, 24, generator=rng).to(device)
+    expect.close(h(X, _seed=91, _forbid=NO_BUILTIN_DROPOUT), _plain_mlp(_state(h), X),
+                 what="DropoutMLP in training mode with p = 0")
+
+
+@check(points=2)
+def test_mlp_dropout_placement(student, device, rng):
+    """dropout1 acts after the first hidden layer and dropout2 after the second, not on the output."""
+    X = torch.randn(30, 24, generator=rng).to(device)
+    # Everything dropped after hidden layer 1: lin2 sees zeros, every row is lin3(relu(b2)).
+    h = student.DropoutMLP(24, 6, 32, 16, 1.0, 0.0)
+    h.to(device)
+    h.train(True)
+    sd = _state(h)
+    row = torch.relu(sd["lin2.bias"]) @ sd["lin3.weight"].T + sd["lin3.bias"]
+    expect.close(h(X, _seed=101, _forbid=NO_BUILTIN_DROPOUT), row.expand(30, 6).contiguous(),
+                 what="DropoutMLP(dropout1=1, dropout2=0) in training mode")
+    # Everything dropped after hidden layer 2: lin3 sees zeros, every row is its bias.
+    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 1.0)
+    h.to(device)
+    h.train(True)
+    sd = _state(h)
+    expect.close(h(X, _seed=102, _forbid=NO_BUILTIN_DROPOUT), sd["lin3.bias"].expand(30, 6).contiguous(),
+                 what="DropoutMLP(dropout1=0, dropout2=1) in training mode")
+
+
+def _identity_layer(n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.eye(n, device=device), torch.zeros(n, device=device)
+
+
+@check(points=2)
+def test_mlp_first_dropout_statistics(student, device, rng):
+    """In training mode the first hidden layer's activations are dropped with dropout1 and rescaled."""
+    p = 0.3
+    h = student.DropoutMLP(20, 40, 40, 40, p, 0.0)
+    h.to(device)
+    h.train(True)
+    sd = _state(h)
+    # lin2 and lin3 made identities, so the output shows the dropped first hidden layer directly.
+    sd["lin2.weight"], sd["lin2.bias"] = _identity_layer(40, device)
+    sd["lin3.weight"], sd["lin3.bias"] = _identity_layer(40, device)
+    h.load_state_dict(sd)
+    X = torch.randn(500, 20, generator=rng).to(device)
+    H1 = torch.relu(X @ sd["lin1.weight"].T + sd["lin1.bias"])
+    out = expect.tensor(h(X, _seed=111, _forbid=NO_BUILTIN_DROPOUT), "DropoutMLP output")
+    expect.shape(out, (500, 40), "DropoutMLP output")
+    active = H1 > 0
+    kept = _expect_dropped(torch.where(active, out, torch.zeros_like(out)), torch.where(active, H1, 1.0),
+                           p, "first hidden layer after dropout (training mode)")
+    expect.true(bool((out[~active] == 0).all()),
+                "units that ReLU switched off came out non-zero after dropout")
+    _expect_fraction(kept[active], 1 - p, "first hidden layer after dropout (training mode)")
+
+
+@check(points=2)
+def test_mlp_second_dropout_statistics(student, device, rng):
+    """In training mode the second hidden layer's activations are dropped with dropout2 and rescaled."""
+    p = 0.6
+    h = student.DropoutMLP(20, 48, 32, 48, 0.0, p)
+    h.to(device)
+    h.train(True)
+    sd = _state(h)
+    sd["lin3.weight"], sd["lin3.bias"] = _identity_layer(48, device)
+    h.load_state_dict(sd)
+    X = torch.randn(500, 20, generator=rng).to(device)
+    H1 = torch.relu(X @ sd["lin1.weight"].T + sd["lin1.bias"])
+    H2 = torch.relu(H1 @ sd["lin2.weight"].T + sd["lin2.bias"])
+    out = expect.tensor(h(X, _seed=121, _forbid=NO_BUILTIN_DROPOUT), "DropoutMLP output")
+    expect.shape(out, (500, 48), "DropoutMLP output")
+    active = H2 > 1e-4  # away from 0, where tolerances would blur 'dropped' and 'tiny'
+    kept = _expect_dropped(torch.where(active, out, torch.zeros_like(out)), torch.where(active, H2, 1.0),
+                           p, "second hidden layer after dropout (training mode)", rtol=1e-4)
+    _expect_fraction(kept[active], 1 - p, "second hidden layer after dropout (training mode)")
+
+
+@check(points=1)
+def test_mlp_backward_in_training(student, device, rng):
+    """Backpropagation through DropoutMLP in training mode works (dropout must not modify its input in place)."""
+    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5)
+    h.to(device)
+    h.train(True)
+    X = torch.randn(64, 24, generator=rng).to(device)
+    result = h.backward(X, _seed=131, _forbid=NO_BUILTIN_DROPOUT)
+    grads = result["grads"]
+    for name in ("lin1.weight", "lin1.bias", "lin2.weight", "lin2.bias", "lin3.weight", "lin3.bias"):
+        g = grads.get(name)
+        expect.true(g is not None, f"no gradient reached {name}")
+        expect.finite(g, f"gradient of {name}")
+    # d(sum of outputs) / d(lin3.bias) is the batch size whatever was dropped.
+    expect.close(grads["lin3.bias"], torch.full((6,), 64.0, device=device), what="gradient of lin3.bias")

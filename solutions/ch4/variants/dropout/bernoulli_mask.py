@@ -1,0 +1,36 @@
+"""Correct: the mask is drawn with torch.bernoulli(1 - p); no separate p = 0 case."""
+
+import torch
+from torch import nn
+
+VERDICT = "correct"
+
+
+def dropout_layer(X, dropout_prob):
+    if dropout_prob < 0 or dropout_prob > 1:
+        raise ValueError("dropout probability must lie in [0, 1]")
+    if dropout_prob == 1:
+        return torch.zeros_like(X)
+    keep_prob = 1 - dropout_prob
+    mask = torch.bernoulli(torch.full_like(X, keep_prob))
+    return mask * X / keep_prob
+
+
+class DropoutMLP(nn.Module):
+    def __init__(self, num_inputs, num_outputs, num_hiddens1, num_hiddens2, dropout1, dropout2):
+        super().__init__()
+        self.num_inputs = num_inputs
+        self.dropout1 = dropout1
+        self.dropout2 = dropout2
+        self.lin1 = nn.Linear(num_inputs, num_hiddens1)
+        self.lin2 = nn.Linear(num_hiddens1, num_hiddens2)
+        self.lin3 = nn.Linear(num_hiddens2, num_outputs)
+
+    def forward(self, X):
+        H1 = torch.relu(self.lin1(X.reshape(-1, self.num_inputs)))
+        if self.training:
+            H1 = dropout_layer(H1, self.dropout1)
+        H2 = torch.relu(self.lin2(H1))
+        if self.training:
+            H2 = dropout_layer(H2, self.dropout2)
+        return self.lin3(H2)
