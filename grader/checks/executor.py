@@ -145,8 +145,16 @@ class Executor:
                           extra_forbid=req.get("forbid") or ())
         reply = {"ok": True, "value": self._encode(value, symbol=name)}
         if req.get("record"):
-            reply["records"] = self._encode(ctx.records(), what="records")
+            reply["records"] = self._records(ctx, args)
         return reply
+
+    def _records(self, ctx: builds.BuildContext, args: list) -> Any:
+        """What the builds recorded, plus the arguments as they are after the call (a function
+        that modifies its input in place shows up here); arguments that are not plain data
+        (built models, loaders) appear as None."""
+        records = ctx.records()
+        records["args_after"] = [_plain_or_none(a) for a in args]
+        return self._encode(records, what="records")
 
     def _op_probe(self, req: dict) -> dict:
         name = str(req["name"])
@@ -169,10 +177,11 @@ class Executor:
         ctx = builds.BuildContext()
         args, kwargs = self._decode_args(req, ctx)
         seed = req.get("seed")
+        extra = req.get("forbid") or ()
         if method in ("forward", "__call__"):
-            value = self._run(obj, args, kwargs, symbol=symbol, seed=seed)
+            value = self._run(obj, args, kwargs, symbol=symbol, seed=seed, extra_forbid=extra)
         elif method == "backward":
-            value = self._backward(obj, args, kwargs, symbol, seed)
+            value = self._backward(obj, args, kwargs, symbol, seed, extra)
         elif method == "state_dict":
             value = {k: v for k, v in obj.state_dict().items()}
         elif method == "load_state_dict":
@@ -200,12 +209,12 @@ class Executor:
             value = getattr(obj, str(args[0]))
         elif method == "call_method":
             fn = getattr(obj, str(args[0]))
-            value = self._run(fn, args[1:], kwargs, symbol=symbol, seed=seed)
+            value = self._run(fn, args[1:], kwargs, symbol=symbol, seed=seed, extra_forbid=extra)
         else:
             return _error("exception", f"unknown handle method {method!r}")
         reply = {"ok": True, "value": self._encode(value, symbol=symbol)}
         if req.get("record"):
-            reply["records"] = self._encode(ctx.records(), what="records")
+            reply["records"] = self._records(ctx, args)
         return reply
 
     # ------------------------------------------------------------------ helpers
@@ -279,7 +288,8 @@ class Executor:
             raise _Fault(_forbidden(guard.violation, symbol))
         return result
 
-    def _backward(self, module: Any, args: list, kwargs: dict, symbol: str, seed: Any) -> dict:
+    def _backward(self, module: Any, args: list, kwargs: dict, symbol: str, seed: Any,
+                  extra_forbid: Any = ()) -> dict:
         grad_output = kwargs.pop("grad_output", None)
         inputs = [a.detach().clone().requires_grad_(True) if isinstance(a, torch.Tensor)
                   and a.is_floating_point() else a for a in args]
@@ -295,7 +305,7 @@ class Executor:
             else:
                 out.backward(grad_output)
             return out
-        out = self._run(forward_backward, (), {}, symbol=symbol, seed=seed)
+        out = self._run(forward_backward, (), {}, symbol=symbol, seed=seed, extra_forbid=extra_forbid)
         return {"output": out.detach(),
                 "grads": {n: (p.grad.detach() if p.grad is not None else None)
                           for n, p in module.named_parameters()},
@@ -323,6 +333,14 @@ class Executor:
         lines = [f"line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in own[-3:]]
         lines.append(f"{type(exc).__name__}: {exc}"[:1000])
         return "\n".join(lines)
+
+
+def _plain_or_none(value: Any) -> Any:
+    try:
+        codec.to_plain(value, on_special=builds.encode_special)
+    except NotPlainData:
+        return None
+    return value
 
 
 def _same_file(a: str, b: Path) -> bool:

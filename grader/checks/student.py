@@ -12,7 +12,7 @@ from typing import Any, Callable, Protocol
 from grader.checks import build as builds
 from grader.checks import codec
 from grader.checks.errors import NotPlainData, ProtocolError, StudentError, error_from_reply
-from grader.checks.executor import Executor, reset_torch_state, seed_everything
+from grader.checks.executor import Executor, _plain_or_none, reset_torch_state, seed_everything
 
 
 class Transport(Protocol):
@@ -195,7 +195,9 @@ def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
     def canon(v: Any) -> Any:
         tree = codec.to_plain(v, "reference value", on_special=builds.encode_special)
         return codec.from_plain(codec.roundtrip(tree), on_tag=builds.decode_special)
-    return canon(value), canon(ctx.records())
+    records = ctx.records()
+    records["args_after"] = [_plain_or_none(a) for a in args]
+    return canon(value), canon(records)
 
 
 __all__ = ["Student", "Handle", "LocalTransport", "Transport", "reference_call", "StudentError"]

@@ -158,3 +158,21 @@ def test_missing_file(tmp_path):
     s = Student(LocalTransport(Executor.from_file(tmp_path / "nope.py", "nope_mod")))
     with pytest.raises(LoadError, match="not found"):
         s.f()
+
+
+def test_args_after_shows_in_place_changes(tmp_path):
+    path = tmp_path / "inplace.py"
+    path.write_text("def f(x):\n    x.mul_(2)\n    return x\n\ndef g(x):\n    return x * 2\n")
+    s = Student(LocalTransport(Executor.from_file(path, "inplace_mod")))
+    _, rec = s.call_recorded("f", torch.ones(2))
+    assert torch.equal(rec["args_after"][0], torch.full((2,), 2.0))
+    _, rec = s.call_recorded("g", torch.ones(2))
+    assert torch.equal(rec["args_after"][0], torch.ones(2))
+
+
+def test_forbid_reaches_handle_calls(student):
+    h = student.Net(3)
+    with pytest.raises(ForbiddenCall, match="relu"):
+        h(torch.randn(2, 3), _forbid=["relu"])
+    with pytest.raises(ForbiddenCall):
+        h.backward(torch.randn(2, 3), _forbid=["relu"])
