@@ -114,6 +114,15 @@ def test_any_shape_and_dtype(student, device, rng):
 
 
 @check(points=1)
+def test_input_not_modified(student, device, rng):
+    """dropout_layer returns a new tensor and leaves its input as it was."""
+    X = _nonzero_input(rng, 40, 30).to(device)
+    for p, seed in ((0.5, 75), (0.0, 76), (1.0, 77)):
+        _, records = student.call_recorded("dropout_layer", X, p, _seed=seed)
+        expect.equal(records["args_after"][0], X, what=f"X after dropout_layer(X, {p})")
+
+
+@check(points=1)
 def test_masks_are_independent(student, device, rng):
     """Each entry gets its own random decision: rows, columns and calls get different masks."""
     X = _nonzero_input(rng, 64, 64).to(device)
