@@ -1,0 +1,438 @@
+"""The judge's side of the sandbox: start a clean zygote, spawn workers, talk to them safely.
+
+A Worker implements grader.checks.student.Transport: `request()` sends one codec frame and
+waits for the reply while draining the worker's stdout/stderr (kept up to the limit, the rest
+dropped, so 1 GB of output costs neither disk nor memory). Every way a worker can misbehave ends
+in a StudentError subclass: StudentTimeout (killed), OutOfMemory, WorkerCrashed (the message
+says how it ended), ProtocolError (a forged or oversized reply).
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import fcntl
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.checks import codec
+from grader.checks.errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
+                                  WorkerCrashed)
+from grader.sandbox.wire import HEADER, MAX_FRAME, READY, Limits, recv_control, send_control
+
+F_SETPIPE_SZ = 1031
+GRADER_PARENT = str(Path(__file__).resolve().parents[2])
+# Variables the zygote inherits: enough to find libraries and GPUs, nothing about the grading.
+ZYGOTE_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not start or stopped answering (an engine problem, not the student's)."""
+
+
+@dataclass(frozen=True)
+class WorkerReport:
+    stdout: str
+    stderr: str
+    exit_status: int | None
+    signal: int | None
+    killed: bool
+    seconds: float
+
+
+class Zygote:
+    def __init__(self, device: str = "cpu", limits: Limits | None = None, *,
+                 tmp_root: str | os.PathLike | None = None, start_timeout: float = 120.0) -> None:
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'cpu' or 'cuda', not {device!r}")
+        self.device = device
+        self.limits = limits or Limits()
+        self._lock = threading.Lock()
+        self._closed = False
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._ctl = ours
+        env = {k: v for k, v in os.environ.items()
+               if k in ZYGOTE_ENV or k.startswith(("CUDA_", "NVIDIA_"))}
+        env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+        boot = (f"import sys; sys.path.insert(0, {GRADER_PARENT!r}); "
+                f"from grader.sandbox.zygote import main; "
+                f"main({theirs.fileno()}, {device!r}, {str(tmp_root) if tmp_root else None!r})")
+        self._errlog = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen([sys.executable, "-I", "-c", boot], pass_fds=(theirs.fileno(),),
+                                      env=env, stdin=subprocess.DEVNULL, stdout=self._errlog,
+                                      stderr=self._errlog, start_new_session=True, cwd="/")
+        theirs.close()
+        hello = self._receive(start_timeout, "start")
+        self.pid: int = int(hello["pid"])
+        self.sandbox_level: str = str(hello["sandbox_level"])
+        self.landlock_abi: int = int(hello["landlock_abi"])
+
+    # ------------------------------------------------------------------ control channel
+
+    def _receive(self, timeout: float | None, what: str) -> dict:
+        self._ctl.settimeout(timeout)
+        try:
+            message, fds = recv_control(self._ctl)
+        except (socket.timeout, OSError) as exc:
+            raise ZygoteError(f"sandbox zygote did not answer ({what}): {exc}{self._log_tail()}") from None
+        for fd in fds:
+            os.close(fd)
+        if message is None:
+            raise ZygoteError(f"sandbox zygote exited ({what}){self._log_tail()}")
+        return message
+
+    def _log_tail(self) -> str:
+        try:
+            self._errlog.seek(0)
+            text = self._errlog.read()[-4000:].decode(errors="replace").strip()
+        except (OSError, ValueError):
+            return ""
+        return f"\n--- zygote output ---\n{text}" if text else ""
+
+    def _call(self, message: dict, fds: tuple[int, ...] = (), timeout: float | None = 60.0) -> dict:
+        with self._lock:
+            if self._closed:
+                raise ZygoteError("the sandbox zygote is closed")
+            try:
+                send_control(self._ctl, message, fds)
+            except OSError as exc:
+                raise ZygoteError(f"sandbox zygote is gone: {exc}{self._log_tail()}") from None
+            return self._receive(timeout, str(message.get("op")))
+
+    def info(self) -> dict:
+        """Facts about the zygote process (tests: loaded modules, CUDA state, children)."""
+        return self._call({"op": "info"})
+
+    # ------------------------------------------------------------------ workers
+
+    def spawn(self, files: dict[str, bytes], module_file: str, module_name: str,
+              forbid: dict[str, list[str]] | None = None, *, limits: Limits | None = None) -> "Worker":
+        limits = limits or self.limits
+        sock_ours, sock_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        for fd in (out_r, err_r):
+            try:
+                fcntl.fcntl(fd, F_SETPIPE_SZ, 1 << 20)
+            except OSError:
+                pass
+        message = {"op": "spawn", "files": {str(k): base64.b64encode(bytes(v)).decode()
+                                            for k, v in files.items()},
+                   "module_file": str(module_file), "module_name": str(module_name),
+                   "forbid": {str(k): [str(n) for n in v] for k, v in (forbid or {}).items()},
+                   "limits": limits.to_dict()}
+        started = time.monotonic()
+        try:
+            reply = self._call(message, (sock_theirs.fileno(), out_w, err_w))
+        except BaseException:
+            for fd in (out_r, err_r):
+                os.close(fd)
+            sock_ours.close()
+            raise
+        finally:
+            sock_theirs.close()
+            os.close(out_w)
+            os.close(err_w)
+        if not reply.get("ok"):
+            for fd in (out_r, err_r):
+                os.close(fd)
+            sock_ours.close()
+            raise ValueError(f"could not start a worker: {reply.get('error')}")
+        return Worker(self, int(reply["pid"]), str(reply["tempdir"]), sock_ours, out_r, err_r,
+                      limits, started)
+
+    def _reap(self, pid: int, grace: float) -> dict:
+        reply = self._call({"op": "reap", "pid": pid, "grace": grace})
+        if not reply.get("ok"):
+            return {"exit_status": None, "signal": None, "killed": True}
+        return reply
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self._ctl.close()  # EOF: the zygote kills its workers and exits
+            except OSError:
+                pass
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._errlog.close()
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+class _Output:
+    """One captured stream: the first `limit` bytes are kept, the rest only counted."""
+
+    def __init__(self, fd: int, limit: int) -> None:
+        self.fd = fd
+        self.limit = limit
+        self.data = bytearray()
+        self.dropped = 0
+        self.eof = False
+        os.set_blocking(fd, False)
+
+    def drain(self) -> None:
+        while not self.eof:
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                return
+            except OSError:
+                self.eof = True
+                return
+            if not chunk:
+                self.eof = True
+                return
+            room = self.limit - len(self.data)
+            if room > 0:
+                self.data += chunk[:room]
+            self.dropped += max(0, len(chunk) - max(room, 0))
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n[... {self.dropped} more bytes of output dropped]"
+        return text
+
+
+class Worker:
+    """One confined process serving one student's module. Not thread-safe: one judge thread."""
+
+    def __init__(self, zygote: Zygote, pid: int, tempdir: str, sock: socket.socket, out_fd: int,
+                 err_fd: int, limits: Limits, started: float) -> None:
+        self.zygote = zygote
+        self.pid = pid
+        self.tempdir = tempdir
+        self.limits = limits
+        self.sandbox_level = zygote.sandbox_level
+        self._sock = sock
+        sock.setblocking(False)
+        self._out = _Output(out_fd, limits.output_limit_kb * 1024)
+        self._err = _Output(err_fd, limits.output_limit_kb * 1024)
+        self._started = started
+        self._ready = False
+        self._status: dict | None = None   # set once reaped
+        self._failure: Exception | None = None
+        self._report: WorkerReport | None = None
+        self._we_killed = False
+
+    # ------------------------------------------------------------------ Transport
+
+    def request(self, request: dict, timeout: float | None = None) -> dict:
+        if self._failure is not None:
+            raise type(self._failure)(f"the worker is no longer running: {self._failure}")
+        if self._report is not None:
+            raise WorkerCrashed("the worker was closed")
+        payload = codec.dumps(request)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        stage = "while importing your file" if not self._ready else "during the call"
+        try:
+            if not self._ready:
+                self._expect_ready(deadline, timeout)
+            stage = "during the call"
+            self._send(HEADER.pack(len(payload)) + payload, deadline, timeout)
+            frame = self._receive_frame(deadline, timeout)
+        except _Dead as dead:
+            raise self._fail(self._crash(stage, dead.why)) from None
+        try:
+            reply = codec.loads(frame)
+        except NotPlainData as exc:
+            raise self._fail(ProtocolError(f"the worker sent an unreadable reply ({exc})")) from None
+        if type(reply) is not dict:
+            raise self._fail(ProtocolError("the worker sent a malformed reply"))
+        return reply
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _expect_ready(self, deadline: float | None, timeout: float | None) -> None:
+        header = self._recv_exact(HEADER.size, deadline, timeout, "importing your file")
+        (n,) = HEADER.unpack(header)
+        if n != READY:
+            raise self._fail(ProtocolError("the worker sent data before it was asked"))
+        self._ready = True
+
+    def _receive_frame(self, deadline: float | None, timeout: float | None) -> bytes:
+        (n,) = HEADER.unpack(self._recv_exact(HEADER.size, deadline, timeout, "the call"))
+        if n > MAX_FRAME:
+            self._kill()
+            raise self._fail(ProtocolError(f"the reply is larger than {MAX_FRAME >> 20} MB"))
+        return self._recv_exact(n, deadline, timeout, "the call")
+
+    def _wait(self, want_write: bool, deadline: float | None, timeout: float | None, what: str) -> None:
+        """Block until the socket is ready, draining output; enforce deadline and memory."""
+        poller = select.poll()
+        poller.register(self._sock.fileno(), select.POLLOUT if want_write else select.POLLIN)
+        for stream in (self._out, self._err):
+            if not stream.eof:
+                poller.register(stream.fd, select.POLLIN)
+        watch_rss = self.zygote.device == "cuda"
+        while True:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                self._kill()
+                raise self._fail(StudentTimeout(f"{what} did not finish within {timeout:g} s"))
+            wait_ms = None if deadline is None else max(1, int((deadline - now) * 1000) + 1)
+            if watch_rss:
+                wait_ms = 200 if wait_ms is None else min(wait_ms, 200)
+                if self._rss_mb() > self.limits.memory_mb:
+                    self._kill()
+                    raise self._fail(OutOfMemory(f"used more than {self.limits.memory_mb} MB of memory "
+                                                 f"during {what}"))
+            events = poller.poll(wait_ms)
+            socket_ready = False
+            for fd, ev in events:
+                if fd == self._sock.fileno():
+                    socket_ready = True
+                else:
+                    stream = self._out if fd == self._out.fd else self._err
+                    stream.drain()
+                    if stream.eof:
+                        poller.unregister(fd)
+            if socket_ready:
+                return
+
+    def _recv_exact(self, n: int, deadline: float | None, timeout: float | None, what: str) -> bytes:
+        buf = bytearray(n)
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            try:
+                k = self._sock.recv_into(view[got:], min(n - got, 1 << 24))
+            except (BlockingIOError, InterruptedError):
+                self._wait(False, deadline, timeout, what)
+                continue
+            except OSError as exc:
+                raise _Dead(f"connection error {exc}") from None
+            if k == 0:
+                raise _Dead("closed the connection")
+            got += k
+        return bytes(buf)
+
+    def _send(self, data: bytes, deadline: float | None, timeout: float | None) -> None:
+        view = memoryview(data)
+        sent = 0
+        while sent < len(data):
+            try:
+                sent += self._sock.send(view[sent:])
+            except (BlockingIOError, InterruptedError):
+                self._wait(True, deadline, timeout, "the call")
+            except OSError as exc:
+                if exc.errno in (errno.EPIPE, errno.ECONNRESET):
+                    raise _Dead("closed the connection") from None
+                raise
+
+    def _rss_mb(self) -> float:
+        try:
+            with open(f"/proc/{self.pid}/statm") as fh:
+                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+    def _kill(self) -> None:
+        self._we_killed = True
+        for kill in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
+            try:
+                kill()
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _reap(self, grace: float) -> dict:
+        if self._status is None:
+            self._status = self.zygote._reap(self.pid, grace)
+        return self._status
+
+    def _crash(self, stage: str, why: str) -> Exception:
+        status = self._reap(0.5)
+        for stream in (self._out, self._err):
+            stream.drain()
+        sig, code = status.get("signal"), status.get("exit_status")
+        if sig is not None:
+            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+            if sig == signal.SIGKILL and not self._we_killed:
+                return OutOfMemory(f"the worker was killed (SIGKILL, most likely out of memory) {stage}")
+            return WorkerCrashed(f"the worker was killed by signal {sig} ({name}) {stage}")
+        if code is not None:
+            hint = " (sys.exit/os._exit in your code?)" if code in (0, 1) else ""
+            return WorkerCrashed(f"the worker exited with status {code} {stage}{hint}; "
+                                 "your code must return, not exit")
+        return WorkerCrashed(f"the worker {why} {stage}")
+
+    def _fail(self, error: Exception) -> Exception:
+        if self._failure is None:
+            self._failure = error
+        return error
+
+    @property
+    def alive(self) -> bool:
+        return self._failure is None and self._report is None
+
+    # ------------------------------------------------------------------ end
+
+    def close(self) -> WorkerReport:
+        """Kill the worker's whole process group and every process it detached; collect output."""
+        if self._report is not None:
+            return self._report
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            status = self._reap(0.05)
+        except Exception:  # noqa: BLE001 - the zygote is gone: kill what we can ourselves
+            self._kill()
+            status = {"exit_status": None, "signal": None, "killed": True}
+        deadline = time.monotonic() + 1.0
+        for stream in (self._out, self._err):
+            while not stream.eof and time.monotonic() < deadline:
+                stream.drain()
+                if not stream.eof:
+                    select.select([stream.fd], [], [], max(0.0, deadline - time.monotonic()))
+        for fd in (self._out.fd, self._err.fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._sock.close()
+        self._report = WorkerReport(stdout=self._out.text(), stderr=self._err.text(),
+                                    exit_status=status.get("exit_status"), signal=status.get("signal"),
+                                    killed=bool(status.get("killed")) or self._we_killed,
+                                    seconds=time.monotonic() - self._started)
+        return self._report
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class _Dead(Exception):
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why

@@ -1,0 +1,95 @@
+"""What the judge, the zygote and the workers share: limits and message framing.
+
+Two channels exist:
+- control (judge <-> zygote): JSON messages, length-prefixed, with file descriptors attached
+  (SCM_RIGHTS). Only the judge and the zygote ever hold it; a worker closes it right after fork.
+- requests (judge <-> one worker): codec frames (torch.save / torch.load(weights_only=True)),
+  length-prefixed. A length of 0 is the worker's "module imported, ready" signal.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+from dataclasses import asdict, dataclass
+from typing import Any
+
+HEADER = struct.Struct(">Q")
+READY = 0
+# A reply may carry up to codec.MAX_BYTES of tensors (512 MB) plus pickle overhead; anything
+# larger is a reply bomb and the worker is killed.
+MAX_FRAME = 512 * 1024 * 1024 + (16 << 20)
+MAX_CONTROL = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-worker containment. memory_mb is what the worker may allocate on top of the
+    zygote's own footprint (torch already mapped); on CUDA it is enforced by the judge watching
+    resident memory instead of RLIMIT_AS (the CUDA driver maps terabytes of address space)."""
+    memory_mb: int = 4096
+    max_processes: int = 256      # processes + threads the worker's user may have
+    output_limit_kb: int = 64     # kept of stdout and of stderr each; the rest is dropped
+    file_size_mb: int = 256       # largest file the worker may write (RLIMIT_FSIZE)
+    open_files: int = 1024
+    threads: int = 0              # torch.set_num_threads in the worker; 0 leaves torch's default
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def send_control(sock: socket.socket, message: dict, fds: list[int] | tuple[int, ...] = ()) -> None:
+    body = json.dumps(message).encode()
+    data = HEADER.pack(len(body)) + body
+    if fds:
+        sent = socket.send_fds(sock, [data], list(fds))
+        if sent < len(data):
+            sock.sendall(data[sent:])
+    else:
+        sock.sendall(data)
+
+
+def recv_exact(sock: socket.socket, n: int) -> bytes | None:
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        k = sock.recv_into(view[got:], n - got)
+        if k == 0:
+            return None
+        got += k
+    return bytes(buf)
+
+
+def recv_control(sock: socket.socket, *, max_fds: int = 8) -> tuple[dict | None, list[int]]:
+    """One control message and the descriptors sent with it; (None, []) on EOF."""
+    data, fds, _flags, _addr = socket.recv_fds(sock, HEADER.size, max_fds)
+    if not data:
+        for fd in fds:
+            _close(fd)
+        return None, []
+    if len(data) < HEADER.size:
+        rest = recv_exact(sock, HEADER.size - len(data))
+        if rest is None:
+            return None, fds
+        data += rest
+    (n,) = HEADER.unpack(data)
+    if n > MAX_CONTROL:
+        raise ValueError(f"control message of {n} bytes")
+    body = recv_exact(sock, n)
+    if body is None:
+        return None, fds
+    return json.loads(body), fds
+
+
+def _close(fd: int) -> None:
+    import os
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value))
