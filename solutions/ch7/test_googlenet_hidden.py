@@ -1,0 +1,276 @@
+"""Hidden checks for ch7.googlenet: layer hyper-parameters, and outputs and gradients compared with
+the reference after both sides were given the same weights.
+
+Weights move by name. For Inception the names p1_1 ... p4_2 are the contract (the exercise text
+asks for them). For googlenet the text asks for nn.Sequential(b1, ..., b5, Linear) with stages
+that are nn.Sequential, which gives names like "2.0.p1_1.weight"; a network whose names differ
+(an OrderedDict of named stages, say) still gets its weights positionally when its parameters
+come in the same order with the same shapes. Only when neither works does the numeric check
+fail, with a message saying what the names should be; the structural checks (parameter count,
+parameter shapes, convolution hyper-parameters) never depend on names.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+from grader.checks import check, expect
+
+EXERCISE = "ch7.googlenet"
+
+INCEPTION_NAMES = ("p1_1", "p2_1", "p2_2", "p3_1", "p3_2", "p4_1", "p4_2")
+LAYER_FIELDS = ("type", "in_channels", "out_channels", "kernel_size", "stride", "padding",
+                "in_features", "out_features", "has_bias")
+# A 60-layer network in float32 (TF32 convolutions on some GPUs): a correct student may reduce in
+# another order (x.mean instead of AdaptiveAvgPool2d); the mistakes we look for change outputs of
+# size 1 by far more than this.
+NET_TOL = {"rtol": 1e-4, "atol": 1e-4}
+
+
+# ---------------------------------------------------------------- helpers
+
+def _size(rng: torch.Generator, low: int, high: int) -> int:
+    return int(torch.randint(low, high + 1, (1,), generator=rng))
+
+
+def _inception_args(rng: torch.Generator) -> tuple[int, int, tuple[int, int], tuple[int, int], int]:
+    """Random channel numbers, all different, so any mix-up of paths or channels shows."""
+    values = (torch.randperm(14, generator=rng)[:7] + 2).tolist()
+    in_channels, c1, c2a, c2b, c3a, c3b, c4 = values
+    return in_channels, c1, (c2a, c2b), (c3a, c3b), c4
+
+
+def _pair(value: Any) -> Any:
+    if type(value) is int:
+        return (value, value)
+    if type(value) in (list, tuple):
+        return tuple(value)
+    return value
+
+
+def _describe(name: str, module: nn.Module) -> dict:
+    """The reference side of Handle.modules(), restricted to LAYER_FIELDS."""
+    entry: dict[str, Any] = {"name": name, "type": type(module).__name__}
+    for attr in LAYER_FIELDS[1:-1]:
+        if hasattr(module, attr):
+            entry[attr] = getattr(module, attr)
+    if isinstance(getattr(module, "bias", None), (torch.Tensor, type(None))) and hasattr(module, "bias"):
+        entry["has_bias"] = module.bias is not None
+    return entry
+
+
+def _layer(entry: dict) -> tuple:
+    return tuple((k, _pair(entry[k])) for k in LAYER_FIELDS if k in entry)
+
+
+def _scaled_state(module: nn.Module, rng: torch.Generator) -> dict[str, torch.Tensor]:
+    """He-scaled random weights and non-trivial biases: activations keep size 1 through the whole
+    network, so a wrong ReLU, pool or concatenation order changes the output visibly (the default
+    initialisation shrinks GoogLeNet's output to a few hundredths)."""
+    state = {}
+    for name, value in module.state_dict().items():
+        if value.dim() > 1:
+            fan_in = value[0].numel()
+            state[name] = torch.randn(value.shape, generator=rng) * math.sqrt(2.0 / fan_in)
+        else:
+            state[name] = torch.randn(value.shape, generator=rng) * 0.2
+    return state
+
+
+def _require_inception_names(h: Any, expected: dict[str, torch.Tensor], what: str) -> None:
+    got = h.state_dict()
+    expect.true(type(got) is dict, f"{what}.state_dict() did not give a dict of tensors")
+    missing = [k for k in expected if k not in got]
+    extra = [k for k in got if k not in expected]
+    expect.true(not missing and not extra,
+                f"{what} does not have the parameters p1_1, p2_1, p2_2, p3_1, p3_2, p4_2 "
+                f"(weight and bias each) and nothing else: missing {missing[:6]}, unexpected {extra[:6]}")
+    for k, v in expected.items():
+        expect.shape(got[k], tuple(v.shape), what=f"{what}.state_dict()[{k!r}]")
+
+
+def _inception_pair(student: Any, reference: Any, rng: torch.Generator, device: torch.device,
+                    args: tuple) -> tuple[Any, nn.Module]:
+    """Student and reference Inception blocks holding the same random weights, both on device."""
+    ref = reference.Inception(*args)
+    state = _scaled_state(ref, rng)
+    ref.load_state_dict(state)
+    what = f"Inception{args}"
+    h = student.Inception(*args)
+    _require_inception_names(h, state, what)
+    h.load_state_dict(state)
+    h.to(device)
+    return h, ref.to(device)
+
+
+def _mixed_input(rng: torch.Generator, *shape: int) -> torch.Tensor:
+    """Inputs of both signs with a spread, so ReLUs and max-pooling both matter."""
+    return torch.randn(*shape, generator=rng) * 1.5 + 0.2
+
+
+def _conv_linear_layers(entries: list[dict]) -> list[tuple]:
+    return sorted(_layer(e) for e in entries if e.get("type") in ("Conv2d", "Linear"))
+
+
+def _student_state_for(student_state: dict, ref_state: dict) -> dict | None:
+    """ref_state with the student's names, or None when names and order both differ."""
+    if list(student_state) == list(ref_state) or set(student_state) == set(ref_state):
+        return dict(ref_state)
+    if len(student_state) != len(ref_state):
+        return None
+    pairs = list(zip(student_state.items(), ref_state.items()))
+    if any(tuple(sv.shape) != tuple(rv.shape) for (_, sv), (_, rv) in pairs):
+        return None
+    return {sk: rv for (sk, _), (_, rv) in pairs}
+
+
+# ---------------------------------------------------------------- Inception
+
+@check(points=2)
+def test_inception_layers(student, reference, rng):
+    """Inception has the submodules p1_1 ... p4_2 with the right types, channels, kernels, paddings and strides."""
+    for _ in range(2):
+        args = _inception_args(rng)
+        h = student.Inception(*args)
+        got = {e["name"]: e for e in h.modules() if e.get("name") in INCEPTION_NAMES}
+        ref = dict(reference.Inception(*args).named_modules())
+        for name in INCEPTION_NAMES:
+            expect.true(name in got, f"Inception{args} has no submodule named {name!r}")
+            expected = _layer(_describe(name, ref[name]))
+            expect.true(_layer(got[name]) == expected,
+                        f"Inception{args}.{name} is not the expected layer",
+                        detail=f"got {_layer(got[name])}\nexpected {expected}")
+
+
+@check(points=1)
+def test_inception_output_shape(student, device, rng):
+    """Inception keeps height and width (non-square, 1x1, batch of one) and outputs c1 + c2[1] + c3[1] + c4 channels."""
+    for n, height, width in ((1, 5, 8), (3, 7, 4), (2, 1, 1)):
+        args = _inception_args(rng)
+        in_channels, c1, c2, c3, c4 = args
+        h = student.Inception(*args)
+        h.to(device)
+        X = _mixed_input(rng, n, in_channels, height, width).to(device)
+        Y = expect.tensor(h(X), what=f"Inception{args} output")
+        expect.shape(Y, (n, c1 + c2[1] + c3[1] + c4, height, width), what=f"Inception{args} output")
+        expect.dtype(Y, torch.float32, what=f"Inception{args} output")
+        expect.true(Y.device.type == device.type, f"Inception{args} output is on {Y.device}, not {device}")
+        expect.finite(Y, what=f"Inception{args} output")
+
+
+@check(points=3)
+def test_inception_matches_reference(student, reference, device, rng):
+    """Inception with the reference's weights computes the reference's output (path order, ReLUs, max-pool)."""
+    for n, height, width in ((2, 6, 9), (1, 4, 4)):
+        args = _inception_args(rng)
+        h, ref = _inception_pair(student, reference, rng, device, args)
+        X = _mixed_input(rng, n, args[0], height, width).to(device)
+        with torch.no_grad():
+            expected = ref(X)
+        expect.close(h(X), expected, what=f"Inception{args} output on a {n}x{args[0]}x{height}x{width} input")
+
+
+@check(points=2)
+def test_inception_gradients(student, reference, device, rng):
+    """Gradients of Inception's weights and input match the reference's for the same weights."""
+    args = _inception_args(rng)
+    h, ref = _inception_pair(student, reference, rng, device, args)
+    in_channels, c1, c2, c3, c4 = args
+    X = _mixed_input(rng, 2, in_channels, 5, 7).to(device)
+    G = torch.randn(2, c1 + c2[1] + c3[1] + c4, 5, 7, generator=rng).to(device)
+    got = h.backward(X, grad_output=G)
+
+    Xr = X.clone().requires_grad_(True)
+    ref.zero_grad(set_to_none=True)
+    ref(Xr).backward(G)
+    expected_grads = {name: p.grad for name, p in ref.named_parameters()}
+    expect.close(got["output"], ref(X).detach(), what=f"Inception{args} output")
+    grads = got["grads"]
+    for name, grad in expected_grads.items():
+        expect.true(grads.get(name) is not None, f"Inception{args}: no gradient reached {name}")
+        expect.close(grads[name], grad, what=f"gradient of Inception{args}.{name}")
+    expect.close(got["input_grads"][0], Xr.grad, what=f"gradient of Inception{args}'s input")
+
+
+# ---------------------------------------------------------------- GoogLeNet
+
+@check(points=1)
+def test_googlenet_output_shape(student, device, rng):
+    """googlenet() maps batches of one and of two 96x96 images to finite (N, 10) float32 scores."""
+    h = student.googlenet()
+    h.to(device)
+    h.eval()
+    X = torch.rand(2, 1, 96, 96, generator=rng).to(device)
+    for n in (1, 2):
+        Y = expect.tensor(h(X[:n]), what=f"googlenet() output for a batch of {n}")
+        expect.shape(Y, (n, 10), what=f"googlenet() output for a batch of {n}")
+        expect.dtype(Y, torch.float32, what="googlenet() output")
+        expect.true(Y.device.type == device.type, f"googlenet() output is on {Y.device}, not {device}")
+        expect.finite(Y, what=f"googlenet() output for a batch of {n}")
+
+
+@check(points=2)
+def test_googlenet_in_channels_and_classes(student, reference, device, rng):
+    """googlenet(in_channels=3, num_classes=7) reads 3 channels, gives 7 scores and has the reference's parameter count."""
+    h = student.googlenet(in_channels=3, num_classes=7)
+    expect.equal(h.num_params(), sum(p.numel() for p in reference.googlenet(3, 7).parameters()),
+                 what="number of trainable parameters of googlenet(in_channels=3, num_classes=7)")
+    h.to(device)
+    h.eval()
+    X = torch.rand(1, 3, 96, 96, generator=rng).to(device)
+    Y = expect.tensor(h(X), what="googlenet(in_channels=3, num_classes=7) output")
+    expect.shape(Y, (1, 7), what="googlenet(in_channels=3, num_classes=7) output")
+    expect.finite(Y, what="googlenet(in_channels=3, num_classes=7) output")
+
+
+@check(points=2)
+def test_googlenet_parameters(student, reference):
+    """googlenet() has the reference's number of trainable parameters and the same parameter shapes."""
+    h = student.googlenet()
+    ref = reference.googlenet()
+    expect.equal(h.num_params(), sum(p.numel() for p in ref.parameters() if p.requires_grad),
+                 what="number of trainable parameters of googlenet()")
+    got = sorted(tuple(v.shape) for v in h.state_dict().values())
+    expected = sorted(tuple(p.shape) for p in ref.state_dict().values())
+    expect.true(got == expected, "googlenet()'s parameter shapes differ from the reference's "
+                "(check the channel numbers of the stages)",
+                detail=f"only in yours: {sorted(set(got) - set(expected))[:8]}\n"
+                       f"only in the reference: {sorted(set(expected) - set(got))[:8]}")
+
+
+@check(points=1)
+def test_googlenet_layer_settings(student, reference):
+    """googlenet()'s convolutions and linear layer have the reference's kernel sizes, strides and paddings."""
+    h = student.googlenet()
+    got = _conv_linear_layers(h.modules())
+    expected = _conv_linear_layers([_describe(n, m) for n, m in reference.googlenet().named_modules()])
+    expect.true(got == expected, "googlenet()'s Conv2d/Linear layers differ from the reference's "
+                "(count, channels, kernel size, stride or padding)",
+                detail=f"only in yours: {[x for x in got if x not in expected][:4]}\n"
+                       f"only in the reference: {[x for x in expected if x not in got][:4]}")
+
+
+@check(points=3)
+def test_googlenet_matches_reference(student, reference, device, rng):
+    """googlenet() with the reference's weights computes the reference's scores in eval mode."""
+    ref = reference.googlenet()
+    ref_state = _scaled_state(ref, rng)
+    ref.load_state_dict(ref_state)
+    h = student.googlenet()
+    state = _student_state_for(h.state_dict(), ref_state)
+    expect.true(state is not None,
+                "googlenet()'s parameters could not be matched with the reference's: return "
+                "nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, num_classes)) with every stage an "
+                "nn.Sequential, so the names read like '2.0.p1_1.weight'")
+    h.load_state_dict(state)
+    h.to(device)
+    h.eval()
+    ref.to(device).eval()
+    X = torch.rand(2, 1, 96, 96, generator=rng).to(device) * 2 - 0.5
+    with torch.no_grad():
+        expected = ref(X)
+    expect.close(h(X), expected, what="googlenet() scores for two 96x96 images", **NET_TOL)
