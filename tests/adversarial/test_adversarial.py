@@ -1,0 +1,156 @@
+"""The adversarial suite: a class of malicious and broken ch3.softmax submissions, graded in
+one real `grader grade` run next to honest students. Each attack must get exactly its score
+(zero for what it attacks), and the honest students around it must be graded correctly."""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import importlib.util
+
+import pytest
+
+
+def _load_attacks():
+    spec = importlib.util.spec_from_file_location("adversarial_attacks", Path(__file__).with_name("attacks.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ATTACKS, WRONG = _load_attacks().ATTACKS, _load_attacks().WRONG
+
+ROOT = Path(__file__).resolve().parents[2]
+FULL = 10.0  # course.toml: exercises.ch3.softmax.points
+
+
+class Listener:
+    """A TCP server on loopback that records whether anybody connected."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.stop = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("adversarial")
+    subs, out, marker = base / "submissions", base / "results", base / "marker"
+    listener = Listener()
+    perfect = (ROOT / "solutions/ch3/softmax.py").read_text()
+    values = {"{OUT}": str(out), "{ROOT}": str(ROOT), "{SUBMISSIONS}": str(subs),
+              "{MARKER}": str(marker), "{PORT}": str(listener.port), "{PERFECT}": perfect}
+    students = dict(ATTACKS)
+    students["control_perfect"] = {"files": {"ch3/softmax.py": perfect}, "score": FULL}
+    students["zz_control_perfect"] = {"files": {"exercises/ch3/softmax.py": perfect}, "score": FULL}
+    students["control_wrong"] = {"files": {"ch3/softmax.py": WRONG}, "score": 0.0}
+    for name, spec in students.items():
+        for rel, content in spec["files"].items():
+            path = subs / name / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                for key, value in values.items():
+                    content = content.replace(key, value)
+                path.write_text(content)
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
+                           "--only", "ch3.softmax", "--jobs", "2", "--timeout", "5"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    seconds = time.monotonic() - start
+    time.sleep(max(0.0, 5.0 - seconds))  # give a leftover background process time to show itself
+    listener.close()
+    yield {"proc": proc, "out": out, "marker": marker, "listener": listener, "students": students}
+
+
+def scores(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "grades.csv", newline="") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def test_run_finishes_and_grades_everybody(graded):
+    proc = graded["proc"]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = scores(graded["out"])
+    assert set(rows) == set(graded["students"])
+    assert all(float(r["max"]) == FULL for r in rows.values())
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in ATTACKS.items() if s["score"] is not None))
+def test_attack_gets_exactly_its_score(graded, name):
+    row = scores(graded["out"])[name]
+    expected = ATTACKS[name]["score"]
+    assert float(row["ch3.softmax"]) == expected, (name, ATTACKS[name]["why"], row)
+
+
+def test_honest_students_around_the_attacks_are_graded_correctly(graded):
+    rows = scores(graded["out"])
+    assert float(rows["control_perfect"]["ch3.softmax"]) == FULL
+    assert float(rows["zz_control_perfect"]["ch3.softmax"]) == FULL
+    assert float(rows["control_wrong"]["ch3.softmax"]) == 0.0
+
+
+def test_forbidden_alias_loses_the_functions_it_cheats_on(graded):
+    report = json.loads((graded["out"] / "grades.json").read_text())
+    text = json.dumps(report)
+    assert "forbidden" in text
+    row = scores(graded["out"])["forbidden_alias"]
+    assert 0.0 < float(row["ch3.softmax"]) < FULL  # its hand-written cross_entropy still counts
+
+
+def test_outputs_belong_to_the_grader(graded):
+    out = graded["out"]
+    rows = scores(out)
+    assert "write_output_folder" in rows and len(rows) == len(graded["students"])
+    assert float(rows["write_output_folder"]["ch3.softmax"]) == 0.0
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        assert tables
+    feedback = (out / "feedback" / "write_output_folder.md").read_text()
+    assert "70,70" not in feedback
+
+
+def test_nothing_escapes_the_worker(graded):
+    marker = graded["marker"]
+    assert not Path(f"{marker}.pth").exists(), ".pth file in a submission was executed"
+    assert not Path(f"{marker}.bg").exists(), "a background process outlived the grading"
+    assert graded["listener"].connections == 0, "a worker opened a TCP connection"
+
+
+def test_feedback_never_shows_hidden_inputs_or_source(graded):
+    hidden = (ROOT / "solutions/ch3/test_softmax_hidden.py").read_text().splitlines()
+    secret_lines = [ln.strip() for ln in hidden if len(ln.strip()) > 30 and not ln.strip().startswith(("#", '"""'))]
+    for path in (graded["out"] / "feedback").glob("*.md"):
+        text = path.read_text()
+        leaked = [ln for ln in secret_lines if ln in text]
+        assert not leaked, (path.name, leaked[:3])
