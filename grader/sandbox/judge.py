@@ -355,12 +355,17 @@ class Worker:
             return 0.0
 
     def _kill(self) -> None:
+        """SIGKILL the whole group now, then let the zygote reap it (and any detached orphans)."""
         self._we_killed = True
         for kill in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
             try:
                 kill()
             except (ProcessLookupError, PermissionError):
                 pass
+        try:
+            self._reap(0.0)
+        except Exception:  # noqa: BLE001 - zygote gone; close() reports what it can
+            pass
 
     def _reap(self, grace: float) -> dict:
         if self._status is None:
