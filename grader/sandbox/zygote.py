@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import ctypes
 import os
+import select
 import shutil
 import signal
 import socket
@@ -30,6 +31,7 @@ from grader.sandbox.wire import HEADER, MAX_FRAME, READY, recv_control, send_con
 
 PR_SET_PDEATHSIG = 1
 PR_SET_KEEPCAPS = 8
+PR_CAPBSET_DROP = 24
 PR_SET_CHILD_SUBREAPER = 36
 CAP_DAC_READ_SEARCH = 2
 UID_BASE = 200_000  # root mode: worker pid N runs as uid UID_BASE + N (its own NPROC budget)
@@ -72,6 +74,7 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None) -> None:
     import grader.checks.executor  # noqa: F401
     import grader.checks.probes  # noqa: F401
 
+    warm_up()
     # Orphans of a worker (double fork, setsid) are re-parented to us, so we can kill them.
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     state = ZygoteState(device, tmp_root)
@@ -85,6 +88,25 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None) -> None:
             _waitpid(pid)
             _rmtree(state.workers.pop(pid))
         sweep_orphans(state)
+
+
+def warm_up() -> None:
+    """Run one request through the engine here, so the lazy imports and first-call set-up of
+    torch.save/torch.load, seeding and the forbid guard are paid once, not after every fork."""
+    import types
+
+    import torch
+
+    from grader.checks import codec
+    from grader.checks.executor import Executor
+    module = types.ModuleType("_tg_warm_up")
+    exec("def f(x, y=None):\n    return [x * 2, (x.sum().item(), None)]\n", module.__dict__)
+    executor = Executor(module, forbid={"f": ["dropout"]})
+    request = {"op": "call", "name": "f", "args": codec.to_plain([torch.ones(3)]),
+               "kwargs": codec.to_plain({}), "seed": 0, "forbid": ["conv2d"], "record": True}
+    for _ in range(2):
+        codec.loads(codec.dumps(executor.handle(codec.loads(codec.dumps(request)))))
+    assert not torch.cuda.is_initialized()
 
 
 def serve(ctl: socket.socket, state: ZygoteState) -> None:
@@ -159,20 +181,11 @@ def reap(state: ZygoteState, pid: int, grace: float) -> dict:
     every orphan it left behind; report how it ended."""
     if pid not in state.workers:
         return {"ok": False, "error": f"no worker {pid}"}
-    deadline = time.monotonic() + grace
-    status = None
-    while True:
-        done, st = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = st
-            break
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.002)
-    killed = False
-    try:  # members of its group that are still running (background processes)
+    status = _wait_exit(pid, grace)
+    # members of its group still around (background processes) are killed too
+    killed = status is None or _group_had_members(pid)
+    try:
         os.killpg(pid, signal.SIGKILL)
-        killed = status is None or _group_had_members(pid)
     except (ProcessLookupError, PermissionError):
         pass
     if status is None:
@@ -186,8 +199,39 @@ def reap(state: ZygoteState, pid: int, grace: float) -> dict:
     return {"ok": True, "exit_status": exit_status, "signal": sig, "killed": killed}
 
 
+def _wait_exit(pid: int, grace: float) -> int | None:
+    """The wait status if `pid` ends within `grace` seconds, else None (it keeps running)."""
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done or grace <= 0:
+        return status if done else None
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    try:
+        deadline = time.monotonic() + grace
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if pidfd is not None:
+                select.select([pidfd], [], [], left)
+            else:
+                time.sleep(min(left, 0.002))
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
 def _group_had_members(pgid: int) -> bool:
-    return False  # killpg succeeding after the leader exited is the only evidence we have
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
 
 
 def _kill_worker(pid: int) -> None:
@@ -409,6 +453,9 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     if state.root:
         if state.keep_dac:
             _libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
+        for cap in range(64):  # nothing may come back through an exec either
+            if cap != CAP_DAC_READ_SEARCH or not state.keep_dac:
+                _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
