@@ -1,0 +1,1 @@
+"""Grading a class: finding submissions, judging each student, scheduling judges, the gradebook."""

@@ -1,0 +1,109 @@
+"""`grader grade`: grade a class of submissions. Thin: parse, call grading.scheduler, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from grader.course import CourseError, load_course
+
+
+@click.command("grade")
+@click.argument("submissions", required=False, type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for grades.csv, grades.json, feedback/ and the gradebook.")
+@click.option("--jobs", type=click.IntRange(min=0), default=None,
+              help="Judges in parallel (default: course.toml grading.jobs, 0 = one per core).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+              help="Where checks run: auto uses CUDA when a GPU is present.")
+@click.option("--only", "only", multiple=True, metavar="EXERCISE",
+              help="Grade only this exercise id, e.g. ch4.dropout (repeatable).")
+@click.option("--student", "students", multiple=True, metavar="ID",
+              help="Re-grade only this student (repeatable); the other rows stay as they are.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds all checks of one exercise of one student may take (default: course.toml).")
+@click.option("--nbgrader", "nbgrader_dir", type=click.Path(path_type=Path), default=None,
+              help="An nbgrader course folder: grade its submitted/<student>/<assignment>/ notebooks.")
+@click.option("--assignment", default=None, metavar="chN",
+              help="With --nbgrader: the assignment (a chapter id) to grade.")
+@click.pass_context
+def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | None, device: str,
+          only: tuple[str, ...], students: tuple[str, ...], timeout: float | None,
+          nbgrader_dir: Path | None, assignment: str | None) -> None:
+    """Grade every student in SUBMISSIONS with the visible and hidden checks.
+
+    \b
+    SUBMISSIONS holds one folder or .zip per student (ch4/dropout.py or .ipynb inside).
+    Running the same command again after an interruption grades only the students not yet done.
+    """
+    from grader.grading.gradebook import GradebookError
+    from grader.grading.scheduler import GradeError, grade_class
+    from grader.grading.submissions import SubmissionError
+    from grader.reports.terminal import progress_bar, sandbox_warning, summary_table
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    if nbgrader_dir is not None:
+        if assignment is None:
+            raise click.UsageError("--nbgrader needs --assignment chN (the assignment to grade)")
+        if not (nbgrader_dir / "submitted").is_dir():
+            raise click.UsageError(f"--nbgrader {nbgrader_dir}: no submitted/ folder in it")
+        submissions = nbgrader_dir / "submitted"
+    elif submissions is None:
+        raise click.UsageError("give the SUBMISSIONS folder (or --nbgrader COURSE_DIR --assignment chN)")
+    obj = ctx.find_root().obj or {}
+    try:
+        course = load_course(obj.get("course_root"))
+    except CourseError as exc:
+        raise click.UsageError(str(exc)) from None
+    if device == "cuda":
+        from grader.grading.scheduler import detect_device
+        if detect_device("auto") != "cuda":
+            raise click.UsageError("--device cuda: no usable CUDA GPU on this machine (try --device auto)")
+
+    progress = progress_bar(console)
+    task = None
+
+    def on_start(n: int) -> None:
+        nonlocal task
+        if n:
+            progress.start()
+            task = progress.add_task("grading", total=n, last="")
+
+    def on_result(student: str, row: dict) -> None:
+        if task is not None:
+            total = sum(float(e["score"]) for e in row["exercises"].values())
+            maximum = sum(float(e["max"]) for e in row["exercises"].values())
+            progress.update(task, advance=1, last=f"{student}: {total:g}/{maximum:g}")
+
+    try:
+        result = grade_class(course, submissions, out, jobs=jobs or 0, device=device, only=only,
+                             students=students, timeout=timeout, assignment=assignment,
+                             on_start=on_start, on_result=on_result, command=sys.argv[1:])
+    except (GradeError, SubmissionError, GradebookError, CourseError) as exc:
+        progress.stop()
+        raise click.UsageError(str(exc)) from None
+    finally:
+        progress.stop()
+
+    title = f"{course.title} {course.version}: {len(result.rows)} student(s)"
+    console.print(summary_table(result.rows, result.exercise_ids, title))
+    facts = result.metadata
+    console.print(f"device: {facts.get('device')}" + (f" ({facts.get('gpu')})" if facts.get("gpu") not in (None, "None") else "")
+                  + f", torch {facts.get('torch')}; sandbox: {'; '.join(facts.get('sandbox_levels') or []) or 'n/a'}",
+                  highlight=False)
+    warning = sandbox_warning(facts)
+    if warning:
+        console.print(warning)
+    console.print(f"graded now: {len(result.graded_now)}, already in the gradebook: {len(result.reused)}; "
+                  f"reports in {out}/ (grades.csv, grades.json, feedback/)", highlight=False)
+    for failure in result.failures:
+        console.print(f"[bold red]failed:[/] {failure}", highlight=False)
+    if result.interrupted:
+        console.print(f"[bold yellow]interrupted:[/] {len(result.not_graded)} student(s) not graded yet; "
+                      "run the same command again to continue", highlight=False)
+        sys.exit(130)
+    if result.failures:
+        sys.exit(1)

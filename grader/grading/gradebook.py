@@ -1,0 +1,151 @@
+"""The gradebook: one SQLite row per student, committed the moment the student is graded.
+
+WAL journal + synchronous=FULL: a row that was committed survives Ctrl-C, kill -9 and power
+loss; a row being written when that happens is simply absent, so the next run grades that
+student again. Only the parent process writes (judges send their results back to it).
+
+Each exercise entry carries a `key`: a digest of everything its result depends on (the
+student's file, the checks, the reference solution, the exercise's settings, device and
+limits). A run grades an exercise again only when its key changed or the row is missing, which
+is what makes "run the same command again" resume exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterator
+
+from grader.course import Exercise
+from grader.grading.submissions import ExerciseFiles
+
+SCHEMA_VERSION = "1"
+
+
+class GradebookError(Exception):
+    pass
+
+
+class Gradebook:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fh = open(self.path.with_name(self.path.name + ".lock"), "a+")
+        try:
+            fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_fh.close()
+            raise GradebookError(f"{self.path} is in use by another `grader grade` run; "
+                                 "wait for it to finish or use another --out folder") from None
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS students (student TEXT PRIMARY KEY, "
+                            "result TEXT NOT NULL, graded_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)")
+            version = self.get_meta("schema")
+            if version is None:
+                self.set_meta("schema", SCHEMA_VERSION)
+            elif version != SCHEMA_VERSION:
+                raise GradebookError(f"{self.path} was written by another version of the grader "
+                                     f"(schema {version}); use a new --out folder")
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise GradebookError(f"{self.path} is not a usable gradebook ({exc}); "
+                                 "move it away or use a new --out folder") from None
+
+    def close(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+            self.db = None  # type: ignore[assignment]
+        if not self._lock_fh.closed:
+            self._lock_fh.close()
+
+    def __enter__(self) -> "Gradebook":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- meta
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- rows
+    def get(self, student: str) -> dict | None:
+        row = self.db.execute("SELECT result FROM students WHERE student = ?", (student,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def rows(self) -> dict[str, dict]:
+        return {s: json.loads(r) for s, r in self.db.execute("SELECT student, result FROM students ORDER BY student")}
+
+    def put(self, student: str, result: dict) -> None:
+        """Replace one student's row, atomically (one transaction, durable on return)."""
+        data = json.dumps(result, sort_keys=True, allow_nan=False, default=str)
+        with _transaction(self.db):
+            self.db.execute("INSERT OR REPLACE INTO students (student, result, graded_at) "
+                            "VALUES (?, ?, CURRENT_TIMESTAMP)", (student, data))
+
+    def students(self) -> Iterator[str]:
+        for (s,) in self.db.execute("SELECT student FROM students ORDER BY student"):
+            yield s
+
+
+class _transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def checks_digest(ex: Exercise) -> str:
+    """What the checks of an exercise are: its spec in course.toml and the files that judge it."""
+    h = hashlib.sha256(json.dumps([ex.id, ex.file, list(ex.symbols), ex.points,
+                                   {k: list(v) for k, v in sorted(ex.forbid.items())}]).encode())
+    for path in (ex.visible_tests_path, ex.hidden_checks_path, ex.solution_path):
+        h.update(b"\0" + path.name.encode() + b"\0")
+        h.update(path.read_bytes() if path.is_file() else b"(absent)")
+    return h.hexdigest()
+
+
+def exercise_key(checks: str, files: ExerciseFiles, settings: dict) -> str:
+    h = hashlib.sha256()
+    for part in (checks, files.digest, json.dumps(settings, sort_keys=True)):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()[:32]
+
+
+def merge(old: dict | None, new: dict) -> dict:
+    """A student's row after (re)grading some exercises: new entries replace old ones, the
+    entries of exercises not graded this time are kept."""
+    row = dict(new)
+    exercises = dict((old or {}).get("exercises", {}))
+    exercises.update(new.get("exercises", {}))
+    row["exercises"] = {k: exercises[k] for k in sorted(exercises)}
+    return row
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write a file so readers see the old or the new content, never half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,226 @@
+"""A grading run: decide who needs grading, run judges in parallel, commit each student as soon
+as their result arrives, then write every report from the gradebook.
+
+Judges are separate processes started with the "spawn" method: they inherit nothing from this
+process (no CUDA state, no half-imported modules), and each owns one zygote. This process never
+imports a check, a reference solution or student code, and never touches CUDA.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import multiprocessing as mp
+import os
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from grader.course import Course
+from grader.grading.gradebook import Gradebook, checks_digest, exercise_key, merge
+from grader.grading.judge import JudgeSettings, grade_in_process, init_process
+from grader.grading.submissions import Submission, discover
+
+
+class GradeError(Exception):
+    """Bad input to a grading run, said in one line."""
+
+
+@dataclass
+class RunResult:
+    rows: list[dict]                  # graded students, sorted, as written to the reports
+    exercise_ids: list[str]
+    graded_now: list[str]             # students graded in this run
+    reused: list[str]                 # students whose gradebook rows were current
+    not_graded: list[str]             # discovered but without a result (interrupted, --student)
+    metadata: dict = field(default_factory=dict)
+    interrupted: bool = False
+    failures: list[str] = field(default_factory=list)
+
+
+def detect_device(requested: str) -> str:
+    """auto -> cuda when a usable GPU is present. Checked without creating a CUDA context."""
+    if requested in ("cpu", "cuda"):
+        return requested
+    if not any(Path(p).exists() for p in ("/dev/nvidia0", "/dev/nvidiactl", "/dev/dxg")):
+        return "cpu"      # no GPU device files: no need to pay for importing torch here
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
+    import torch
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def select_exercises(course: Course, only: tuple[str, ...] = (), assignment: str | None = None) -> list[str]:
+    if assignment is not None and assignment not in course.chapters:
+        raise GradeError(f"--assignment {assignment!r} is not a chapter of the course "
+                         f"(chapters: {', '.join(course.chapters)})")
+    ids = list(course.exercises)
+    if only:
+        unknown = [e for e in only if e not in course.exercises]
+        if unknown:
+            raise GradeError(f"unknown exercise {unknown[0]!r} for --only (course.toml has: "
+                             f"{', '.join(course.exercises)})")
+        ids = [e for e in ids if e in only]
+    if assignment is not None:
+        ids = [e for e in ids if course.exercises[e].chapter == assignment]
+        if not ids:
+            raise GradeError(f"no exercise of chapter {assignment!r} is selected")
+    return ids
+
+
+def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, device: str = "auto",
+                only: tuple[str, ...] = (), students: tuple[str, ...] = (), timeout: float | None = None,
+                assignment: str | None = None, backend: str | None = None,
+                on_start: Callable[[int], None] | None = None,
+                on_result: Callable[[str, dict], None] | None = None,
+                command: list[str] | None = None) -> RunResult:
+    started = _now()
+    submissions, out = Path(submissions), Path(out)
+    if not submissions.is_dir():
+        raise GradeError(f"submissions folder {submissions} does not exist" if not submissions.exists()
+                         else f"{submissions} is not a folder")
+    exercise_ids = select_exercises(course, only, assignment)
+    subs = discover(course, submissions, [course.exercises[e] for e in exercise_ids], exclude=[out],
+                    nbgrader_assignment=assignment)
+    by_id = {s.student: s for s in subs}
+    for sid in students:
+        if sid not in by_id:
+            known = ", ".join(list(by_id)[:10]) + (" ..." if len(by_id) > 10 else "")
+            raise GradeError(f"--student {sid!r}: no such student in {submissions} (found: {known or 'none'})")
+
+    g = course.grading
+    resolved = detect_device(device)
+    sub_timeout = float(timeout) if timeout else g.submission_timeout
+    settings = JudgeSettings(course_root=course.root, exercises=tuple(exercise_ids), device=resolved,
+                             submission_timeout=sub_timeout, check_timeout=min(g.check_timeout, sub_timeout),
+                             gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb,
+                             max_processes=g.max_processes, output_limit_kb=g.output_limit_kb,
+                             backend=backend or os.environ.get("TORCHGRADE_GRADE_BACKEND", "sandbox"))
+    key_settings = {"device": resolved, "submission_timeout": sub_timeout,
+                    "check_timeout": settings.check_timeout, "gpu_policy": g.gpu_policy,
+                    "memory_mb": g.memory_limit_mb, "max_processes": g.max_processes, "backend": settings.backend}
+    digests = {e: checks_digest(course.exercises[e]) for e in exercise_ids}
+
+    out.mkdir(parents=True, exist_ok=True)
+    book = Gradebook(out / "gradebook.sqlite")
+    try:
+        rows = book.rows()
+        todo: list[tuple[Submission, tuple[str, ...], dict[str, str]]] = []
+        reused = []
+        for sub in subs:
+            keys = {e: exercise_key(digests[e], sub.exercises[e], key_settings) for e in exercise_ids}
+            old = rows.get(sub.student)
+            if students:
+                # --student: re-grade exactly these students; every other row stays as it is
+                stale = exercise_ids if sub.student in students else []
+            else:
+                have = (old or {}).get("exercises", {})
+                stale = [e for e in exercise_ids if have.get(e, {}).get("key") != keys[e]]
+            if stale:
+                todo.append((sub, tuple(stale), keys))
+            elif old is not None:
+                reused.append(sub.student)
+        graded_now, failures = [], []
+        interrupted = False
+        if on_start:
+            on_start(len(todo))
+        if todo:
+            n_jobs = min(jobs or g.jobs or os.cpu_count() or 1, len(todo))
+
+            def commit(sub: Submission, keys: dict[str, str], result: dict) -> None:
+                for e, entry in result["exercises"].items():
+                    entry["key"] = keys[e]
+                row = merge(book.get(sub.student), result)
+                row.pop("seconds", None)
+                book.put(sub.student, row)
+                graded_now.append(sub.student)
+                if on_result:
+                    on_result(sub.student, row)
+
+            interrupted, failures = _run_judges(settings, todo, n_jobs, commit)
+        rows = book.rows()
+    finally:
+        book.close()
+
+    final = [rows[s.student] for s in subs
+             if s.student in rows and all(e in rows[s.student].get("exercises", {}) for e in exercise_ids)]
+    not_graded = [s.student for s in subs if s.student not in {r["student"] for r in final}]
+    from grader.reports.grades import run_facts, write_reports
+    facts = run_facts(final)
+    metadata = {"course": {"title": course.title, "version": course.version},
+                **facts,
+                "exercises": exercise_ids,
+                "submissions": str(submissions),
+                "students": len(final), "not_graded": not_graded,
+                "options": {"device": device, "timeout": sub_timeout, "check_timeout": settings.check_timeout,
+                            "gpu_policy": g.gpu_policy, "jobs": jobs or g.jobs or os.cpu_count()},
+                "command": command or [],
+                "started": started, "finished": _now(), "interrupted": interrupted}
+    write_reports(out, final, exercise_ids, course, metadata)
+    return RunResult(final, exercise_ids, graded_now, reused, not_graded, metadata, interrupted, failures)
+
+
+def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
+                commit: Callable[[Submission, dict, dict], None]) -> tuple[bool, list[str]]:
+    """Grade `todo` with `n_jobs` judge processes; commit each student as it finishes."""
+    failures: list[str] = []
+    ctx = mp.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=init_process,
+                               initargs=(settings,))
+    pending: dict[Future, tuple[Submission, dict]] = {}
+    try:
+        for sub, stale, keys in todo:
+            only = replace(settings, exercises=stale)
+            fut = pool.submit(_grade_task, sub, only)
+            pending[fut] = (sub, keys)
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in done:
+                sub, keys = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    failures.append(f"{sub.student}: a judge process died; run the command again to grade "
+                                    "the students left")
+                    continue
+                except Exception as exc:  # noqa: BLE001 - one student's judge failure is reported, not fatal
+                    failures.append(f"{sub.student}: grading failed in the judge: {type(exc).__name__}: {exc}")
+                    continue
+                commit(sub, keys, result)
+        pool.shutdown(wait=True)
+        return False, failures
+    except KeyboardInterrupt:
+        _terminate(pool)
+        return True, failures
+    except BaseException:
+        _terminate(pool)
+        raise
+
+
+def _grade_task(sub: Submission, settings: JudgeSettings) -> dict:
+    from grader.grading import judge
+    if judge._JUDGE is None:
+        judge.init_process(settings)
+    assert judge._JUDGE is not None
+    judge._JUDGE.settings = settings
+    return grade_in_process(sub)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop judges now: each closes its zygote on SIGTERM (see judge.init_process)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(timeout=5)
+        if p.is_alive():
+            p.kill()
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+__all__ = ["grade_class", "GradeError", "RunResult", "detect_device", "select_exercises"]

@@ -1,0 +1,405 @@
+"""Finding students and their files in a folder of submissions.
+
+Accepted forms, per student:
+
+* a folder: ``SUBMISSIONS/<student>/ch4/dropout.py`` (or ``.../exercises/ch4/dropout.py``);
+* a zip: ``SUBMISSIONS/<student>.zip`` with the same layout inside (optionally wrapped in one
+  top-level folder, as "compress this folder" makes it);
+* notebooks in place of ``.py`` files: ``ch4/dropout.ipynb``;
+* nbgrader's layout: ``COURSE_DIR/submitted/<student>/<chN>/<name>.ipynb``.
+
+Nothing here runs student code. Every problem becomes a message attached to the student (when
+the whole submission is unusable) or to one exercise; the others are graded as usual.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import json
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+from grader.course import Course, Exercise
+
+# Limits on what we read from a submission. Source files are small; notebooks may carry plots.
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
+MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
+MAX_ZIP_BYTES = 64 * 1024 * 1024          # the .zip file itself
+MAX_ZIP_TOTAL = 128 * 1024 * 1024         # declared uncompressed size of all members
+MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_RATIO = 100                       # uncompressed/compressed, for members over 1 MiB
+_RATIO_FLOOR = 1024 * 1024
+IGNORED_NAMES = {"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints", ".git"}
+
+# Top-level statements a notebook keeps: what defines things. A training run at top level,
+# a plot or a print would cost time (or worse) and defines nothing a check needs.
+_KEEP_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CONSTANT_NODES = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.Set, ast.Dict,
+                   ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load, ast.keyword)
+
+
+class SubmissionError(Exception):
+    """The whole submission of one student cannot be used (bad zip, nothing inside...)."""
+
+
+@dataclass
+class ExerciseFiles:
+    """What one student handed in for one exercise, ready for a worker (or why not)."""
+
+    exercise: str
+    status: str = "ok"               # ok | missing | error
+    message: str = ""                # for the student, when status is not ok
+    source: str = ""                 # where it came from, relative to the submission
+    files: dict[str, bytes] = field(default_factory=dict)
+    module_file: str = ""
+    notes: list[str] = field(default_factory=list)   # e.g. "notebook: dropped 3 top-level statements"
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256(self.status.encode() + b"\0" + self.message.encode())
+        for name in sorted(self.files):
+            h.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
+        return h.hexdigest()
+
+
+@dataclass
+class Submission:
+    student: str
+    kind: str                        # folder | zip | nbgrader
+    path: Path
+    problem: str = ""                # the submission as a whole is unusable
+    exercises: dict[str, ExerciseFiles] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- student ids
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def sanitize_id(name: str) -> str:
+    """A student id safe as a file name (feedback/<id>.md) and a CSV cell."""
+    clean = _UNSAFE.sub("_", name).strip("._-")
+    return clean[:100] or "student"
+
+
+def _unique_ids(names: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    ids = []
+    for name in names:
+        base = sanitize_id(name)
+        sid, n = base, 2
+        while sid.lower() in seen:
+            sid, n = f"{base}-{n}", n + 1
+        seen.add(sid.lower())
+        ids.append(sid)
+    return ids
+
+
+# ---------------------------------------------------------------------------- discovery
+
+def discover(course: Course, root: Path, exercises: list[Exercise], *,
+             exclude: Iterable[Path] = (), nbgrader_assignment: str | None = None) -> list[Submission]:
+    """Every student under `root`, sorted by id, each with its files for `exercises`.
+
+    `root` is a folder of student folders and zips, or an nbgrader course folder (one holding
+    `submitted/`), or nbgrader's `submitted/` folder itself.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise SubmissionError(f"{root}: no such folder")
+    excluded = {Path(p).resolve() for p in exclude}
+    nbgrader = nbgrader_assignment is not None
+    if (root / "submitted").is_dir() and not _looks_like_student(root / "submitted"):
+        root, nbgrader = root / "submitted", True
+    entries = []
+    for entry in sorted(root.iterdir(), key=lambda p: p.name):
+        if entry.name in IGNORED_NAMES or entry.name.startswith(".") or entry.resolve() in excluded:
+            continue
+        if entry.is_symlink():
+            entries.append((entry.name, entry, "link"))
+        elif entry.is_dir():
+            entries.append((entry.name, entry, "nbgrader" if nbgrader else "folder"))
+        elif entry.is_file() and entry.suffix.lower() == ".zip":
+            entries.append((entry.stem, entry, "zip"))
+    ids = _unique_ids(name for name, _, _ in entries)
+    subs = []
+    for sid, (_, path, kind) in zip(ids, entries):
+        sub = Submission(sid, "folder" if kind == "link" else kind, path)
+        try:
+            if kind == "link":
+                raise SubmissionError(f"{path.name} is a symbolic link; hand in a real folder or zip")
+            tree = _read_zip(path) if kind == "zip" else _read_folder(path)
+            if not tree:
+                raise SubmissionError(f"{path.name} is empty: no files to grade")
+            tree = _strip_prefixes(tree, course)
+        except SubmissionError as exc:
+            sub.problem = str(exc)
+            tree = {}
+        for ex in exercises:
+            sub.exercises[ex.id] = (ExerciseFiles(ex.id, "error", sub.problem) if sub.problem
+                                    else exercise_files(tree, ex, nbgrader_assignment))
+        subs.append(sub)
+    return subs
+
+
+def _looks_like_student(path: Path) -> bool:
+    """`submitted` could itself be a student's name; it is nbgrader's folder when it holds folders only."""
+    try:
+        return any(p.is_file() for p in path.iterdir() if not p.name.startswith("."))
+    except OSError:
+        return True
+
+
+class _Lazy:
+    """A file not read yet (folders): read only when an exercise needs it, with a size cap."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+
+def _read_folder(folder: Path) -> dict[str, bytes | _Lazy | str]:
+    """Relative path -> lazy file, or an error string for what must not be followed (links)."""
+    tree: dict[str, bytes | _Lazy | str] = {}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_NAMES)
+        here = Path(dirpath)
+        for name in sorted(filenames) + [d for d in dirnames if (here / d).is_symlink()]:
+            path = here / name
+            rel = path.relative_to(folder).as_posix()
+            if name in IGNORED_NAMES:
+                continue
+            if path.is_symlink():
+                tree[rel] = "is a symbolic link; hand in the file itself"
+            elif stat.S_ISREG(path.lstat().st_mode):
+                tree[rel] = _Lazy(path)
+        if len(tree) > MAX_ZIP_MEMBERS:
+            raise SubmissionError(f"{folder.name} holds more than {MAX_ZIP_MEMBERS} files")
+    return tree
+
+
+def _read_zip(path: Path) -> dict[str, bytes | _Lazy | str]:
+    """Members of a zip, read into memory after checking every one; never extracted to disk."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_ZIP_BYTES:
+            raise SubmissionError(f"{name} is {size // 2**20} MiB; the limit is {MAX_ZIP_BYTES // 2**20} MiB")
+        data = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ZIP_MEMBERS:
+                raise SubmissionError(f"{name} holds {len(infos)} files; the limit is {MAX_ZIP_MEMBERS}")
+            total = 0
+            for info in infos:
+                _check_member(name, info)
+                total += info.file_size
+            if total > MAX_ZIP_TOTAL:
+                raise SubmissionError(f"{name} unpacks to {total // 2**20} MiB (limit "
+                                      f"{MAX_ZIP_TOTAL // 2**20} MiB): refused as a zip bomb")
+            tree: dict[str, bytes | _Lazy | str] = {}
+            for info in infos:
+                if info.is_dir():
+                    continue
+                member = PurePosixPath(info.filename.replace("\\", "/"))
+                if any(part in IGNORED_NAMES for part in member.parts) or member.name.startswith("._"):
+                    continue
+                with zf.open(info) as fh:
+                    # The declared size can lie; read one byte more than it claims to catch that.
+                    content = fh.read(info.file_size + 1)
+                if len(content) != info.file_size:
+                    raise SubmissionError(f"{name}: member {info.filename} is not the size it declares")
+                tree[member.as_posix()] = content
+            return tree
+    except SubmissionError:
+        raise
+    except zipfile.BadZipFile as exc:
+        raise SubmissionError(f"{name} is not a valid zip file ({exc})") from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, ValueError, OSError) as exc:
+        # RuntimeError: encrypted member; NotImplementedError: unsupported compression.
+        raise SubmissionError(f"{name} could not be read: {exc}") from None
+
+
+def _check_member(zip_name: str, info: zipfile.ZipInfo) -> None:
+    raw = info.filename
+    member = raw.replace("\\", "/")
+    parts = PurePosixPath(member).parts
+    if member.startswith("/") or re.match(r"^[A-Za-z]:", member) or ".." in parts or "\0" in member:
+        raise SubmissionError(f"{zip_name} contains an unsafe path {raw!r} (absolute or with '..'): "
+                              "refused; zip the exercise folder itself")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise SubmissionError(f"{zip_name} contains a symbolic link {raw!r}: refused")
+    if info.flag_bits & 0x1:
+        raise SubmissionError(f"{zip_name} is encrypted ({raw!r}); hand in a zip without a password")
+    if info.file_size > _RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+        raise SubmissionError(f"{zip_name}: {raw!r} expands {info.file_size // max(info.compress_size, 1)}x: "
+                              "refused as a zip bomb")
+
+
+def _strip_prefixes(tree: dict, course: Course) -> dict:
+    """Drop a wrapping folder ('alice/...') and a leading 'exercises/' so paths read 'ch4/dropout.py'."""
+    chapters = set(course.chapters)
+    for _ in range(3):
+        tops = {k.split("/", 1)[0] for k in tree}
+        if "exercises" in tops and not (tops & chapters):
+            tree = {k.split("/", 1)[1]: v for k, v in tree.items()
+                    if k.startswith("exercises/")}
+            continue
+        if len(tops) == 1 and all("/" in k for k in tree) and not (tops & chapters):
+            tree = {k.split("/", 1)[1]: v for k, v in tree.items()}
+            continue
+        break
+    return tree
+
+
+# ---------------------------------------------------------------------------- one exercise
+
+def exercise_files(tree: dict, ex: Exercise, assignment: str | None = None) -> ExerciseFiles:
+    """The student's file for one exercise: the .py file, else the notebook, converted."""
+    stem = ex.file[:-3]
+    py, nb = f"{stem}.py", f"{stem}.ipynb"
+    result = ExerciseFiles(ex.id, module_file=f"{ex.name}.py")
+    if assignment is not None and ex.chapter != assignment:
+        result.status, result.message = "missing", f"not part of assignment {assignment}"
+        return result
+    chosen = py if py in tree else nb if nb in tree else None
+    if chosen is None:
+        result.status = "missing"
+        result.message = (f"no file for this exercise: expected {py} or {nb} in your submission"
+                          + (f" (found: {_sample(tree)})" if tree else ""))
+        return result
+    result.source = chosen
+    if chosen == py and nb in tree:
+        result.notes.append(f"both {py} and {nb} handed in; graded {py}")
+    try:
+        content = _content(tree[chosen], chosen, MAX_NOTEBOOK_BYTES if chosen == nb else MAX_SOURCE_BYTES)
+        if chosen == nb:
+            code, dropped = notebook_to_module(content, chosen)
+            if dropped:
+                result.notes.append(f"{chosen}: left out {dropped} top-level statement(s) that define "
+                                    "nothing (training runs, prints, plots)")
+        else:
+            code = _decode(content, chosen)
+            _parse(code, chosen)
+    except SubmissionError as exc:
+        result.status, result.message = "error", str(exc)
+        return result
+    result.files = {result.module_file: code.encode("utf-8")}
+    return result
+
+
+def _sample(tree: dict, n: int = 5) -> str:
+    names = sorted(tree)
+    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+
+
+def _content(item: bytes | _Lazy | str, rel: str, limit: int) -> bytes:
+    if isinstance(item, str):
+        raise SubmissionError(f"{rel} {item}")
+    if isinstance(item, _Lazy):
+        try:
+            with open(item.path, "rb") as fh:
+                item = fh.read(limit + 1)
+        except OSError as exc:
+            raise SubmissionError(f"{rel} could not be read ({exc.strerror})") from None
+    if len(item) > limit:
+        raise SubmissionError(f"{rel} is larger than {limit // 2**20} MiB")
+    if not item.strip():
+        raise SubmissionError(f"{rel} is empty")
+    return item
+
+
+def _decode(content: bytes, rel: str) -> str:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SubmissionError(f"{rel} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    if "\0" in text:
+        raise SubmissionError(f"{rel} contains NUL bytes: not a Python source file")
+    return text
+
+
+def _parse(code: str, rel: str, where: str = "") -> ast.Module:
+    try:
+        return ast.parse(code, filename=rel)
+    except SyntaxError as exc:
+        raise SubmissionError(f"syntax error in {rel}{where} line {exc.lineno}: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise SubmissionError(f"{rel}{where} could not be parsed ({type(exc).__name__})") from None
+
+
+# ---------------------------------------------------------------------------- notebooks
+
+def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str, int]:
+    """The definitions of a notebook as a module: (source, number of statements left out).
+
+    Code cells only; shell (`!`) and magic (`%`, `%%`) lines dropped; of the top-level
+    statements only imports, def, class and assignments of constants are kept.
+    """
+    import nbformat
+
+    text = _decode(content, rel)
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken JSON
+        kind = "not valid JSON" if isinstance(exc, json.JSONDecodeError) or "JSON" in str(exc) else "not a notebook"
+        raise SubmissionError(f"{rel} is {kind} ({str(exc).splitlines()[0][:200]}); "
+                              "re-download it from Jupyter/Colab") from None
+    pieces: list[str] = []
+    dropped = 0
+    for index, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if source.lstrip().startswith("%%"):
+            dropped += 1          # a whole-cell magic (%%time, %%bash...) is not Python
+            continue
+        lines = [("" if line.lstrip().startswith(("!", "%")) else line) for line in source.splitlines()]
+        code = "\n".join(lines)
+        if not code.strip():
+            continue
+        tree = _parse(code, rel, f" (code cell {index})")
+        for node in tree.body:
+            if _defines(node):
+                segment = ast.get_source_segment(code, node, padded=False)
+                decorators = "".join(f"@{ast.get_source_segment(code, d)}\n"
+                                     for d in getattr(node, "decorator_list", ()))
+                if segment is None:
+                    dropped += 1
+                    continue
+                pieces.append(f"# cell {index}\n" + (decorators if decorators and not segment.lstrip()
+                                                      .startswith("@") else "") + segment)
+            else:
+                dropped += 1
+    module = "\n\n".join(pieces) + "\n"
+    _parse(module, rel)
+    return module, dropped
+
+
+def _defines(node: ast.stmt) -> bool:
+    if isinstance(node, _KEEP_STATEMENTS):
+        return True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        value = node.value
+        if value is None:
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return all(isinstance(t, (ast.Name, ast.Tuple)) for t in targets) and _constant(value)
+    if isinstance(node, ast.Try):
+        # try: import x / except ImportError: ... is how optional imports are written
+        return all(isinstance(n, (ast.Import, ast.ImportFrom, ast.Pass)) for n in node.body)
+    return False
+
+
+def _constant(node: ast.AST) -> bool:
+    """Literals and names built from them (1e-3, (28, 28), torch.float32, 2 * N) — no calls."""
+    return all(isinstance(n, _CONSTANT_NODES) or isinstance(n, (ast.expr_context, ast.Slice, ast.Subscript))
+               for n in ast.walk(node))

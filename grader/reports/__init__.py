@@ -1,0 +1,1 @@
+"""What a grading run writes: grades.csv, grades.json, per-student feedback, the terminal summary."""
