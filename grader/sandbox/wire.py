@@ -33,6 +33,7 @@ class Limits:
     output_limit_kb: int = 64     # kept of stdout and of stderr each; the rest is dropped
     file_size_mb: int = 256       # largest file the worker may write (RLIMIT_FSIZE)
     open_files: int = 1024
+    scratch_mb: int = 512         # size of the worker's private tmpfs directory, where available
     threads: int = 0              # torch.set_num_threads in the worker; 0 leaves torch's default
 
     def to_dict(self) -> dict:

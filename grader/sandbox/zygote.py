@@ -32,6 +32,11 @@ from grader.sandbox.wire import HEADER, MAX_FRAME, READY, recv_control, send_con
 PR_SET_PDEATHSIG = 1
 PR_SET_KEEPCAPS = 8
 PR_CAPBSET_DROP = 24
+CLONE_NEWNS = 0x00020000
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
 PR_SET_CHILD_SUBREAPER = 36
 CAP_DAC_READ_SEARCH = 2
 UID_BASE = 200_000  # root mode: worker pid N runs as uid UID_BASE + N (its own NPROC budget)
@@ -52,12 +57,14 @@ class ZygoteState:
         self.root = os.getuid() == 0
         self.keep_dac = self.root and not readable_without_root(self.read_paths)
         self.baseline_vm = vm_size()
+        self.tmpfs = can_mount_scratch()
 
     def level(self) -> str:
         text = landlock.describe(self.abi)
         if self.root:
             text += "; own uid per worker" + (" (+CAP_DAC_READ_SEARCH, the python install is "
                                               "under a private dir)" if self.keep_dac else "")
+        text += "; private tmpfs scratch dir" if self.tmpfs else "; scratch dir on disk (total size not capped)"
         text += "; rlimits (memory, processes, file size)" if self.device == "cpu" else \
             "; rlimits (processes, file size) + judge RSS watchdog"
         return text
@@ -148,10 +155,8 @@ def spawn(ctl: socket.socket, state: ZygoteState, message: dict, fds: list[int])
         raise ValueError("spawn needs 3 descriptors")
     tempdir = tempfile.mkdtemp(prefix="tg-w-", dir=state.tmp_root)
     try:
-        for name, data in message["files"].items():
-            target = Path(tempdir, safe_relpath(name))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(base64.b64decode(data))
+        for name in message["files"]:
+            safe_relpath(name)
         safe_relpath(message["module_file"])
     except BaseException:
         _rmtree(tempdir)
@@ -400,6 +405,50 @@ def _keep_only_dac_read_search() -> None:
         raise OSError(err, f"capset: {os.strerror(err)}")
 
 
+def write_files(tempdir: str, files: dict[str, str]) -> None:
+    for name, data in files.items():
+        target = Path(tempdir, safe_relpath(name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(data))
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def mount_scratch(tempdir: str, size_mb: int) -> None:
+    """A private tmpfs of bounded size over the worker's directory: RLIMIT_FSIZE caps one file,
+    this caps them all (a student writing file after file cannot fill the disk). It lives in the
+    worker's own mount namespace and vanishes with its last process."""
+    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    options = f"size={max(1, size_mb)}m,mode=0700,nr_inodes=65536".encode()
+    _check(_libc.mount(b"tmpfs", tempdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
+           "mount tmpfs")
+
+
+def can_mount_scratch() -> bool:
+    if os.getuid() != 0:
+        return False  # an unprivileged user namespace would do, but many distributions forbid it
+    scratch = tempfile.mkdtemp(prefix="tg-probe-")
+    try:
+        pid = os.fork()
+        if pid == 0:
+            ok = 1
+            try:
+                mount_scratch(scratch, 1)
+                ok = 0
+            except BaseException:  # noqa: BLE001
+                pass
+            os._exit(ok)
+        st = _waitpid(pid)
+        return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+    finally:
+        _rmtree(scratch)
+
+
 def set_limits(state: ZygoteState, limits: dict, uid: int) -> None:
     import resource
     mb = 1024 * 1024
@@ -443,6 +492,9 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
         os.close(fd)
     limits = message["limits"]
     uid = UID_BASE + os.getpid() if state.root else os.getuid()
+    if state.tmpfs:
+        mount_scratch(tempdir, int(limits.get("scratch_mb") or 512))
+    write_files(tempdir, message["files"])
     if state.root:
         for dirpath, dirnames, filenames in os.walk(tempdir):
             for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:

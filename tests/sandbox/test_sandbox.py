@@ -406,3 +406,26 @@ def test_bad_file_names_are_refused(zyg):
         with pytest.raises(ValueError, match="refusing"):
             zyg.spawn({name: b"x = 1\n"}, name, "escape", {})
     assert zyg.info()["workers"] == before
+
+
+def test_files_it_writes_are_capped(zyg):
+    worker, student = spawn(zyg, """
+        import errno
+        def fill(n, mb):
+            written = 0
+            try:
+                for i in range(n):
+                    with open(f"junk{i}.bin", "wb") as fh:
+                        for _ in range(mb):
+                            fh.write(b"z" * (1 << 20))
+                            fh.flush()
+                            written += 1
+            except OSError as exc:
+                return [errno.errorcode.get(exc.errno, str(exc.errno)), written]
+            return ["ok", written]
+    """, limits=Limits(memory_mb=1024, max_processes=64, output_limit_kb=16, file_size_mb=8, scratch_mb=20))
+    assert student.fill(1, 9) == ["EFBIG", 8]          # RLIMIT_FSIZE: one file
+    if "tmpfs" in zyg.sandbox_level:
+        code, written = student.fill(10, 8)              # the private scratch: all files together
+        assert code == "ENOSPC" and written < 20
+    worker.close()
