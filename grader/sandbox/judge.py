@@ -377,6 +377,8 @@ class Worker:
         for stream in (self._out, self._err):
             stream.drain()
         sig, code = status.get("signal"), status.get("exit_status")
+        if status.get("ended_by_itself") is False and not self._we_killed:
+            return WorkerCrashed(f"the worker {why} {stage} and was stopped")
         if sig is not None:
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
             if sig == signal.SIGKILL and not self._we_killed:

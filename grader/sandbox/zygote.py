@@ -95,6 +95,7 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None) -> None:
             _waitpid(pid)
             _rmtree(state.workers.pop(pid))
         sweep_orphans(state)
+        os._exit(0)  # skip interpreter teardown (torch's is slow); nothing is left to flush
 
 
 def warm_up() -> None:
@@ -187,6 +188,7 @@ def reap(state: ZygoteState, pid: int, grace: float) -> dict:
     if pid not in state.workers:
         return {"ok": False, "error": f"no worker {pid}"}
     status = _wait_exit(pid, grace)
+    ended_by_itself = status is not None
     # members of its group still around (background processes) are killed too
     killed = status is None or _group_had_members(pid)
     try:
@@ -201,7 +203,8 @@ def reap(state: ZygoteState, pid: int, grace: float) -> dict:
     _rmtree(state.workers.pop(pid))
     exit_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-    return {"ok": True, "exit_status": exit_status, "signal": sig, "killed": killed}
+    return {"ok": True, "exit_status": exit_status, "signal": sig, "killed": killed,
+            "ended_by_itself": ended_by_itself}
 
 
 def _wait_exit(pid: int, grace: float) -> int | None:
