@@ -11,6 +11,14 @@ from rich.console import Console
 from grader.course import CourseError, load_course
 
 
+class InputError(click.ClickException):
+    """Bad input: one line on stderr, exit status 2, no usage text."""
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # type: ignore[override]
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
 @click.command("grade")
 @click.argument("submissions", required=False, type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -47,21 +55,21 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     console = Console(width=None if sys.stdout.isatty() else 160)
     if nbgrader_dir is not None:
         if assignment is None:
-            raise click.UsageError("--nbgrader needs --assignment chN (the assignment to grade)")
+            raise InputError("--nbgrader needs --assignment chN (the assignment to grade)")
         if not (nbgrader_dir / "submitted").is_dir():
-            raise click.UsageError(f"--nbgrader {nbgrader_dir}: no submitted/ folder in it")
+            raise InputError(f"--nbgrader {nbgrader_dir}: no submitted/ folder in it")
         submissions = nbgrader_dir / "submitted"
     elif submissions is None:
-        raise click.UsageError("give the SUBMISSIONS folder (or --nbgrader COURSE_DIR --assignment chN)")
+        raise InputError("give the SUBMISSIONS folder (or --nbgrader COURSE_DIR --assignment chN)")
     obj = ctx.find_root().obj or {}
     try:
         course = load_course(obj.get("course_root"))
     except CourseError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise InputError(str(exc)) from None
     if device == "cuda":
         from grader.grading.scheduler import detect_device
         if detect_device("auto") != "cuda":
-            raise click.UsageError("--device cuda: no usable CUDA GPU on this machine (try --device auto)")
+            raise InputError("--device cuda: no usable CUDA GPU on this machine (try --device auto)")
 
     progress = progress_bar(console)
     task = None
@@ -84,7 +92,7 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
                              on_start=on_start, on_result=on_result, command=sys.argv[1:])
     except (GradeError, SubmissionError, GradebookError, CourseError) as exc:
         progress.stop()
-        raise click.UsageError(str(exc)) from None
+        raise InputError(str(exc)) from None
     finally:
         progress.stop()
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.checks.errors import OutOfMemory, StudentTimeout, WorkerCrashed
 from grader.course import Course, Exercise, load_course
 from grader.grading.submissions import ExerciseFiles, Submission
 
@@ -101,6 +100,8 @@ class _ExerciseTransport:
         self.reports: list[dict] = []
 
     def request(self, request: dict, timeout: float | None = None) -> dict:
+        # imported here so that the parent process, which only needs JudgeSettings, stays free of torch
+        from grader.checks.errors import OutOfMemory, StudentTimeout, WorkerCrashed
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise StudentTimeout(f"the exercise used up its time budget of {self.budget:g} s; "

@@ -354,9 +354,8 @@ def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str
                               "re-download it from Jupyter/Colab") from None
     pieces: list[str] = []
     dropped = 0
-    for index, cell in enumerate(nb.get("cells", []), start=1):
-        if cell.get("cell_type") != "code":
-            continue
+    code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    for index, cell in enumerate(code_cells, start=1):   # numbered as "the n-th code cell"
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         if source.lstrip().startswith("%%"):
