@@ -40,7 +40,10 @@ def test_inception_submodules(student):
     for name, (kind, kernel, padding, stride) in LAYERS.items():
         expect.true(name in found, f"Inception has no submodule named {name!r}")
         e = found[name]
-        got = (e["type"], _single(e.get("kernel_size")), _single(e.get("padding")), _single(e.get("stride")))
+        got_padding = e.get("padding")
+        if got_padding in ("same", "valid"):  # equivalent spellings for these stride-1 layers
+            got_padding = (kernel - 1) // 2 if got_padding == "same" else 0
+        got = (e["type"], _single(e.get("kernel_size")), _single(got_padding), _single(e.get("stride")))
         expect.true(got == (kind, kernel, padding, stride),
                     f"Inception.{name} should be {kind} with kernel_size={kernel}, padding={padding}, "
                     f"stride={stride}; got {got[0]} with kernel_size={got[1]}, padding={got[2]}, stride={got[3]}")

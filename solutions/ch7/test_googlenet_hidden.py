@@ -3,11 +3,12 @@ the reference after both sides were given the same weights.
 
 Weights move by name. For Inception the names p1_1 ... p4_2 are the contract (the exercise text
 asks for them). For googlenet the text asks for nn.Sequential(b1, ..., b5, Linear) with stages
-that are nn.Sequential, which gives names like "2.0.p1_1.weight"; a network whose names differ
-(an OrderedDict of named stages, say) still gets its weights positionally when its parameters
-come in the same order with the same shapes. Only when neither works does the numeric check
-fail, with a message saying what the names should be; the structural checks (parameter count,
-parameter shapes, convolution hyper-parameters) never depend on names.
+that are nn.Sequential, which gives names like "2.0.p1_1.weight". Containers may be named
+differently (stages in an OrderedDict as b1 ... b5, say): every container child is matched by its
+position in its parent, so "b3.0.p1_1.weight" meets "2.0.p1_1.weight". Failing that, weights go
+by position when the parameters come in the same order with the same shapes. Only when neither
+works does the numeric check fail, with a message saying what the names should be; the
+structural checks (parameter count, parameter shapes, layer settings) never depend on names.
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ def _describe(name: str, module: nn.Module) -> dict:
 
 
 def _layer(entry: dict) -> tuple:
+    entry = dict(entry)
+    padding, kernel = entry.get("padding"), _pair(entry.get("kernel_size"))
+    # padding="same"/"valid" are spelled-out paddings for the stride-1 convolutions used here
+    if padding == "same" and type(kernel) is tuple:
+        entry["padding"] = tuple((k - 1) // 2 for k in kernel)
+    elif padding == "valid":
+        entry["padding"] = (0, 0)
     return tuple((k, _pair(entry[k])) for k in LAYER_FIELDS if k in entry)
 
 
@@ -116,10 +124,37 @@ def _conv_linear_layers(entries: list[dict]) -> list[tuple]:
     return sorted(_layer(e) for e in entries if e.get("type") in ("Conv2d", "Linear"))
 
 
-def _student_state_for(student_state: dict, ref_state: dict) -> dict | None:
-    """ref_state with the student's names, or None when names and order both differ."""
-    if list(student_state) == list(ref_state) or set(student_state) == set(ref_state):
-        return dict(ref_state)
+def _canonical_modules(names: list[str]) -> dict[str, str]:
+    """Module name -> the name it would have in the reference's layout: every child is named by
+    its position in its parent (as nn.Sequential does), except Inception's p1_1 ... p4_2, which
+    keep their names. "b3.0.p1_1" (stages in an OrderedDict) becomes "2.0.p1_1"."""
+    canon: dict[str, str] = {"": ""}
+    counters: dict[str, int] = {}
+    for name in names:
+        if not name:
+            continue
+        parent, _, local = name.rpartition(".")
+        index = counters.get(parent, 0)
+        counters[parent] = index + 1
+        if parent not in canon:  # a module reachable only through a skipped duplicate
+            return {}
+        label = local if local in INCEPTION_NAMES else str(index)
+        canon[name] = f"{canon[parent]}.{label}" if canon[parent] else label
+    return canon
+
+
+def _student_state_for(student_state: dict, module_names: list[str], ref_state: dict) -> dict | None:
+    """ref_state under the student's names: by name (up to renamed containers), else by position
+    when the parameters come in the same order with the same shapes; None when neither works."""
+    canon = _canonical_modules(module_names)
+    renamed = {}
+    for key in student_state:
+        owner, _, leaf = key.rpartition(".")
+        if owner not in canon:
+            break
+        renamed[key] = f"{canon[owner]}.{leaf}" if canon[owner] else leaf
+    if len(renamed) == len(student_state) and sorted(renamed.values()) == sorted(ref_state):
+        return {key: ref_state[ref_key] for key, ref_key in renamed.items()}
     if len(student_state) != len(ref_state):
         return None
     pairs = list(zip(student_state.items(), ref_state.items()))
@@ -261,7 +296,8 @@ def test_googlenet_matches_reference(student, reference, device, rng):
     ref_state = _scaled_state(ref, rng)
     ref.load_state_dict(ref_state)
     h = student.googlenet()
-    state = _student_state_for(h.state_dict(), ref_state)
+    names = [e.get("name", "") for e in h.modules()]
+    state = _student_state_for(h.state_dict(), names, ref_state)
     expect.true(state is not None,
                 "googlenet()'s parameters could not be matched with the reference's: return "
                 "nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, num_classes)) with every stage an "
