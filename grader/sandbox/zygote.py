@@ -430,6 +430,11 @@ def mount_scratch(tempdir: str, size_mb: int) -> None:
     options = f"size={max(1, size_mb)}m,mode=0700,nr_inodes=65536".encode()
     _check(_libc.mount(b"tmpfs", tempdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
            "mount tmpfs")
+    # a private /dev/shm too: multiprocessing (DataLoader workers) needs one, and sharing the
+    # machine's would be a channel between students
+    if os.path.isdir("/dev/shm"):
+        shm = f"size={max(1, size_mb)}m,mode=1777,nr_inodes=65536".encode()
+        _check(_libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, shm), "mount /dev/shm")
 
 
 def can_mount_scratch() -> bool:
@@ -503,7 +508,8 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
             for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
                 os.chown(name, uid, uid)
     set_limits(state, limits, uid)
-    landlock.restrict(state.abi, read=state.read_paths, write=[tempdir, "/dev/null"],
+    landlock.restrict(state.abi, read=state.read_paths,
+                      write=[tempdir, "/dev/null"] + (["/dev/shm"] if state.tmpfs else []),
                       devices=state.devices)
     if state.root:
         if state.keep_dac:
@@ -518,6 +524,7 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
             _keep_only_dac_read_search()
     scrub_environment(tempdir, state.device)
     os.chdir(tempdir)
+    tempfile.tempdir = tempdir  # the zygote cached /tmp, where the worker may not write
     # The judge's sys.path may name the course root; the engine is already imported, so only
     # installs stay, and the submission's folder goes last (a torch.py there shadows nothing).
     allowed = tuple(state.read_paths)

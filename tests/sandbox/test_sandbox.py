@@ -452,3 +452,36 @@ def test_closing_its_connection_is_a_crash(zyg):
         student.hang_up()
     assert time.monotonic() - start < 5
     assert worker.close().killed
+
+
+def test_ordinary_torch_work_still_runs(zyg):
+    """Confinement must not break what course code legitimately does."""
+    worker, student = spawn(zyg, """
+        import tempfile, torch
+        from torch.utils.data import DataLoader, TensorDataset
+        def load(workers):
+            ds = TensorDataset(torch.arange(20.0))
+            return [b[0].sum().item() for b in DataLoader(ds, batch_size=5, num_workers=workers)]
+        def save_and_load():
+            path = tempfile.mkdtemp() + "/w.pt"
+            torch.save({"w": torch.ones(3)}, path)
+            return torch.load(path)["w"]
+        def train():
+            torch.manual_seed(0)
+            net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            x, y = torch.randn(32, 4), torch.randn(32, 1)
+            for _ in range(5):
+                opt.zero_grad()
+                loss = torch.nn.functional.mse_loss(net(x), y)
+                loss.backward()
+                opt.step()
+            return loss.item()
+    """)
+    student.timeout = 60
+    assert student.load(0) == [10.0, 35.0, 60.0, 85.0]
+    if "tmpfs" in zyg.sandbox_level:  # worker processes need a (private) /dev/shm
+        assert student.load(2) == [10.0, 35.0, 60.0, 85.0]
+    assert torch.equal(student.save_and_load(), torch.ones(3))
+    assert student.train() > 0
+    worker.close()
