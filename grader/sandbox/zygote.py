@@ -82,6 +82,11 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None) -> None:
     import grader.checks.probes  # noqa: F401
 
     warm_up()
+    # Everything allocated so far is shared with the workers copy-on-write; a garbage
+    # collection in a worker would touch every object header and copy the whole heap.
+    import gc
+    gc.collect()
+    gc.freeze()
     # Orphans of a worker (double fork, setsid) are re-parented to us, so we can kill them.
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     state = ZygoteState(device, tmp_root)

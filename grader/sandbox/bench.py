@@ -1,0 +1,58 @@
+"""How much a sandboxed submission costs: `python -m grader.sandbox.bench [N]`.
+
+Prints the median wall time of spawn, first request (import + call) and close over N workers,
+and for comparison a cold `python -c "import torch"`, which is what a fresh process per
+submission would pay.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from grader.checks.student import Student
+from grader.sandbox import Zygote
+
+SOURCE = b"import torch\n\ndef f(x):\n    return x * 2\n"
+
+
+def main(n: int = 30) -> None:
+    start = time.perf_counter()
+    zyg = Zygote()
+    boot = time.perf_counter() - start
+    print(f"zygote start: {boot:.2f} s  ({zyg.sandbox_level})")
+    import torch
+    x = torch.arange(10.0)
+    spawn, first, close, second = [], [], [], []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        worker = zyg.spawn({"sub/mod.py": SOURCE}, "sub/mod.py", "mod", {})
+        t1 = time.perf_counter()
+        student = Student(worker, timeout=30)
+        student.f(x)
+        t2 = time.perf_counter()
+        student.f(x)
+        t3 = time.perf_counter()
+        worker.close()
+        t4 = time.perf_counter()
+        spawn.append(t1 - t0)
+        first.append(t2 - t1)
+        second.append(t3 - t2)
+        close.append(t4 - t3)
+    zyg.close()
+    ms = lambda xs: f"{1000 * statistics.median(xs):6.2f} ms"  # noqa: E731
+    print(f"spawn: {ms(spawn)}   first request: {ms(first)}   next request: {ms(second)}   "
+          f"close: {ms(close)}")
+    total = [a + b + c for a, b, c in zip(spawn, first, close)]
+    print(f"per submission (spawn + first request + close): {ms(total)}  over {n} workers, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-I", "-c", "import torch"], check=True)
+    print(f"cold python + import torch: {time.perf_counter() - t0:.2f} s")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 30)
