@@ -1,0 +1,317 @@
+"""Hidden checks for ch5.gpu.
+
+move_to is checked on any machine by moving to the "meta" device: meta tensors cross the wire as
+meta tensors, so every tensor inside the returned structure shows whether it was moved.
+Timings are compared with the engine's own measurement taken in the same process, before and
+after the student's, and a figure faster than the hardware can be is rejected.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from grader.checks import StudentException, build, check, expect
+from grader.checks.build import BuildSpec, Movable, Opaque
+
+EXERCISE = "ch5.gpu"
+
+
+# ------------------------------------------------------------------ try_gpu
+
+def _worker_gpus(student) -> int:
+    """How many GPUs the student's process sees (the judge may see them even when the worker may not)."""
+    try:
+        available = bool(student.probe("device_info").get("cuda_available"))
+    except Exception:  # an engine without a working device_info probe: the judge runs on the same machine
+        available = torch.cuda.is_available()
+    return max(1, torch.cuda.device_count()) if available else 0
+
+
+def _expect_device(got: Any, expected: torch.device, what: str) -> None:
+    expect.true(type(got) is torch.device, f"{what}: expected a torch.device, got {type(got).__name__}")
+    # torch.device("cuda") means the current GPU, which is cuda:0 unless someone changed it.
+    normal = torch.device(got.type, 0) if got.type == "cuda" and got.index is None else got
+    expect.true(normal == expected, f"{what}: got {got}, expected {expected}")
+
+
+@check(points=1)
+def test_try_gpu_default(student, device, rng):
+    """try_gpu() is cuda:0 when a GPU exists and the CPU otherwise."""
+    expected = torch.device("cuda", 0) if _worker_gpus(student) else torch.device("cpu")
+    _expect_device(student.try_gpu(), expected, "try_gpu()")
+
+
+@check(points=1)
+def test_try_gpu_index(student, device, rng):
+    """try_gpu(i) falls back to the CPU when there are not i + 1 GPUs, and picks cuda:i otherwise."""
+    count = _worker_gpus(student)
+    for i in (count, count + 3):
+        _expect_device(student.try_gpu(i), torch.device("cpu"), f"try_gpu({i}) with {count} GPU(s)")
+    if count:
+        _expect_device(student.try_gpu(count - 1), torch.device("cuda", count - 1),
+                       f"try_gpu({count - 1}) with {count} GPU(s)")
+
+
+# ------------------------------------------------------------------ move_to
+
+def _expected_moved(obj: Any, target: str) -> Any:
+    """What a correct move_to returns, built in the judge from the check's own input."""
+    if isinstance(obj, BuildSpec):
+        if obj.kind == "movable":
+            return Movable(str(torch.device(target)))
+        return Opaque(str(obj.spec["tag"]))
+    if type(obj) is list:
+        return [_expected_moved(v, target) for v in obj]
+    if type(obj) is tuple:
+        return tuple(_expected_moved(v, target) for v in obj)
+    if type(obj) is set:
+        return {_expected_moved(v, target) for v in obj}
+    if type(obj) is dict:
+        return {_expected_moved(k, target): _expected_moved(v, target) for k, v in obj.items()}
+    if type(obj) is torch.Tensor:
+        return obj.to(target)
+    return obj
+
+
+def _describe(x: Any) -> str:
+    if type(x) is torch.Tensor:
+        return f"tensor of shape {tuple(x.shape)} on {x.device}"
+    return type(x).__name__
+
+
+def _set_key(x: Any) -> tuple:
+    if type(x) is torch.Tensor:
+        return ("tensor", tuple(x.shape), str(x.dtype), str(x.device))
+    return ("value", type(x).__name__, repr(x))
+
+
+def _mismatch(got: Any, exp: Any, path: str, values: bool) -> str | None:
+    """The first difference between two moved structures, or None."""
+    if type(got) is not type(exp):
+        return f"{path}: got a {_describe(got)}, expected a {_describe(exp)}"
+    if type(exp) is torch.Tensor:
+        if got.device != exp.device:
+            return f"{path}: tensor is on {got.device}, expected {exp.device}"
+        if got.shape != exp.shape or got.dtype != exp.dtype:
+            return f"{path}: tensor {tuple(got.shape)} {got.dtype}, expected {tuple(exp.shape)} {exp.dtype}"
+        if values and exp.device.type != "meta" and not torch.equal(got, exp):
+            return f"{path}: tensor values changed"
+        return None
+    if type(exp) in (list, tuple):
+        if len(got) != len(exp):
+            return f"{path}: {len(got)} items, expected {len(exp)}"
+        for i, (g, e) in enumerate(zip(got, exp)):
+            found = _mismatch(g, e, f"{path}[{i}]", values)
+            if found:
+                return found
+        return None
+    if type(exp) is set:
+        if len(got) != len(exp):
+            return f"{path}: set of {len(got)} items, expected {len(exp)}"
+        for g, e in zip(sorted(got, key=_set_key), sorted(exp, key=_set_key)):
+            found = _mismatch(g, e, f"{path} (a set item)", values)
+            if found:
+                return found
+        return None
+    if type(exp) is dict:
+        if len(got) != len(exp):
+            return f"{path}: dict of {len(got)} entries, expected {len(exp)}"
+        for i, ((gk, gv), (ek, ev)) in enumerate(zip(got.items(), exp.items())):
+            found = (_mismatch(gk, ek, f"{path}, key #{i}", values)
+                     or _mismatch(gv, ev, f"{path}[key #{i}]", values))
+            if found:
+                return found
+        return None
+    if got != exp:
+        return f"{path}: got {got!r}, expected {exp!r}"
+    return None
+
+
+def _check_move(student, obj: Any, target: Any, what: str, values: bool = False) -> None:
+    got = student.move_to(obj, target)
+    found = _mismatch(got, _expected_moved(obj, str(target)), what, values)
+    expect.true(found is None, found or "")
+
+
+def _tensor(rng: torch.Generator, *shape: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    return (torch.randn(shape, generator=rng) * 10).to(dtype)
+
+
+@check(points=1)
+def test_move_to_list_of_tensors(student, device, rng):
+    """A list of tensors comes back as a list of the same tensors on the target device."""
+    obj = [_tensor(rng, 3), _tensor(rng, 2, 4, dtype=torch.float64), _tensor(rng, 5, dtype=torch.int64),
+           _tensor(rng)]
+    _check_move(student, obj, "meta", "move_to(list of tensors, 'meta')")
+    _check_move(student, obj[1], torch.device("meta"), "move_to(tensor, torch.device('meta'))")
+
+
+@check(points=2)
+def test_move_to_keeps_container_types(student, device, rng):
+    """Tuples stay tuples and lists stay lists, at every level."""
+    obj = (_tensor(rng, 2), [_tensor(rng, 3), (_tensor(rng, 4), "label")], (), [])
+    _check_move(student, obj, "meta", "move_to(nested tuples and lists)")
+    _check_move(student, [(_tensor(rng, 6), _tensor(rng, 6, dtype=torch.int64))] * 3, "meta",
+                "move_to(a list of (inputs, labels) pairs)")
+
+
+@check(points=2)
+def test_move_to_dict_keys_and_values(student, device, rng):
+    """Dicts keep their keys in order, and both keys and values are moved."""
+    obj = {"images": _tensor(rng, 2, 3), "labels": (_tensor(rng, 2, dtype=torch.int64), "names"), 7: None}
+    _check_move(student, obj, "meta", "move_to(dict with tensor values)")
+    keyed = {_tensor(rng, 1): "one", _tensor(rng, 2): [_tensor(rng, 2)], "plain": build.movable(label="box")}
+    _check_move(student, keyed, "meta", "move_to(dict with tensor keys)")
+
+
+@check(points=1)
+def test_move_to_sets(student, device, rng):
+    """A set comes back as a set whose tensors were moved."""
+    obj = {_tensor(rng, 1), _tensor(rng, 2), _tensor(rng, 3, dtype=torch.float64)}
+    _check_move(student, obj, "meta", "move_to(set of tensors)")
+    _check_move(student, [{_tensor(rng, 4)}, {"a", "b"}, set()], "meta", "move_to(list holding sets)")
+
+
+@check(points=1)
+def test_move_to_other_objects(student, device, rng):
+    """Objects with .to are moved; numbers, strings, None and objects without .to come back unchanged."""
+    obj = [build.movable(label="m1"), build.opaque("note"), 3, 2.5, "text", None, True,
+           {"model": build.movable(label="m2"), "config": build.opaque("cfg")}]
+    _check_move(student, obj, "meta", "move_to(objects with and without .to)")
+    _check_move(student, build.movable(label="alone"), "meta", "move_to(an object with .to)")
+    _check_move(student, 42, "meta", "move_to(42)")
+
+
+@check(points=1)
+def test_move_to_deep_nesting(student, device, rng):
+    """Containers nested several levels deep are moved all the way down."""
+    obj: Any = _tensor(rng, 2)
+    for level in range(6):
+        obj = [obj] if level % 3 == 0 else (obj, level) if level % 3 == 1 else {"level": obj}
+    _check_move(student, obj, "meta", "move_to(6 levels of nesting)")
+
+
+@check(points=1)
+def test_move_to_keeps_values(student, device, rng):
+    """Moving to a real device keeps the tensors' values."""
+    obj = {"x": _tensor(rng, 3, 4), "pair": (_tensor(rng, 5), [_tensor(rng, 2, dtype=torch.int64)])}
+    _check_move(student, obj, str(device), f"move_to(dict of tensors, {str(device)!r})", values=True)
+
+
+# ------------------------------------------------------------------ timing
+
+CPU_PEAK_FLOPS = 2e13   # far above any CPU a course is graded on
+GPU_PEAK_FLOPS = 2e15   # no GPU does dense float32 matmul this fast
+# The student's median must lie within this factor of the engine's: generous, because a shared
+# machine makes single timings noisy, yet far below the factors of the usual mistakes
+# (total of `repeats` runs, milliseconds, no synchronisation).
+FACTOR = 4.0
+# Noise on a busy machine only ever slows a run down, so each side's fastest attempt is compared,
+# and the comparison stops at the first agreement. Sizes of at most 256 keep CPU products on one
+# thread, where a loaded machine slows them evenly instead of in bursts.
+ATTEMPTS = 6
+
+
+def _expect_seconds(got: Any, what: str) -> float:
+    expect.true(type(got) in (float, int), f"{what}: expected a number of seconds (float), "
+                f"got {type(got).__name__}")
+    expect.true(math.isfinite(got) and got > 0, f"{what}: expected a positive, finite number of seconds, got {got}")
+    return float(got)
+
+
+def _expect_plausible(seconds: float, n: int, dev: torch.device, what: str) -> None:
+    peak = GPU_PEAK_FLOPS if dev.type == "cuda" else CPU_PEAK_FLOPS
+    rate = 2 * n ** 3 / seconds
+    expect.true(rate <= peak, f"{what}: {seconds:.3g} s for one {n} x {n} product means {rate:.3g} FLOP/s, "
+                f"faster than any {dev.type.upper()} can be ({peak:.0e}): was the work finished "
+                "(synchronised) before the clock stopped?")
+
+
+def _compare_with_probe(student, n: int, dev: torch.device, repeats: int, what: str) -> None:
+    """The student's figure against the checker's, fastest attempt against fastest attempt."""
+    mine: list[float] = []
+    theirs: list[float] = []
+    ratio = math.nan
+    for _ in range(ATTEMPTS):
+        mine.append(float(student.probe("matmul_seconds", n=n, device=str(dev), repeats=repeats)))
+        got = _expect_seconds(student.time_matmul(n, dev, repeats), what)
+        _expect_plausible(got, n, dev, what)
+        theirs.append(got)
+        mine.append(float(student.probe("matmul_seconds", n=n, device=str(dev), repeats=repeats)))
+        ratio = min(theirs) / min(mine)
+        if 1 / FACTOR <= ratio <= FACTOR:
+            return
+    expect.fail(f"{what}: reported {min(theirs):.3g} s per product while the checker measured "
+                f"{min(mine):.3g} s ({ratio:.3g} times as much): report the median time of ONE "
+                "product in seconds, after a warm-up run")
+
+
+@check(points=3)
+def test_time_matmul_cpu(student, device, rng):
+    """time_matmul on the CPU reports the median seconds of one product, like the checker's own measurement."""
+    _compare_with_probe(student, 256, torch.device("cpu"), 30, "time_matmul(256, cpu, repeats=30)")
+    _compare_with_probe(student, 192, torch.device("cpu"), 40, "time_matmul(192, cpu, repeats=40)")
+
+
+@check(points=3, gpu=True)
+def test_time_matmul_cuda(student, device, rng):
+    """time_matmul on the GPU waits for the GPU (synchronize) and reports seconds of one product."""
+    dev = torch.device("cuda", 0)
+    _compare_with_probe(student, 4096, dev, 10, "time_matmul(4096, cuda:0, repeats=10)")
+    _compare_with_probe(student, 1024, dev, 20, "time_matmul(1024, cuda:0, repeats=20)")
+
+
+def _expect_speedup_dict(got: Any, what: str) -> dict:
+    expect.true(type(got) is dict, f"{what}: expected a dict, got {type(got).__name__}")
+    keys = {"cpu_seconds", "gpu_seconds", "speedup"}
+    expect.true(set(got) == keys, f"{what}: keys {sorted(map(str, got))}, expected {sorted(keys)}")
+    for key in sorted(keys):
+        _expect_seconds(got[key], f"{what}[{key!r}]")
+    expected = got["cpu_seconds"] / got["gpu_seconds"]
+    expect.true(math.isclose(got["speedup"], expected, rel_tol=1e-6),
+                f"{what}['speedup'] is {got['speedup']:.4g}, but cpu_seconds / gpu_seconds is {expected:.4g}")
+    return got
+
+
+def _expect_runtime_error(student) -> None:
+    # NotImplementedError is a RuntimeError too: the untouched stub must not pass.
+    try:
+        student.gpu_speedup(256, 2)
+    except StudentException as exc:
+        expect.true("RuntimeError" in exc.exc_types and "NotImplementedError" not in exc.exc_types,
+                    f"gpu_speedup() without a GPU raised {exc.exc_type}, expected RuntimeError")
+        return
+    expect.fail("gpu_speedup() without a GPU returned a result: expected it to raise RuntimeError")
+
+
+@check(points=1)
+def test_gpu_speedup_contract(student, device, rng):
+    """gpu_speedup raises RuntimeError without a GPU and returns cpu_seconds, gpu_seconds, speedup with one."""
+    if not _worker_gpus(student):
+        _expect_runtime_error(student)
+        return
+    _expect_speedup_dict(student.gpu_speedup(512, 3), "gpu_speedup(512, 3)")
+
+
+@check(points=2, gpu=True)
+def test_gpu_speedup_measures_both_devices(student, device, rng):
+    """gpu_speedup's figures agree with the checker's own CPU and GPU measurements."""
+    n, repeats = 2048, 5
+    result: dict = {}
+    cpu_probe, gpu_probe = [], []
+    for _ in range(ATTEMPTS):
+        cpu_probe.append(float(student.probe("matmul_seconds", n=n, device="cpu", repeats=repeats)))
+        gpu_probe.append(float(student.probe("matmul_seconds", n=n, device="cuda:0", repeats=repeats)))
+        result = _expect_speedup_dict(student.gpu_speedup(n, repeats), f"gpu_speedup({n}, {repeats})")
+        _expect_plausible(result["gpu_seconds"], n, torch.device("cuda"), "gpu_speedup: gpu_seconds")
+        _expect_plausible(result["cpu_seconds"], n, torch.device("cpu"), "gpu_speedup: cpu_seconds")
+        cpu_ratio = result["cpu_seconds"] / min(cpu_probe)
+        gpu_ratio = result["gpu_seconds"] / min(gpu_probe)
+        if 1 / FACTOR <= cpu_ratio <= FACTOR and 1 / FACTOR <= gpu_ratio <= FACTOR:
+            return
+    expect.fail(f"gpu_speedup({n}, {repeats}): cpu_seconds {result['cpu_seconds']:.3g} and gpu_seconds "
+                f"{result['gpu_seconds']:.3g} do not match the checker's {min(cpu_probe):.3g} s and "
+                f"{min(gpu_probe):.3g} s per product")
