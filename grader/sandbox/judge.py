@@ -28,7 +28,8 @@ from typing import Any
 from grader.checks import codec
 from grader.checks.errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
                                   WorkerCrashed)
-from grader.sandbox.wire import HEADER, MAX_FRAME, READY, Limits, recv_control, send_control
+from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, recv_control,
+                                 send_control)
 
 F_SETPIPE_SZ = 1031
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
@@ -271,6 +272,16 @@ class Worker:
     # ------------------------------------------------------------------ plumbing
 
     def _expect_ready(self, deadline: float | None, timeout: float | None) -> None:
+        try:
+            header = self._recv_exact(HEADER.size, deadline, timeout, "starting the worker")
+        except _Dead:
+            # No student code runs before SETUP_DONE: this is the sandbox failing, not them.
+            self._reap(0.5)
+            self._err.drain()
+            raise self._fail(ZygoteError("the sandbox could not set up a worker: "
+                                         + self._err.text()[-3000:])) from None
+        if HEADER.unpack(header)[0] != SETUP_DONE:
+            raise self._fail(ProtocolError("the worker did not start properly"))
         header = self._recv_exact(HEADER.size, deadline, timeout, "importing your file")
         (n,) = HEADER.unpack(header)
         if n != READY:

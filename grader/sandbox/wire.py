@@ -4,7 +4,8 @@ Two channels exist:
 - control (judge <-> zygote): JSON messages, length-prefixed, with file descriptors attached
   (SCM_RIGHTS). Only the judge and the zygote ever hold it; a worker closes it right after fork.
 - requests (judge <-> one worker): codec frames (torch.save / torch.load(weights_only=True)),
-  length-prefixed. A length of 0 is the worker's "module imported, ready" signal.
+  length-prefixed. Before its first reply a worker sends two bare headers: SETUP_DONE once
+  confined (before any student code runs) and READY once the student's module is imported.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 HEADER = struct.Struct(">Q")
-READY = 0
+READY = 0        # the student's module is imported
+SETUP_DONE = 1   # the sandbox is in place; no student code has run before this
 # A reply may carry up to codec.MAX_BYTES of tensors (512 MB) plus pickle overhead; anything
 # larger is a reply bomb and the worker is killed.
 MAX_FRAME = 512 * 1024 * 1024 + (16 << 20)

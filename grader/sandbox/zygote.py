@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from grader.sandbox import landlock
-from grader.sandbox.wire import HEADER, MAX_FRAME, READY, recv_control, send_control
+from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_control, send_control
 
 PR_SET_PDEATHSIG = 1
 PR_SET_KEEPCAPS = 8
@@ -55,15 +55,24 @@ class ZygoteState:
         self.read_paths = read_paths()
         self.devices = device_paths() if device == "cuda" else []
         self.root = os.getuid() == 0
-        self.keep_dac = self.root and not readable_without_root(self.read_paths)
+        # root: each worker gets its own uid (RLIMIT_NPROC is not enforced for root). Keep
+        # CAP_DAC_READ_SEARCH only where the Python install sits in a private dir (/root/.pyenv).
+        self.drop_uid, self.keep_dac = (False, False)
+        if self.root:
+            if probe_drop(self.read_paths, keep_dac=False):
+                self.drop_uid = True
+            elif probe_drop(self.read_paths, keep_dac=True):
+                self.drop_uid = self.keep_dac = True
         self.baseline_vm = vm_size()
         self.tmpfs = can_mount_scratch()
 
     def level(self) -> str:
         text = landlock.describe(self.abi)
-        if self.root:
+        if self.drop_uid:
             text += "; own uid per worker" + (" (+CAP_DAC_READ_SEARCH, the python install is "
                                               "under a private dir)" if self.keep_dac else "")
+        elif self.root:
+            text += "; workers run as ROOT (cannot switch uid): process limit NOT enforced"
         text += "; private tmpfs scratch dir" if self.tmpfs else "; scratch dir on disk (total size not capped)"
         text += "; rlimits (memory, processes, file size)" if self.device == "cpu" else \
             "; rlimits (processes, file size) + judge RSS watchdog"
@@ -351,17 +360,30 @@ def device_paths() -> list[str]:
     return found
 
 
-def readable_without_root(paths: list[str]) -> bool:
-    """Can an unprivileged uid read the Python install? (pyenv under /root: no.)"""
+def drop_privileges(uid: int, keep_dac: bool) -> None:
+    """Become `uid` with no capability left (but CAP_DAC_READ_SEARCH when keep_dac), none
+    regainable through exec."""
+    if keep_dac:
+        _libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
+    for cap in range(64):
+        if cap != CAP_DAC_READ_SEARCH or not keep_dac:
+            _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if keep_dac:
+        _keep_only_dac_read_search()
+
+
+def probe_drop(paths: list[str], keep_dac: bool) -> bool:
+    """In a throw-away child: can a worker switch uid and still read the Python install?"""
     probe = [p for p in paths if p.startswith(os.path.realpath(sys.base_prefix))][:1] or [sys.prefix]
     pid = os.fork()
     if pid == 0:
         ok = 1
         try:
-            os.setgroups([])
-            os.setresgid(UID_BASE, UID_BASE, UID_BASE)
-            os.setresuid(UID_BASE, UID_BASE, UID_BASE)
-            for p in probe + [os.path.dirname(os.__file__)]:
+            drop_privileges(UID_BASE, keep_dac)
+            for p in probe + [os.path.dirname(os.__file__), os.path.dirname(os.path.dirname(__file__))]:
                 os.listdir(p)
             ok = 0
         except BaseException:  # noqa: BLE001
@@ -471,7 +493,7 @@ def set_limits(state: ZygoteState, limits: dict, uid: int) -> None:
     nofile = int(limits["open_files"])
     resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     nproc = int(limits["max_processes"])
-    if not state.root:
+    if not state.drop_uid:
         nproc += user_tasks(uid)  # our user's other processes count against the same limit
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     if state.device == "cpu":
@@ -504,11 +526,11 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     for fd in (null, out_fd, err_fd):
         os.close(fd)
     limits = message["limits"]
-    uid = UID_BASE + os.getpid() if state.root else os.getuid()
+    uid = UID_BASE + os.getpid() if state.drop_uid else os.getuid()
     if state.tmpfs:
         mount_scratch(tempdir, int(limits.get("scratch_mb") or 512))
     write_files(tempdir, message["files"])
-    if state.root:
+    if state.drop_uid:
         for dirpath, dirnames, filenames in os.walk(tempdir):
             for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
                 os.chown(name, uid, uid)
@@ -516,17 +538,8 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     landlock.restrict(state.abi, read=state.read_paths,
                       write=[tempdir, "/dev/null"] + (["/dev/shm"] if state.tmpfs else []),
                       devices=state.devices)
-    if state.root:
-        if state.keep_dac:
-            _libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
-        for cap in range(64):  # nothing may come back through an exec either
-            if cap != CAP_DAC_READ_SEARCH or not state.keep_dac:
-                _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
-        if state.keep_dac:
-            _keep_only_dac_read_search()
+    if state.drop_uid:
+        drop_privileges(uid, state.keep_dac)
     scrub_environment(tempdir, state.device)
     os.chdir(tempdir)
     tempfile.tempdir = tempdir  # the zygote cached /tmp, where the worker may not write
@@ -537,7 +550,9 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     if int(limits.get("threads") or 0) > 0:
         import torch
         torch.set_num_threads(int(limits["threads"]))
-    serve_requests(socket.socket(fileno=sock_fd), message, tempdir)
+    sock = socket.socket(fileno=sock_fd)
+    sock.sendall(HEADER.pack(SETUP_DONE))  # from here on, a failure is the student's
+    serve_requests(sock, message, tempdir)
 
 
 def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:

@@ -485,3 +485,16 @@ def test_ordinary_torch_work_still_runs(zyg):
     assert torch.equal(student.save_and_load(), torch.ones(3))
     assert student.train() > 0
     worker.close()
+
+
+def test_a_sandbox_failure_is_not_blamed_on_the_student(zyg):
+    from grader.sandbox import ZygoteError
+    # one open file is not enough to build the Landlock ruleset: setup fails before student code
+    worker, student = spawn(zyg, "def f():\n    return 1\n",
+                            limits=Limits(memory_mb=1024, max_processes=64, output_limit_kb=16, open_files=1))
+    with pytest.raises(ZygoteError, match="could not set up"):
+        student.f()
+    worker.close()
+    worker, student = spawn(zyg, "def f():\n    return 1\n")  # the zygote is fine afterwards
+    assert student.f() == 1
+    worker.close()
