@@ -498,3 +498,28 @@ def test_a_sandbox_failure_is_not_blamed_on_the_student(zyg):
     worker, student = spawn(zyg, "def f():\n    return 1\n")  # the zygote is fine afterwards
     assert student.f() == 1
     worker.close()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU on this machine")
+def test_cuda_worker_initialises_its_own_context():
+    with Zygote(device="cuda", limits=Limits(memory_mb=8192, max_processes=256, output_limit_kb=16)) as z:
+        assert not z.info()["cuda_initialized"]
+        worker, student = spawn(z, """
+            import torch
+            def on_gpu(x):
+                y = x.to("cuda") * 2
+                return [y.sum().item(), str(y.device), torch.cuda.get_device_name(0)]
+            def hog():
+                keep = []
+                while True:
+                    keep.append(bytearray(256 << 20))
+                    for i in range(0, len(keep[-1]), 4096):
+                        keep[-1][i] = 1
+        """)
+        student.timeout = 120
+        total, device, _name = student.on_gpu(torch.ones(4))
+        assert total == 8.0 and device.startswith("cuda")
+        assert not z.info()["cuda_initialized"]  # only the worker touched CUDA
+        with pytest.raises(OutOfMemory):         # no RLIMIT_AS on CUDA: the judge's RSS watchdog
+            student.hog()
+        worker.close()
