@@ -77,6 +77,8 @@ class Zygote:
         self.pid: int = int(hello["pid"])
         self.sandbox_level: str = str(hello["sandbox_level"])
         self.landlock_abi: int = int(hello["landlock_abi"])
+        # what a worker shares with the zygote (torch) is not the student's memory use
+        self.baseline_rss_mb: float = float(hello.get("rss_mb") or 0.0)
 
     # ------------------------------------------------------------------ control channel
 
@@ -311,7 +313,7 @@ class Worker:
             wait_ms = None if deadline is None else max(1, int((deadline - now) * 1000) + 1)
             if watch_rss:
                 wait_ms = 200 if wait_ms is None else min(wait_ms, 200)
-                if self._rss_mb() > self.limits.memory_mb:
+                if self._rss_mb() > self.limits.memory_mb + self.zygote.baseline_rss_mb:
                     self._kill()
                     raise self._fail(OutOfMemory(f"used more than {self.limits.memory_mb} MB of memory "
                                                  f"during {what}"))

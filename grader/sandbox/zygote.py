@@ -100,7 +100,7 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None) -> None:
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     state = ZygoteState(device, tmp_root)
     send_control(ctl, {"ok": True, "pid": os.getpid(), "sandbox_level": state.level(),
-                       "landlock_abi": state.abi})
+                       "landlock_abi": state.abi, "rss_mb": rss_mb(os.getpid())})
     try:
         serve(ctl, state)
     finally:
@@ -390,6 +390,11 @@ def probe_drop(paths: list[str], keep_dac: bool) -> bool:
             pass
         os._exit(ok)
     return os.WIFEXITED(st := _waitpid(pid)) and os.WEXITSTATUS(st) == 0
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1 << 20)
 
 
 def vm_size() -> int:

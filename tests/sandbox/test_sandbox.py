@@ -523,3 +523,22 @@ def test_cuda_worker_initialises_its_own_context():
         with pytest.raises(OutOfMemory):         # no RLIMIT_AS on CUDA: the judge's RSS watchdog
             student.hog()
         worker.close()
+
+
+def test_rss_watchdog_of_cuda_mode():
+    """On CUDA there is no RLIMIT_AS (the driver maps huge address ranges); the judge watches the
+    worker's resident memory instead. The path runs without a GPU too."""
+    with Zygote(device="cuda", limits=Limits(memory_mb=300, max_processes=256, output_limit_kb=16)) as z:
+        assert "RSS watchdog" in z.sandbox_level
+        worker, student = spawn(z, """
+            def hog():
+                keep = []
+                while True:
+                    keep.append(bytearray(64 << 20))
+            def small():
+                return len(bytearray(50 << 20))
+        """)
+        assert student.small() == 50 << 20
+        with pytest.raises(OutOfMemory, match="300 MB"):
+            student.hog()
+        assert worker.close().signal == signal.SIGKILL
