@@ -53,7 +53,10 @@ class WorkerReport:
 
 class Zygote:
     def __init__(self, device: str = "cpu", limits: Limits | None = None, *,
-                 tmp_root: str | os.PathLike | None = None, start_timeout: float = 120.0) -> None:
+                 tmp_root: str | os.PathLike | None = None, start_timeout: float = 120.0,
+                 protect: list[str | os.PathLike] | tuple[str | os.PathLike, ...] = ()) -> None:
+        """protect: instructor paths (solutions/, hidden checks, the output folder) that must stay
+        unreadable; any that a worker could read is named in sandbox_level and in `exposed`."""
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', not {device!r}")
         self.device = device
@@ -67,7 +70,8 @@ class Zygote:
         env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
         boot = (f"import sys; sys.path.insert(0, {GRADER_PARENT!r}); "
                 f"from grader.sandbox.zygote import main; "
-                f"main({theirs.fileno()}, {device!r}, {str(tmp_root) if tmp_root else None!r})")
+                f"main({theirs.fileno()}, {device!r}, {str(tmp_root) if tmp_root else None!r}, "
+                f"{[str(p) for p in protect]!r})")
         self._errlog = tempfile.TemporaryFile()
         self._proc = subprocess.Popen([sys.executable, "-I", "-c", boot], pass_fds=(theirs.fileno(),),
                                       env=env, stdin=subprocess.DEVNULL, stdout=self._errlog,
@@ -77,6 +81,7 @@ class Zygote:
         self.pid: int = int(hello["pid"])
         self.sandbox_level: str = str(hello["sandbox_level"])
         self.landlock_abi: int = int(hello["landlock_abi"])
+        self.exposed: list[str] = list(hello.get("exposed") or [])
         # what a worker shares with the zygote (torch) is not the student's memory use
         self.baseline_rss_mb: float = float(hello.get("rss_mb") or 0.0)
 

@@ -79,7 +79,8 @@ class ZygoteState:
         return text
 
 
-def main(fd: int, device: str = "cpu", tmp_root: str | None = None) -> None:
+def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
+         protect: list[str] | tuple[str, ...] = ()) -> None:
     ctl = socket.socket(fileno=fd)
     # Everything a worker needs is imported once, here, so a fork is all a submission costs.
     import numpy  # noqa: F401
@@ -99,7 +100,11 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None) -> None:
     # Orphans of a worker (double fork, setsid) are re-parented to us, so we can kill them.
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     state = ZygoteState(device, tmp_root)
-    send_control(ctl, {"ok": True, "pid": os.getpid(), "sandbox_level": state.level(),
+    level = state.level()
+    exposed = exposed_paths(state, protect)
+    if exposed:
+        level += "; WARNING: workers can read " + ", ".join(exposed)
+    send_control(ctl, {"ok": True, "pid": os.getpid(), "sandbox_level": level, "exposed": exposed,
                        "landlock_abi": state.abi, "rss_mb": rss_mb(os.getpid())})
     try:
         serve(ctl, state)
@@ -350,6 +355,19 @@ def read_paths() -> list[str]:
                   "/etc/os-release", "/etc/mime.types", "/dev/urandom", "/dev/random", "/dev/zero",
                   "/dev/full"])
     return sorted(p for p in paths if os.path.exists(p))
+
+
+def exposed_paths(state: ZygoteState, protect: list[str] | tuple[str, ...]) -> list[str]:
+    """Instructor paths (solutions, checks, output) that fall inside something workers may read:
+    a course kept under /usr, say. Landlock cannot carve an exception out of a granted tree."""
+    if state.abi <= 0:
+        return [str(p) for p in protect]
+    found = []
+    for path in protect:
+        real = os.path.realpath(path)
+        if _inside(real, tuple(state.read_paths)):
+            found.append(real)
+    return found
 
 
 def device_paths() -> list[str]:

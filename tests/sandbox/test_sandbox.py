@@ -27,7 +27,8 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox nee
 
 @pytest.fixture(scope="module")
 def zyg():
-    z = Zygote(device="cpu", limits=Limits(memory_mb=1024, max_processes=64, output_limit_kb=16))
+    z = Zygote(device="cpu", limits=Limits(memory_mb=1024, max_processes=64, output_limit_kb=16),
+               protect=[ROOT / "solutions", ROOT / "tests", ROOT / "course.toml"])
     yield z
     z.close()
 
@@ -398,6 +399,8 @@ def test_worker_and_zygote_hold_no_checks_or_solutions(zyg, probe):
 
 def test_sandbox_level_is_reported(zyg):
     assert zyg.sandbox_level
+    if zyg.landlock_abi:
+        assert zyg.exposed == [] and "WARNING" not in zyg.sandbox_level
     if zyg.landlock_abi:
         assert zyg.sandbox_level.startswith(f"landlock-abi{zyg.landlock_abi}")
     else:
