@@ -32,6 +32,7 @@ from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_contr
 PR_SET_PDEATHSIG = 1
 PR_SET_KEEPCAPS = 8
 PR_CAPBSET_DROP = 24
+M_ARENA_MAX = -8
 CLONE_NEWNS = 0x00020000
 MS_NOSUID = 2
 MS_NODEV = 4
@@ -520,6 +521,9 @@ def set_limits(state: ZygoteState, limits: dict, uid: int) -> None:
         nproc += user_tasks(uid)  # our user's other processes count against the same limit
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     if state.device == "cpu":
+        # each thread's malloc arena reserves 64 MB of address space; with many cores that alone
+        # would eat the budget, so cap the number of arenas
+        _libc.mallopt(M_ARENA_MAX, 4)
         address_space = vm_size() + int(limits["memory_mb"]) * mb
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
