@@ -107,8 +107,10 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         console.print(warning)
     console.print(f"graded now: {len(result.graded_now)}, already in the gradebook: {len(result.reused)}; "
                   f"reports in {out}/ (grades.csv, grades.json, feedback/)", highlight=False)
-    for failure in result.failures:
-        console.print(f"[bold red]failed:[/] {failure}", highlight=False)
+    for failure in result.failures[:5]:
+        console.print(f"[bold red]not graded:[/] {failure}", highlight=False)
+    if len(result.failures) > 5:
+        console.print(f"[bold red]... and {len(result.failures) - 5} more not graded[/]")
     if result.interrupted:
         console.print(f"[bold yellow]interrupted:[/] {len(result.not_graded)} student(s) not graded yet; "
                       "run the same command again to continue", highlight=False)

@@ -95,7 +95,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                              submission_timeout=sub_timeout, check_timeout=min(g.check_timeout, sub_timeout),
                              gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb,
                              max_processes=g.max_processes, output_limit_kb=g.output_limit_kb,
-                             backend=backend or os.environ.get("TORCHGRADE_GRADE_BACKEND", "sandbox"))
+                             backend=backend or os.environ.get("TORCHGRADE_GRADE_BACKEND", "sandbox"),
+                             protect=tuple(str(p.resolve()) for p in
+                                           (course.root / "solutions", out, submissions)))
     key_settings = {"device": resolved, "submission_timeout": sub_timeout,
                     "check_timeout": settings.check_timeout, "gpu_policy": g.gpu_policy,
                     "memory_mb": g.memory_limit_mb, "max_processes": g.max_processes, "backend": settings.backend}

@@ -51,8 +51,11 @@ def _notes(row: dict, exercise_ids: list[str]) -> str:
     problems = []
     for ex_id in exercise_ids:
         entry = row.get("exercises", {}).get(ex_id) or {}
-        if entry.get("status") in ("missing", "error"):
-            problems.append(f"[dim]{ex_id}: {entry.get('message', '')}[/]")
+        if entry.get("status") == "missing":
+            problems.append(f"[dim]{ex_id}: no file[/]")
+        elif entry.get("status") == "error":
+            message = entry.get("message", "")
+            problems.append(f"[dim]{ex_id}: {message[:70]}{'...' if len(message) > 70 else ''}[/]")
         for c in entry.get("checks", []):
             if c["status"] not in ("passed", "skipped") and entry.get("status") == "graded":
                 counts[c["status"]] = counts.get(c["status"], 0) + 1
