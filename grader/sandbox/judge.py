@@ -264,7 +264,8 @@ class Worker:
             if not self._ready:
                 self._expect_ready(deadline, timeout)
             stage = "during the call"
-            self._send(HEADER.pack(len(payload)) + payload, deadline, timeout)
+            self._send(HEADER.pack(len(payload)), deadline, timeout)
+            self._send(payload, deadline, timeout)
             frame = self._receive_frame(deadline, timeout)
         except _Dead as dead:
             raise self._fail(self._crash(stage, dead.why)) from None
@@ -295,7 +296,7 @@ class Worker:
             raise self._fail(ProtocolError("the worker sent data before it was asked"))
         self._ready = True
 
-    def _receive_frame(self, deadline: float | None, timeout: float | None) -> bytes:
+    def _receive_frame(self, deadline: float | None, timeout: float | None) -> bytearray:
         (n,) = HEADER.unpack(self._recv_exact(HEADER.size, deadline, timeout, "the call"))
         if n > MAX_FRAME:
             self._kill()
@@ -335,7 +336,7 @@ class Worker:
             if socket_ready:
                 return
 
-    def _recv_exact(self, n: int, deadline: float | None, timeout: float | None, what: str) -> bytes:
+    def _recv_exact(self, n: int, deadline: float | None, timeout: float | None, what: str) -> bytearray:
         buf = bytearray(n)
         view = memoryview(buf)
         got = 0
@@ -350,7 +351,7 @@ class Worker:
             if k == 0:
                 raise _Dead("closed the connection")
             got += k
-        return bytes(buf)
+        return buf  # no copy: a reply may be hundreds of MB
 
     def _send(self, data: bytes, deadline: float | None, timeout: float | None) -> None:
         view = memoryview(data)

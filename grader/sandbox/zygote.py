@@ -613,7 +613,8 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
             frame = codec.dumps({"ok": False, "error": {"kind": "not_plain",
                                                          "message": f"reply could not be encoded: {exc}"}})
         _flush()
-        sock.sendall(HEADER.pack(len(frame)) + frame)
+        sock.sendall(HEADER.pack(len(frame)))
+        sock.sendall(frame)
 
 
 def _oom_from_allocator(reply: Any) -> Any:
@@ -631,7 +632,7 @@ def _inside(path: str, roots: tuple[str, ...]) -> bool:
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
+def _recv_exact(sock: socket.socket, n: int) -> bytearray | None:
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
@@ -640,7 +641,7 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
         if k == 0:
             return None
         got += k
-    return bytes(buf)
+    return buf  # no copy: a request may be hundreds of MB
 
 
 def _flush() -> None:
