@@ -187,6 +187,12 @@ class Judge:
         """Start the zygote in the background: it imports torch in its own process while this
         one imports torch, the checks and the references (two cores instead of one, ~3 s)."""
         if self._zygote is None and self._starting is None:
+            # Import here, in this thread: two threads importing the same package at once can
+            # see each other's half-initialised modules.
+            import grader.checks.runner  # noqa: F401
+            import grader.checks.student  # noqa: F401
+            if self.settings.backend != "local":
+                import grader.sandbox  # noqa: F401
             self._starting = threading.Thread(target=self._start_zygote, name="zygote-start", daemon=True)
             self._starting.start()
 
