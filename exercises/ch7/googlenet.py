@@ -131,8 +131,9 @@ def googlenet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
 #
 # Push one 96×96 image through the stages and watch the shapes shrink: 64 × 24 × 24,
 # 192 × 12 × 12, 480 × 6 × 6, 832 × 3 × 3, 1024, 10. Then train on Fashion-MNIST scaled to
-# 96×96 (ten epochs with SGD at learning rate 0.1 and batches of 128 reach a test accuracy of
-# about 0.88; on a GPU this takes a few minutes, on a CPU much longer).
+# 96×96: with SGD at learning rate 0.1, batches of 128 and Xavier-initialised weights, ten
+# epochs gave a training accuracy of about 0.91 and a test accuracy of about 0.88 in the run our
+# source material reports. On a GPU that takes minutes; on a CPU, hours.
 
 # %%
 if __name__ == "__main__":

@@ -297,11 +297,15 @@ def test_googlenet_matches_reference(student, reference, device, rng):
     ref.load_state_dict(ref_state)
     h = student.googlenet()
     names = [e.get("name", "") for e in h.modules()]
-    state = _student_state_for(h.state_dict(), names, ref_state)
+    mine = h.state_dict()
+    state = _student_state_for(mine, names, ref_state)
     expect.true(state is not None,
                 "googlenet()'s parameters could not be matched with the reference's: return "
                 "nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, num_classes)) with every stage an "
                 "nn.Sequential, so the names read like '2.0.p1_1.weight'")
+    expect.true(all(tuple(mine[k].shape) == tuple(v.shape) for k, v in state.items()),
+                "googlenet()'s parameters have the reference's names but not its shapes "
+                "(check the channel numbers of the stages)")
     h.load_state_dict(state)
     h.to(device)
     h.eval()
