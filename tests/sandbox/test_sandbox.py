@@ -545,3 +545,23 @@ def test_rss_watchdog_of_cuda_mode():
         with pytest.raises(OutOfMemory, match="300 MB"):
             student.hog()
         assert worker.close().signal == signal.SIGKILL
+
+
+def test_one_zygote_serves_several_threads(zyg):
+    import threading
+    errors, results = [], []
+
+    def judge(k: int) -> None:
+        try:
+            for i in range(3):
+                worker, student = spawn(zyg, f"def f(x):\n    return x + {k}\n")
+                results.append(student.f(i) - i == k)
+                worker.close()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+    threads = [threading.Thread(target=judge, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and results == [True] * 12
