@@ -1,0 +1,166 @@
+"""Hidden checks for ch6.training_gpu: the student's loops against the reference on the same builds.
+
+Models and loaders are built on the CPU and handed over with the check's `device`, so on a GPU
+machine the student's code must move the network and every batch itself (on the CPU a forgotten
+move goes unnoticed; those variants are GPU-only). train_ch6 is called with the same `_seed` on
+both sides: Xavier init draws from the global generator, so the initial weights, the dropout
+masks and hence the whole trajectory must agree with the reference.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from grader.checks import build, check, expect, reference_call
+
+EXERCISE = "ch6.training_gpu"
+
+KEYS = {"train_loss", "train_acc", "test_acc", "examples_per_sec"}
+# Python floats summed in another order (floats vs tensors) move the last digits.
+METRIC_TOL = {"rtol": 1e-5, "atol": 1e-6}
+# Parameters after a few epochs of SGD; cuDNN may pick other algorithms on either side.
+PARAM_TOL = {"rtol": 1e-4, "atol": 1e-5}
+
+
+def _int(rng: torch.Generator, low: int, high: int) -> int:
+    return int(torch.randint(low, high + 1, (1,), generator=rng))
+
+
+def _setup(rng: torch.Generator, *, dropout: float = 0.0, net_device: str | None = None) -> dict:
+    """A tiny CNN, and train/test loaders whose last batches are partial, sizes from rng."""
+    size, classes, batch = 2 * _int(rng, 3, 5), _int(rng, 3, 5), _int(rng, 6, 12)
+    channels = _int(rng, 1, 2)
+    n_train = batch * _int(rng, 2, 3) + _int(rng, 1, batch - 1)
+    n_test = batch + _int(rng, 1, batch - 1)
+    shape = (channels, size, size)
+    return {
+        "net": build.cnn(in_channels=channels, size=size, classes=classes, channels=_int(rng, 3, 6),
+                         dropout=dropout, seed=_int(rng, 0, 10_000), label="net", device=net_device),
+        "train": build.loader(n=n_train, shape=shape, classes=classes, batch_size=batch,
+                              seed=_int(rng, 0, 10_000), label="train"),
+        "test": build.loader(n=n_test, shape=shape, classes=classes, batch_size=batch,
+                             seed=_int(rng, 0, 10_000), label="test"),
+        "seed": _int(rng, 0, 10_000),
+        "train_batches": -(-n_train // batch),
+        "test_batches": 2,
+    }
+
+
+# ---------------------------------------------------------------- evaluate_accuracy_gpu
+
+@check(points=2)
+def test_evaluate_accuracy_gpu_matches_reference(student, reference, device, rng):
+    """evaluate_accuracy_gpu(net, data, device) matches the reference on a partial last batch."""
+    s = _setup(rng, dropout=0.5, net_device=str(device))
+    got, rec = student.call_recorded("evaluate_accuracy_gpu", s["net"], s["test"], device, _seed=s["seed"])
+    exp, ref = reference_call(reference.evaluate_accuracy_gpu, s["net"], s["test"], device, _seed=s["seed"])
+    expect.true(type(got) is float, f"evaluate_accuracy_gpu returned a {type(got).__name__}, expected a Python float")
+    expect.close(got, exp, **METRIC_TOL, what="evaluate_accuracy_gpu")
+    expect.equal(rec["test"]["batches"], ref["test"]["batches"], what="batches drawn from data_iter")
+    expect.close(rec["net"]["final_state"], ref["net"]["final_state"], what="parameters after evaluation")
+
+
+@check(points=2)
+def test_evaluate_accuracy_gpu_default_device(student, reference, device, rng):
+    """evaluate_accuracy_gpu without a device uses the device of the net's parameters."""
+    s = _setup(rng, net_device=str(device))
+    got = student.call("evaluate_accuracy_gpu", s["net"], s["train"])
+    exp, ref = reference_call(reference.evaluate_accuracy_gpu, s["net"], s["train"])
+    expect.true(type(got) is float, f"evaluate_accuracy_gpu returned a {type(got).__name__}, expected a Python float")
+    expect.close(got, exp, **METRIC_TOL, what="evaluate_accuracy_gpu with device=None")
+
+
+@check(points=1)
+def test_evaluate_accuracy_gpu_eval_no_grad(student, reference, device, rng):
+    """evaluate_accuracy_gpu runs every forward pass in eval mode with gradients off."""
+    s = _setup(rng, dropout=0.5, net_device=str(device))
+    _, rec = student.call_recorded("evaluate_accuracy_gpu", s["net"], s["train"], device, _seed=s["seed"])
+    expect.equal(rec["net"]["modes"], [False] * s["train_batches"], what="net.training at each forward pass")
+    expect.equal(rec["net"]["grad_enabled"], [False] * s["train_batches"],
+                 what="torch.is_grad_enabled() at each forward pass")
+
+
+@check(points=1)
+def test_evaluate_accuracy_gpu_weights_by_batch_size(student, reference, device, rng):
+    """evaluate_accuracy_gpu weights batches by their size (batches of 2, 4 and 1)."""
+    s = _setup(rng, net_device=str(device))
+    spec = s["net"].spec
+    shape = (spec["in_channels"], spec["size"], spec["size"])
+    batches = []
+    for size in (2, 4, 1):
+        # Identical images labelled 0 and 1 alternately: exactly half right, except the batch of
+        # one, so averaging per-batch accuracies cannot give the per-example accuracy.
+        x = torch.randn(1, *shape, generator=rng).repeat(size, 1, 1, 1)
+        batches.append((x, torch.arange(size) % 2))
+    got = student.evaluate_accuracy_gpu(s["net"], batches, device)
+    exp, _ = reference_call(reference.evaluate_accuracy_gpu, s["net"], batches, device)
+    expect.close(got, exp, **METRIC_TOL, what="evaluate_accuracy_gpu over batches of 2, 4 and 1 examples")
+
+
+# ---------------------------------------------------------------- train_ch6
+
+def _train_both(student, reference, device, rng, *, dropout: float, epochs: int):
+    s = _setup(rng, dropout=dropout)
+    lr = [0.05, 0.1, 0.2][_int(rng, 0, 2)]
+    args = (s["net"], s["train"], s["test"], epochs, lr, device)
+    got, rec = student.call_recorded("train_ch6", *args, _seed=s["seed"])
+    exp, ref = reference_call(reference.train_ch6, *args, _seed=s["seed"])
+    return s, got, rec, exp, ref
+
+
+def _as_result(value: object) -> dict:
+    expect.true(type(value) is dict and set(value) == KEYS,
+                f"train_ch6 must return a dict with exactly the keys {sorted(KEYS)}")
+    return value
+
+
+@check(points=2)
+def test_train_ch6_xavier_initial_weights(student, reference, device, rng):
+    """train_ch6 starts training from the reference's Xavier-uniform weights (biases untouched)."""
+    _, _, rec, _, ref = _train_both(student, reference, device, rng, dropout=0.0, epochs=1)
+    expect.close(rec["net"]["initial_state"], ref["net"]["initial_state"],
+                 what="parameters at the first forward pass (after initialisation)")
+
+
+@check(points=3)
+def test_train_ch6_trajectory(student, reference, device, rng):
+    """train_ch6 with dropout ends with the same parameters as the reference after several epochs."""
+    _, _, rec, _, ref = _train_both(student, reference, device, rng, dropout=0.3, epochs=3)
+    expect.equal(rec["train"]["batches"], ref["train"]["batches"], what="training batches drawn")
+    expect.equal(rec["net"]["device"], ref["net"]["device"], what="device of the parameters during training")
+    expect.close(rec["net"]["final_state"], ref["net"]["final_state"], **PARAM_TOL,
+                 what="parameters after training")
+
+
+@check(points=2)
+def test_train_ch6_modes(student, reference, device, rng):
+    """train_ch6 trains in train mode with gradients and tests in eval mode without, every epoch."""
+    s, _, rec, _, ref = _train_both(student, reference, device, rng, dropout=0.3, epochs=3)
+    per_epoch = [True] * s["train_batches"] + [False] * s["test_batches"]
+    expect.equal(rec["net"]["modes"], per_epoch * 3, what="net.training at each forward pass")
+    expect.equal(rec["net"]["grad_enabled"], per_epoch * 3, what="torch.is_grad_enabled() at each forward pass")
+    expect.equal(rec["test"]["iterations"], ref["test"]["iterations"], what="passes over test_iter")
+
+
+@check(points=3)
+def test_train_ch6_metrics(student, reference, device, rng):
+    """train_ch6 returns the reference's last-epoch loss per example, train and test accuracy."""
+    _, got, _, exp, _ = _train_both(student, reference, device, rng, dropout=0.0, epochs=2)
+    got = _as_result(got)
+    for key in ("train_loss", "train_acc", "test_acc"):
+        expect.true(type(got[key]) is float, f"train_ch6's {key!r} must be a Python float")
+        expect.close(got[key], exp[key], **METRIC_TOL, what=f"train_ch6's {key!r}")
+
+
+@check(points=1)
+def test_train_ch6_throughput(student, reference, device, rng):
+    """train_ch6 reports a positive, finite examples_per_sec as a Python float."""
+    s = _setup(rng)
+    got = _as_result(student.train_ch6(s["net"], s["train"], s["test"], 1, 0.1, device, _seed=s["seed"]))
+    rate = got["examples_per_sec"]
+    expect.true(type(rate) is float, f"examples_per_sec must be a Python float, got a {type(rate).__name__}")
+    expect.true(math.isfinite(rate) and rate > 0, f"examples_per_sec must be positive and finite, got {rate}")
+    # Far above anything a tiny CNN reaches even on a GPU: a rate that counts no time at all.
+    expect.true(rate < 1e9, f"examples_per_sec is {rate:.3g}: the timer cannot have measured the training")
