@@ -398,7 +398,25 @@ def _defines(node: ast.stmt) -> bool:
     return False
 
 
+_LIBRARY_ROOTS = {"torch", "nn", "F", "np", "numpy", "math", "torchvision", "transforms"}
+
+
 def _constant(node: ast.AST) -> bool:
-    """Literals and names built from them (1e-3, (28, 28), torch.float32, 2 * N) — no calls."""
-    return all(isinstance(n, _CONSTANT_NODES) or isinstance(n, (ast.expr_context, ast.Slice, ast.Subscript))
-               for n in ast.walk(node))
+    """Literals and names built from them (1e-3, (28, 28), torch.float32, 2 * N), and library
+    constructors called on those (torch.device("cpu"), nn.Linear(4, 2)) — no user calls, so
+    no training run."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            if not _library_attr(n.func):
+                return False
+        elif not (isinstance(n, _CONSTANT_NODES) or isinstance(n, (ast.expr_context, ast.Slice, ast.Subscript))):
+            return False
+    return True
+
+
+def _library_attr(func: ast.expr) -> bool:
+    if not isinstance(func, ast.Attribute):
+        return False
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return isinstance(func, ast.Name) and func.id in _LIBRARY_ROOTS

@@ -145,7 +145,8 @@ def test_symlinks_in_folders_are_refused(tiny_course: Path, tmp_path: Path) -> N
 
 def test_notebook_keeps_definitions_only(tiny_course: Path, tmp_path: Path) -> None:
     source = _notebook(
-        "!pip install torchgrade\n%matplotlib inline\nimport torch\nLR = 0.1\nSHAPE = (2, 3)",
+        "!pip install torchgrade\n%matplotlib inline\nimport torch\nLR = 0.1\nSHAPE = (2, 3)\n"
+        "DEV = torch.device('cpu')\nnet = torch.nn.Sequential(torch.nn.Linear(2, 3))\nmodel = make_model()",
         "def add(a, b):\n    %timeit a\n    return a + b\n\n@staticmethod\ndef helper():\n    return LR",
         "class Scaler:\n    pass\n\ndef scale(x, factor):\n    return x * factor",
         "for epoch in range(10**9):\n    pass\nnet = train(add)\nprint('done')",
@@ -157,9 +158,10 @@ def test_notebook_keeps_definitions_only(tiny_course: Path, tmp_path: Path) -> N
     exec(compile(code, "nb", "exec"), namespace)     # finishes: no training loop, no magics
     assert namespace["add"](2, 3) == 5 and namespace["scale"](2, 4) == 8
     assert namespace["LR"] == 0.1 and namespace["SHAPE"] == (2, 3) and "Scaler" in namespace
-    assert namespace["helper"]
+    assert namespace["helper"] and str(namespace["DEV"]) == "cpu" and "net" in namespace
+    assert "model" not in namespace and "make_model" not in code
     assert "range(10**9)" not in code and "print(" not in code and "pip" not in code
-    assert dropped == 5
+    assert dropped == 6
 
     subs = tmp_path / "subs"
     write(subs / "nbstudent" / "ch1" / "basics.ipynb", source)
@@ -169,7 +171,7 @@ def test_notebook_keeps_definitions_only(tiny_course: Path, tmp_path: Path) -> N
     found = _discover(tiny_course, subs)
     nb = found["nbstudent"].exercises[EX]
     assert nb.status == "ok" and nb.source == "ch1/basics.ipynb" and nb.files["basics.py"] == code.encode()
-    assert any("left out 5" in n for n in nb.notes)
+    assert any("left out 6" in n for n in nb.notes)
     both = found["both"].exercises[EX]
     assert both.source == "ch1/basics.py" and any("both" in n for n in both.notes)
     bad = found["nbsyntax"].exercises[EX]
