@@ -23,6 +23,9 @@ class BuildSpec:
     label: str
     spec: dict = field(default_factory=dict)
 
+    def __hash__(self) -> int:  # the label names the object, so specs can be dict keys or set members
+        return hash((self.kind, self.label))
+
     def to_tree(self) -> dict:
         return {"__tg__": "build", "kind": self.kind, "label": self.label, "spec": dict(self.spec)}
 
@@ -256,7 +259,9 @@ class BuildContext:
         if type(value) is tuple:
             return tuple(self.materialize(v) for v in value)
         if type(value) is dict:
-            return {k: self.materialize(v) for k, v in value.items()}
+            return {self.materialize(k): self.materialize(v) for k, v in value.items()}
+        if type(value) in (set, frozenset):
+            return type(value)(self.materialize(v) for v in value)
         return value
 
     def records(self) -> dict:

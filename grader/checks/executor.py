@@ -278,7 +278,11 @@ class Executor:
                           "message": f"{symbol} called exit({exc.code!r}); return a value instead"}) from None
         except MemoryError:
             raise _Fault({"kind": "oom", "message": f"{symbol} ran out of memory"}) from None
-        except RecursionError as exc:
+        except RuntimeError as exc:
+            if _is_allocation_failure(exc):
+                raise _Fault({"kind": "oom", "message": f"{symbol} ran out of memory: {str(exc)[:200]}"}) from None
+            if guard.violation is not None:
+                raise _Fault(_forbidden(guard.violation, symbol)) from None
             raise _Fault(self._describe(exc, symbol)) from None
         except BaseException as exc:  # noqa: BLE001
             if guard.violation is not None:  # the student caught our signal and raised something else
@@ -333,6 +337,13 @@ class Executor:
         lines = [f"line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in own[-3:]]
         lines.append(f"{type(exc).__name__}: {exc}"[:1000])
         return "\n".join(lines)
+
+
+def _is_allocation_failure(exc: RuntimeError) -> bool:
+    """torch reports a failed allocation as a RuntimeError (CPU) or OutOfMemoryError (CUDA)."""
+    text = str(exc)
+    return (type(exc).__name__ == "OutOfMemoryError" or "can't allocate memory" in text
+            or "CUDA out of memory" in text or "DefaultCPUAllocator: not enough memory" in text)
 
 
 def _plain_or_none(value: Any) -> Any:

@@ -44,10 +44,10 @@ def matmul_seconds(n: int = 512, device: str = "cpu", repeats: int = 10, warmup:
 
 @probe
 def device_info() -> dict:
-    info = {"torch": torch.__version__, "cuda": torch.version.cuda or "", "cuda_available":
+    info = {"torch": str(torch.__version__), "cuda": str(torch.version.cuda or ""), "cuda_available":
             torch.cuda.is_available(), "gpu": ""}
     if info["cuda_available"]:
-        info["gpu"] = torch.cuda.get_device_name(0)
+        info["gpu"] = str(torch.cuda.get_device_name(0))
     return info
 
 

@@ -176,3 +176,26 @@ def test_forbid_reaches_handle_calls(student):
         h(torch.randn(2, 3), _forbid=["relu"])
     with pytest.raises(ForbiddenCall):
         h.backward(torch.randn(2, 3), _forbid=["relu"])
+
+
+def test_builds_inside_sets_and_dict_keys(tmp_path):
+    path = tmp_path / "ident.py"
+    path.write_text("def ident(x):\n    return x\n")
+    s = Student(LocalTransport(Executor.from_file(path, "ident_mod")))
+    back = s.ident({build.movable(device="meta"): {build.opaque("o")}})
+    (key, value), = back.items()
+    assert key.device == "meta" and {v.tag for v in value} == {"o"}
+
+
+def test_failed_allocation_is_out_of_memory(tmp_path):
+    from grader.checks.errors import OutOfMemory
+    path = tmp_path / "alloc.py"
+    path.write_text("def f():\n    raise RuntimeError(\"[enforce fail] DefaultCPUAllocator: can't allocate memory\")\n")
+    s = Student(LocalTransport(Executor.from_file(path, "alloc_mod")))
+    with pytest.raises(OutOfMemory):
+        s.f()
+
+
+def test_device_info_probe_is_plain(student):
+    info = student.probe("device_info")
+    assert type(info["torch"]) is str and isinstance(info["cuda_available"], bool)
