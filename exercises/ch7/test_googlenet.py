@@ -70,7 +70,11 @@ def test_inception_path_order_and_relus(student, device):
     h.to(device)
     X = torch.randn(1, 3, 4, 6, device=device)
     levels = torch.tensor([1.0] * 2 + [2.0] * 3 + [3.0] * 4 + [4.0] * 5, device=device)
-    expect.close(h(X), levels.view(1, 14, 1, 1).expand(1, 14, 4, 6),
+    Y = expect.tensor(h(X), what="Inception(3, 2, (2, 3), (2, 4), 5) output")
+    expect.shape(Y, (1, 14, 4, 6), what="Inception(3, 2, (2, 3), (2, 4), 5) output")
+    # One pixel's 14 channels first: the feedback then shows which path landed where.
+    expect.close(Y[0, :, 1, 2], levels, what="the 14 channels at one pixel (expected 1,1, 2,2,2, 3,3,3,3, 4,4,4,4,4)")
+    expect.close(Y, levels.view(1, 14, 1, 1).expand(1, 14, 4, 6),
                  what="Inception output with zero weights and biases 1, 2, 3, 4 on the four paths")
 
     # Negative biases on every last layer: the final ReLUs turn all outputs into zeros.
