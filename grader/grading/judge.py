@@ -23,6 +23,7 @@ from grader.grading.submissions import ExerciseFiles, Submission
 OUTPUT_KEEP = 4000        # characters of a worker's stdout/stderr kept in the gradebook
 DETAIL_KEEP = 4000        # characters of a check's instructor-only detail kept
 MAX_RESPAWNS = 4          # fresh workers after crashes/timeouts, per exercise
+RETRY_TIMEOUT = 5.0       # seconds a function that already timed out once gets on its next call
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class _ExerciseTransport:
         self.spawned = 0
         self.dead: tuple[type, str] | None = None   # respawning would only repeat this failure
         self.reports: list[dict] = []
+        self.timeouts: dict[str, int] = {}   # function -> how many of its calls timed out
 
     def request(self, request: dict, timeout: float | None = None) -> dict:
         # imported here so that the parent process, which only needs JudgeSettings, stays free of torch
@@ -108,6 +110,16 @@ class _ExerciseTransport:
             raise StudentTimeout(f"the exercise used up its time budget of {self.budget:g} s; "
                                  "this check was not run")
         limit = left if timeout is None else min(timeout, left)
+        # A function that loops forever would cost the full check timeout in every check that
+        # calls it. Its second chance is short, and after two timeouts it is not called again.
+        fn = str(request.get("name") if request.get("op") == "call" else
+                 f"{request.get('op')}:{request.get('method', request.get('name', ''))}")
+        strikes = self.timeouts.get(fn, 0)
+        if strikes >= 2:
+            raise StudentTimeout(f"not run: {fn} timed out in {strikes} earlier checks")
+        import_limit = limit
+        if strikes:
+            limit = min(limit, RETRY_TIMEOUT)
         if self.dead is not None:
             raise self.dead[0](self.dead[1])
         if self.worker is None:
@@ -126,7 +138,7 @@ class _ExerciseTransport:
             try:
                 # A cheap first request: it returns once the module is imported, so a module
                 # that hangs or dies at import is told apart from a function that does.
-                self.worker.request({"op": "has", "name": self.ex.symbols[0]}, timeout=limit)
+                self.worker.request({"op": "has", "name": self.ex.symbols[0]}, timeout=import_limit)
             except (StudentTimeout, WorkerCrashed, OutOfMemory) as exc:
                 self.close()
                 # A fresh worker would only import it again and fail the same way.
@@ -137,6 +149,11 @@ class _ExerciseTransport:
             return self.worker.request(request, timeout=limit)
         except (StudentTimeout, WorkerCrashed, OutOfMemory) as exc:
             self.close()
+            if isinstance(exc, StudentTimeout):
+                self.timeouts[fn] = strikes + 1
+            if isinstance(exc, StudentTimeout) and strikes:
+                raise StudentTimeout(f"{fn} timed out again (it already timed out in an earlier check, "
+                                     f"so this call had {RETRY_TIMEOUT:g} s)") from None
             if isinstance(exc, StudentTimeout) and timeout is not None and limit < timeout:
                 raise StudentTimeout(f"the exercise used up its time budget of {self.budget:g} s "
                                      "during this check") from None

@@ -17,7 +17,7 @@ title = "Tiny course"
 version = "0.1"
 
 [grading]
-check_timeout = 10
+check_timeout = 3
 submission_timeout = 30
 jobs = 1
 

@@ -34,7 +34,10 @@ def _notebook(*cells: str) -> str:
     return nbformat.writes(nb)
 
 
-def make_class(subs: Path, slow: int = 0) -> None:
+LOOPER = K.SOLUTION.replace("def add(a, b):\n", "def add(a, b):\n    while True:\n        pass\n")
+
+
+def make_class(subs: Path, slow: int = 0, looper: bool = False) -> None:
     K.write(subs / "good" / "ch1" / "basics.py", K.SOLUTION)
     K.write(subs / "good" / "ch2" / "twice.py", K.TWICE)
     K.write(subs / "wrong" / "exercises" / "ch1" / "basics.py", K.WRONG)
@@ -50,6 +53,8 @@ def make_class(subs: Path, slow: int = 0) -> None:
         zf.writestr("zipped/ch2/twice.py", K.TWICE)
     with zipfile.ZipFile(subs / "evil.zip", "w") as zf:
         zf.writestr("../../ch1/basics.py", K.SOLUTION)
+    if looper:
+        K.write(subs / "looper" / "ch1" / "basics.py", LOOPER)
     for i in range(slow):
         K.write(subs / f"slow{i}" / "ch1" / "basics.py", K.SLOW)
 
@@ -79,7 +84,7 @@ def stable_json(path: Path) -> dict:
 
 def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
-    make_class(subs)
+    make_class(subs, looper=True)
     proc = K.run_grader(tiny_course, subs, "--out", out, "--jobs", "2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "grading" in proc.stdout and "total" in proc.stdout       # progress bar and table
@@ -87,8 +92,9 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     lines = (out / "grades.csv").read_text().splitlines()
     assert lines[0] == "student,ch1.basics,ch2.twice,total,max"
     rows = read_csv(out / "grades.csv")
-    assert sorted(rows) == sorted(EXPECTED)
-    for student, (basics, twice) in EXPECTED.items():
+    expected = dict(EXPECTED, looper=(1, 0))
+    assert sorted(rows) == sorted(expected)
+    for student, (basics, twice) in expected.items():
         row = rows[student]
         assert (float(row["ch1.basics"]), float(row["ch2.twice"])) == (basics, twice), (student, row)
         assert float(row["total"]) == basics + twice and float(row["max"]) == 6
@@ -111,6 +117,9 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     assert {c["status"] for c in noimport["checks"]} == {"error"}
     assert "no_such_module_xyz" in noimport["checks"][0]["message"]
     assert "unsafe path" in students["evil"]["problem"]
+    looper = {c["name"]: c for c in students["looper"]["exercises"]["ch1.basics"]["checks"]}
+    assert looper["test_add_small"]["status"] == "timeout" and looper["test_add_random"]["status"] == "timeout"
+    assert looper["test_add_random"]["seconds"] < 10 and looper["test_scale"]["status"] == "passed"
     nb = students["nb"]["exercises"]["ch1.basics"]
     assert nb["file"] == "ch1/basics.ipynb" and nb["status"] == "graded"
 
@@ -127,7 +136,8 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     syntax = (out / "feedback" / "syntax.md").read_text()
     assert "syntax error in ch1/basics.py line 1" in syntax and "Total: 2 / 6" in syntax
     assert "could not be used" in (out / "feedback" / "evil.md").read_text()
-    assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == sorted(EXPECTED)
+    assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == sorted(expected)
+    assert "took too long" in (out / "feedback" / "looper.md").read_text()
 
     # Running it again grades nobody and rewrites the same reports.
     before = {p.name: p.read_bytes() for p in (out / "feedback").glob("*.md")}
