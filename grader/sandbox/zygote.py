@@ -26,7 +26,7 @@ import traceback
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from grader.sandbox import landlock
+from grader.sandbox import landlock, seccomp
 from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_control, send_control
 
 PR_SET_PDEATHSIG = 1
@@ -65,7 +65,19 @@ class ZygoteState:
             elif probe_drop(self.read_paths, keep_dac=True):
                 self.drop_uid = self.keep_dac = True
         self.baseline_vm = vm_size()
-        self.tmpfs = can_mount_scratch()
+        # covered with empty tmpfs in the worker (its own dir is re-created inside afterwards),
+        # unless the Python install lives there
+        self.hide = [d for d in ("/tmp", "/var/tmp", "/run") if os.path.isdir(d) and not os.path.islink(d)
+                     and not any(_inside(p, (d,)) for p in self.read_paths)]
+        self.tmpfs = can_mount_scratch(self.hide)
+        if not self.tmpfs:
+            self.hide = []
+        # Without a private mount namespace, pathname unix sockets (ssh-agent, tmux, D-Bus of the
+        # user running the grader) stay reachable: then no unix sockets at all.
+        self.socket_families = [seccomp.AF_INET, seccomp.AF_INET6, seccomp.AF_PACKET]
+        if not (self.tmpfs and self.drop_uid):
+            self.socket_families.append(seccomp.AF_UNIX)
+        self.seccomp = seccomp.available()
 
     def level(self) -> str:
         text = landlock.describe(self.abi)
@@ -74,7 +86,14 @@ class ZygoteState:
                                               "under a private dir)" if self.keep_dac else "")
         elif self.root:
             text += "; workers run as ROOT (cannot switch uid): process limit NOT enforced"
-        text += "; private tmpfs scratch dir" if self.tmpfs else "; scratch dir on disk (total size not capped)"
+        text += (f"; private tmpfs scratch dir ({', '.join(self.hide) or 'nothing'} hidden)" if self.tmpfs
+                 else "; scratch dir on disk (total size not capped)")
+        if self.seccomp:
+            names = {seccomp.AF_INET: "inet", seccomp.AF_INET6: "inet6", seccomp.AF_PACKET: "packet",
+                     seccomp.AF_UNIX: "unix"}
+            text += "; seccomp: no new sockets (" + ", ".join(names[f] for f in self.socket_families) + ")"
+        else:
+            text += "; no seccomp on this architecture (UDP and unix sockets NOT restricted)"
         text += "; rlimits (memory, processes, file size)" if self.device == "cpu" else \
             "; rlimits (processes, file size) + judge RSS watchdog"
         return text
@@ -472,12 +491,17 @@ def _check(result: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def mount_scratch(tempdir: str, size_mb: int) -> None:
+def mount_scratch(tempdir: str, size_mb: int, hide: list[str] | tuple[str, ...] = ()) -> None:
     """A private tmpfs of bounded size over the worker's directory: RLIMIT_FSIZE caps one file,
     this caps them all (a student writing file after file cannot fill the disk). It lives in the
-    worker's own mount namespace and vanishes with its last process."""
+    worker's own mount namespace and vanishes with its last process. Directories in `hide`
+    (/tmp, /run: where other programs keep their unix sockets) are covered with empty ones."""
     _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    for path in hide:
+        _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+                           b"size=1m,mode=0755,nr_inodes=1024"), f"mount tmpfs over {path}")
+    os.makedirs(tempdir, mode=0o700, exist_ok=True)
     options = f"size={max(1, size_mb)}m,mode=0700,nr_inodes=65536".encode()
     _check(_libc.mount(b"tmpfs", tempdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
            "mount tmpfs")
@@ -488,7 +512,7 @@ def mount_scratch(tempdir: str, size_mb: int) -> None:
         _check(_libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, shm), "mount /dev/shm")
 
 
-def can_mount_scratch() -> bool:
+def can_mount_scratch(hide: list[str]) -> bool:
     if os.getuid() != 0:
         return False  # an unprivileged user namespace would do, but many distributions forbid it
     scratch = tempfile.mkdtemp(prefix="tg-probe-")
@@ -497,7 +521,7 @@ def can_mount_scratch() -> bool:
         if pid == 0:
             ok = 1
             try:
-                mount_scratch(scratch, 1)
+                mount_scratch(scratch, 1, hide)
                 ok = 0
             except BaseException:  # noqa: BLE001
                 pass
@@ -555,7 +579,7 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     limits = message["limits"]
     uid = UID_BASE + os.getpid() if state.drop_uid else os.getuid()
     if state.tmpfs:
-        mount_scratch(tempdir, int(limits.get("scratch_mb") or 512))
+        mount_scratch(tempdir, int(limits.get("scratch_mb") or 512), state.hide)
     write_files(tempdir, message["files"])
     if state.drop_uid:
         for dirpath, dirnames, filenames in os.walk(tempdir):
@@ -565,6 +589,8 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     landlock.restrict(state.abi, read=state.read_paths,
                       write=[tempdir, "/dev/null"] + (["/dev/shm"] if state.tmpfs else []),
                       devices=state.devices)
+    if state.seccomp:
+        seccomp.restrict(tuple(state.socket_families))
     if state.drop_uid:
         drop_privileges(uid, state.keep_dac)
     scrub_environment(tempdir, state.device)

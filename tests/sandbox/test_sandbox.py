@@ -286,15 +286,14 @@ PROBE = """
         except OSError as exc:
             return type(exc).__name__
     def connect(port):
-        s = socket.socket()
-        s.settimeout(2)
         try:
+            s = socket.socket()      # seccomp may refuse this already; Landlock the connect
+            s.settimeout(2)
             s.connect(("127.0.0.1", port))
+            s.close()
             return "connected"
         except OSError as exc:
             return type(exc).__name__
-        finally:
-            s.close()
     def kill(pid):
         try:
             os.kill(pid, 0)
@@ -565,3 +564,36 @@ def test_one_zygote_serves_several_threads(zyg):
     for t in threads:
         t.join()
     assert errors == [] and results == [True] * 12
+
+
+def test_no_udp_and_no_unix_sockets_of_other_programs(zyg, tmp_path):
+    if "seccomp" not in zyg.sandbox_level or "NOT restricted" in zyg.sandbox_level:
+        pytest.skip(zyg.sandbox_level)
+    path = f"/tmp/tg-test-{os.getpid()}.sock"   # like an ssh-agent or tmux socket
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    os.chmod(path, 0o777)
+    server.listen(1)
+    worker, student = spawn(zyg, f"""
+        import socket
+        def unix():
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect({path!r})
+                return "connected"
+            except OSError as exc:
+                return type(exc).__name__
+        def udp():
+            try:
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"leak", ("127.0.0.1", 9))
+                return "sent"
+            except OSError as exc:
+                return type(exc).__name__
+    """)
+    try:
+        assert student.unix() in ("PermissionError", "FileNotFoundError")
+        assert student.udp() == "PermissionError"
+    finally:
+        worker.close()
+        server.close()
+        os.unlink(path)
