@@ -1,0 +1,94 @@
+"""`grader nbgrader export` and `grader gradescope package`: thin, parse, call, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+
+
+class _InteropError(click.ClickException):
+    """One red line, exit status 2."""
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # type: ignore[override]
+        console.print(f"[bold red]error:[/] {self.format_message()}", highlight=False)
+
+
+def _course(ctx: click.Context):
+    from grader.course import CourseError, load_course
+    obj = ctx.find_root().obj or {}
+    try:
+        return load_course(obj.get("course_root"))
+    except CourseError as exc:
+        raise _InteropError(str(exc)) from None
+
+
+@click.group("nbgrader")
+def nbgrader() -> None:
+    """nbgrader interoperability (export the course as an nbgrader course folder)."""
+
+
+@nbgrader.command("export")
+@click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--exercise", "exercise_ids", multiple=True, metavar="EXERCISE",
+              help="Only this exercise id, e.g. ch3.softmax (repeatable).")
+@click.option("--assignment", default=None, metavar="chN", help="Only the exercises of this chapter.")
+@click.option("--course-path", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the course repository lives on the machine that runs nbgrader "
+                   "(default: this one's absolute path); written into nbgrader_config.py.")
+@click.pass_context
+def nbgrader_export(ctx: click.Context, course_dir: Path, exercise_ids: tuple[str, ...],
+                    assignment: str | None, course_path: Path | None) -> None:
+    """Write an nbgrader course into COURSE_DIR: source/<chN>/<name>.ipynb and nbgrader_config.py.
+
+    \b
+    Then, from COURSE_DIR:  nbgrader generate_assignment ch3   ...   nbgrader autograde ch3
+    Scores to trust come from: grader grade --nbgrader COURSE_DIR --assignment ch3 --out DIR
+    """
+    from grader.course import CourseError
+    from grader.export.nbgrader import ExportError, export_course
+    course = _course(ctx)
+    try:
+        written = export_course(course, course_dir, exercise_ids=exercise_ids or None, assignment=assignment,
+                                course_path=course_path.resolve() if course_path else None)
+    except (ExportError, CourseError) as exc:
+        raise _InteropError(str(exc)) from None
+    for path in written:
+        console.print(f"written: {path}", highlight=False)
+    chapters = sorted({p.parent.name for p in written if p.suffix == ".ipynb"})
+    console.print(f"next, from {course_dir}: " + "; ".join(f"nbgrader generate_assignment {ch}" for ch in chapters),
+                  highlight=False)
+
+
+@click.group("gradescope")
+def gradescope() -> None:
+    """Gradescope interoperability (build an autograder zip)."""
+
+
+@gradescope.command("package")
+@click.argument("out_zip", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--exercise", "exercise_ids", multiple=True, metavar="EXERCISE",
+              help="Only this exercise id (repeatable); default: every exercise.")
+@click.option("--assignment", default=None, metavar="chN", help="Only the exercises of this chapter.")
+@click.pass_context
+def gradescope_package(ctx: click.Context, out_zip: Path, exercise_ids: tuple[str, ...],
+                       assignment: str | None) -> None:
+    """Build OUT_ZIP, a Gradescope autograder (setup.sh, run_autograder, the judge side)."""
+    from grader.course import CourseError
+    from grader.export.gradescope import PackageError, build_package
+    course = _course(ctx)
+    try:
+        info = build_package(course, out_zip, exercise_ids=exercise_ids or None, assignment=assignment)
+    except (PackageError, CourseError) as exc:
+        raise _InteropError(str(exc)) from None
+    console.print(f"written: {out_zip} ({info['files']} files, {info['bytes'] // 1024} KiB) for "
+                  f"{', '.join(info['exercises'])}", highlight=False)
+    console.print("upload it as the assignment's autograder (Configure Autograder > Zip file upload)")
+
+
+__all__ = ["nbgrader", "gradescope"]
