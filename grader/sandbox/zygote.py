@@ -560,6 +560,9 @@ def scrub_environment(tempdir: str, device: str) -> None:
     bindir = os.path.dirname(sys.executable)
     os.environ.update({"PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin", "HOME": tempdir,
                        "TMPDIR": tempdir, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                       # getpass.getuser() (torch.compile's cache) fails for a uid without a
+                       # passwd entry unless these are set
+                       "USER": "user", "LOGNAME": "user",
                        "PYTHONDONTWRITEBYTECODE": "1"})
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""

@@ -378,7 +378,7 @@ def test_cannot_signal_or_inspect_the_zygote(zyg, probe):
 def test_environment_is_scrubbed(probe):
     env = probe.env()
     assert set(env) <= {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "PYTHONDONTWRITEBYTECODE",
-                        "CUDA_VISIBLE_DEVICES"}
+                        "CUDA_VISIBLE_DEVICES", "USER", "LOGNAME"}
     assert env["HOME"] == probe.cwd()
     assert not any("grad" in f"{k}={v}".lower() or "pytest" in f"{k}={v}".lower() for k, v in env.items())
 
@@ -468,6 +468,9 @@ def test_ordinary_torch_work_still_runs(zyg):
             path = tempfile.mkdtemp() + "/w.pt"
             torch.save({"w": torch.ones(3)}, path)
             return torch.load(path)["w"]
+        def whoami():
+            import getpass
+            return getpass.getuser()
         def train():
             torch.manual_seed(0)
             net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
@@ -486,6 +489,7 @@ def test_ordinary_torch_work_still_runs(zyg):
         assert student.load(2) == [10.0, 35.0, 60.0, 85.0]
     assert torch.equal(student.save_and_load(), torch.ones(3))
     assert student.train() > 0
+    assert student.whoami()
     worker.close()
 
 
