@@ -21,7 +21,7 @@ def progress_bar(console: Console) -> Progress:
 
 def summary_table(rows: list[dict], exercise_ids: list[str], title: str) -> Table:
     table = Table(title=title, show_lines=False)
-    table.add_column("student", overflow="fold")
+    table.add_column("student", no_wrap=True)
     for ex_id in exercise_ids:
         table.add_column(ex_id, justify="right")
     table.add_column("total", justify="right", style="bold")
@@ -51,9 +51,7 @@ def _notes(row: dict, exercise_ids: list[str]) -> str:
     problems = []
     for ex_id in exercise_ids:
         entry = row.get("exercises", {}).get(ex_id) or {}
-        if entry.get("status") == "missing":
-            problems.append(f"[dim]{ex_id}: no file[/]")
-        elif entry.get("status") == "error":
+        if entry.get("status") == "error":      # "missing" already shows in its cell
             message = entry.get("message", "")
             problems.append(f"[dim]{ex_id}: {message[:70]}{'...' if len(message) > 70 else ''}[/]")
         for c in entry.get("checks", []):
