@@ -1,0 +1,61 @@
+"""The gradebook (atomic rows, lock, merge) and the report writers, on synthetic rows: fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.course import load_course
+from grader.grading.gradebook import Gradebook, GradebookError, merge
+from grader.reports.grades import feedback_md, grades_csv, write_reports
+
+
+def _row(student: str, status: str = "failed", visible: bool = False) -> dict:
+    check = {"check_id": "ch1.basics::test_add_random", "name": "test_add_random",
+             "title": "add agrees with the reference on random tensors.", "visible": visible,
+             "status": status, "points": 0.0, "max_points": 3.0,
+             "message": "add(X, Y): 12 of 12 entries differ\nline 2\nline3\nline4\nline5\nline6\nline7 secret",
+             "detail": "got tensor([1.5, 2.5]) expected tensor([0.5, 0.25])", "seconds": 0.1, "device": "cpu"}
+    passed = dict(check, check_id="ch1.basics::test_add_small", name="test_add_small", title="add(2, 3) is 5.",
+                  visible=True, status="passed", points=1.0, max_points=1.0, message="", detail="")
+    return {"student": student, "kind": "folder", "source": student, "problem": "",
+            "facts": {"torch": "2.x", "device": "cpu", "sandbox": "landlock"},
+            "exercises": {"ch1.basics": {"status": "graded", "message": "", "source": "ch1/basics.py", "notes": [],
+                                         "score": 1.0, "max": 4.0, "key": "k", "sandbox": "landlock-abi7",
+                                         "checks": [passed, check], "worker": None, "seconds": 0.2}}}
+
+
+def test_gradebook_rows_lock_and_merge(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "gradebook.sqlite"
+    with Gradebook(path) as book:
+        book.put("alice", _row("alice"))
+        with pytest.raises(GradebookError, match="in use by another"):
+            Gradebook(path)
+        assert book.get("alice")["exercises"]["ch1.basics"]["score"] == 1.0
+        assert book.get("nobody") is None
+    with Gradebook(path) as book:                      # reopened: the row is still there
+        assert list(book.students()) == ["alice"]
+        new = {"student": "alice", "exercises": {"ch2.twice": {"score": 2.0}}}
+        merged = merge(book.get("alice"), new)
+        assert sorted(merged["exercises"]) == ["ch1.basics", "ch2.twice"]
+    (tmp_path / "junk.sqlite").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(GradebookError, match="not a usable gradebook"):
+        Gradebook(tmp_path / "junk.sqlite")
+
+
+def test_reports_hide_hidden_details(tiny_course: Path, tmp_path: Path) -> None:
+    course = load_course(tiny_course)
+    rows = [_row("=cmd"), _row("bob", visible=True)]
+    text = grades_csv(rows, ["ch1.basics"])
+    assert text.splitlines() == ["student,ch1.basics,total,max", "'=cmd,1,1,4", "bob,1,1,4"]
+    hidden = feedback_md(rows[0], ["ch1.basics"], course)
+    assert "(hidden check)" in hidden and "12 of 12 entries differ" in hidden
+    assert "tensor(" not in hidden and "secret" not in hidden          # no detail, message cut short
+    visible = feedback_md(rows[1], ["ch1.basics"], course)
+    assert "line7 secret" in visible and "(hidden check)" not in visible
+    write_reports(tmp_path / "out", [_row("bob")], ["ch1.basics"], course, {"started": "now"})
+    (tmp_path / "out" / "feedback" / "gone.md").write_text("old")
+    write_reports(tmp_path / "out", [_row("bob")], ["ch1.basics"], course, {"started": "now"})
+    assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["bob.md"]
+    assert not list((tmp_path / "out").glob(".*.tmp"))
