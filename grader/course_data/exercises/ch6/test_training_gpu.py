@@ -1,0 +1,96 @@
+"""Visible checks for ch6.training_gpu: evaluation and training of a tiny CNN on the check's device."""
+
+import math
+
+import torch
+
+from grader.checks import build, check, expect
+
+EXERCISE = "ch6.training_gpu"
+
+KEYS = {"train_loss", "train_acc", "test_acc", "examples_per_sec"}
+
+
+def _cnn(seed: int, device: str | None = None, dropout: float = 0.0):
+    return build.cnn(in_channels=1, size=8, classes=3, channels=4, dropout=dropout, seed=seed,
+                     label="net", device=device)
+
+
+@check(points=2)
+def test_evaluate_accuracy_gpu_modes(student, device):
+    """evaluate_accuracy_gpu runs in eval mode without gradients, over each batch once, on net's device."""
+    net = _cnn(1, device=str(device), dropout=0.5)
+    # The loader yields CPU batches: evaluate_accuracy_gpu must move them to the net's device.
+    data = build.loader(n=37, shape=(1, 8, 8), classes=3, batch_size=8, seed=2, label="test")
+    acc, rec = student.call_recorded("evaluate_accuracy_gpu", net, data)
+    expect.true(type(acc) is float, f"evaluate_accuracy_gpu returned a {type(acc).__name__}, expected a Python float")
+    expect.true(0.0 <= acc <= 1.0, f"evaluate_accuracy_gpu returned {acc}, which is not in [0, 1]")
+    expect.equal(rec["test"]["batches"], 5, what="batches drawn (37 examples, batches of 8)")
+    expect.equal(rec["net"]["modes"], [False] * 5, what="net.training at each forward pass")
+    expect.equal(rec["net"]["grad_enabled"], [False] * 5, what="torch.is_grad_enabled() at each forward pass")
+    expect.close(rec["net"]["final_state"], rec["net"]["initial_state"], what="parameters after evaluation")
+
+
+@check(points=2)
+def test_evaluate_accuracy_gpu_weights_batches(student, device):
+    """evaluate_accuracy_gpu weights every batch by its size (a batch of 2 and a batch of 1)."""
+    net = _cnn(3)
+    image = torch.linspace(-1.0, 1.0, 64).reshape(1, 1, 8, 8)
+    # The same image labelled 0 and 1: exactly one of the two is right, whatever the net says.
+    half = (image.repeat(2, 1, 1, 1), torch.tensor([0, 1]))
+    single = (torch.cos(image * 3.0), torch.tensor([2]))
+    acc_single = student.evaluate_accuracy_gpu(net, [single], device)
+    expect.true(acc_single in (0.0, 1.0), f"the accuracy of one example came out as {acc_single}")
+    got = student.evaluate_accuracy_gpu(net, [half, single], device)
+    expect.close(got, (1.0 + acc_single) / 3, rtol=1e-6, atol=1e-6,
+                 what="accuracy over a batch of 2 and a batch of 1")
+
+
+@check(points=2)
+def test_train_ch6_result_and_modes(student, device):
+    """train_ch6 returns four floats and alternates train-mode epochs with eval-mode testing."""
+    net = _cnn(4, dropout=0.3)
+    train = build.loader(n=40, shape=(1, 8, 8), classes=3, batch_size=16, seed=5, label="train")
+    test = build.loader(n=20, shape=(1, 8, 8), classes=3, batch_size=16, seed=6, label="test")
+    result, rec = student.call_recorded("train_ch6", net, train, test, 2, 0.1, device, _seed=7)
+    expect.true(type(result) is dict and set(result) == KEYS,
+                f"train_ch6 must return a dict with keys {sorted(KEYS)}")
+    for key in sorted(KEYS):
+        expect.true(type(result[key]) is float and math.isfinite(result[key]),
+                    f"train_ch6's {key!r} must be a finite Python float, got {result[key]!r}")
+    for key in ("train_acc", "test_acc"):
+        expect.true(0.0 <= result[key] <= 1.0, f"train_ch6's {key!r} is {result[key]}, not in [0, 1]")
+    expect.true(result["train_loss"] > 0, "train_ch6's train_loss must be positive")
+    expect.true(result["examples_per_sec"] > 0, "train_ch6's examples_per_sec must be positive")
+    # Per epoch: 3 training batches (16 + 16 + 8) in train mode, then 2 test batches in eval mode.
+    expect.equal(rec["net"]["modes"], [True, True, True, False, False] * 2, what="net.training at each forward pass")
+    expect.equal(rec["net"]["grad_enabled"], [True, True, True, False, False] * 2,
+                 what="torch.is_grad_enabled() at each forward pass")
+    expect.equal(rec["net"]["device"], str(torch.empty(0, device=device).device),
+                 what="device of the net's parameters during training")
+    expect.equal(rec["train"]["iterations"], 2, what="passes over train_iter")
+
+
+@check(points=2)
+def test_train_ch6_xavier_init(student, device):
+    """train_ch6 re-initialises Linear/Conv2d weights with Xavier-uniform and leaves the biases alone."""
+    net = _cnn(8)
+    train = build.loader(n=20, shape=(1, 8, 8), classes=3, batch_size=10, seed=9, label="train")
+    test = build.loader(n=10, shape=(1, 8, 8), classes=3, batch_size=10, seed=10, label="test")
+    _, before = student.call_recorded("evaluate_accuracy_gpu", net, test)   # the net as built
+    _, rec = student.call_recorded("train_ch6", net, train, test, 1, 0.1, device, _seed=11)
+    built, start = before["net"]["initial_state"], rec["net"]["initial_state"]
+    expect.equal(sorted(start), sorted(built), what="parameter names at the start of training")
+    conv_w, lin_w = (name for name in sorted(built, key=lambda n: -built[n].dim()) if name.endswith("weight"))
+    for name in built:
+        if name.endswith("bias"):
+            expect.close(start[name].cpu(), built[name].cpu(),
+                         what=f"{name} at the start of training (biases keep their values)")
+    # Conv 1->4 channels with a 3x3 kernel: a = sqrt(6 / (9 + 36)); Linear 64 -> 3: a = sqrt(6 / 67).
+    for name, bound in ((conv_w, math.sqrt(6 / 45)), (lin_w, math.sqrt(6 / 67))):
+        w = start[name].cpu()
+        expect.true(not torch.equal(w, built[name].cpu()), f"{name} was not re-initialised")
+        expect.true(float(w.abs().max()) <= bound + 1e-6,
+                    f"{name} has entries beyond the Xavier bound {bound:.3f}")
+        expect.true(float(w.abs().max()) > 0.6 * bound,
+                    f"{name} looks too small for Xavier-uniform (bound {bound:.3f})")

@@ -1,0 +1,130 @@
+"""Visible checks for ch7.googlenet: shapes, layer settings and values you can work out by hand."""
+
+import torch
+from torch.nn import functional as F
+
+from grader.checks import check, expect
+
+EXERCISE = "ch7.googlenet"
+
+FIRST_BLOCK = (192, 64, (96, 128), (16, 32), 32)
+SECOND_BLOCK = (256, 128, (128, 192), (32, 96), 64)
+# kernel size, padding, stride each layer of an Inception block must have
+LAYERS = {"p1_1": ("Conv2d", 1, 0, 1), "p2_1": ("Conv2d", 1, 0, 1), "p2_2": ("Conv2d", 3, 1, 1),
+          "p3_1": ("Conv2d", 1, 0, 1), "p3_2": ("Conv2d", 5, 2, 1), "p4_1": ("MaxPool2d", 3, 1, 1),
+          "p4_2": ("Conv2d", 1, 0, 1)}
+
+
+def _single(value):
+    """(3, 3) -> 3, so Conv2d's tuples and MaxPool2d's ints compare alike."""
+    if isinstance(value, (tuple, list)) and len(set(value)) == 1:
+        return value[0]
+    return value
+
+
+@check(points=1)
+def test_inception_output_shapes(student, device, rng):
+    """The first two Inception blocks of GoogLeNet turn 192 channels into 256 and 256 into 480."""
+    for args, out_channels in ((FIRST_BLOCK, 256), (SECOND_BLOCK, 480)):
+        h = student.Inception(*args)
+        h.to(device)
+        X = torch.randn(2, args[0], 12, 12, generator=rng).to(device)
+        expect.shape(h(X), (2, out_channels, 12, 12), what=f"Inception{args} output")
+
+
+@check(points=1)
+def test_inception_submodules(student):
+    """Inception has p1_1 ... p4_2 with the right kernel sizes, paddings and strides."""
+    h = student.Inception(*FIRST_BLOCK)
+    found = {e["name"]: e for e in h.modules()}
+    for name, (kind, kernel, padding, stride) in LAYERS.items():
+        expect.true(name in found, f"Inception has no submodule named {name!r}")
+        e = found[name]
+        got_padding = e.get("padding")
+        if got_padding in ("same", "valid"):  # equivalent spellings for these stride-1 layers
+            got_padding = (kernel - 1) // 2 if got_padding == "same" else 0
+        got = (e["type"], _single(e.get("kernel_size")), _single(got_padding), _single(e.get("stride")))
+        expect.true(got == (kind, kernel, padding, stride),
+                    f"Inception.{name} should be {kind} with kernel_size={kernel}, padding={padding}, "
+                    f"stride={stride}; got {got[0]} with kernel_size={got[1]}, padding={got[2]}, stride={got[3]}")
+    in_out = {n: (found[n]["in_channels"], found[n]["out_channels"]) for n in LAYERS if n != "p4_1"}
+    expected = {"p1_1": (192, 64), "p2_1": (192, 96), "p2_2": (96, 128), "p3_1": (192, 16),
+                "p3_2": (16, 32), "p4_2": (192, 32)}
+    expect.true(in_out == expected, f"Inception{FIRST_BLOCK}: channels (in, out) per layer are {in_out}, "
+                                    f"expected {expected}")
+
+
+@check(points=2)
+def test_inception_path_order_and_relus(student, device):
+    """With zero weights each path outputs ReLU of its last bias: paths in order 1, 2, 3, 4, ReLU everywhere."""
+    args = (3, 2, (2, 3), (2, 4), 5)
+    h = student.Inception(*args)
+    state = {k: torch.zeros_like(v) for k, v in h.state_dict().items()}
+    # Path 2's first layer outputs -1 everywhere; with the ReLU in between path 2 sees only zeros
+    # and outputs its bias 2.0. Without it, the 3x3 convolution of all-ones weights sums the -1s.
+    state["p2_1.bias"] = torch.full((2,), -1.0)
+    state["p2_2.weight"] = torch.ones(3, 2, 3, 3)
+    for name, value in (("p1_1", 1.0), ("p2_2", 2.0), ("p3_2", 3.0), ("p4_2", 4.0)):
+        state[f"{name}.bias"] = torch.full_like(state[f"{name}.bias"], value)
+    h.load_state_dict(state)
+    h.to(device)
+    X = torch.randn(1, 3, 4, 6, device=device)
+    levels = torch.tensor([1.0] * 2 + [2.0] * 3 + [3.0] * 4 + [4.0] * 5, device=device)
+    Y = expect.tensor(h(X), what="Inception(3, 2, (2, 3), (2, 4), 5) output")
+    expect.shape(Y, (1, 14, 4, 6), what="Inception(3, 2, (2, 3), (2, 4), 5) output")
+    # One pixel's 14 channels first: the feedback then shows which path landed where.
+    expect.close(Y[0, :, 1, 2], levels, what="the 14 channels at one pixel (expected 1,1, 2,2,2, 3,3,3,3, 4,4,4,4,4)")
+    expect.close(Y, levels.view(1, 14, 1, 1).expand(1, 14, 4, 6),
+                 what="Inception output with zero weights and biases 1, 2, 3, 4 on the four paths")
+
+    # Negative biases on every last layer: the final ReLUs turn all outputs into zeros.
+    for name in ("p1_1", "p2_2", "p3_2", "p4_2"):
+        state[f"{name}.bias"] = -state[f"{name}.bias"]
+    h.load_state_dict(state)
+    expect.close(h(X), torch.zeros(1, 14, 4, 6, device=device),
+                 what="Inception output with zero weights and negative biases (ReLU after each path)")
+
+
+@check(points=1)
+def test_inception_max_pool_path(student, device):
+    """Path 4 is a 3x3 max-pool (stride 1, padding 1) followed by a 1x1 convolution."""
+    h = student.Inception(2, 1, (1, 1), (1, 1), 1)
+    state = {k: torch.zeros_like(v) for k, v in h.state_dict().items()}
+    state["p4_2.weight"] = torch.tensor([1.0, 10.0]).view(1, 2, 1, 1)   # 1 * channel 0 + 10 * channel 1
+    h.load_state_dict(state)
+    h.to(device)
+    X = torch.arange(2 * 5 * 5, dtype=torch.float32, device=device).view(1, 2, 5, 5).flip(-1) / 10
+    pooled = F.max_pool2d(X, kernel_size=3, stride=1, padding=1)
+    expected = pooled[:, :1] + 10 * pooled[:, 1:]
+    Y = expect.tensor(h(X), what="Inception(2, 1, (1, 1), (1, 1), 1) output")
+    expect.shape(Y, (1, 4, 5, 5), what="Inception(2, 1, (1, 1), (1, 1), 1) output")
+    expect.close(Y[:, 3:], expected, what="path 4 of Inception (max-pool, then 1x1 convolution)")
+
+
+@check(points=2)
+def test_googlenet_stage_shapes(student, device):
+    """googlenet() stages give 64x24x24, 192x12x12, 480x6x6, 832x3x3, 1024 and 10 for one 96x96 image."""
+    h = student.googlenet()
+    h.to(device)
+    h.eval()
+    stages = [e["name"] for e in h.modules() if e["name"] and "." not in e["name"]]
+    expect.true(len(stages) == 6, f"googlenet() should be nn.Sequential(b1, b2, b3, b4, b5, Linear): "
+                                  f"6 parts, found {len(stages)} ({stages})")
+    X = torch.rand(1, 1, 96, 96, device=device)
+    shapes = [(1, 64, 24, 24), (1, 192, 12, 12), (1, 480, 6, 6), (1, 832, 3, 3), (1, 1024), (1, 10)]
+    for i, (name, shape) in enumerate(zip(stages, shapes)):
+        X = expect.tensor(h.child(name)(X), what=f"output of part {i} ({name!r})")
+        expect.shape(X, shape, what=f"output of part {i} ({name!r}) of googlenet()")
+
+
+@check(points=2)
+def test_googlenet_sizes(student, device):
+    """googlenet() has 5,977,530 parameters; googlenet(in_channels=3, num_classes=7) gives (N, 7)."""
+    expect.equal(student.googlenet().num_params(), 5_977_530, what="trainable parameters of googlenet()")
+    h = student.googlenet(in_channels=3, num_classes=7)
+    expect.equal(h.num_params(), 5_980_727,
+                 what="trainable parameters of googlenet(in_channels=3, num_classes=7)")
+    h.to(device)
+    h.eval()
+    expect.shape(h(torch.rand(2, 3, 96, 96, device=device)), (2, 7),
+                 what="googlenet(in_channels=3, num_classes=7) output for two 96x96 RGB images")

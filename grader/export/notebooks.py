@@ -1,0 +1,242 @@
+"""Notebooks for Jupyter and Colab, generated from the same single source as the stub.
+
+`grader build` calls `notebook_for(exercise, stub)` for every exercise: the stub (a jupytext
+percent script) becomes cells through jupytext, framed by an install cell that only acts in
+Colab and a closing `check("chN.name")` cell. Everything here is deterministic (fixed cell ids,
+sorted JSON keys) so `grader build --check` can compare byte for byte.
+
+It also renders the README's "Open in Colab" badge block and the package-data mirror
+(`grader/course_data/`) that lets `grader.notebook.check` find the visible checks without a
+`tests/` folder next to the notebook (see `course_data_outputs`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from grader.authoring import Output
+from grader.course import COURSE_FILE, Course, Exercise
+
+NBFORMAT_MINOR = 5
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BADGES_START = "<!-- colab-badges:start -->"
+BADGES_END = "<!-- colab-badges:end -->"
+COURSE_DATA = Path("grader") / "course_data"
+_DEMO = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""")
+
+_NOTEBOOK_METADATA = {
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+    # Colab opens the notebook on a GPU runtime when the course's checks can use one.
+    "accelerator": "GPU",
+    "colab": {"provenance": []},
+}
+
+
+def install_url(course: Course) -> str:
+    return course.notebook.install_url.format(version=course.version)
+
+
+def _install_source(course: Course) -> str:
+    url = install_url(course)
+    if not url:
+        return ("# This course declares no [notebook] install_url in course.toml, so there is nothing\n"
+                "# to install: run this notebook where the course package is already installed.")
+    # subprocess rather than %pip: the cell stays valid Python for jupytext, plain IPython and
+    # nbclient, and the `if` keeps it a no-op everywhere but Colab.
+    return (
+        "# In Google Colab this installs the course package (it provides `check` below).\n"
+        "# Anywhere else it does nothing: install the course with `pip install -e .` instead.\n"
+        "import sys\n"
+        "\n"
+        "if \"google.colab\" in sys.modules:\n"
+        "    import subprocess\n"
+        "\n"
+        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", {json.dumps(url)}], check=True)"
+    )
+
+
+def _check_markdown(exercise: Exercise) -> str:
+    return (
+        "## Check your work\n"
+        "\n"
+        f"Run the cells above that define {_symbol_list(exercise)}, then run the cell below. It "
+        "runs the exercise's visible checks on the functions and classes defined in this "
+        "notebook and prints one line per check and your points (on the GPU when this runtime "
+        "has one). The grader runs more, hidden checks of the same kind, so passing these is "
+        "necessary but not the whole story."
+    )
+
+
+def _symbol_list(exercise: Exercise) -> str:
+    names = [f"`{s}`" for s in exercise.symbols]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _cell_id(index: int) -> str:
+    return f"cell-{index:03d}"
+
+
+def _cells_from_source(source: str) -> list[nbformat.NotebookNode]:
+    """Jupytext's cells, stripped of everything that would make the output depend on jupytext's
+    version or on random ids; demo cells (code under `if __name__ == "__main__":`) get the tag
+    `demo` so tests and tools can leave them out (they download data sets)."""
+    parsed = jupytext.reads(source, fmt="py:percent")
+    cells = []
+    for cell in parsed.cells:
+        text = cell.source.strip("\n")
+        if cell.cell_type == "markdown":
+            new = nbformat.v4.new_markdown_cell(text)
+        elif cell.cell_type == "code":
+            if not text.strip():
+                continue
+            new = nbformat.v4.new_code_cell(text)
+            if _DEMO.match(text.lstrip()):
+                new.metadata["tags"] = ["demo"]
+        else:
+            new = nbformat.v4.new_raw_cell(text)
+        cells.append(new)
+    return cells
+
+
+def notebook_for(exercise: Exercise, stub_source: str, *, course: Course | None = None) -> str:
+    """The .ipynb text (nbformat 4) for one exercise, from its stub (or, for tests, its solution)."""
+    if course is None:
+        from grader.course import load_course
+        course = load_course(exercise.root)
+    install = nbformat.v4.new_code_cell(_install_source(course))
+    install.metadata["tags"] = ["colab-install"]
+    check_md = nbformat.v4.new_markdown_cell(_check_markdown(exercise))
+    check_code = nbformat.v4.new_code_cell(
+        f"from grader.notebook import check\n\ncheck({json.dumps(exercise.id)})")
+    check_code.metadata["tags"] = ["check"]
+    cells = [install, *_cells_from_source(stub_source), check_md, check_code]
+    for index, cell in enumerate(cells):
+        cell["id"] = _cell_id(index)
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=json.loads(json.dumps(_NOTEBOOK_METADATA)))
+    nb.nbformat_minor = NBFORMAT_MINOR
+    nbformat.validate(nb)
+    # nbformat.writes sorts keys and indents by 1, like Jupyter itself saves notebooks.
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+# ---------------------------------------------------------------- README badges
+
+def colab_badge_url(course: Course, exercise: Exercise) -> str:
+    path = exercise.notebook_path.relative_to(course.root).as_posix()
+    return course.notebook.colab_url.format(path=path, version=course.version)
+
+
+def colab_badges(course: Course) -> str:
+    """Markdown table: one "Open in Colab" badge per exercise whose notebook exists (or will,
+    because its reference solution exists), in course.toml order."""
+    if not course.notebook.colab_url:
+        return "_No `[notebook] colab_url` in course.toml, so there are no Colab badges._"
+    lines = ["| exercise | title | notebook |", "| --- | --- | --- |"]
+    for ex in course.exercises.values():
+        if not (ex.notebook_path.is_file() or ex.solution_path.is_file()):
+            continue
+        lines.append(f"| `{ex.id}` | {ex.title} | [![Open In Colab]({BADGE_IMAGE})]({colab_badge_url(course, ex)}) |")
+    return "\n".join(lines)
+
+
+def readme_with_badges(readme: str, course: Course) -> str | None:
+    """README text with the badge block between the markers refreshed; None without markers."""
+    start, end = readme.find(BADGES_START), readme.find(BADGES_END)
+    if start < 0 or end < start:
+        return None
+    head = readme[: start + len(BADGES_START)]
+    return f"{head}\n{colab_badges(course)}\n{readme[end:]}"
+
+
+# ---------------------------------------------------------------- course-level build outputs
+
+_DATA_INIT = ('"""Generated by `grader build` (grader.export.notebooks.course_data_outputs): a copy of\n'
+              'course.toml and the *visible* tests, so that `grader.notebook.check` works in Colab\n'
+              'from the installed package alone. Never edit by hand; nothing secret lives here."""\n')
+_PKG_INIT = '"""Generated by `grader build`; see grader/course_data/__init__.py."""\n'
+
+
+def course_data_outputs(course: Course) -> list[Output]:
+    """The package-data mirror: grader/course_data/{course.toml, exercises/chN/test_<name>.py}
+    plus `__init__.py` files, so that setuptools' package discovery ships the .py test files in
+    a wheel (a `pip install git+...` in Colab) without any change to pyproject.toml."""
+    data = course.root / COURSE_DATA
+    outputs = [Output(data / "__init__.py", _DATA_INIT),
+               Output(data / COURSE_FILE, (course.root / COURSE_FILE).read_text(encoding="utf-8")),
+               Output(data / "exercises" / "__init__.py", _PKG_INIT)]
+    chapters = set()
+    for ex in course.exercises.values():
+        if not ex.visible_tests_path.is_file():
+            continue
+        target = data / "exercises" / ex.chapter
+        if ex.chapter not in chapters:
+            chapters.add(ex.chapter)
+            outputs.append(Output(target / "__init__.py", _PKG_INIT))
+        outputs.append(Output(target / ex.visible_tests_path.name,
+                              ex.visible_tests_path.read_text(encoding="utf-8")))
+    return outputs
+
+
+def readme_output(course: Course) -> Output | None:
+    readme = course.root / "README.md"
+    if not readme.is_file():
+        return None
+    text = readme_with_badges(readme.read_text(encoding="utf-8"), course)
+    return None if text is None else Output(readme, text)
+
+
+def course_outputs(course: Course) -> list[Output]:
+    """Course-level files `grader build` should (re)write besides stubs and notebooks."""
+    outputs = course_data_outputs(course)
+    readme = readme_output(course)
+    if readme is not None:
+        outputs.append(readme)
+    return outputs
+
+
+def stale_course_data(course: Course) -> list[Path]:
+    """Mirror files that differ from what course_data_outputs generates, plus files in the
+    mirror that no longer correspond to anything (a removed exercise)."""
+    outputs = course_data_outputs(course)
+    stale = [o.path for o in outputs if not o.is_current()]
+    expected = {o.path.resolve() for o in outputs}
+    data = course.root / COURSE_DATA
+    if data.is_dir():
+        stale += sorted(p for p in data.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                        and p.resolve() not in expected)
+    return stale
+
+
+def write_outputs(outputs: list[Output]) -> list[Path]:
+    written = []
+    for out in outputs:
+        if not out.is_current():
+            out.path.parent.mkdir(parents=True, exist_ok=True)
+            out.path.write_text(out.content, encoding="utf-8")
+            written.append(out.path)
+    return written
+
+
+def main() -> None:
+    """`python -m grader.export.notebooks`: refresh the course-level outputs (the course_data
+    mirror and the README badge block) until `grader build` writes them itself."""
+    from grader.course import load_course
+    course = load_course()
+    for path in write_outputs(course_outputs(course)):
+        print(f"{path.relative_to(course.root)}: written")
+    for path in stale_course_data(course):
+        print(f"{path.relative_to(course.root)}: not generated by build any more; delete it")
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["notebook_for", "colab_badges", "colab_badge_url", "readme_with_badges", "course_outputs",
+           "course_data_outputs", "readme_output", "stale_course_data", "write_outputs", "install_url"]

@@ -1,0 +1,225 @@
+"""`check("ch4.dropout")`: the visible checks of an exercise, run inside a notebook against the
+functions and classes the notebook defined.
+
+Where the checks come from, first that has the exercise's visible test file wins:
+
+1. `course_root=` or the environment variable TORCHGRADE_COURSE (a folder holding course.toml);
+2. the course found from the current folder upwards (a notebook opened inside the course
+   repository or the student release, e.g. in `exercises/ch4/`);
+3. the copy shipped inside the installed package, `grader/course_data/` (Colab: nothing but the
+   notebook and `pip install <course>`), which `grader build` keeps in sync.
+
+The checks run in this process through the same `Student` proxy and codec as under pytest, so a
+check sees exactly what it would see in the grader: plain data, forbidden calls reported as such.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+
+from grader.checks.executor import Executor
+from grader.checks.runner import CheckResult, collect_checks, run_checks
+from grader.checks.student import LocalTransport, Student
+from grader.course import Course, CourseError, Exercise, find_course_root, load_course
+
+BUNDLED_COURSE = Path(__file__).resolve().parent / "course_data"
+MAX_MESSAGE_LINES = 8
+
+_MARK = {"passed": "PASS", "skipped": "SKIP"}
+
+
+@dataclass
+class CheckSummary:
+    """What `check()` found: one CheckResult per visible check and the points."""
+
+    exercise: str
+    title: str
+    results: list[CheckResult] = field(default_factory=list)
+    earned: float = 0.0
+    available: float = 0.0
+    device: str = "cpu"
+    course_root: str = ""
+    symbols: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> int:
+        return sum(r.status == "passed" for r in self.results)
+
+    @property
+    def all_passed(self) -> bool:
+        return bool(self.results) and all(r.status in ("passed", "skipped") for r in self.results)
+
+    def lines(self) -> list[str]:
+        out = [f"{self.exercise} ({self.title}): {len(self.results)} visible checks on {self.device}"]
+        for r in self.results:
+            mark = _MARK.get(r.status, "FAIL")
+            head = f"  {mark} {r.name.removeprefix('test_')} ({_fmt(r.points)}/{_fmt(r.max_points)})"
+            if r.status != "passed":
+                head += f" [{r.status}]"
+            # The engine's wording assumes a file; here the student's code lives in the notebook.
+            text = (r.message or "").replace("defined in your file", "defined in this notebook")
+            msg = [ln for ln in text.splitlines() if ln.strip()]
+            if r.status == "passed" or not msg:
+                out.append(head)
+                continue
+            if len(msg) > MAX_MESSAGE_LINES:
+                msg = msg[:MAX_MESSAGE_LINES] + [f"... ({len(msg) - MAX_MESSAGE_LINES} more lines)"]
+            out.append(f"{head}: {msg[0]}")
+            out.extend(f"        {ln}" for ln in msg[1:])
+        out.append(str(self))
+        return out
+
+    def __str__(self) -> str:
+        verdict = "all visible checks pass" if self.all_passed else \
+            f"{self.passed} of {len(self.results)} checks passed"
+        return (f"{self.exercise}: {_fmt(self.earned)}/{_fmt(self.available)} visible points "
+                f"({verdict}; the grader also runs hidden checks)")
+
+    def __repr__(self) -> str:
+        return f"<CheckSummary {self}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython shows the returned summary after the printed lines: one line, not a repeat.
+        printer.text(str(self))
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
+
+
+# ---------------------------------------------------------------- finding the course
+
+def _candidate_roots(course_root: str | Path | None) -> list[Path]:
+    roots: list[Path] = []
+    if course_root is not None:
+        roots.append(Path(course_root))
+    env = os.environ.get("TORCHGRADE_COURSE")
+    if env:
+        roots.append(Path(env))
+    try:
+        roots.append(find_course_root(Path.cwd()))
+    except CourseError:
+        pass
+    roots.append(BUNDLED_COURSE)
+    return roots
+
+
+def find_exercise(exercise_id: str, course_root: str | Path | None = None) -> tuple[Course, Exercise]:
+    """The course (and exercise) whose visible tests `check` runs; see the module docstring."""
+    tried = []
+    for root in _candidate_roots(course_root):
+        if not (root / "course.toml").is_file():
+            tried.append(f"{root}: no course.toml")
+            continue
+        try:
+            course = load_course(root)
+        except CourseError as exc:
+            tried.append(f"{root}: {exc}")
+            continue
+        if exercise_id not in course.exercises:
+            tried.append(f"{course.root}: no exercise {exercise_id!r}")
+            continue
+        ex = course.exercises[exercise_id]
+        if not ex.visible_tests_path.is_file():
+            tried.append(f"{course.root}: no visible tests {ex.visible_tests_path.name}")
+            continue
+        return course, ex
+    if course_root is not None and not tried:
+        tried.append(str(course_root))
+    raise CourseError(f"cannot find the checks of {exercise_id!r}; looked in: " + "; ".join(tried))
+
+
+# ---------------------------------------------------------------- the namespace
+
+def _caller_namespace(depth: int = 2) -> dict[str, Any]:
+    """The IPython user namespace when running in IPython/Jupyter/Colab, else the globals of the
+    code that called `check` (a script, a test)."""
+    try:
+        from IPython import get_ipython  # type: ignore[import-not-found]
+        shell = get_ipython()
+    except Exception:  # noqa: BLE001 - IPython missing or not running
+        shell = None
+    frame = inspect.currentframe()
+    try:
+        for _ in range(depth):
+            frame = frame.f_back if frame is not None else None
+        caller = dict(frame.f_globals) if frame is not None else {}
+    finally:
+        del frame
+    if shell is not None and getattr(shell, "user_ns", None) is not None:
+        # A check() called from a cell runs with user_ns as its globals; prefer it explicitly so
+        # a helper module that wraps check() still sees the notebook's definitions.
+        return dict(shell.user_ns)
+    return caller
+
+
+def namespace_module(namespace: Mapping[str, Any], name: str = "notebook") -> types.ModuleType:
+    """A module object holding the public names of `namespace` (what the executor looks up)."""
+    module = types.ModuleType(name)
+    for key, value in namespace.items():
+        if isinstance(key, str) and key.isidentifier() and not key.startswith("_"):
+            setattr(module, key, value)
+    return module
+
+
+# ---------------------------------------------------------------- check()
+
+def run(exercise_id: str, namespace: Mapping[str, Any] | types.ModuleType, *,
+        device: str | torch.device | None = None, course_root: str | Path | None = None) -> CheckSummary:
+    """Run the visible checks of `exercise_id` against `namespace`; prints nothing."""
+    course, ex = find_exercise(exercise_id, course_root)
+    if isinstance(namespace, types.ModuleType):
+        module = namespace
+    else:
+        module = namespace_module(namespace, f"notebook_{ex.chapter}_{ex.name}")
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' asked for, but this runtime has no CUDA GPU "
+                         "(in Colab: Runtime > Change runtime type > GPU)")
+    checks = collect_checks(course, ex.id, hidden=False)
+    student = Student(LocalTransport(Executor(module, forbid=ex.forbid)), ex)
+    results = run_checks(checks, student, reference_module=None, device=device,
+                         gpu_policy=course.grading.gpu_policy,
+                         gpu_available=torch.cuda.is_available())
+    earned = sum(r.points for r in results)
+    available = sum(r.max_points for r in results)
+    # Points as check points, like the pytest plugin's summary (not scaled to course.toml's).
+    return CheckSummary(ex.id, ex.title, results, earned, available, str(device), str(course.root),
+                        ex.symbols)
+
+
+def check(exercise_id: str, namespace: Mapping[str, Any] | types.ModuleType | None = None, *,
+          device: str | torch.device | None = None, course_root: str | Path | None = None,
+          file: Any = None) -> CheckSummary:
+    """Run the visible checks of `exercise_id` (e.g. "ch4.dropout") against the functions and
+    classes defined in `namespace` (default: this notebook's), print one line per check and the
+    points, and return the summary. Never raises for a wrong or missing answer."""
+    if namespace is None:
+        namespace = _caller_namespace()
+    summary = run(exercise_id, namespace, device=device, course_root=course_root)
+    missing = [s for s in summary.symbols if not _defined(namespace, s)]
+    stream = file or sys.stdout
+    if missing:
+        print(f"not defined yet: {', '.join(missing)} (run the cells that define them first)", file=stream)
+    for line in summary.lines():
+        print(line, file=stream)
+    return summary
+
+
+def _defined(namespace: Mapping[str, Any] | types.ModuleType, name: str) -> bool:
+    if isinstance(namespace, types.ModuleType):
+        return hasattr(namespace, name)
+    return name in namespace
+
+
+__all__ = ["check", "run", "CheckSummary", "find_exercise", "namespace_module"]
