@@ -249,6 +249,7 @@ class Worker:
         self._failure: Exception | None = None
         self._report: WorkerReport | None = None
         self._we_killed = False
+        self._oom_kills = _oom_kills()
 
     # ------------------------------------------------------------------ Transport
 
@@ -400,8 +401,8 @@ class Worker:
             return WorkerCrashed(f"the worker {why} {stage} and was stopped")
         if sig is not None:
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-            if sig == signal.SIGKILL and not self._we_killed:
-                return OutOfMemory(f"the worker was killed (SIGKILL, most likely out of memory) {stage}")
+            if sig == signal.SIGKILL and not self._we_killed and _oom_kills() != self._oom_kills:
+                return OutOfMemory(f"the worker was killed by the kernel for lack of memory {stage}")
             return WorkerCrashed(f"the worker was killed by signal {sig} ({name}) {stage}")
         if code is not None:
             hint = " (sys.exit/os._exit in your code?)" if code in (0, 1) else ""
@@ -456,6 +457,18 @@ class Worker:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _oom_kills() -> int | None:
+    """The kernel's count of OOM kills so far: did the one that hit our worker come from it?"""
+    try:
+        with open("/proc/vmstat") as fh:
+            for line in fh:
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 class _Dead(Exception):

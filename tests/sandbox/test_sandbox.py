@@ -601,3 +601,11 @@ def test_no_udp_and_no_unix_sockets_of_other_programs(zyg, tmp_path):
         worker.close()
         server.close()
         os.unlink(path)
+
+
+def test_killing_itself_is_a_crash_not_oom(zyg):
+    worker, student = spawn(zyg, "import os, signal\ndef f():\n    os.kill(0, signal.SIGKILL)\n")
+    with pytest.raises(WorkerCrashed, match="SIGKILL") as info:
+        student.f()
+    assert not isinstance(info.value, OutOfMemory)
+    worker.close()
