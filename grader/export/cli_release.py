@@ -1,0 +1,50 @@
+"""`grader release OUT`: write the student release and refuse it when the leak scan finds anything."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+
+
+@click.command("release")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an earlier release in OUT (only a folder this command wrote).")
+@click.option("--scan-only", is_flag=True, help="Write nothing; leak-scan an existing folder OUT.")
+@click.pass_context
+def release(ctx: click.Context, out: Path, force: bool, scan_only: bool) -> None:
+    """Write what students get into OUT: stubs, notebooks, visible tests, the student side of the
+    engine, course.toml, a README and a pyproject. Nothing from solutions/. Exits 1 when the leak
+    scan finds a solution line, a hidden-check line or a solution marker anywhere in OUT."""
+    from grader.course import load_course
+    from grader.export.release import ReleaseError, build_release, leak_scan
+
+    course = load_course((ctx.obj or {}).get("course_root"))
+    try:
+        if scan_only:
+            if not out.is_dir():
+                raise ReleaseError(f"{out} is not a folder")
+            leaks = leak_scan(course, out)
+            files = sum(1 for p in out.rglob("*") if p.is_file())
+        else:
+            report = build_release(course, out, force=force)
+            leaks, files = report.leaks, len(report.files)
+    except ReleaseError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)
+    if leaks:
+        console.print(f"[bold red]LEAK: {len(leaks)} finding(s) in {out}; do not publish it.[/]")
+        for leak in leaks[:50]:
+            console.print(f"  {leak}")
+        if len(leaks) > 50:
+            console.print(f"  ... and {len(leaks) - 50} more")
+        sys.exit(1)
+    verb = "scanned" if scan_only else "wrote"
+    console.print(f"[green]{verb} {files} files in {out}; leak scan clean[/] (no solution marker, "
+                  "no reference answer line, no line of a hidden check)")
+    if not scan_only:
+        console.print(f"students: cd {out} && pip install -e . && pytest exercises/ch3")
