@@ -85,7 +85,8 @@ class ZygoteState:
             text += "; own uid per worker" + (" (+CAP_DAC_READ_SEARCH, the python install is "
                                               "under a private dir)" if self.keep_dac else "")
         elif self.root:
-            text += "; workers run as ROOT (cannot switch uid): process limit NOT enforced"
+            text += ("; workers run as uid 0 without capabilities (cannot switch uid): process "
+                     "limit NOT enforced")
         text += (f"; private tmpfs scratch dir ({', '.join(self.hide) or 'nothing'} hidden)" if self.tmpfs
                  else "; scratch dir on disk (total size not capped)")
         if self.seccomp:
@@ -596,6 +597,11 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
         seccomp.restrict(tuple(state.socket_families))
     if state.drop_uid:
         drop_privileges(uid, state.keep_dac)
+    elif state.root:  # stuck with uid 0: at least no capability (modules, raw I/O, ...) is left
+        for cap in range(64):
+            if cap != CAP_DAC_READ_SEARCH:
+                _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+        _keep_only_dac_read_search()
     scrub_environment(tempdir, state.device)
     os.chdir(tempdir)
     tempfile.tempdir = tempdir  # the zygote cached /tmp, where the worker may not write
