@@ -106,4 +106,14 @@ def build(course: Course, exercise_ids: list[str] | None = None, *, write: bool 
                 output.path.parent.mkdir(parents=True, exist_ok=True)
                 output.path.write_text(output.content, encoding="utf-8")
             results.append((output, current))
+    try:  # course-level outputs (package-data mirror for check(), README badges) of the notebooks stage
+        from grader.export.notebooks import course_outputs
+    except ImportError:
+        return results
+    for output in course_outputs(course):
+        current = output.is_current()
+        if write and not current:
+            output.path.parent.mkdir(parents=True, exist_ok=True)
+            output.path.write_text(output.content, encoding="utf-8")
+        results.append((output, current))
     return results
