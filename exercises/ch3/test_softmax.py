@@ -35,7 +35,8 @@ def test_softmax_large_logits(student, device):
     e = torch.e
     expected = torch.tensor([[1.0, 0.0, 0.0],
                              [1 / (2 + e), e / (2 + e), 1 / (2 + e)]], device=device)
-    expect.close(student.softmax(X), expected, atol=1e-6, what="softmax(X) with entries of ±1000")
+    # Float32 numbers near 1000 are 6e-5 apart: allow that much relative rounding.
+    expect.close(student.softmax(X), expected, rtol=2e-4, atol=1e-6, what="softmax(X) with entries of ±1000")
 
 
 @check(points=2)
