@@ -117,11 +117,13 @@ def run_facts(rows: list[dict]) -> dict:
     """Versions, GPU and sandbox level over all rows: one value when all agree, else the list."""
     facts: dict[str, Any] = {}
     for key in ("python", "torch", "cuda", "device", "gpu", "sandbox"):
-        values = sorted({str(r.get("facts", {}).get(key)) for r in rows if r.get("facts")})
+        values = sorted({r["facts"].get(key) for r in rows if r.get("facts")}, key=str)
         facts[key] = values[0] if len(values) == 1 else (values or None)
     levels = sorted({e["sandbox"] for r in rows for e in r.get("exercises", {}).values() if e.get("sandbox")})
     facts["sandbox_levels"] = levels
-    facts["confined"] = bool(levels) and all(lv.lower().startswith("landlock") for lv in levels)
+    # Confined: Landlock in force, and nothing the sandbox itself flags as weaker than intended.
+    facts["confined"] = bool(levels) and all(
+        lv.lower().startswith("landlock") and "WARNING" not in lv and "NOT " not in lv for lv in levels)
     return facts
 
 
