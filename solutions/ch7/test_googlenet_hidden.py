@@ -34,10 +34,6 @@ NET_TOL = {"rtol": 1e-4, "atol": 1e-4}
 
 # ---------------------------------------------------------------- helpers
 
-def _size(rng: torch.Generator, low: int, high: int) -> int:
-    return int(torch.randint(low, high + 1, (1,), generator=rng))
-
-
 def _inception_args(rng: torch.Generator) -> tuple[int, int, tuple[int, int], tuple[int, int], int]:
     """Random channel numbers, all different, so any mix-up of paths or channels shows."""
     values = (torch.randperm(14, generator=rng)[:7] + 2).tolist()
