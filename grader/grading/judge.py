@@ -332,15 +332,20 @@ def _check_dict(r: Any, title: str) -> dict:
 # ---------------------------------------------------------------------------- judge processes
 
 _JUDGE: Judge | None = None
+_INIT_ERROR: str = ""
 
 
 def init_process(settings: JudgeSettings) -> None:
     """Initializer of a judge process (spawned, so nothing of the parent is inherited)."""
     import signal
-    global _JUDGE
+    global _JUDGE, _INIT_ERROR
     # Ctrl-C reaches the whole process group; the parent decides what to do about it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _JUDGE = Judge(settings)
+    try:
+        _JUDGE = Judge(settings)
+    except Exception as exc:  # noqa: BLE001 - an initializer that raises breaks the whole pool
+        _INIT_ERROR = f"the judge could not start: {type(exc).__name__}: {exc}"
+        return
     _JUDGE.prestart()
     try:
         for ex_id in settings.exercises:     # import checks and references while the zygote starts
@@ -350,16 +355,17 @@ def init_process(settings: JudgeSettings) -> None:
         pass
 
     def _stop(*_: Any) -> None:
-        if _JUDGE is not None:
-            try:
+        try:
+            if _JUDGE is not None:
                 _JUDGE.close()
-            finally:
-                os._exit(143)
+        finally:
+            os._exit(143)
     signal.signal(signal.SIGTERM, _stop)
     from multiprocessing import util
     util.Finalize(None, _JUDGE.close, exitpriority=100)
 
 
 def grade_in_process(sub: Submission) -> dict:
-    assert _JUDGE is not None, "judge process not initialised"
+    if _JUDGE is None:
+        raise RuntimeError(_INIT_ERROR or "judge process not initialised")
     return _JUDGE.grade(sub)

@@ -201,10 +201,8 @@ def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
 
 def _grade_task(sub: Submission, settings: JudgeSettings) -> dict:
     from grader.grading import judge
-    if judge._JUDGE is None:
-        judge.init_process(settings)
-    assert judge._JUDGE is not None
-    judge._JUDGE.settings = settings
+    if judge._JUDGE is not None:
+        judge._JUDGE.settings = settings      # this student's exercises (the stale ones)
     return grade_in_process(sub)
 
 
