@@ -82,6 +82,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     exercise_ids = select_exercises(course, only, assignment)
     subs = discover(course, submissions, [course.exercises[e] for e in exercise_ids], exclude=[out],
                     nbgrader_assignment=assignment)
+    if not subs:
+        raise GradeError(f"no students in {submissions}: expected one folder or .zip per student "
+                         "(e.g. alice/ch4/dropout.py or alice.zip)")
     by_id = {s.student: s for s in subs}
     for sid in students:
         if sid not in by_id:
