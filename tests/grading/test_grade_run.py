@@ -15,7 +15,6 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-import pytest
 
 
 def _kit():

@@ -3,7 +3,6 @@ per-student or per-exercise message while the rest is still found."""
 
 from __future__ import annotations
 
-import io
 import os
 import zipfile
 from pathlib import Path
