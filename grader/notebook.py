@@ -84,11 +84,13 @@ class CheckSummary:
                 f"({verdict}; the grader also runs hidden checks)")
 
     def __repr__(self) -> str:
-        return f"<CheckSummary {self}>"
+        return (f"CheckSummary({self.exercise!r}: {_fmt(self.earned)}/{_fmt(self.available)} visible points, "
+                f"{self.passed}/{len(self.results)} checks passed)")
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        # IPython shows the returned summary after the printed lines: one line, not a repeat.
-        printer.text(str(self))
+        # IPython shows the returned summary right after the printed lines: keep it to one
+        # compact line instead of repeating the report.
+        printer.text(repr(self))
 
 
 def _fmt(x: float) -> str:

@@ -57,7 +57,8 @@ def _install_source(course: Course) -> str:
         "if \"google.colab\" in sys.modules:\n"
         "    import subprocess\n"
         "\n"
-        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", {json.dumps(url)}], check=True)"
+        f"    COURSE_PACKAGE = {json.dumps(url)}\n"
+        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", COURSE_PACKAGE], check=True)"
     )
 
 

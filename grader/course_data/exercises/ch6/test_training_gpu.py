@@ -34,7 +34,7 @@ def test_evaluate_accuracy_gpu_modes(student, device):
 @check(points=2)
 def test_evaluate_accuracy_gpu_weights_batches(student, device):
     """evaluate_accuracy_gpu weights every batch by its size (a batch of 2 and a batch of 1)."""
-    net = _cnn(3)
+    net = _cnn(3, device=str(device))   # evaluate_accuracy_gpu does not move the net
     image = torch.linspace(-1.0, 1.0, 64).reshape(1, 1, 8, 8)
     # The same image labelled 0 and 1: exactly one of the two is right, whatever the net says.
     half = (image.repeat(2, 1, 1, 1), torch.tensor([0, 1]))
