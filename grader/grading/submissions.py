@@ -45,6 +45,11 @@ _CONSTANT_NODES = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, a
                    ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load, ast.keyword)
 
 
+# IPython syntax that is not Python: shell (!ls), magics (%time), help (torch.nn?),
+# captured shell output (files = !ls). Blanked so line numbers stay right.
+_IPYTHON_ONLY = re.compile(r"^\s*([!%]|[\w.]+\?{1,2}\s*$|[\w.]+\s*=\s*[!%])")
+
+
 class SubmissionError(Exception):
     """The whole submission of one student cannot be used (bad zip, nothing inside...)."""
 
@@ -361,7 +366,7 @@ def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str
         if source.lstrip().startswith("%%"):
             dropped += 1          # a whole-cell magic (%%time, %%bash...) is not Python
             continue
-        lines = [("" if line.lstrip().startswith(("!", "%")) else line) for line in source.splitlines()]
+        lines = ["" if _IPYTHON_ONLY.match(line) else line for line in source.splitlines()]
         code = "\n".join(lines)
         if not code.strip():
             continue

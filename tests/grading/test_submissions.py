@@ -144,7 +144,7 @@ def test_symlinks_in_folders_are_refused(tiny_course: Path, tmp_path: Path) -> N
 
 def test_notebook_keeps_definitions_only(tiny_course: Path, tmp_path: Path) -> None:
     source = _notebook(
-        "!pip install torchgrade\n%matplotlib inline\nimport torch\nLR = 0.1\nSHAPE = (2, 3)\n"
+        "!pip install torchgrade\n%matplotlib inline\ntorch.nn?\nfiles = !ls\nimport torch\nLR = 0.1\nSHAPE = (2, 3)\n"
         "DEV = torch.device('cpu')\nnet = torch.nn.Sequential(torch.nn.Linear(2, 3))\nmodel = make_model()",
         "def add(a, b):\n    %timeit a\n    return a + b\n\n@staticmethod\ndef helper():\n    return LR",
         "class Scaler:\n    pass\n\ndef scale(x, factor):\n    return x * factor",
