@@ -79,6 +79,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     if not submissions.is_dir():
         raise GradeError(f"submissions folder {submissions} does not exist" if not submissions.exists()
                          else f"{submissions} is not a folder")
+    if out.resolve() == submissions.resolve() or submissions.resolve().is_relative_to(out.resolve()):
+        raise GradeError(f"--out {out} would put the reports around the submissions; use a separate folder")
     exercise_ids = select_exercises(course, only, assignment)
     subs = discover(course, submissions, [course.exercises[e] for e in exercise_ids], exclude=[out],
                     nbgrader_assignment=assignment)
