@@ -68,7 +68,8 @@ def test_time_matmul_is_seconds_per_product(student, device, rng):
         got = student.time_matmul(256, cpu, 10)
         after = student.probe("matmul_seconds", n=256, device="cpu", repeats=10)
         expect.true(type(got) is float, f"time_matmul should return a float, got {type(got).__name__}")
-        expect.true(math.isfinite(got) and got > 0, f"time_matmul returned {got}, expected a positive number of seconds")
+        expect.true(math.isfinite(got) and got > 0,
+                    f"time_matmul returned {got}, expected a positive number of seconds")
         rate = 2 * 256 ** 3 / got
         expect.true(rate < 2e13, f"{got:.3g} s for a 256 x 256 product means {rate:.3g} FLOP/s: too fast to be real")
         if min(before, after) / 20 <= got <= max(before, after) * 20:

@@ -157,7 +157,7 @@ def _state(h) -> dict:
 @check(points=1)
 def test_mlp_layers(student, device, rng):
     """DropoutMLP has Linear layers lin1, lin2, lin3 of the requested sizes."""
-    h = student.DropoutMLP(30, 7, 20, 12, 0.2, 0.5)
+    h = student.DropoutMLP(30, 7, 20, 12, 0.2, 0.5, _seed=201)
     sd = _state(h)
     for name, shape in (("lin1.weight", (20, 30)), ("lin2.weight", (12, 20)), ("lin3.weight", (7, 12)),
                         ("lin1.bias", (20,)), ("lin2.bias", (12,)), ("lin3.bias", (7,))):
@@ -174,7 +174,7 @@ def test_mlp_layers(student, device, rng):
 @check(points=2)
 def test_mlp_eval_mode_is_plain_mlp(student, device, rng):
     """In eval mode DropoutMLP is the plain MLP: no dropout, input flattened."""
-    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5)
+    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5, _seed=202)
     h.to(device)
     h.eval()
     X = torch.randn(50, 2, 3, 4, generator=rng).to(device)
@@ -187,7 +187,7 @@ def test_mlp_eval_mode_is_plain_mlp(student, device, rng):
 @check(points=1)
 def test_mlp_training_with_zero_probabilities(student, device, rng):
     """In training mode with dropout1 = dropout2 = 0 the output is the plain MLP."""
-    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 0.0)
+    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 0.0, _seed=203)
     h.to(device)
     h.train(True)
     X = torch.randn(40, 24, generator=rng).to(device)
@@ -200,7 +200,7 @@ def test_mlp_dropout_placement(student, device, rng):
     """dropout1 acts after the first hidden layer and dropout2 after the second, not on the output."""
     X = torch.randn(30, 24, generator=rng).to(device)
     # Everything dropped after hidden layer 1: lin2 sees zeros, every row is lin3(relu(b2)).
-    h = student.DropoutMLP(24, 6, 32, 16, 1.0, 0.0)
+    h = student.DropoutMLP(24, 6, 32, 16, 1.0, 0.0, _seed=204)
     h.to(device)
     h.train(True)
     sd = _state(h)
@@ -208,7 +208,7 @@ def test_mlp_dropout_placement(student, device, rng):
     expect.close(h(X, _seed=101, _forbid=NO_BUILTIN_DROPOUT), row.expand(30, 6).contiguous(),
                  what="DropoutMLP(dropout1=1, dropout2=0) in training mode")
     # Everything dropped after hidden layer 2: lin3 sees zeros, every row is its bias.
-    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 1.0)
+    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 1.0, _seed=205)
     h.to(device)
     h.train(True)
     sd = _state(h)
@@ -224,7 +224,7 @@ def _identity_layer(n: int, device: torch.device) -> tuple[torch.Tensor, torch.T
 def test_mlp_first_dropout_statistics(student, device, rng):
     """In training mode the first hidden layer's activations are dropped with dropout1 and rescaled."""
     p = 0.3
-    h = student.DropoutMLP(20, 40, 40, 40, p, 0.0)
+    h = student.DropoutMLP(20, 40, 40, 40, p, 0.0, _seed=206)
     h.to(device)
     h.train(True)
     sd = _state(h)
@@ -248,7 +248,7 @@ def test_mlp_first_dropout_statistics(student, device, rng):
 def test_mlp_second_dropout_statistics(student, device, rng):
     """In training mode the second hidden layer's activations are dropped with dropout2 and rescaled."""
     p = 0.6
-    h = student.DropoutMLP(20, 48, 32, 48, 0.0, p)
+    h = student.DropoutMLP(20, 48, 32, 48, 0.0, p, _seed=207)
     h.to(device)
     h.train(True)
     sd = _state(h)
@@ -268,7 +268,7 @@ def test_mlp_second_dropout_statistics(student, device, rng):
 @check(points=1)
 def test_mlp_backward_in_training(student, device, rng):
     """Backpropagation through DropoutMLP in training mode works (dropout must not modify its input in place)."""
-    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5)
+    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5, _seed=208)
     h.to(device)
     h.train(True)
     X = torch.randn(64, 24, generator=rng).to(device)

@@ -1,6 +1,5 @@
 """Wrong: time_matmul returns the median as a 0-d tensor instead of a float of seconds."""
 
-import statistics
 import time
 
 import torch

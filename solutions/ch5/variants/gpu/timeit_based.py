@@ -1,4 +1,4 @@
-"""Correct: timing with timeit.repeat (one product per run, synchronised inside the timed function), median of the runs."""
+"""Correct: timing with timeit.repeat, one synchronised product per run, median of the runs."""
 
 import statistics
 import timeit

@@ -1,6 +1,5 @@
 """Wrong: time_matmul returns the total of all repeats instead of the time of one product."""
 
-import statistics
 import time
 
 import torch
