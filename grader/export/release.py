@@ -17,6 +17,7 @@ a file named like a hidden check.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -171,11 +172,25 @@ def _decoded_lines(path: Path) -> list[str]:
     return text.splitlines()
 
 
+def _secret_digests(course: Course) -> dict[str, str]:
+    """sha256 -> path of every non-trivial file under solutions/, binary ones included (a copied
+    weights file or data file has no lines to match)."""
+    solutions = course.root / "solutions"
+    digests: dict[str, str] = {}
+    if solutions.is_dir():
+        for p in sorted(solutions.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts and p.stat().st_size >= MIN_NEEDLE:
+                digests.setdefault(hashlib.sha256(p.read_bytes()).hexdigest(),
+                                   p.relative_to(course.root).as_posix())
+    return digests
+
+
 def leak_scan(course: Course, out: Path) -> list[Leak]:
     """Every leak in the folder `out`; empty when it is safe to publish."""
     out = Path(out)
     table = needles(course)
     long_needles = sorted(table)
+    digests = _secret_digests(course)
     leaks: list[Leak] = []
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         rel = path.relative_to(out).as_posix()
@@ -183,6 +198,9 @@ def leak_scan(course: Course, out: Path) -> list[Leak]:
             continue
         if _HIDDEN_NAME.search(rel):
             leaks.append(Leak(rel, 0, "file", "solutions/", rel))
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in digests:
+            leaks.append(Leak(rel, 0, "file", digests[digest], "an exact copy"))
         lines = [normalise(ln) for ln in _decoded_lines(path)]
         joined = "\n".join(lines)
         for marker in MARKERS:

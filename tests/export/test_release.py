@@ -91,11 +91,14 @@ def test_scan_sees_through_notebook_json_markers_and_hidden_files(release: Path,
                   if needles(real_course).get(normalise(ln), ("", ""))[0] == "secret")
     (out / "exercises" / "ch4" / "extra.py").write_text(secret + "\n", encoding="utf-8")
     shutil.copyfile(hidden, out / "exercises" / "ch4" / hidden.name)
+    # Any instructor file copied under another name is caught by its content, binary or not.
+    shutil.copyfile(real_course.exercise("ch4.dropout").solution_path, out / "data.bin")
     kinds = {(lk.path, lk.kind) for lk in leak_scan(real_course, out)}
     assert ("exercises/ch4/dropout.ipynb", "solution") in kinds
     assert ("notes.md", "marker") in kinds
     assert ("exercises/ch4/extra.py", "secret") in kinds
     assert (f"exercises/ch4/{hidden.name}", "file") in kinds
+    assert ("data.bin", "file") in kinds
 
 
 def test_cli_release_and_scan_only(real_course: Course, tmp_path: Path) -> None:
