@@ -249,3 +249,26 @@ def test_nbgrader_course_folder(tiny_course: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (out / "grades.csv").read_text().splitlines() == [
         "student,ch1.basics,total,max", "s1,4,4,4", "s2,1,1,4"]
+
+
+def test_ctrl_c_stops_cleanly_and_resumes(tiny_course: Path, tmp_path: Path) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for i in range(8):
+        K.write(subs / f"slow{i}" / "ch1" / "basics.py", K.SLOW)
+    run = subprocess.Popen(K.grader_cmd(tiny_course, subs, "--out", out, "--jobs", "1", "--only", "ch1.basics"),
+                           cwd=K.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    deadline = time.monotonic() + 180
+    while len(_rows(out / "gradebook.sqlite")) < 2 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)                 # Ctrl-C reaches the whole process group
+    output, _ = run.communicate(timeout=60)
+    assert run.returncode == 130, output
+    assert "run the same command again" in output and "Traceback" not in output
+    done = len(_rows(out / "gradebook.sqlite"))
+    assert 2 <= done < 8
+    assert len(read_csv(out / "grades.csv")) == done       # partial reports of who is done
+    resumed = K.run_grader(tiny_course, subs, "--out", out, "--jobs", "1", "--only", "ch1.basics")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"graded now: {8 - done}" in resumed.stdout
+    assert [float(r["total"]) for r in read_csv(out / "grades.csv").values()] == [4.0] * 8
