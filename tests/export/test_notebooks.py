@@ -234,3 +234,7 @@ def test_notebook_in_its_own_kernel_inside_the_course(real_course: Course, jupyt
                    resources={"metadata": {"path": str(ex.stub_path.parent)}}).execute()
     output = _check_output(nb)
     assert "ch4.dropout: 0/" in output and "not implemented yet" in output, output
+    # What a reader of the executed notebook sees, rendered the way nbconvert/GitHub do.
+    from nbconvert import HTMLExporter
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert "ch4.dropout: 0/" in html and "Check your work" in html and "Traceback" not in html
