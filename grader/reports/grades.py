@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -195,13 +196,19 @@ def _label(check: dict) -> str:
     return title if check["visible"] else f"{title} (hidden check)"
 
 
+_TENSOR_TEXT = re.compile(r"tensor\((?:[^()]|\([^()]*\))*\)?", re.S)
+_NUMBER_RUN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?:[,;\s\]\[]+-?\d+(?:\.\d+)?(?:e[-+]?\d+)?){3,}", re.I)
+
+
 def _safe_message(check: dict) -> str:
-    """What a student may read about a check. Hidden checks: the safe summary only, short."""
+    """What a student may read about a check. Hidden checks: the safe summary only, short, and
+    with anything that looks like tensor data cut out (a student's own exception message could
+    otherwise carry a hidden input back to them)."""
     message = (check.get("message") or "").strip()
     if check["visible"]:
         return message
-    lines = message.splitlines()[:HIDDEN_MESSAGE_LINES]
-    text = "\n".join(lines)
+    lines = message.splitlines()[:1 if check["status"] == "error" else HIDDEN_MESSAGE_LINES]
+    text = _NUMBER_RUN.sub("…", _TENSOR_TEXT.sub("tensor(…)", "\n".join(lines)))
     return text[:HIDDEN_MESSAGE_CHARS] + (" ..." if len(text) > HIDDEN_MESSAGE_CHARS else "")
 
 
