@@ -21,10 +21,11 @@ def real_course() -> Course:
     return load_course(ROOT)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def jupyter_env(tmp_path_factory: pytest.TempPathFactory):
     """A kernelspec for sys.executable in a private JUPYTER_PATH (the venv's own python3 spec runs
-    whatever `python` is first on PATH); environment variables restored afterwards."""
+    whatever `python` is first on PATH); environment variables restored after the module, so
+    other test modules never see them."""
     base = tmp_path_factory.mktemp("jupyter")
     spec = base / "data" / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True)
