@@ -29,6 +29,7 @@ class Target:
     name: str
     path: Path
     gpu_only: bool = False
+    cpu_only: bool = False
     about: str = ""
 
     @property
@@ -75,7 +76,8 @@ def targets_for(exercise: Exercise) -> tuple[list[Target], list[str]]:
             if verdict not in ("wrong", "correct"):
                 problems.append(f"{path.name}: VERDICT must be \"wrong\" or \"correct\", got {verdict!r}")
                 continue
-            targets.append(Target(exercise.id, verdict, path.stem, path, bool(values.get("GPU_ONLY")), doc))
+            targets.append(Target(exercise.id, verdict, path.stem, path, bool(values.get("GPU_ONLY")),
+                                  bool(values.get("CPU_ONLY")), doc))
     wrong = sum(t.kind == "wrong" for t in targets)
     correct = sum(t.kind == "correct" for t in targets)
     if wrong < MIN_WRONG:
@@ -124,6 +126,9 @@ def evaluate(course: Course, target: Target, gpu_available: bool | None = None) 
             if target.gpu_only and not gpu_available:
                 outcome.ok = True
                 outcome.note = "mistake only observable on a CUDA GPU: not checkable on this machine"
+            elif target.cpu_only and gpu_available:
+                outcome.ok = True
+                outcome.note = "mistake only observable without a GPU: not checkable on this machine"
             else:
                 outcome.note = "a wrong variant got full marks: the checks miss this mistake"
     return outcome
