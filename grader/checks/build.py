@@ -48,18 +48,20 @@ class Opaque:
 # ---------------------------------------------------------------- specs (what checks write)
 
 def mlp(sizes: list[int], *, dropout: float = 0.0, seed: int = 0, label: str = "net",
-        device: str | None = None) -> BuildSpec:
-    """Flatten -> Linear -> ReLU [-> Dropout] ... -> Linear."""
+        device: str | None = None, training: bool = True) -> BuildSpec:
+    """Flatten -> Linear -> ReLU [-> Dropout] ... -> Linear. training=False hands it over in
+    eval mode (to see whether the student's loop switches modes itself)."""
     return BuildSpec("mlp", label, {"sizes": [int(s) for s in sizes], "dropout": float(dropout),
-                                    "seed": int(seed), "device": device})
+                                    "seed": int(seed), "device": device, "training": bool(training)})
 
 
 def cnn(*, in_channels: int = 1, size: int = 8, classes: int = 3, channels: int = 4,
-        dropout: float = 0.0, seed: int = 0, label: str = "net", device: str | None = None) -> BuildSpec:
+        dropout: float = 0.0, seed: int = 0, label: str = "net", device: str | None = None,
+        training: bool = True) -> BuildSpec:
     """Conv3x3 -> ReLU -> MaxPool2 -> Flatten [-> Dropout] -> Linear: a tiny LeNet-like net."""
     return BuildSpec("cnn", label, {"in_channels": in_channels, "size": size, "classes": classes,
                                     "channels": channels, "dropout": float(dropout), "seed": seed,
-                                    "device": device})
+                                    "device": device, "training": bool(training)})
 
 
 def loader(*, n: int = 50, shape: tuple[int, ...] = (20,), classes: int = 3, batch_size: int = 16,
@@ -118,6 +120,7 @@ class ModelRecorder:
     def records(self) -> dict:
         return {"initial_state": self.initial_state or _state(self.model), "final_state": _state(self.model),
                 "modes": self.modes, "grad_enabled": self.grad_enabled, "forwards": len(self.modes),
+                "final_training": bool(self.model.training),
                 "device": self.device or str(next(self.model.parameters()).device)}
 
 
@@ -223,6 +226,7 @@ class BuildContext:
         if spec.kind in ("mlp", "cnn"):
             model = _make_mlp(s) if spec.kind == "mlp" else _make_cnn(s)
             _init_params(model, s["seed"])
+            model.train(s.get("training", True))
             if s.get("device"):
                 model = model.to(s["device"])
             obj, rec = model, ModelRecorder(model)

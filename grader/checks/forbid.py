@@ -38,6 +38,8 @@ def shown_name(func: Any) -> str:
     module = getattr(func, "__module__", None) or "torch"
     qual = getattr(func, "__qualname__", None) or base_name(func)
     qual = qual.replace("TensorBase.", "Tensor.").replace("_TensorBase.", "Tensor.")
+    # torch.softmax and friends are methods of a C class; students know them as torch.<name>
+    qual = qual.replace("_VariableFunctionsClass.", "")
     if module.startswith("torch._C"):
         module = "torch"
     return f"{module}.{qual}" if not qual.startswith("Tensor.") else f"torch.{qual}"

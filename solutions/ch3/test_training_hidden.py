@@ -22,14 +22,14 @@ def _int(rng: torch.Generator, low: int, high: int) -> int:
 
 
 def _setup(rng: torch.Generator, device: torch.device, *, dropout: float = 0.5,
-           test: bool = False) -> dict:
+           test: bool = False, training: bool = True) -> dict:
     """A dropout MLP and a loader whose last batch is partial, all sizes drawn from rng."""
     features, classes, batch = _int(rng, 4, 9), _int(rng, 3, 5), _int(rng, 6, 12)
     n = batch * _int(rng, 2, 4) + _int(rng, 1, batch - 1)
     dev = str(device)
     setup = {
         "net": build.mlp([features, _int(rng, 8, 16), classes], dropout=dropout,
-                         seed=_int(rng, 0, 10_000), label="net", device=dev),
+                         seed=_int(rng, 0, 10_000), label="net", device=dev, training=training),
         "train": build.loader(n=n, shape=(features,), classes=classes, batch_size=batch,
                               seed=_int(rng, 0, 10_000), label="train", device=dev),
         "seed": _int(rng, 0, 10_000),
@@ -188,6 +188,25 @@ def test_train_epoch_modes(student, reference, device, rng):
     expect.equal(rec["net"]["modes"], [True] * s["batches"], what="net.training at each forward pass")
     expect.equal(rec["net"]["grad_enabled"], [True] * s["batches"],
                  what="torch.is_grad_enabled() at each forward pass")
+
+
+@check(points=1)
+def test_train_epoch_switches_an_eval_net_to_train_mode(student, reference, device, rng):
+    """train_epoch puts a net it receives in eval mode back into train mode itself."""
+    s = _setup(rng, device, training=False)
+    args = (s["net"], s["train"], build.loss("cross_entropy", reduction="mean"),
+            build.sgd("net", lr=0.3, label="updater"))
+    _, rec = student.call_recorded("train_epoch", *args, _seed=s["seed"])
+    expect.equal(rec["net"]["modes"], [True] * s["batches"],
+                 what="net.training at each forward pass (net handed over in eval mode)")
+
+
+@check(points=1)
+def test_evaluate_accuracy_leaves_eval_mode(student, reference, device, rng):
+    """evaluate_accuracy leaves the net in eval mode, as the text asks."""
+    s = _setup(rng, device)
+    _, rec = student.call_recorded("evaluate_accuracy", s["net"], s["train"], _seed=s["seed"])
+    expect.equal(rec["net"]["final_training"], False, what="net.training after evaluate_accuracy")
 
 
 # ---------------------------------------------------------------- train
