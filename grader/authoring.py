@@ -84,33 +84,22 @@ def outputs_for(exercise: Exercise) -> list[Output]:
     if BEGIN not in source:
         raise AuthoringError(f"{source_path}: no {BEGIN} markers, so the stub would give the answer away")
     stub = make_stub(source, str(source_path.relative_to(exercise.root)))
-    outputs = [Output(exercise.stub_path, stub)]
-    try:
-        from grader.export.notebooks import notebook_for  # built by the notebooks stage when present
-    except ImportError:
-        return outputs
-    outputs.append(Output(exercise.notebook_path, notebook_for(exercise, stub)))
-    return outputs
+    from grader.export.notebooks import notebook_for
+    return [Output(exercise.stub_path, stub), Output(exercise.notebook_path, notebook_for(exercise, stub))]
 
 
 def build(course: Course, exercise_ids: list[str] | None = None, *, write: bool = True) -> list[tuple[Output, bool]]:
-    """Generate stubs (and notebooks). Returns (output, was it already up to date)."""
-    results = []
+    """Generate stubs and notebooks (and the course-level files of the notebooks stage).
+    Returns (output, was it already up to date)."""
+    from grader.export.notebooks import course_outputs
+    outputs: list[Output] = []
     for ex_id in exercise_ids or list(course.exercises):
         ex = course.exercise(ex_id)
-        if not ex.solution_path.is_file():
-            continue
-        for output in outputs_for(ex):
-            current = output.is_current()
-            if write and not current:
-                output.path.parent.mkdir(parents=True, exist_ok=True)
-                output.path.write_text(output.content, encoding="utf-8")
-            results.append((output, current))
-    try:  # course-level outputs (package-data mirror for check(), README badges) of the notebooks stage
-        from grader.export.notebooks import course_outputs
-    except ImportError:
-        return results
-    for output in course_outputs(course):
+        if ex.solution_path.is_file():
+            outputs += outputs_for(ex)
+    outputs += course_outputs(course)  # package-data mirror for check(), README badges
+    results = []
+    for output in outputs:
         current = output.is_current()
         if write and not current:
             output.path.parent.mkdir(parents=True, exist_ok=True)

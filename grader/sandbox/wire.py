@@ -53,7 +53,9 @@ def send_control(sock: socket.socket, message: dict, fds: list[int] | tuple[int,
         sock.sendall(data)
 
 
-def recv_exact(sock: socket.socket, n: int) -> bytes | None:
+def recv_exact(sock: socket.socket, n: int) -> bytearray | None:
+    """Exactly n bytes, or None at EOF. The buffer itself is returned: a frame may be hundreds
+    of MB and must not be copied."""
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
@@ -62,7 +64,7 @@ def recv_exact(sock: socket.socket, n: int) -> bytes | None:
         if k == 0:
             return None
         got += k
-    return bytes(buf)
+    return buf
 
 
 def recv_control(sock: socket.socket, *, max_fds: int = 8) -> tuple[dict | None, list[int]]:

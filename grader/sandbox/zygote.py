@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from grader.sandbox import landlock, seccomp
-from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_control, send_control
+from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_control, recv_exact, send_control
 
 PR_SET_PDEATHSIG = 1
 PR_SET_KEEPCAPS = 8
@@ -626,13 +626,13 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
     _flush()
     sock.sendall(HEADER.pack(READY))
     while True:
-        header = _recv_exact(sock, HEADER.size)
+        header = recv_exact(sock, HEADER.size)
         if header is None:
             return
         (n,) = HEADER.unpack(header)
         if n > MAX_FRAME:
             return
-        data = _recv_exact(sock, n)
+        data = recv_exact(sock, n)
         if data is None:
             return
         try:
@@ -666,17 +666,6 @@ def _oom_from_allocator(reply: Any) -> Any:
 def _inside(path: str, roots: tuple[str, ...]) -> bool:
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
-
-def _recv_exact(sock: socket.socket, n: int) -> bytearray | None:
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    while got < n:
-        k = sock.recv_into(view[got:], n - got)
-        if k == 0:
-            return None
-        got += k
-    return buf  # no copy: a request may be hundreds of MB
 
 
 def _flush() -> None:
