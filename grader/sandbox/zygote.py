@@ -72,10 +72,12 @@ class ZygoteState:
         self.tmpfs = can_mount_scratch(self.hide)
         if not self.tmpfs:
             self.hide = []
-        # Without a private mount namespace, pathname unix sockets (ssh-agent, tmux, D-Bus of the
-        # user running the grader) stay reachable: then no unix sockets at all.
+        # Unless /tmp and /run are covered, pathname unix sockets (ssh-agent, tmux, D-Bus of the
+        # user running the grader) stay reachable: then no unix sockets at all. /tmp stays
+        # visible when the Python install lives under it (a CI clone in /tmp, say).
         self.socket_families = [seccomp.AF_INET, seccomp.AF_INET6, seccomp.AF_PACKET]
-        if not (self.tmpfs and self.drop_uid):
+        sockets_hidden = all(d in self.hide for d in ("/tmp", "/run") if os.path.isdir(d))
+        if not (self.tmpfs and self.drop_uid and sockets_hidden):
             self.socket_families.append(seccomp.AF_UNIX)
         self.seccomp = seccomp.available()
 
