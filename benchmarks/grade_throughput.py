@@ -122,6 +122,9 @@ def main() -> None:
         kinds = build_class(course, exercise_ids, args.students, work / "class")
         print(f"class: {args.students} students ({', '.join(f'{k}: {list(kinds.values()).count(k)}' for k in dict.fromkeys(KINDS))}),"
               f" exercises {', '.join(exercise_ids)}, {args.jobs} jobs on {os.cpu_count()} cores")
+        # one core's worth of threads, as each judge gets: the floor is divided by the cores below
+        import torch
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // args.jobs))
         floor_one = time_floor(course, exercise_ids)
         floor = floor_one * args.students / args.jobs
         grader = time_grader(work / "class", work / "results", args.jobs, exercise_ids)

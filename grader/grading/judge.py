@@ -39,6 +39,7 @@ class JudgeSettings:
     output_limit_kb: int
     backend: str = "sandbox"         # "local": in-process stand-in, for developing without a sandbox
     protect: tuple[str, ...] = ()    # instructor paths no worker may read (solutions, output, class)
+    threads: int = 0                 # torch threads in the judge and each worker; 0: torch's default
     extra: dict = field(default_factory=dict)
 
 
@@ -224,7 +225,7 @@ class Judge:
             return _LocalZygote()
         from grader.sandbox import Limits, Zygote
         limits = Limits(memory_mb=self.settings.memory_mb, max_processes=self.settings.max_processes,
-                        output_limit_kb=self.settings.output_limit_kb)
+                        output_limit_kb=self.settings.output_limit_kb, threads=self.settings.threads)
         return Zygote(device=self.settings.device, limits=limits, protect=list(self.settings.protect))
 
     @property
@@ -341,6 +342,9 @@ def init_process(settings: JudgeSettings) -> None:
     global _JUDGE, _INIT_ERROR
     # Ctrl-C reaches the whole process group; the parent decides what to do about it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if settings.threads > 0:
+        import torch
+        torch.set_num_threads(settings.threads)
     try:
         _JUDGE = Judge(settings)
     except Exception as exc:  # noqa: BLE001 - an initializer that raises breaks the whole pool
