@@ -126,6 +126,20 @@ def find_course_root(start: Path | None = None) -> Path:
                       "run the command from inside the course repository")
 
 
+PACKAGED_COURSE = "course_data"  # inside the grader package of a wheel: course.toml + visible tests
+
+
+def installed_course_root() -> Path | None:
+    """The course that came with the installed `grader` package, or None: the copy a wheel
+    carries (setup.py puts course.toml and the visible tests in grader/course_data at build
+    time; that is all a Colab runtime has), or the repository around an editable install."""
+    package = Path(__file__).resolve().parent
+    for root in (package / PACKAGED_COURSE, package.parent):
+        if (root / COURSE_FILE).is_file():
+            return root
+    return None
+
+
 def load_course(root: Path | None = None) -> Course:
     """Read and validate course.toml; every problem is a CourseError naming the key."""
     root = find_course_root(root) if root is None or not (Path(root) / COURSE_FILE).is_file() \

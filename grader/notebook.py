@@ -6,8 +6,9 @@ Where the checks come from, first that has the exercise's visible test file wins
 1. `course_root=` or the environment variable TORCHGRADE_COURSE (a folder holding course.toml);
 2. the course found from the current folder upwards (a notebook opened inside the course
    repository or the student release, e.g. in `exercises/ch4/`);
-3. the copy shipped inside the installed package, `grader/course_data/` (Colab: nothing but the
-   notebook and `pip install <course>`), which `grader build` keeps in sync.
+3. the course that came with the installed package (`grader.course.installed_course_root`): the
+   copy of course.toml and the visible tests a wheel carries (Colab: nothing but the notebook
+   and `pip install <course>`), or the repository around an editable install.
 
 The checks run in this process through the same `Student` proxy and codec as under pytest, so a
 check sees exactly what it would see in the grader: plain data, forbidden calls reported as such.
@@ -28,9 +29,8 @@ import torch
 from grader.checks.executor import Executor
 from grader.checks.runner import CheckResult, collect_checks, run_checks
 from grader.checks.student import LocalTransport, Student
-from grader.course import Course, CourseError, Exercise, find_course_root, load_course
+from grader.course import Course, CourseError, Exercise, find_course_root, installed_course_root, load_course
 
-BUNDLED_COURSE = Path(__file__).resolve().parent / "course_data"
 MAX_MESSAGE_LINES = 8
 
 _MARK = {"passed": "PASS", "skipped": "SKIP"}
@@ -110,7 +110,9 @@ def _candidate_roots(course_root: str | Path | None) -> list[Path]:
         roots.append(find_course_root(Path.cwd()))
     except CourseError:
         pass
-    roots.append(BUNDLED_COURSE)
+    installed = installed_course_root()
+    if installed is not None:
+        roots.append(installed)
     return roots
 
 

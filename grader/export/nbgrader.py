@@ -281,12 +281,12 @@ def _course_root() -> Path:
         return find_course_root(Path.cwd())
     except CourseError:
         pass
-    # A student's machine: the installed package mirrors course.toml and the visible checks
-    # (grader/course_data), which is all a student's copy of the notebook runs.
-    import grader
-    mirror = Path(grader.__file__).resolve().parent / "course_data"
-    if (mirror / "course.toml").is_file():
-        return mirror
+    # A student's machine: the course that came with the installed package (course.toml and
+    # the visible checks), which is all a student's copy of the notebook runs.
+    from grader.course import installed_course_root
+    installed = installed_course_root()
+    if installed is not None:
+        return installed
     raise CheckFailed(f"the course is not found: set {COURSE_ENV} to the folder holding course.toml "
                       "(nbgrader_config.py of the exported course sets it)")
 

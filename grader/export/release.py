@@ -3,7 +3,7 @@ in it.
 
 What goes in: course.toml, exercises/ (stubs, notebooks, visible tests), the engine parts a
 student runs (the pytest plugin, `grader.notebook.check`, `grader.checks`, `grader.course`, and
-the `grader/course_data` mirror of the visible checks), a student README and a pyproject that
+the `grader/course_data` copy of the visible checks), a student README and a pyproject that
 installs. What never goes in: anything from solutions/, and the instructor-side engine
 (authoring, grading, sandbox, export, validate, the CLI), which would only add files that mention
 solution markers.
