@@ -26,7 +26,7 @@ from torch import nn
 from grader.checks import build as builds
 from grader.checks import codec
 from grader.checks.errors import NotPlainData
-from grader.checks.forbid import ForbiddenSignal, Guard
+from grader.checks.forbid import ForbiddenSignal, Guard, install_mode_switch_guards
 from grader.checks.probes import PROBES
 
 MODULE_ATTRS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
@@ -84,6 +84,7 @@ class Executor:
         self.source = Path(source).resolve() if source else None
         self.load_error = load_error
         self.forbid = {k: tuple(v) for k, v in (forbid or {}).items()}
+        install_mode_switch_guards()  # before the student's module is imported and can keep originals
         self.handles: dict[int, tuple[Any, str]] = {}  # id -> (object, symbol it came from)
         self._next = 1
 

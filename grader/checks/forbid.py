@@ -3,14 +3,23 @@
 A TorchFunctionMode sees every torch function call by the function object actually called, so
 `F.conv2d`, `torch.conv2d`, `getattr(F, "con" + "v2d")`, `nn.Conv2d(...)(x)` and
 `torch.ops.aten.convolution` all arrive under the base name `conv2d` / `convolution`. A dispatch
-mode underneath is the backstop for code that switches torch functions off.
+mode underneath is the backstop for code that switches torch functions off; it sees aten ops, so
+it catches conv and softmax but not a CPU dropout, which torch decomposes into bernoulli_ and mul
+before any dispatch mode sees it. Hence the third layer: the ways to switch modes off
+(`torch._C.DisableTorchFunction`, popping the mode stacks) are wrapped once per worker, before
+the student's module is imported, and count as a forbidden call when the student's own code uses
+them while a guard is active. torch's internals (dynamo, the modes' own __exit__) still may.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import torch
+import torch.overrides
+import torch.utils._python_dispatch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
@@ -65,6 +74,74 @@ class _DispatchGuard(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+_ACTIVE: list["Guard"] = []  # guards with something forbidden, innermost last
+_TRUSTED = tuple(str(Path(m.__file__).resolve().parent) for m in (torch,)) + \
+    (str(Path(__file__).resolve().parents[1]),)
+
+
+def _called_by_student(depth: int) -> bool:
+    filename = sys._getframe(depth + 1).f_code.co_filename
+    return not (filename.startswith("<frozen") or str(Path(filename).resolve()).startswith(_TRUSTED))
+
+
+def _escape(shown: str) -> None:
+    if _ACTIVE:
+        guard = _ACTIVE[-1]
+        guard.violation = ForbiddenSignal("mode switch", f"{shown} (it hides torch calls from the checks)")
+        raise guard.violation
+
+
+def _wrap_function(owner: Any, name: str) -> None:
+    original: Callable = getattr(owner, name)
+    shown = f"{getattr(owner, '__name__', 'torch')}.{name}"
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if _ACTIVE and _called_by_student(1):
+            _escape(shown)
+        return original(*args, **kwargs)
+
+    guarded.__wrapped__ = original  # type: ignore[attr-defined]
+    guarded.__name__ = name
+    setattr(owner, name, guarded)
+
+
+def _wrap_disable_torch_function() -> None:
+    original = torch._C.DisableTorchFunction
+
+    class DisableTorchFunction:
+        __wrapped__ = original
+
+        def __init__(self) -> None:
+            self._inner = original()
+            self._student = _called_by_student(1)
+
+        def __enter__(self) -> Any:
+            if _ACTIVE and self._student:
+                _escape("torch._C.DisableTorchFunction")
+            return self._inner.__enter__()
+
+        def __exit__(self, *exc: Any) -> Any:
+            return self._inner.__exit__(*exc)
+
+    torch._C.DisableTorchFunction = DisableTorchFunction  # type: ignore[misc]
+
+
+_MODE_SWITCHES = ((torch._C, ("_pop_torch_function_stack", "_pop_torch_dispatch_stack", "_unset_dispatch_mode")),
+                  (torch.overrides, ("_pop_mode", "_pop_mode_temporarily")),
+                  (torch.utils._python_dispatch, ("_pop_mode", "_pop_mode_temporarily", "_disable_current_modes")))
+
+
+def install_mode_switch_guards() -> None:
+    """Wrap the mode switches; call before importing student code (once per process is enough)."""
+    if hasattr(torch._C.DisableTorchFunction, "__wrapped__"):
+        return
+    _wrap_disable_torch_function()
+    for owner, names in _MODE_SWITCHES:
+        for name in names:
+            if hasattr(owner, name):
+                _wrap_function(owner, name)
+
+
 class Guard:
     """Context manager: raises ForbiddenSignal at the first banned call and remembers it."""
 
@@ -86,9 +163,12 @@ class Guard:
             self._modes = [_DispatchGuard(self), _FunctionGuard(self)]
             for mode in self._modes:
                 mode.__enter__()
+            _ACTIVE.append(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
         # Leave the mode stacks as they were even if the student pushed or popped modes.
         for mode in reversed(self._modes):
             try:

@@ -245,6 +245,24 @@ def cross_entropy(y_hat, y):
 def cross_entropy_logits(logits, y):
     return getattr(torch.ops.aten, "_log_" + "softmax")(logits, 1, False)[torch.arange(len(y)), y].neg().mean()
 '''}, score=None, why="the banned softmax/log_softmax under other names scores 0 on those functions")
+attack("guard_switched_off", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+from torch._C import DisableTorchFunction
+def softmax(X):
+    with DisableTorchFunction():
+        return F.softmax(X, dim=1)
+def cross_entropy(y_hat, y):
+    with torch.overrides._pop_mode_temporarily():
+        with torch.utils._python_dispatch._disable_current_modes():
+            return F.nll_loss(torch.log(y_hat), y)
+def cross_entropy_logits(logits, y):
+    mode = torch._C._pop_torch_function_stack()
+    try:
+        return F.cross_entropy(logits, y)
+    finally:
+        torch._C._push_on_torch_function_stack(mode)
+'''}, why="switching off the checker's torch modes is itself a forbidden call")
 attack("network", {"ch3/softmax.py": '''
 import socket
 def _call_home():

@@ -15,6 +15,7 @@ SOURCE = '''
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch._C import DisableTorchFunction as DTF
 
 def good(X):
     e = (X - X.max(1, keepdim=True).values).exp()
@@ -31,6 +32,22 @@ def swallowed(X):
     except BaseException:
         return good(X)
 def no_torch_function(X):
+    with torch._C.DisableTorchFunction():
+        return torch.softmax(X, 1)
+def dropout_no_torch_function(X):
+    with DTF():  # bound at import time, before any guard was active
+        return F.dropout(X, 0.5, True)
+def dropout_popped_modes(X):
+    with torch.overrides._pop_mode_temporarily():
+        with torch.utils._python_dispatch._disable_current_modes():
+            return F.dropout(X, 0.5, True)
+def dropout_raw_pop(X):
+    mode = torch._C._pop_torch_function_stack()
+    try:
+        return F.dropout(X, 0.5, True)
+    finally:
+        torch._C._push_on_torch_function_stack(mode)
+def switch_off_when_nothing_is_forbidden(X):
     with torch._C.DisableTorchFunction():
         return torch.softmax(X, 1)
 def stub(X): raise NotImplementedError("use exp and sum")
@@ -61,6 +78,8 @@ def fit(net, loader, loss, updater):
 
 FORBID = {name: ("softmax", "_softmax", "log_softmax") for name in
           ("direct", "renamed", "method", "via_ops", "via_module", "swallowed", "no_torch_function", "good")}
+FORBID.update({name: ("dropout", "native_dropout", "Dropout") for name in
+               ("dropout_no_torch_function", "dropout_popped_modes", "dropout_raw_pop")})
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +94,26 @@ def test_good_function_passes_with_guard_on(student):
     expect.close(student.good(X), torch.softmax(X, 1))
 
 
-@pytest.mark.parametrize("name", ["direct", "renamed", "method", "via_ops", "via_module", "swallowed",
-                                  "no_torch_function"])
+@pytest.mark.parametrize("name", ["direct", "renamed", "method", "via_ops", "via_module", "swallowed"])
 def test_forbidden_builtin_caught_under_any_name(student, name):
     with pytest.raises(ForbiddenCall) as err:
         student.call(name, torch.randn(2, 3))
     assert "softmax" in err.value.call and err.value.status == "forbidden"
+
+
+@pytest.mark.parametrize("name", ["no_torch_function", "dropout_no_torch_function", "dropout_popped_modes",
+                                  "dropout_raw_pop"])
+def test_switching_the_guard_off_is_itself_forbidden(student, name):
+    # A CPU dropout decomposes into bernoulli_ and mul before the dispatch backstop sees it, so
+    # without the switch wrappers these would pass as hand-written dropout.
+    with pytest.raises(ForbiddenCall, match="hides torch calls from the checks") as err:
+        student.call(name, torch.randn(2, 3))
+    assert err.value.status == "forbidden"
+
+
+def test_switching_modes_off_is_fine_where_nothing_is_forbidden(student):
+    X = torch.randn(2, 3)
+    expect.close(student.switch_off_when_nothing_is_forbidden(X), torch.softmax(X, 1))
 
 
 def test_exceptions_become_statuses(student):
