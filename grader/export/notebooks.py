@@ -84,10 +84,25 @@ def _cell_id(index: int) -> str:
     return f"cell-{index:03d}"
 
 
+_DEMO_STOPPED = ('except NotImplementedError as exc:\n'
+                 '    print(f"The demo needs your code first ({exc}). Fill it in above, then run this cell again.")')
+
+
+def _demo_source(text: str) -> str:
+    """A demo cell whose first call into an unfinished stub prints one line instead of stopping
+    Colab's "Run all" before the check cell. In a notebook `__name__` is always "__main__", so
+    the guard becomes a `try:` over the same indented block (its variables stay global)."""
+    head, _, body = text.lstrip().partition("\n")
+    if not body.strip() or any(line.strip() and not line[:1].isspace() for line in body.splitlines()):
+        return text  # not a single indented block: leave it as written
+    return f"# Runs once your code above works.\ntry:\n{body.rstrip()}\n{_DEMO_STOPPED}"
+
+
 def _cells_from_source(source: str) -> list[nbformat.NotebookNode]:
     """Jupytext's cells, stripped of everything that would make the output depend on jupytext's
     version or on random ids; demo cells (code under `if __name__ == "__main__":`) get the tag
-    `demo` so tests and tools can leave them out (they download data sets)."""
+    `demo` so tests and tools can leave them out (they download data sets) and survive a stub
+    (see _demo_source)."""
     parsed = jupytext.reads(source, fmt="py:percent")
     cells = []
     for cell in parsed.cells:
@@ -97,9 +112,11 @@ def _cells_from_source(source: str) -> list[nbformat.NotebookNode]:
         elif cell.cell_type == "code":
             if not text.strip():
                 continue
-            new = nbformat.v4.new_code_cell(text)
             if _DEMO.match(text.lstrip()):
+                new = nbformat.v4.new_code_cell(_demo_source(text))
                 new.metadata["tags"] = ["demo"]
+            else:
+                new = nbformat.v4.new_code_cell(text)
         else:
             new = nbformat.v4.new_raw_cell(text)
         cells.append(new)

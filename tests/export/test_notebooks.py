@@ -90,7 +90,9 @@ def test_notebook_shape(real_course: Course) -> None:
     # Markdown stays markdown (no leading "# " from the percent script), code stays code.
     assert middle[0].source.startswith("# Dropout from scratch") and "\n# A network" not in middle[0].source
     assert any("def dropout_layer" in c.source and "raise NotImplementedError" in c.source for c in middle)
-    assert any(c.metadata.get("tags") == ["demo"] and c.source.startswith("if __name__") for c in middle)
+    (demo,) = [c for c in middle if c.metadata.get("tags") == ["demo"]]
+    assert "__main__" not in demo.source and "\ntry:\n    X = torch.arange" in demo.source
+    assert demo.source.rstrip().splitlines()[-2] == "except NotImplementedError as exc:"
     assert "BEGIN SOLUTION" not in text
     # Jupyter's own layout: sorted keys, one-space indent.
     assert text == json.dumps(json.loads(text), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
@@ -164,14 +166,31 @@ def test_check_finds_course_from_cwd_and_reports_unknown_exercise(tmp_path: Path
 
 # ---------------------------------------------------------------- real kernel
 
-def _runnable(text: str, reset: bool) -> nbformat.NotebookNode:
-    """The notebook as a test runs it: demo cells (they download data sets) left out, and, when
-    notebooks share one kernel, the namespace of the previous one cleared first."""
+FAKE_DATA = """import torchvision
+
+def _generated_fashion_mnist(root=None, train=True, transform=None, target_transform=None, download=False):
+    return torchvision.datasets.FakeData(size=512 if train else 128, image_size=(1, 28, 28), num_classes=10,
+                                         transform=transform, target_transform=target_transform)
+
+torchvision.datasets.FashionMNIST = _generated_fashion_mnist"""
+
+
+def _runnable(text: str, reset: bool, demos: bool = False) -> nbformat.NotebookNode:
+    """The notebook as a test runs it: demo cells left out (they train on downloaded data sets),
+    or kept with generated images standing in for the download; and, when notebooks share one
+    kernel, the namespace of the previous one cleared first."""
     nb = nbformat.reads(text, as_version=4)
-    nb.cells = [c for c in nb.cells if "demo" not in c.metadata.get("tags", [])]
+    if demos:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(FAKE_DATA))
+    else:
+        nb.cells = [c for c in nb.cells if "demo" not in c.metadata.get("tags", [])]
     if reset:
         nb.cells.insert(0, nbformat.v4.new_code_cell("%reset -f"))
     return nb
+
+
+def _outputs_text(cell: nbformat.NotebookNode) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
 
 
 def _check_output(nb: nbformat.NotebookNode) -> str:
@@ -235,8 +254,12 @@ def test_solution_notebook_passes_visible_checks(exercise_id: str, real_course: 
 def test_stub_notebook_runs_to_the_end_and_reports_failures(exercise_id: str, real_course: Course,
                                                             shared_kernel) -> None:
     ex = real_course.exercise(exercise_id)
-    nb = _execute(_runnable(ex.notebook_path.read_text(encoding="utf-8"), reset=True), shared_kernel)
-    assert not _errors(nb), "a stub notebook must run to the end"
+    # Colab's "Run all", demo cell included: the stub's NotImplementedError is one printed line.
+    nb = _execute(_runnable(ex.notebook_path.read_text(encoding="utf-8"), reset=True, demos=True), shared_kernel)
+    assert not _errors(nb), f"a stub notebook must run to the end: {_errors(nb)}"
+    demos = [c for c in nb.cells if "demo" in c.metadata.get("tags", [])]
+    assert demos and all("The demo needs your code first" in _outputs_text(c) for c in demos), \
+        [_outputs_text(c) for c in demos]
     output = _check_output(nb)
     lines = output.splitlines()
     results = [ln for ln in lines if ln.startswith("  PASS") or ln.startswith("  FAIL") or ln.startswith("  SKIP")]
