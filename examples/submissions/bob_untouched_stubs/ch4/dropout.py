@@ -87,7 +87,7 @@ class DropoutMLP(nn.Module):
         raise NotImplementedError("store num_inputs and the two probabilities, create lin1, lin2, lin3 as nn.Linear")
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError("flatten, lin1 + ReLU, dropout1 if self.training, lin2 + ReLU, dropout2 if self.training, lin3")
+        raise NotImplementedError("flatten; lin1, ReLU, dropout1 (training only); lin2, ReLU, dropout2 (training only); lin3")
 
 
 # %% [markdown]

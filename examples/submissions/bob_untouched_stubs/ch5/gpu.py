@@ -91,7 +91,7 @@ def _synchronize(device: torch.device) -> None:
 def time_matmul(n: int, device: torch.device | str, repeats: int = 10) -> float:
     """Median seconds of one (n x n) @ (n x n) float32 product on `device`,
     measured after a warm-up run and with synchronisation."""
-    raise NotImplementedError("make x with torch.rand on the device, run x @ x once, then time each of `repeats` products with time.perf_counter and synchronisation")
+    raise NotImplementedError("torch.rand on the device, one warm-up x @ x, then time each product (perf_counter + sync)")
 
 
 # %%

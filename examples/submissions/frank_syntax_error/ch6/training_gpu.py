@@ -66,6 +66,8 @@
 # per second of training (evaluation time not counted). CUDA work is asynchronous, so a timer
 # around code that only *queues* GPU work measures too little. Reading the loss of each batch
 # back as a Python number waits for that batch to finish, which keeps the measurement honest.
+# (The first epoch on a GPU also pays one-off start-up costs, so the rate grows with the number
+# of epochs; for a fair comparison between devices, train for a few.)
 #
 # ## What to write
 #

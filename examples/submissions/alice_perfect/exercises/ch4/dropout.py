@@ -109,7 +109,7 @@ class DropoutMLP(nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         ### BEGIN SOLUTION
-        # HINT: flatten, lin1 + ReLU, dropout1 if self.training, lin2 + ReLU, dropout2 if self.training, lin3
+        # HINT: flatten; lin1, ReLU, dropout1 (training only); lin2, ReLU, dropout2 (training only); lin3
         H1 = self.relu(self.lin1(X.reshape(-1, self.num_inputs)))
         if self.training:
             H1 = dropout_layer(H1, self.dropout1)

@@ -91,7 +91,7 @@
 #   other built-in convolution: build it from slicing, products and sums.
 # * `Conv2D(kernel_size)` — an `nn.Module`; `kernel_size` is a pair `(kh, kw)`. Its parameters
 #   are `weight`, of shape `kernel_size`, initialised with `torch.rand(kernel_size)` (uniform on
-#   $[0, 1)$), and `bias`, of shape `(1,)`, initialised to zero; create them in that order.
+#   $[0, 1)$), and `bias`, of shape `(1,)`, initialised to zero.
 #   `forward(x)` returns `corr2d(x, self.weight) + self.bias`.
 # * `learn_kernel(X, Y, kernel_size, num_iters=10, lr=3e-2)` — `X` and `Y` are 2-D tensors.
 #   Create the layer with `Conv2D(kernel_size)` before drawing any other random number (checks
