@@ -262,8 +262,11 @@ class Judge:
 
     def facts(self) -> dict:
         import torch
-        facts = {"python": platform.python_version(), "torch": torch.__version__,
-                 "cuda": torch.version.cuda, "device": self.settings.device, "gpu": None,
+        # Plain str, not torch's TorchVersion: unpickling that in the scheduler would import
+        # torch there (a 1 s stall of the whole run while the first result waits).
+        facts = {"python": platform.python_version(), "torch": str(torch.__version__),
+                 "cuda": None if torch.version.cuda is None else str(torch.version.cuda),
+                 "device": self.settings.device, "gpu": None,
                  "sandbox": self.zygote.sandbox_level}
         if self.settings.device == "cuda":
             facts["gpu"] = torch.cuda.get_device_name(0)

@@ -10,6 +10,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -158,6 +159,29 @@ def _rows(db: Path) -> dict[str, tuple[str, str]]:
         return {}
     finally:
         con.close()
+
+
+SCHEDULER_ONLY = """
+import sys
+from pathlib import Path
+from grader.course import load_course
+from grader.grading.scheduler import grade_class
+result = grade_class(load_course(Path(sys.argv[1])), Path(sys.argv[2]), Path(sys.argv[3]), jobs=1)
+loaded = sorted(m for m in sys.modules if m in ("torch", "grader.checks") or m.startswith("grader.checks."))
+print(len(result.graded_now), loaded)
+"""
+
+
+def test_scheduler_process_never_imports_torch_or_checks(tiny_course: Path, tmp_path: Path) -> None:
+    # Everything a judge sends back must be plain data: one torch object in a result (say
+    # torch.__version__) makes the scheduler import torch while the next student waits.
+    subs = tmp_path / "subs"
+    K.write(subs / "good" / "ch1" / "basics.py", K.SOLUTION)
+    K.write(subs / "good" / "ch2" / "twice.py", K.TWICE)
+    proc = subprocess.run([sys.executable, "-c", SCHEDULER_ONLY, str(tiny_course), str(subs), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["1", "[]"], proc.stdout
 
 
 def test_resume_after_kill_matches_uninterrupted_run(tiny_course: Path, tmp_path: Path) -> None:
