@@ -4,6 +4,8 @@ A wheel of the course (what `pip install git+...` builds, e.g. in Colab) carries
 of the course inside the package, as grader/course_data: course.toml and the visible tests. That
 is all `check("ch4.dropout")` needs in a notebook. Nothing from solutions/ is copied. Editable
 installs need no copy: grader.course.installed_course_root finds the repository itself.
+The student release writes the same set with grader.export.notebooks.course_data_outputs; this
+hook cannot import that (an isolated build has setuptools, not torch), hence the short twin.
 """
 
 from pathlib import Path

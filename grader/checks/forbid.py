@@ -75,8 +75,8 @@ class _DispatchGuard(TorchDispatchMode):
 
 
 _ACTIVE: list["Guard"] = []  # guards with something forbidden, innermost last
-_TRUSTED = tuple(str(Path(m.__file__).resolve().parent) for m in (torch,)) + \
-    (str(Path(__file__).resolve().parents[1]),)
+# torch itself and this engine may switch modes; anything else calling them is the student's code
+_TRUSTED = tuple(str(d) + "/" for d in (Path(torch.__file__).resolve().parent, Path(__file__).resolve().parents[1]))
 
 
 def _called_by_student(depth: int) -> bool:
