@@ -36,6 +36,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
+from grader.student_view import student_message
+
 COURSE_ENV = "TORCHGRADE_COURSE"
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
@@ -339,7 +341,7 @@ def run_check(exercise_id: str, check_name: str, namespace: dict, *, hidden: boo
     if result.status == "passed" or (result.status == "skipped" and course.grading.gpu_policy != "zero"):
         print(f"{result.status}: {label}")
         return None
-    message = result.message if not hidden else result.message.splitlines()[0] if result.message else ""
+    message = student_message(result)
     raise CheckFailed(f"{result.status}: {label}" + (f"\n{message}" if message else ""))
 
 

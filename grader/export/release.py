@@ -40,7 +40,7 @@ RELEASE_STAMP = ".torchgrade-release"
 
 # The engine a student runs, relative to grader/. Instructor-only modules stay out: they hold no
 # secrets, but they name the solution markers and are of no use without solutions/.
-ENGINE_FILES = ("__init__.py", "course.py", "pytest_plugin.py", "notebook.py")
+ENGINE_FILES = ("__init__.py", "course.py", "pytest_plugin.py", "notebook.py", "student_view.py")
 ENGINE_DIRS = ("checks",)
 ENGINE_SKIP = ("API.md",)  # the check-writing contract documents the solution markers
 
