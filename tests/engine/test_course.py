@@ -47,7 +47,16 @@ def test_real_course_has_the_seven_exercises(course_root):
     ('file = "ch4/dropout.py"', 'file = "../x.py"', "exercises.ch4.dropout.file must be a relative path"),
     ("[chapters.ch4]", "[chapters.ch9]", "exercises.ch4: no chapter 'ch4' in [chapters]"),
     ('title = "T"', "", "course.title is missing"),
-    ("[grading]", "[grading]\nwarp = 3", "grading.warp is not a known setting"),
+    ("[grading]", "[grading]\nwarp = 3", "grading.warp: unknown key (known: check_timeout, "),
+    # a typo anywhere is an error naming the key path and the nearest valid key, never ignored
+    ("points = 5", "points = 5\nforbidd = { dropout_layer = ['dropout'] }",
+     "exercises.ch4.dropout.forbidd: unknown key (did you mean 'forbid'?)"),
+    ("points = 5", "poinst = 5", "exercises.ch4.dropout.poinst: unknown key (did you mean 'points'?)"),
+    ('title = "MLP"', 'tittle = "MLP"', "chapters.ch4.tittle: unknown key (did you mean 'title'?)"),
+    ("[grading]", '[notebook]\ncolab_ur = "x"\n[grading]', "notebook.colab_ur: unknown key (did you mean 'colab_url'?)"),
+    ("[grading]", "[grading]\ncheck_timout = 3", "grading.check_timout: unknown key (did you mean 'check_timeout'?)"),
+    ('version = "1"', 'version = "1"\nverison = "2"', "course.verison: unknown key (did you mean 'version'?)"),
+    ("[grading]", "[gradng]", "gradng: unknown key (did you mean 'grading'?)"),
 ])
 def test_bad_course_toml_names_key_and_problem(tmp_path, old, new, message):
     root = write(tmp_path, GOOD.replace(old, new, 1))
@@ -55,6 +64,33 @@ def test_bad_course_toml_names_key_and_problem(tmp_path, old, new, message):
         load_course(root)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def _with_solution(tmp_path: Path, source: str, text: str = GOOD) -> Path:
+    (tmp_path / "solutions" / "ch4").mkdir(parents=True)
+    (tmp_path / "solutions" / "ch4" / "dropout.py").write_text(source)
+    return write(tmp_path, text)
+
+
+def test_the_reference_file_must_exist_where_solutions_are(tmp_path):
+    root = _with_solution(tmp_path, "def dropout_layer(X, p):\n    return X\n",
+                          GOOD.replace("ch4/dropout.py", "ch4/dropuot.py"))
+    with pytest.raises(CourseError, match=r"^exercises.ch4.dropout.file: solutions/ch4/dropuot.py does not exist$"):
+        load_course(root)
+
+
+def test_every_symbol_must_be_defined_by_the_reference(tmp_path):
+    root = _with_solution(tmp_path, "import torch\n\nclass DropoutMLP:\n    pass\n\ndef dropout_layer(X, p):\n    return X\n",
+                          GOOD.replace('symbols = ["dropout_layer"]', 'symbols = ["dropout_layer", "DropoutMPL"]'))
+    with pytest.raises(CourseError, match=r"^exercises.ch4.dropout.symbols: 'DropoutMPL' is not defined in "
+                                          r"solutions/ch4/dropout.py \(did you mean 'DropoutMLP'\?\)$"):
+        load_course(root)
+    (root / "solutions" / "ch4" / "dropout.py").write_text("DropoutMPL = 1\ndef dropout_layer(X, p):\n    return X\n")
+    assert load_course(root).exercise("ch4.dropout").symbols == ("dropout_layer", "DropoutMPL")
+
+
+def test_a_student_release_without_solutions_loads(tmp_path):
+    assert load_course(write(tmp_path, GOOD)).exercise("ch4.dropout").file == "ch4/dropout.py"
 
 
 def test_invalid_toml_syntax(tmp_path):
