@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import ast
 import dataclasses
 import difflib
@@ -24,7 +26,7 @@ TOP_KEYS = ("course", "grading", "notebook", "chapters", "exercises")
 EXERCISE_KEYS = ("title", "file", "symbols", "points", "forbid")
 
 
-class CourseError(Exception):
+class CourseError(GraderError):
     """A problem with course.toml, said in one line that names the key."""
 
 

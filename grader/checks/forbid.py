@@ -46,6 +46,8 @@ def shown_name(func: Any) -> str:
         return f"torch.ops.{str(func).split('.default')[0]}".replace("::", ".")
     module = getattr(func, "__module__", None) or "torch"
     qual = getattr(func, "__qualname__", None) or base_name(func)
+    if "<locals>" in qual:  # a wrapper torch builds (F.max_pool2d is boolean_dispatch.<locals>.fn)
+        qual = base_name(func) or qual
     qual = qual.replace("TensorBase.", "Tensor.").replace("_TensorBase.", "Tensor.")
     # torch.softmax and friends are methods of a C class; students know them as torch.<name>
     qual = qual.replace("_VariableFunctionsClass.", "")

@@ -24,6 +24,8 @@ shaped like /autograder.
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import argparse
 import json
 import os
@@ -47,7 +49,7 @@ POINT_DECIMALS = 4
 _SKIP_PARTS = {"__pycache__", ".git", ".ipynb_checkpoints", "__MACOSX", ".DS_Store"}
 
 
-class PackageError(Exception):
+class PackageError(GraderError):
     """The autograder zip cannot be built as asked."""
 
 

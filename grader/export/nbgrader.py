@@ -27,6 +27,8 @@ and `grader grade` keeps import lines when it turns a notebook into a module.
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import contextlib
 import io
 import json
@@ -49,7 +51,7 @@ POINT_DECIMALS = 4
 _GRADE_ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-class ExportError(Exception):
+class ExportError(GraderError):
     """The course cannot be exported as asked; says what and where."""
 
 

@@ -103,5 +103,32 @@ def test_cli_prints_one_line_not_a_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "grader.cli", "list"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "exercises.ch4.dropout.points must be a positive number, got -1" in proc.stdout
-    assert "Traceback" not in proc.stdout + proc.stderr
+    # one red line on stderr, nothing on stdout (the one error path of every verb)
+    assert proc.stderr.strip() == "error: exercises.ch4.dropout.points must be a positive number, got -1"
+    assert proc.stdout == ""
+
+
+def test_cli_tables_show_text_that_looks_like_markup(tmp_path):
+    """A variant's docstring is the author's text, not rich markup: `[/]` must not crash the
+    table and `X[i:i + ph]` must show as written."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("kit", Path(__file__).parents[1] / "grading" / "kit.py")
+    kit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kit)
+    root = kit.make_course(tmp_path / "course")
+    variant = root / "solutions" / "ch1" / "variants" / "basics" / "window.py"
+    variant.parent.mkdir(parents=True)
+    variant.write_text('"""Wrong: sums the window X[i:i + ph] then closes a tag [/] too early."""\n'
+                       'VERDICT = "wrong"\n\ndef add(a, b):\n    return a - b\n\ndef scale(x, factor):\n'
+                       '    return x * factor\n')
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "validate", "--exercise", "ch1.basics", "--jobs", "1"],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    assert "X[i:i + ph]" in proc.stdout and "tag [/] too early" in proc.stdout
+
+
+def test_a_broken_command_import_is_an_import_error_not_a_stand_in():
+    code = ("import sys; sys.modules['grader.grading.cli_grade'] = None\n"
+            "try:\n    import grader.cli\nexcept ImportError as exc:\n    print('ImportError', exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.startswith("ImportError") and "cli_grade" in proc.stdout, proc.stdout + proc.stderr
