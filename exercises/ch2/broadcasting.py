@@ -48,7 +48,7 @@
 # three columns and gives `[[0, 0.3333, 0.6667], [0.25, 0.3333, 0.4167]]`, whose rows each sum
 # to 1. `keepdim=True` matters: without it the sums have shape `(2,)`, which lines up with the
 # *last* dimension of `A` (size 3) and either fails or, for a square matrix, silently divides
-# the columns instead of the rows. A row that sums to 0 cannot be normalised; dividing by it
+# column $j$ by the sum of row $j$. A row that sums to 0 cannot be normalised; dividing by it
 # would give `inf` or `nan`, so we raise an error instead.
 #
 # **Distances between two sets of points.** Take $n$ points $P$ of shape `(n, d)` (say `n = 100`
