@@ -144,6 +144,7 @@ class Executor:
         args, kwargs = self._decode_args(req, ctx)
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
                           extra_forbid=req.get("forbid") or ())
+        ctx.result = value
         reply = {"ok": True, "value": self._encode(value, symbol=name)}
         if req.get("record"):
             reply["records"] = self._records(ctx, args)
@@ -213,6 +214,7 @@ class Executor:
             value = self._run(fn, args[1:], kwargs, symbol=symbol, seed=seed, extra_forbid=extra)
         else:
             return _error("exception", f"unknown handle method {method!r}")
+        ctx.result = value
         reply = {"ok": True, "value": self._encode(value, symbol=symbol)}
         if req.get("record"):
             reply["records"] = self._records(ctx, args)
