@@ -21,7 +21,6 @@ EXTREMES = [-1000.0, -710.0, -500.0, -100.0, -89.0, -88.0, -45.0, -20.0, -3.0, -
             0.0, 1e-7, 1e-3, 3.0, 20.0, 45.0, 88.0, 89.0, 100.0, 500.0, 710.0, 1000.0]
 # Each shape with its dtype: 1-D to 3-D, float32 and float64.
 CASES = [((29,), torch.float32), ((6, 9), torch.float64), ((2, 3, 5), torch.float32)]
-DTYPES = (torch.float32, torch.float64)
 PRELU_ALPHAS = (0.25, 1.0, 2.5, -0.5, 0.0)
 LEAKY_SLOPES = (0.0, 0.2, 0.5, 1.0)
 
@@ -33,10 +32,9 @@ def _random_inputs(rng: torch.Generator, device: torch.device):
 
 
 def _extreme_inputs(rng: torch.Generator, device: torch.device):
+    # float32, the default dtype, where exp overflows first (random checks cover float64).
     base = torch.tensor(EXTREMES)
-    order = torch.randperm(base.numel(), generator=rng)
-    for dtype in DTYPES:
-        yield base[order].to(dtype).to(device)
+    yield base[torch.randperm(base.numel(), generator=rng)].to(device)
 
 
 def _call(student, name: str, x: torch.Tensor, *extra):
@@ -52,7 +50,7 @@ def _random_check(student, reference, device, rng, name: str, *extra) -> None:
 def _extreme_check(student, reference, device, rng, name: str, *extra) -> None:
     for x in _extreme_inputs(rng, device):
         expect.close(_call(student, name, x, *extra), getattr(reference, name)(x, *extra),
-                     what=f"{name} on inputs from -1000 to 1000 ({x.dtype}), including values "
+                     what=f"{name} on inputs from -1000 to 1000, including values "
                      "past the overflow limit of exp")
 
 
@@ -66,16 +64,15 @@ def _meta_unsupported(exc: StudentException) -> bool:
 
 
 def _contract_check(student, reference, device, rng, name: str, *extra) -> None:
-    for dtype in DTYPES:
-        meta = torch.empty(4, 3, dtype=dtype, device="meta")
-        try:
-            got = _call(student, name, meta, *extra)
-        except StudentException as exc:
-            if _meta_unsupported(exc):
-                break
+    meta = torch.empty(4, 3, dtype=torch.float64, device="meta")
+    try:
+        got = _call(student, name, meta, *extra)
+    except StudentException as exc:
+        if not _meta_unsupported(exc):
             raise
+    else:
         expect.close(got, getattr(reference, name)(meta, *extra),
-                     what=f"{name} on a {dtype} tensor on the 'meta' device (device, dtype and shape "
+                     what=f"{name} on a float64 tensor on the 'meta' device (device, dtype and shape "
                      "of the result)")
     x = (torch.randn(5, 7, generator=rng) * 4.0).to(device)
     _, records = student.call_recorded(name, x, *extra)
@@ -157,7 +154,7 @@ def test_leaky_relu_slopes(student, reference, device, rng):
     x = (torch.randn(8, 11, generator=rng) * 5.0).to(device)
     for k in LEAKY_SLOPES:
         expect.close(student.leaky_relu(x, k), reference.leaky_relu(x, k), what=f"leaky_relu(x, {k})")
-        expect.close(student.leaky_relu(x, k=k), reference.leaky_relu(x, k), what=f"leaky_relu(x, k={k})")
+    expect.close(student.leaky_relu(x, k=0.3), reference.leaky_relu(x, 0.3), what="leaky_relu(x, k=0.3)")
 
 
 @check(points=1)
