@@ -35,7 +35,7 @@
 # $$
 #
 # answers where the row below is brighter than the row above, that is at *horizontal* edges (the
-# bottom bar of a handwritten 4, say), and stays silent at vertical ones. The two-entry kernel
+# horizontal stroke of a handwritten 4, say), and stays silent at vertical ones. The two-entry kernel
 # `[[1, -1]]` from the learning-a-kernel exercise is the same idea in its smallest form: it finds
 # vertical edges, and applied to the transposed image (`corr2d(X.t(), K)`) it finds the
 # horizontal ones.
