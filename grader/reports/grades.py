@@ -165,6 +165,11 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
     passed = [c for c in checks if c["status"] == "passed"]
     skipped = [c for c in checks if c["status"] == "skipped"]
     lost = [c for c in checks if c["status"] not in ("passed", "skipped")]
+    if not passed and lost and all(not_attempted(c) for c in lost):
+        lines += [f"**Not attempted:** every function of this exercise still raises NotImplementedError "
+                  f"(the stub as handed out), so none of its {len(lost)} checks could pass. Fill in "
+                  f"`{entry.get('source') or ex.file}` and run `pytest exercises/{ex.chapter}`.", ""]
+        return lines
     if passed:
         lines.append(f"Passed ({len(passed)}):")
         lines += [f"- ✅ {_label(c)} ({fmt_points(c['points'])} pt)" for c in passed]
@@ -187,6 +192,12 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
         lines += [f"- ⏭️ {_label(c)}: {c.get('message', '')}" for c in skipped]
         lines.append("")
     return lines
+
+
+def not_attempted(check: dict) -> bool:
+    """The check failed only because the function it called is still the stub's."""
+    text = check.get("summary") or check.get("message") or ""
+    return check.get("status") == "error" and " is not implemented yet" in text.split("\n", 1)[0]
 
 
 def _label(check: dict) -> str:

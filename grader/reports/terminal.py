@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
-from grader.reports.grades import fmt_points, totals
+from grader.reports.grades import fmt_points, not_attempted, totals
 
 STATUS_STYLE = {"passed": "green", "failed": "yellow", "error": "red", "timeout": "magenta",
                 "oom": "magenta", "crashed": "red", "missing": "dim", "forbidden": "red", "skipped": "cyan"}
@@ -19,51 +20,68 @@ def progress_bar(console: Console) -> Progress:
                     TextColumn("{task.fields[last]}"), console=console, transient=False)
 
 
-def summary_table(rows: list[dict], exercise_ids: list[str], title: str) -> Table:
-    table = Table(title=title, show_lines=False)
-    table.add_column("student", no_wrap=True)
+# Past this many exercises the table shows one column per chapter: 33 columns do not fit a terminal.
+MAX_EXERCISE_COLUMNS = 10
+
+
+def _columns(exercise_ids: list[str]) -> dict[str, list[str]]:
+    """Column title -> the exercises it adds up."""
+    if len(exercise_ids) <= MAX_EXERCISE_COLUMNS:
+        return {ex_id: [ex_id] for ex_id in exercise_ids}
+    chapters: dict[str, list[str]] = {}
     for ex_id in exercise_ids:
-        table.add_column(ex_id, justify="right")
+        chapters.setdefault(ex_id.split(".", 1)[0], []).append(ex_id)
+    return chapters
+
+
+def _cell(entries: list[dict]) -> str:
+    if not entries:
+        return ""
+    if len(entries) == 1 and entries[0]["status"] != "graded":
+        return f"[dim]{escape(entries[0]['status'])}[/]"
+    score = sum(float(e["score"]) for e in entries)
+    maximum = sum(float(e["max"]) for e in entries)
+    text = f"{fmt_points(score)}/{fmt_points(maximum)}"
+    return f"[green]{text}[/]" if maximum and score >= maximum else text
+
+
+def summary_table(rows: list[dict], exercise_ids: list[str], title: str) -> Table:
+    table = Table(title=escape(title), show_lines=False)
+    table.add_column("student", no_wrap=True)
+    columns = _columns(exercise_ids)
+    for name in columns:
+        table.add_column(name, justify="right")
     table.add_column("total", justify="right", style="bold")
     table.add_column("notes", overflow="fold")
     for row in rows:
-        cells = []
-        for ex_id in exercise_ids:
-            entry = row.get("exercises", {}).get(ex_id)
-            if not entry:
-                cells.append("")
-                continue
-            text = f"{fmt_points(entry['score'])}/{fmt_points(entry['max'])}"
-            if entry["status"] != "graded":
-                text = f"[dim]{entry['status']}[/]"
-            elif entry["max"] and entry["score"] >= entry["max"]:
-                text = f"[green]{text}[/]"
-            cells.append(text)
+        exercises = row.get("exercises", {})
+        cells = [_cell([exercises[e] for e in ids if exercises.get(e)]) for ids in columns.values()]
         score, maximum = totals(row, exercise_ids)
-        table.add_row(row["student"], *cells, f"{fmt_points(score)}/{fmt_points(maximum)}", _notes(row, exercise_ids))
+        table.add_row(escape(row["student"]), *cells, f"{fmt_points(score)}/{fmt_points(maximum)}",
+                      _notes(row, exercise_ids))
     return table
 
 
 def _notes(row: dict, exercise_ids: list[str]) -> str:
     if row.get("problem"):
-        return f"[red]{row['problem']}[/]"
+        return f"[red]{escape(row['problem'])}[/]"
     counts: dict[str, int] = {}
     problems = []
+    untouched = 0
     for ex_id in exercise_ids:
         entry = row.get("exercises", {}).get(ex_id) or {}
         if entry.get("status") == "error":      # "missing" already shows in its cell
             message = entry.get("message", "")
-            problems.append(f"[dim]{ex_id}: {message[:70]}{'...' if len(message) > 70 else ''}[/]")
-        for c in entry.get("checks", []):
-            if c["status"] not in ("passed", "skipped") and entry.get("status") == "graded":
-                counts[c["status"]] = counts.get(c["status"], 0) + 1
+            problems.append(f"[dim]{ex_id}: {escape(message[:70])}{'...' if len(message) > 70 else ''}[/]")
+        lost = [c for c in entry.get("checks", []) if c["status"] not in ("passed", "skipped")]
+        if entry.get("status") != "graded" or not lost:
+            continue
+        if all(not_attempted(c) for c in lost) and not any(c["status"] == "passed" for c in entry["checks"]):
+            untouched += 1
+            continue
+        for c in lost:
+            counts[c["status"]] = counts.get(c["status"], 0) + 1
     parts = [f"[{STATUS_STYLE.get(s, 'white')}]{n} {s}[/]" for s, n in sorted(counts.items())]
+    if untouched:
+        parts.append(f"[dim]{untouched} not attempted[/]")
     return "; ".join([", ".join(parts)] * bool(parts) + problems)
-
-
-def sandbox_warning(facts: dict) -> str | None:
-    levels = facts.get("sandbox_levels") or []
-    if not levels or facts.get("confined"):
-        return None
-    return ("[bold red]WARNING: student code was NOT fully confined[/] (sandbox level: "
-            + "; ".join(levels) + "). Workers could read files this user can read.")

@@ -64,3 +64,31 @@ def test_reports_hide_hidden_details(tiny_course: Path, tmp_path: Path) -> None:
     write_reports(tmp_path / "out", [_row("bob")], ["ch1.basics"], course, {"started": "now"})
     assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["bob.md"]
     assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_an_untouched_stub_is_one_line_not_a_list_of_failures(tiny_course: Path) -> None:
+    course = load_course(tiny_course)
+    row = _row("bob", status="error")
+    for c in row["exercises"]["ch1.basics"]["checks"]:
+        c.update(status="error", points=0.0, message="add is not implemented yet: write your code here",
+                 summary="add is not implemented yet")
+    text = feedback_md(row, ["ch1.basics"], course)
+    assert "**Not attempted:**" in text and "❌" not in text and text.count("NotImplementedError") == 1
+    from grader.reports.terminal import _notes
+    assert _notes(row, ["ch1.basics"]) == "[dim]1 not attempted[/]"
+    row["exercises"]["ch1.basics"]["checks"][0].update(status="passed", points=1.0)   # one passes: attempted
+    assert "**Not attempted:**" not in feedback_md(row, ["ch1.basics"], course)
+
+
+def test_a_long_course_gets_one_terminal_column_per_chapter() -> None:
+    from rich.console import Console
+
+    from grader.reports.terminal import summary_table
+    ids = [f"ch{c}.e{i}" for c in (2, 3) for i in range(6)]
+    entry = {"status": "graded", "score": 1.0, "max": 2.0, "checks": []}
+    row = {"student": "[bold]x", "exercises": {ex_id: dict(entry) for ex_id in ids}}
+    console = Console(width=200, record=True)
+    console.print(summary_table([row], ids, "T"))
+    text = console.export_text()
+    assert "ch2" in text and "ch3" in text and "ch2.e0" not in text
+    assert "6/12" in text and "12/24" in text and "[bold]x" in text   # the student's name as written
