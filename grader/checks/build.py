@@ -81,6 +81,27 @@ def sgd(model_label: str = "net", *, lr: float = 0.1, momentum: float = 0.0,
                                     "weight_decay": weight_decay})
 
 
+def function(name: str, *, label: str | None = None, **params: float) -> BuildSpec:
+    """A plain Python callable on tensors, one of FUNCTIONS (e.g. "two_dot": x -> 2 * sum(x * x);
+    "quadratic" with a=, c=: x -> a * (x - c) ** 2), for exercises whose functions take a function
+    argument (gradients, minimisers). Records how often it was called."""
+    if name not in FUNCTIONS:
+        raise ValueError(f"unknown function {name!r}; known: {sorted(FUNCTIONS)}")
+    return BuildSpec("function", label or f"function:{name}",
+                     {"name": name, "params": {str(k): float(v) for k, v in params.items()}})
+
+
+def leaf(values: Any, *, requires_grad: bool = True, grad: Any = None, label: str = "leaf",
+         device: str | None = None) -> BuildSpec:
+    """A leaf tensor made next to the student code, with requires_grad and optionally a .grad
+    already set (plain data cannot carry either). Records what the call left of it: value,
+    requires_grad and grad. Values travel as lists, so keep them small."""
+    t = torch.as_tensor(values)
+    g = None if grad is None else torch.as_tensor(grad).to(t.dtype).tolist()
+    return BuildSpec("leaf", label, {"values": t.tolist(), "dtype": str(t.dtype).removeprefix("torch."),
+                                     "requires_grad": bool(requires_grad), "grad": g, "device": device})
+
+
 def movable(*, device: str = "cpu", label: str = "movable") -> BuildSpec:
     return BuildSpec("movable", label, {"device": device})
 
@@ -316,6 +337,68 @@ class ArrayRecorder:
 
 
 _NO_RESULT = object()
+def _control_flow(x: torch.Tensor) -> torch.Tensor:
+    """Doubles 2x until its norm reaches 1000, then keeps it (positive sum) or scales it by 100:
+    the result is k * x for a k that depends on x, so the gradient of its sum is k (elementwise)."""
+    b = x * 2
+    for _ in range(200):  # bounded: an all-zero input never reaches the norm
+        if b.norm() >= 1000:
+            break
+        b = b * 2
+    return b if b.sum() > 0 else 100 * b
+
+
+# name -> factory(params) -> callable; every function works elementwise or reduces to a scalar,
+# on any shape, dtype and device, and has a gradient the judge can write down.
+FUNCTIONS: dict[str, Any] = {
+    "two_dot": lambda p: (lambda x: 2 * (x * x).sum()),
+    "square": lambda p: (lambda x: x * x),
+    "cube": lambda p: (lambda x: x ** 3),
+    "sin": lambda p: torch.sin,
+    "exp": lambda p: torch.exp,
+    "control_flow": lambda p: _control_flow,
+    "quadratic": lambda p: (lambda x: p.get("a", 1.0) * (x - p.get("c", 0.0)) ** 2),
+    "log_cosh": lambda p: (lambda x: torch.log(torch.cosh(x - p.get("c", 0.0)))),
+}
+
+
+class RecordingFunction:
+    """A built function: calls the registered callable and counts the calls."""
+
+    def __init__(self, name: str, params: dict) -> None:
+        self.name = name
+        self.fn = FUNCTIONS[name](dict(params))
+        self.calls = 0
+
+    def __call__(self, x: Any) -> Any:
+        self.calls += 1
+        return self.fn(x)
+
+    def records(self) -> dict:
+        return {"calls": self.calls, "name": self.name}
+
+
+class LeafRecorder:
+    def __init__(self, tensor: torch.Tensor) -> None:
+        self.tensor = tensor
+
+    def records(self) -> dict:
+        t = self.tensor
+        return {"value": t.detach().clone(), "requires_grad": bool(t.requires_grad),
+                "grad": None if t.grad is None else t.grad.detach().clone()}
+
+
+def _make_leaf(spec: dict) -> torch.Tensor:
+    from grader.checks.codec import parse_dtype
+    dtype = parse_dtype(spec["dtype"])
+    t = torch.tensor(spec["values"], dtype=dtype)
+    if spec.get("device"):
+        t = t.to(spec["device"])
+    if spec.get("requires_grad"):
+        t.requires_grad_(True)
+    if spec.get("grad") is not None:
+        t.grad = torch.tensor(spec["grad"], dtype=dtype, device=t.device)
+    return t
 
 
 class BuildContext:
@@ -350,6 +433,13 @@ class BuildContext:
                                  "which no earlier argument built")
             obj = rec = RecordingSGD(model, lr=s["lr"], momentum=s["momentum"],
                                      weight_decay=s["weight_decay"])
+        elif spec.kind == "function":
+            if s.get("name") not in FUNCTIONS or type(s.get("params", {})) is not dict:
+                raise ValueError(f"unknown function {s.get('name')!r}")
+            obj = rec = RecordingFunction(str(s["name"]), s.get("params", {}))
+        elif spec.kind == "leaf":
+            obj = _make_leaf(s)
+            rec = LeafRecorder(obj)
         elif spec.kind == "movable":
             obj, rec = Movable(str(torch.device(s["device"]))), None
         elif spec.kind == "opaque":

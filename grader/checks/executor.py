@@ -3,7 +3,7 @@ under plain pytest). It imports the student's module, answers requests, and turn
 into plain data. It never sees a check, a reference solution or an expected value.
 
 Request (plain data):  {"op": "call", "name": ..., "args": [...], "kwargs": {...}, "seed": int|None,
-                         "forbid": [...], "record": bool}
+                         "forbid": [...], "record": bool[, "no_grad": True]}
 Reply:                 {"ok": True, "value": tree[, "records": tree]}  or
                        {"ok": False, "error": {"kind": ..., "message": ..., ...}}
 """
@@ -143,7 +143,7 @@ class Executor:
         ctx = builds.BuildContext()
         args, kwargs = self._decode_args(req, ctx)
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
-                          extra_forbid=req.get("forbid") or ())
+                          extra_forbid=req.get("forbid") or (), no_grad=bool(req.get("no_grad")))
         ctx.result = value
         reply = {"ok": True, "value": self._encode(value, symbol=name)}
         if req.get("record"):
@@ -181,7 +181,8 @@ class Executor:
         seed = req.get("seed")
         extra = req.get("forbid") or ()
         if method in ("forward", "__call__"):
-            value = self._run(obj, args, kwargs, symbol=symbol, seed=seed, extra_forbid=extra)
+            value = self._run(obj, args, kwargs, symbol=symbol, seed=seed, extra_forbid=extra,
+                              no_grad=bool(req.get("no_grad")))
         elif method == "backward":
             value = self._backward(obj, args, kwargs, symbol, seed, extra)
         elif method == "state_dict":
@@ -265,10 +266,12 @@ class Executor:
             raise _Fault({"kind": "not_plain", "message": str(exc)}) from None
 
     def _run(self, fn: Any, args: Any, kwargs: dict, *, symbol: str, seed: Any = None,
-             extra_forbid: Any = ()) -> Any:
+             extra_forbid: Any = (), no_grad: bool = False) -> Any:
         reset_torch_state()
         if seed is not None:
             seed_everything(int(seed))
+        if no_grad:  # the check asked for the call to run as under torch.no_grad()
+            torch.set_grad_enabled(False)
         names = tuple(self.forbid.get(symbol, ())) + tuple(str(n) for n in extra_forbid)
         guard = Guard(names)
         try:

@@ -1,0 +1,41 @@
+"""Wrong: minimize_1d always uses a learning rate of 0.1, whatever lr says."""
+
+import math
+
+import torch
+
+VERDICT = "wrong"
+
+
+def gradient(f, x):
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise ValueError("gradient needs a floating-point tensor")
+    with torch.enable_grad():
+        leaf = x.detach().clone().requires_grad_(True)
+        f(leaf).sum().backward()
+    return leaf.grad
+
+
+def detached_product_grad(x):
+    with torch.enable_grad():
+        leaf = x.detach().clone().requires_grad_(True)
+        u = (leaf * leaf).detach()
+        (u * leaf).sum().backward()
+    return leaf.grad
+
+
+def hand_graph(x, y, z):
+    q = x + y
+    return {"f": q * z, "dx": z.clone(), "dy": z.clone(), "dz": q}
+
+
+def minimize_1d(f, x0, lr=0.1, eps=1e-5, max_steps=10_000):
+    x = torch.tensor(float(x0), dtype=torch.float64)
+    for steps in range(1, max_steps + 1):
+        step = 0.1 * gradient(f, x)
+        x = x - step
+        if not math.isfinite(float(x)):
+            raise RuntimeError("diverged")
+        if abs(float(step)) < eps:
+            return float(x), steps
+    raise RuntimeError("did not converge")

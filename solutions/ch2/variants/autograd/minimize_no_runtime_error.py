@@ -1,0 +1,39 @@
+"""Wrong: minimize_1d returns the last point after max_steps instead of raising RuntimeError."""
+
+import math
+
+import torch
+
+VERDICT = "wrong"
+
+
+def gradient(f, x):
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise ValueError("gradient needs a floating-point tensor")
+    with torch.enable_grad():
+        leaf = x.detach().clone().requires_grad_(True)
+        f(leaf).sum().backward()
+    return leaf.grad
+
+
+def detached_product_grad(x):
+    with torch.enable_grad():
+        leaf = x.detach().clone().requires_grad_(True)
+        u = (leaf * leaf).detach()
+        (u * leaf).sum().backward()
+    return leaf.grad
+
+
+def hand_graph(x, y, z):
+    q = x + y
+    return {"f": q * z, "dx": z.clone(), "dy": z.clone(), "dz": q}
+
+
+def minimize_1d(f, x0, lr=0.1, eps=1e-5, max_steps=10_000):
+    x = torch.tensor(float(x0), dtype=torch.float64)
+    for steps in range(1, max_steps + 1):
+        step = lr * gradient(f, x)
+        x = x - step
+        if abs(float(step)) < eps:
+            return float(x), steps
+    return float(x), max_steps
