@@ -3,14 +3,14 @@ is the only file an instructor writes. The student's stub (and notebook) is gene
 
 from __future__ import annotations
 
-from grader.errors import GraderError
-
 import ast
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course import Course, Exercise
+from grader.errors import GraderError
+from grader.export.notebooks import course_outputs, notebook_for
+from grader.generated import Output
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -68,15 +68,6 @@ def has_markers(text: str) -> bool:
     return BEGIN in text or END in text
 
 
-@dataclass(frozen=True)
-class Output:
-    path: Path
-    content: str
-
-    def is_current(self) -> bool:
-        return self.path.is_file() and self.path.read_text(encoding="utf-8") == self.content
-
-
 def outputs_for(exercise: Exercise) -> list[Output]:
     """Every file `grader build` writes for one exercise."""
     source_path = exercise.solution_path
@@ -86,14 +77,12 @@ def outputs_for(exercise: Exercise) -> list[Output]:
     if BEGIN not in source:
         raise AuthoringError(f"{source_path}: no {BEGIN} markers, so the stub would give the answer away")
     stub = make_stub(source, str(source_path.relative_to(exercise.root)))
-    from grader.export.notebooks import notebook_for
     return [Output(exercise.stub_path, stub), Output(exercise.notebook_path, notebook_for(exercise, stub))]
 
 
 def build(course: Course, exercise_ids: list[str] | None = None, *, write: bool = True) -> list[tuple[Output, bool]]:
     """Generate stubs and notebooks (and the course-level files of the notebooks stage).
     Returns (output, was it already up to date)."""
-    from grader.export.notebooks import course_outputs
     outputs: list[Output] = []
     for ex_id in exercise_ids or list(course.exercises):
         ex = course.exercise(ex_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from grader.errors import GraderError
-
 import ast
 import dataclasses
 import difflib
@@ -12,6 +10,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from grader.errors import GraderError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -24,11 +24,9 @@ shaped like /autograder.
 
 from __future__ import annotations
 
-from grader.errors import GraderError
-
-import argparse
 import json
 import os
+import re
 import shutil
 import stat
 import sys
@@ -38,6 +36,9 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+import click
+
+from grader.errors import GraderError
 from grader.student_view import student_message
 
 ROOT_ENV = "GRADESCOPE_ROOT"
@@ -166,39 +167,19 @@ def results_json(student_result: Any, *, course: Any = None, hidden_visibility: 
 
 # ---------------------------------------------------------------------------- the package
 
-SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, as root, while it builds the autograder image (Ubuntu base image;
-# choose one whose python3 is {python_min} or newer, e.g. Ubuntu 24.04). Written by
-# `grader gradescope package`.
-set -euo pipefail
-SOURCE=/autograder/source
-VENV=/autograder/venv
-TORCH_INDEX="${{TORCH_INDEX:-https://download.pytorch.org/whl/cpu}}"   # Gradescope's machines have no GPU
+TEMPLATES = Path(__file__).with_name("templates")
 
-apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv python3-pip
-python3 -m venv "$VENV"
-"$VENV/bin/pip" install --upgrade pip
-# The versions the course was validated with:
-"$VENV/bin/pip" install --index-url "$TORCH_INDEX" "torch=={torch}" "torchvision=={torchvision}"
-"$VENV/bin/pip" install "$SOURCE/course"
-# Warm up: import torch once so the first submission does not pay for compiling bytecode.
-"$VENV/bin/python" -c "import torch, grader.grading.scheduler"
-"""
 
-RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission, from /autograder. It grades
-# $ROOT/submission with the course's grader and writes $ROOT/results/results.json.
-# Written by `grader gradescope package`.
-set -u
-ROOT="${{{root_env}:-/autograder}}"
-SOURCE="${{TORCHGRADE_SOURCE:-$ROOT/source}}"
-PYTHON="${{TORCHGRADE_PYTHON:-$ROOT/venv/bin/python}}"
-[ -x "$PYTHON" ] || PYTHON="$(command -v python3)"
-# The grader that ships in this zip, not whatever else is installed.
-export PYTHONPATH="$SOURCE/course${{PYTHONPATH:+:$PYTHONPATH}}"
-exec "$PYTHON" -m grader.export.gradescope run --root "$ROOT" --course "$SOURCE/course"
-"""
+def _script(name: str, **values: str) -> str:
+    """A shell script shipped as package data, with its @name@ placeholders filled in (shell's
+    own $ and {} stay as written)."""
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    leftover = re.findall(r"@\w+@", text)
+    if leftover:
+        raise PackageError(f"{name}: placeholders left unfilled: {leftover}")
+    return text
 
 
 def _course_files(course: Any, exercises: list[Any]) -> dict[str, Path | str]:
@@ -260,8 +241,8 @@ def build_package(course: Any, out_zip: Path, *, exercise_ids: Iterable[str] | N
             info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
-        add_text("setup.sh", SETUP_SH.format(python_min="3.10", **versions), executable=True)
-        add_text("run_autograder", RUN_AUTOGRADER.format(root_env=ROOT_ENV), executable=True)
+        add_text("setup.sh", _script("gradescope_setup.sh", python_min="3.10", **versions), executable=True)
+        add_text("run_autograder", _script("gradescope_run_autograder.sh", root_env=ROOT_ENV), executable=True)
         add_text(f"course/{CONFIG_NAME}", json.dumps(config, indent=1) + "\n")
         for name, path in sorted(files.items()):
             add_text(name, path if isinstance(path, str) else path.read_text(encoding="utf-8"), executable=False)
@@ -448,20 +429,21 @@ def run(root: Path, course_dir: Path | None = None, engine: str = "auto") -> dic
     return doc
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.export.gradescope",
-                                     description="Gradescope autograder entry point.")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("run", help="grade ROOT/submission and write ROOT/results/results.json")
-    p.add_argument("--root", type=Path, default=Path(os.environ.get(ROOT_ENV, "/autograder")),
-                   help=f"the /autograder folder (default: ${ROOT_ENV} or /autograder)")
-    p.add_argument("--course", type=Path, default=None, help="the course folder (default: ROOT/source/course)")
-    p.add_argument("--engine", choices=("auto", "grader", "inprocess"), default="auto",
-                   help="auto: the sandboxed `grader grade` machinery when available")
-    args = parser.parse_args(argv)
-    run(args.root, args.course, args.engine)
-    return 0
+@click.group(help="Gradescope autograder entry point (what run_autograder calls).")
+def main() -> None:
+    pass
+
+
+@main.command("run", help="Grade ROOT/submission and write ROOT/results/results.json.")
+@click.option("--root", type=click.Path(path_type=Path), default=lambda: os.environ.get(ROOT_ENV, "/autograder"),
+              help=f"The /autograder folder (default: ${ROOT_ENV} or /autograder).")
+@click.option("--course", type=click.Path(path_type=Path), default=None,
+              help="The course folder (default: ROOT/source/course).")
+@click.option("--engine", type=click.Choice(["auto", "grader", "inprocess"]), default="auto", show_default=True,
+              help="auto: the sandboxed `grader grade` machinery when available.")
+def run_command(root: Path, course: Path | None, engine: str) -> None:
+    run(Path(root), course, engine)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -27,8 +27,6 @@ and `grader grade` keeps import lines when it turns a notebook into a module.
 
 from __future__ import annotations
 
-from grader.errors import GraderError
-
 import contextlib
 import io
 import json
@@ -38,6 +36,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
+from grader.errors import GraderError
 from grader.student_view import student_message
 
 COURSE_ENV = "TORCHGRADE_COURSE"

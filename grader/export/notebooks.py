@@ -20,8 +20,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from grader.authoring import Output
 from grader.course import COURSE_FILE, Course, Exercise
+from grader.generated import Output
 
 NBFORMAT_MINOR = 5
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"

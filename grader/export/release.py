@@ -17,8 +17,6 @@ a file named like a hidden check.
 
 from __future__ import annotations
 
-from grader.errors import GraderError
-
 import hashlib
 import json
 import re
@@ -32,8 +30,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+import tomli_w
+
 from grader.authoring import BEGIN, END, HINT, outputs_for
 from grader.course import COURSE_FILE, Course
+from grader.errors import GraderError
 from grader.export.notebooks import colab_badge_url, course_data_outputs, install_url
 
 MIN_NEEDLE = 20
@@ -236,38 +237,18 @@ def _pyproject(course: Course) -> str:
         project = tomllib.loads(source.read_text(encoding="utf-8")).get("project", {})
         # Same pins as the course repository, minus what only instructors use.
         deps = [d for d in project.get("dependencies", deps)
-                if not d.split(";")[0].strip().lower().startswith(("nbgrader", "click", "rich"))]
-    q = json.dumps  # TOML basic strings accept JSON's escapes for what we put in them
-    lines = [
-        "[build-system]",
-        'requires = ["setuptools>=64"]',
-        'build-backend = "setuptools.build_meta"',
-        "",
-        "[project]",
-        'name = "torchgrade"',
-        f"version = {q(course.version)}",
-        f"description = {q(course.title + ' (student release)')}",
-        'readme = "README.md"',
-        'requires-python = ">=3.10"',
-        "dependencies = [",
-        *[f"    {q(d)}," for d in deps],
-        "]",
-        "",
-        "[project.entry-points.pytest11]",
-        'torchgrade = "grader.pytest_plugin"',
-        "",
-        "[tool.setuptools.packages.find]",
-        'include = ["grader*"]',
-        "",
-        "[tool.setuptools.package-data]",
-        'grader = ["**/*.md", "**/*.toml"]',
-        "",
-        "[tool.pytest.ini_options]",
-        'addopts = "--import-mode=importlib -p no:cacheprovider"',
-        'testpaths = ["exercises"]',
-        "",
-    ]
-    return "\n".join(lines)
+                if not d.split(";")[0].strip().lower().startswith(("nbgrader", "click", "rich", "tomli-w", "distributed", "dask"))]
+    return tomli_w.dumps({
+        "build-system": {"requires": ["setuptools>=64"], "build-backend": "setuptools.build_meta"},
+        "project": {"name": "torchgrade", "version": course.version,
+                    "description": f"{course.title} (student release)", "readme": "README.md",
+                    "requires-python": ">=3.10", "dependencies": deps,
+                    "entry-points": {"pytest11": {"torchgrade": "grader.pytest_plugin"}}},
+        "tool": {"setuptools": {"packages": {"find": {"include": ["grader*"]}},
+                                "package-data": {"grader": ["**/*.md", "**/*.toml"]}},
+                 "pytest": {"ini_options": {"addopts": "--import-mode=importlib -p no:cacheprovider",
+                                            "testpaths": ["exercises"]}}},
+    })
 
 
 def _readme(course: Course) -> str:

@@ -12,8 +12,6 @@ is what makes "run the same command again" resume exactly where it stopped.
 
 from __future__ import annotations
 
-from grader.errors import GraderError
-
 import fcntl
 import hashlib
 import json
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from grader.course import Exercise
+from grader.errors import GraderError
 from grader.grading.submissions import ExerciseFiles
 
 SCHEMA_VERSION = "1"

@@ -8,8 +8,6 @@ imports a check, a reference solution or student code, and never touches CUDA.
 
 from __future__ import annotations
 
-from grader.errors import GraderError
-
 import datetime as _dt
 import multiprocessing as mp
 import os
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.course import Course
+from grader.errors import GraderError
 from grader.grading.gradebook import Gradebook, checks_digest, exercise_key, merge
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
 from grader.grading.submissions import Submission, discover

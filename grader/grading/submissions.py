@@ -14,8 +14,6 @@ the whole submission is unusable) or to one exercise; the others are graded as u
 
 from __future__ import annotations
 
-from grader.errors import GraderError
-
 import ast
 import hashlib
 import io
@@ -29,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from grader.course import Course, Exercise
+from grader.errors import GraderError
 
 # Limits on what we read from a submission. Source files are small; notebooks may carry plots.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
