@@ -16,6 +16,7 @@ import os
 import random
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -232,6 +233,10 @@ class Executor:
             value = None
         elif method == "type_names":
             value = [f"{c.__module__}.{c.__qualname__}" for c in type(obj).__mro__]
+        elif method == "attr_as_dict":
+            value = getattr(obj, str(args[0]))
+            if isinstance(value, Mapping):  # an OrderedDict (copy.deepcopy of a state_dict) reads as a plain dict
+                value = {k: v for k, v in value.items()}
         elif method == "attr":
             value = getattr(obj, str(args[0]))
         elif method == "call_method":

@@ -185,6 +185,11 @@ class Handle:
         self._op("to", device)
         return self
 
+    def attr_as_dict(self, name: str) -> Any:
+        """Like attr, but a mapping (an OrderedDict such as a copied state_dict) comes back as a
+        plain dict of its items; anything else as attr returns it."""
+        return self._op("attr_as_dict", name)
+
     def type_names(self) -> list[str]:
         """The object's class and its bases, as "module.QualName" strings (type(obj).__mro__)."""
         return list(self._op("type_names"))

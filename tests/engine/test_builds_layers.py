@@ -32,6 +32,11 @@ class Counter:
 
 class Seq(nn.Sequential):
     pass
+
+class Keeper:
+    def __init__(self, model):
+        import copy
+        self.saved = copy.deepcopy(model.state_dict())   # an OrderedDict
 '''
 
 
@@ -84,3 +89,12 @@ def test_type_names(tmp_path):
     student = _student(tmp_path)
     names = student.Seq().type_names()
     assert names[0].endswith(".Seq") and "torch.nn.modules.container.Sequential" in names
+
+
+def test_attr_as_dict_reads_an_ordered_dict(tmp_path):
+    student = _student(tmp_path)
+    model = student.make(build.layer("Linear", 2, 2, seed=3))
+    keeper = student.instance("Keeper", model)
+    saved = keeper.attr_as_dict("saved")
+    assert type(saved) is dict
+    expect.close(saved, model.state_dict())
