@@ -71,7 +71,7 @@ def test_split_uses_the_generator(student, reference, device, rng):
 
 @check(points=2)
 def test_split_is_random(student, reference, device, rng):
-    """The split is random: different seeds pick different validation indices, every index can be picked."""
+    """The split is random: different generator seeds, or global random states, give different validation sets."""
     n, val_size = 10, 3
     vals = set()
     for _ in range(4):
