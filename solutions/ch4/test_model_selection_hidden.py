@@ -145,9 +145,11 @@ def test_early_stopping_best_score_and_epoch(student, reference, device, rng):
     for i, score in enumerate(scores):
         stopper.call_method("step", score, model)
         ref.step(score, ref_model)
-        expect.close(stopper.attr("best_score"), ref.best_score, **METRIC_TOL,
-                     what=f"best_score after scores {scores[:i + 1]}")
-        expect.equal(stopper.attr("best_epoch"), ref.best_epoch, what=f"best_epoch after scores {scores[:i + 1]}")
+        if i in (0, 2, len(scores) - 1):  # after the first step, after the tie, at the end
+            expect.close(stopper.attr("best_score"), ref.best_score, **METRIC_TOL,
+                         what=f"best_score after scores {scores[:i + 1]}")
+            expect.equal(stopper.attr("best_epoch"), ref.best_epoch,
+                         what=f"best_epoch after scores {scores[:i + 1]}")
 
 
 @check(points=1)
