@@ -146,6 +146,37 @@ def _listify(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _listify(v) for k, v in value.items()}
     return value
+def layer(kind: str, *args: Any, seed: int = 0, label: str = "layer", device: str | None = None,
+          training: bool = True, **kwargs: Any) -> BuildSpec:
+    """One torch.nn layer of a known kind (LAYER_KINDS), e.g. layer("Conv2d", 1, 4, 3, padding=1),
+    its parameters drawn from `seed`; records like a model."""
+    return BuildSpec("layer", label, {"layers": [_layer_entry(kind, args, kwargs)], "seed": int(seed),
+                                      "device": device, "training": bool(training)})
+
+
+def sequential(*layers: Any, seed: int = 0, label: str = "net", device: str | None = None,
+               training: bool = True) -> BuildSpec:
+    """An nn.Sequential of known layers, each given as (kind, *args[, kwargs dict]), e.g.
+    sequential(("Conv2d", 1, 4, 3, {"padding": 1}), ("BatchNorm2d", 4), ("ReLU",), ("Flatten",))."""
+    entries = []
+    for entry in layers:
+        entry = tuple(entry)
+        kwargs = entry[-1] if len(entry) > 1 and type(entry[-1]) is dict else {}
+        positional = entry[1:-1] if kwargs else entry[1:]
+        entries.append(_layer_entry(entry[0], positional, kwargs))
+    return BuildSpec("sequential", label, {"layers": entries, "seed": int(seed), "device": device,
+                                           "training": bool(training)})
+
+
+def generator(seed: int = 0, *, label: str = "generator") -> BuildSpec:
+    """A CPU torch.Generator seeded with `seed` (functions that take a `generator=` argument)."""
+    return BuildSpec("generator", label, {"seed": int(seed)})
+
+
+def _layer_entry(kind: str, args: Any, kwargs: dict) -> list:
+    if kind not in LAYER_KINDS:
+        raise ValueError(f"unknown layer kind {kind!r}; known: {sorted(LAYER_KINDS)}")
+    return [str(kind), list(args), dict(kwargs)]
 
 
 # ---------------------------------------------------------------- making the objects
@@ -399,6 +430,41 @@ def _make_leaf(spec: dict) -> torch.Tensor:
     if spec.get("grad") is not None:
         t.grad = torch.tensor(spec["grad"], dtype=dtype, device=t.device)
     return t
+# The layers `layer` and `sequential` may build: plain torch.nn classes, constructed from plain data.
+LAYER_KINDS = {name: getattr(nn, name) for name in (
+    "Linear", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "ReLU", "Sigmoid",
+    "Tanh", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity")}
+
+
+def _make_layers(spec: dict) -> nn.Module:
+    layers = [LAYER_KINDS[kind](*args, **kwargs) for kind, args, kwargs in spec["layers"]]
+    return nn.Sequential(*layers) if spec.get("sequential", True) else layers[0]
+
+
+class LayerRecorder(ModelRecorder):
+    """ModelRecorder for modules that may have no parameters (ReLU, Flatten...)."""
+
+    def _hook(self, module: nn.Module, args: Any) -> None:
+        if self.initial_state is None:
+            self.initial_state = _state(module)
+            self.device = _device_of(module, args)
+        self.modes.append(bool(module.training))
+        self.grad_enabled.append(torch.is_grad_enabled())
+
+    def records(self) -> dict:
+        return {"initial_state": self.initial_state if self.initial_state is not None else _state(self.model),
+                "final_state": _state(self.model), "modes": self.modes, "grad_enabled": self.grad_enabled,
+                "forwards": len(self.modes), "final_training": bool(self.model.training),
+                "device": self.device or _device_of(self.model, ())}
+
+
+def _device_of(module: nn.Module, args: Any) -> str:
+    for t in list(module.parameters()) + list(module.buffers()):
+        return str(t.device)
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            return str(a.device)
+    return "cpu"
 
 
 class BuildContext:
@@ -420,6 +486,15 @@ class BuildContext:
             if s.get("device"):
                 model = model.to(s["device"])
             obj, rec = model, ModelRecorder(model)
+        elif spec.kind in ("layer", "sequential"):
+            model = _make_layers(dict(s, sequential=spec.kind == "sequential"))
+            _init_params(model, s["seed"])
+            model.train(s.get("training", True))
+            if s.get("device"):
+                model = model.to(s["device"])
+            obj, rec = model, LayerRecorder(model)
+        elif spec.kind == "generator":
+            obj, rec = torch.Generator().manual_seed(int(s["seed"])), None
         elif spec.kind == "loader":
             obj = rec = _make_loader(s)
         elif spec.kind == "loss":

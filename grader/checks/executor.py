@@ -16,6 +16,7 @@ import os
 import random
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -150,6 +151,30 @@ class Executor:
             reply["records"] = self._records(ctx, args)
         return reply
 
+    def _op_instance(self, req: dict) -> dict:
+        """Like call, but whatever comes back stays here as a handle (objects of the student's
+        classes that are not nn.Modules, e.g. an early-stopping helper)."""
+        name = str(req["name"])
+        target = self._symbol(name)
+        args, kwargs = self._decode_args(req, builds.BuildContext())
+        value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
+                          extra_forbid=req.get("forbid") or ())
+        return {"ok": True, "value": self._keep(value, name)}
+
+    def _op_make(self, req: dict) -> dict:
+        """Build a model from a spec and keep it here as a handle, for checks that need one object
+        across several calls."""
+        spec = self._decode(req.get("spec"), builds.BuildContext())
+        if not isinstance(spec, nn.Module):
+            return _error("exception", "make builds models only")
+        return {"ok": True, "value": self._keep(spec, "")}
+
+    def _keep(self, obj: Any, symbol: str) -> dict:
+        hid = self._next
+        self._next += 1
+        self.handles[hid] = (obj, symbol)
+        return {"__tg__": "handle", "id": hid, "type": type(obj).__name__}
+
     def _records(self, ctx: builds.BuildContext, args: list) -> Any:
         """What the builds recorded, plus the arguments as they are after the call (a function
         that modifies its input in place shows up here); arguments that are not plain data
@@ -208,6 +233,12 @@ class Executor:
         elif method == "to":
             self._run(obj.to, args, kwargs, symbol=symbol, seed=seed)
             value = None
+        elif method == "type_names":
+            value = [f"{c.__module__}.{c.__qualname__}" for c in type(obj).__mro__]
+        elif method == "attr_as_dict":
+            value = getattr(obj, str(args[0]))
+            if isinstance(value, Mapping):  # an OrderedDict (copy.deepcopy of a state_dict) reads as a plain dict
+                value = {k: v for k, v in value.items()}
         elif method == "attr":
             value = getattr(obj, str(args[0]))
         elif method == "call_method":

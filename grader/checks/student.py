@@ -99,6 +99,22 @@ class Student:
             raise NotPlainData(f"{name}(...) did not build an nn.Module (got {type(value).__name__})")
         return value
 
+    def instance(self, name: str, *args: Any, **kwargs: Any) -> "Handle":
+        """Construct `name(*args, **kwargs)` and keep the object next to the student's code as a
+        Handle, whatever its type (for classes that are not nn.Modules)."""
+        value = self._invoke({"op": "instance", "name": name}, args, kwargs)[0]
+        if not isinstance(value, Handle):
+            raise ProtocolError("the worker did not answer with a handle")
+        return value
+
+    def make(self, spec: Any) -> "Handle":
+        """Build a model from a `build` spec next to the student's code and keep it as a Handle
+        (one object that several calls can share)."""
+        value = self._decode(self._request({"op": "make", "spec": encode_args(spec)})["value"])
+        if not isinstance(value, Handle):
+            raise ProtocolError("the worker did not answer with a handle")
+        return value
+
     def has(self, name: str) -> bool:
         return bool(self._decode(self._request({"op": "has", "name": name})["value"]))
 
@@ -173,6 +189,15 @@ class Handle:
     def to(self, device: Any) -> "Handle":
         self._op("to", device)
         return self
+
+    def attr_as_dict(self, name: str) -> Any:
+        """Like attr, but a mapping (an OrderedDict such as a copied state_dict) comes back as a
+        plain dict of its items; anything else as attr returns it."""
+        return self._op("attr_as_dict", name)
+
+    def type_names(self) -> list[str]:
+        """The object's class and its bases, as "module.QualName" strings (type(obj).__mro__)."""
+        return list(self._op("type_names"))
 
     def attr(self, name: str) -> Any:
         return self._op("attr", name)
