@@ -89,6 +89,19 @@ def opaque(tag: str, *, label: str | None = None) -> BuildSpec:
     return BuildSpec("opaque", label or f"opaque:{tag}", {"tag": tag})
 
 
+def strided(X: torch.Tensor, *, label: str = "strided") -> BuildSpec:
+    """A tensor with exactly X's memory layout (sizes, strides, storage offset), rebuilt in the
+    worker: the codec sends tensors contiguous, so a non-contiguous input (a permute, a slice, an
+    expand) must travel this way to arrive non-contiguous. Works for the meta device too."""
+    n = X.untyped_storage().nbytes() // X.element_size()
+    spec = {"size": [int(d) for d in X.shape], "stride": [int(d) for d in X.stride()],
+            "offset": int(X.storage_offset()), "dtype": str(X.dtype).removeprefix("torch."),
+            "device": str(X.device), "length": int(n)}
+    if X.device.type != "meta":
+        spec["storage"] = X.detach().as_strided((n,), (1,), 0).to("cpu", copy=True)
+    return BuildSpec("strided", label, spec)
+
+
 # ---------------------------------------------------------------- making the objects
 
 def _init_params(model: nn.Module, seed: int) -> None:
@@ -148,6 +161,22 @@ def _make_cnn(spec: dict) -> nn.Module:
         layers.append(nn.Dropout(spec["dropout"]))
     layers.append(nn.Linear(c * (size // 2) ** 2, spec["classes"]))
     return nn.Sequential(*layers)
+
+
+def _make_strided(spec: dict) -> torch.Tensor:
+    from grader.checks.codec import parse_dtype
+    device = str(spec["device"])
+    if device.startswith("meta"):
+        storage = torch.empty(int(spec["length"]), dtype=parse_dtype(spec["dtype"]), device="meta")
+    else:
+        storage = spec["storage"]
+        if type(storage) is not torch.Tensor or storage.dim() != 1:
+            raise ValueError("malformed strided build")
+        storage = storage.clone()
+        if device != "cpu" and (not device.startswith("cuda") or torch.cuda.is_available()):
+            storage = storage.to(device)
+    return storage.as_strided([int(d) for d in spec["size"]], [int(d) for d in spec["stride"]],
+                              int(spec["offset"]))
 
 
 class RecordingLoader(DataLoader):
@@ -243,6 +272,8 @@ class BuildContext:
                                  "which no earlier argument built")
             obj = rec = RecordingSGD(model, lr=s["lr"], momentum=s["momentum"],
                                      weight_decay=s["weight_decay"])
+        elif spec.kind == "strided":
+            obj, rec = _make_strided(s), None
         elif spec.kind == "movable":
             obj, rec = Movable(str(torch.device(s["device"]))), None
         elif spec.kind == "opaque":
