@@ -76,9 +76,12 @@ def loss(name: str = "cross_entropy", *, reduction: str = "mean", label: str = "
 
 
 def sgd(model_label: str = "net", *, lr: float = 0.1, momentum: float = 0.0,
-        weight_decay: float = 0.0, label: str = "updater") -> BuildSpec:
-    return BuildSpec("sgd", label, {"model": model_label, "lr": lr, "momentum": momentum,
-                                    "weight_decay": weight_decay})
+        weight_decay: float = 0.0, label: str = "updater", record_state: bool = False) -> BuildSpec:
+    """record_state=True: the records also hold "state_dict", the optimizer's state_dict() after the call."""
+    spec = {"model": model_label, "lr": lr, "momentum": momentum, "weight_decay": weight_decay}
+    if record_state:
+        spec["record_state"] = True
+    return BuildSpec("sgd", label, spec)
 
 
 def movable(*, device: str = "cpu", label: str = "movable") -> BuildSpec:
@@ -360,6 +363,7 @@ class RecordingSGD(torch.optim.SGD):
         self._names = {id(p): n for n, p in model.named_parameters()}
         self.steps: list[dict] = []
         self.zero_grad_calls = 0
+        self.record_state = False
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         self.zero_grad_calls += 1
@@ -373,7 +377,11 @@ class RecordingSGD(torch.optim.SGD):
         return result
 
     def records(self) -> dict:
-        return {"steps": self.steps, "zero_grad_calls": self.zero_grad_calls}
+        rec = {"steps": self.steps, "zero_grad_calls": self.zero_grad_calls}
+        if self.record_state:
+            from grader.checks.probes import _plain_containers
+            rec["state_dict"] = _plain_containers(self.state_dict())
+        return rec
 
 
 class BuildContext:
@@ -407,6 +415,7 @@ class BuildContext:
                                  "which no earlier argument built")
             obj = rec = RecordingSGD(model, lr=s["lr"], momentum=s["momentum"],
                                      weight_decay=s["weight_decay"])
+            obj.record_state = bool(s.get("record_state", False))
         elif spec.kind == "net":
             model = _make_net(s)
             obj, rec = model, NetRecorder(model, s.get("step"))
