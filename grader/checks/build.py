@@ -76,11 +76,16 @@ def loss(name: str = "cross_entropy", *, reduction: str = "mean", label: str = "
 
 
 def sgd(model_label: str = "net", *, lr: float = 0.1, momentum: float = 0.0,
-        weight_decay: float = 0.0, label: str = "updater", record_state: bool = False) -> BuildSpec:
-    """record_state=True: the records also hold "state_dict", the optimizer's state_dict() after the call."""
+        weight_decay: float = 0.0, label: str = "updater", record_state: bool = False,
+        record_steps: bool = True) -> BuildSpec:
+    """record_state=True: the records also hold "state_dict", the optimizer's state_dict() after the call.
+    record_steps=False: the records hold "step_count" (an int) instead of the "steps" snapshots,
+    which are costly to send back after long training runs."""
     spec = {"model": model_label, "lr": lr, "momentum": momentum, "weight_decay": weight_decay}
     if record_state:
         spec["record_state"] = True
+    if not record_steps:
+        spec["record_steps"] = False
     return BuildSpec("sgd", label, spec)
 
 
@@ -364,6 +369,8 @@ class RecordingSGD(torch.optim.SGD):
         self.steps: list[dict] = []
         self.zero_grad_calls = 0
         self.record_state = False
+        self.record_steps = True
+        self.step_count = 0
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         self.zero_grad_calls += 1
@@ -372,12 +379,18 @@ class RecordingSGD(torch.optim.SGD):
     @torch.no_grad()
     def step(self, closure: Any = None) -> Any:  # type: ignore[override]
         result = super().step(closure)
+        self.step_count += 1
+        if not self.record_steps:
+            return result
         self.steps.append({self._names[id(p)]: p.detach().clone()
                            for group in self.param_groups for p in group["params"]})
         return result
 
     def records(self) -> dict:
         rec = {"steps": self.steps, "zero_grad_calls": self.zero_grad_calls}
+        if not self.record_steps:
+            del rec["steps"]
+            rec["step_count"] = self.step_count
         if self.record_state:
             from grader.checks.probes import _plain_containers
             rec["state_dict"] = _plain_containers(self.state_dict())
@@ -416,6 +429,7 @@ class BuildContext:
             obj = rec = RecordingSGD(model, lr=s["lr"], momentum=s["momentum"],
                                      weight_decay=s["weight_decay"])
             obj.record_state = bool(s.get("record_state", False))
+            obj.record_steps = bool(s.get("record_steps", True))
         elif spec.kind == "net":
             model = _make_net(s)
             obj, rec = model, NetRecorder(model, s.get("step"))

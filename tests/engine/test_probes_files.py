@@ -69,3 +69,9 @@ def test_sgd_record_state(student):
     assert set(state["state"]) == {0, 1} and state["param_groups"][0]["momentum"] == 0.9
     _, rec = student.call_recorded("step_and_return", build.mlp([3, 2], seed=1), build.sgd("net", lr=0.1))
     assert "state_dict" not in rec["updater"]
+
+
+def test_sgd_without_step_snapshots(student):
+    _, rec = student.call_recorded("step_and_return", build.mlp([3, 2], seed=1),
+                                   build.sgd("net", lr=0.1, record_steps=False))
+    assert rec["updater"]["step_count"] == 1 and "steps" not in rec["updater"]
