@@ -76,9 +76,17 @@ def loss(name: str = "cross_entropy", *, reduction: str = "mean", label: str = "
 
 
 def sgd(model_label: str = "net", *, lr: float = 0.1, momentum: float = 0.0,
-        weight_decay: float = 0.0, label: str = "updater") -> BuildSpec:
-    return BuildSpec("sgd", label, {"model": model_label, "lr": lr, "momentum": momentum,
-                                    "weight_decay": weight_decay})
+        weight_decay: float = 0.0, label: str = "updater", record_state: bool = False,
+        record_steps: bool = True) -> BuildSpec:
+    """record_state=True: the records also hold "state_dict", the optimizer's state_dict() after the call.
+    record_steps=False: the records hold "step_count" (an int) instead of the "steps" snapshots,
+    which are costly to send back after long training runs."""
+    spec = {"model": model_label, "lr": lr, "momentum": momentum, "weight_decay": weight_decay}
+    if record_state:
+        spec["record_state"] = True
+    if not record_steps:
+        spec["record_steps"] = False
+    return BuildSpec("sgd", label, spec)
 
 
 def function(name: str, *, label: str | None = None, **params: float) -> BuildSpec:
@@ -177,6 +185,48 @@ def _layer_entry(kind: str, args: Any, kwargs: dict) -> list:
     if kind not in LAYER_KINDS:
         raise ValueError(f"unknown layer kind {kind!r}; known: {sorted(LAYER_KINDS)}")
     return [str(kind), list(args), dict(kwargs)]
+def net(layers: list, *, seed: int = 0, label: str = "net", device: str | None = None,
+        dtype: Any = None, frozen: list[str] | tuple[str, ...] = (), training: bool = True,
+        step: dict | None = None) -> BuildSpec:
+    """A model made of named layers, applied in order (an nn.Sequential with names), for checks
+    on functions that inspect or change a network (count, initialise, freeze, replace layers).
+
+    Each layer is [name, kind, *args]: "linear" (in, out[, bias]), "conv2d" (in, out, k[, padding]),
+    "sublinear" / "subconv2d" (the same through engine subclasses of nn.Linear / nn.Conv2d),
+    "batchnorm1d" / "batchnorm2d" (n), "relu", "flatten", "maxpool2d" (k), "dropout" (p),
+    "seq" (a nested list of layers), "shared" (path): the very module at that path again,
+    "tied" (path): a new Linear that reuses that Linear's weight Parameter (own bias).
+    `frozen`: names whose parameters (the name itself or below it) start with requires_grad=False.
+    `step`: {"input_shape": [...], "lr": float, "seed": int}: after the call, the engine runs one
+    trusted SGD step (eval mode, loss = sum(output * fixed random weights)) over net.parameters()
+    and records the parameters after it as "after_step"."""
+    return BuildSpec("net", label, {"layers": _plain_layers(layers), "seed": int(seed), "device": device,
+                                    "dtype": None if dtype is None else str(dtype).removeprefix("torch."),
+                                    "frozen": [str(f) for f in frozen], "training": bool(training),
+                                    "step": None if step is None else dict(step)})
+
+
+def _plain_layers(layers: list) -> list:
+    out = []
+    for entry in layers:
+        name, kind, *args = entry
+        if kind == "seq":
+            args = [_plain_layers(args[0])]
+        out.append([str(name), str(kind), *args])
+    return out
+
+
+def strided(X: torch.Tensor, *, label: str = "strided") -> BuildSpec:
+    """A tensor with exactly X's memory layout (sizes, strides, storage offset), rebuilt in the
+    worker: the codec sends tensors contiguous, so a non-contiguous input (a permute, a slice, an
+    expand) must travel this way to arrive non-contiguous. Works for the meta device too."""
+    n = X.untyped_storage().nbytes() // X.element_size()
+    spec = {"size": [int(d) for d in X.shape], "stride": [int(d) for d in X.stride()],
+            "offset": int(X.storage_offset()), "dtype": str(X.dtype).removeprefix("torch."),
+            "device": str(X.device), "length": int(n)}
+    if X.device.type != "meta":
+        spec["storage"] = X.detach().as_strided((n,), (1,), 0).to("cpu", copy=True)
+    return BuildSpec("strided", label, spec)
 
 
 # ---------------------------------------------------------------- making the objects
@@ -240,6 +290,126 @@ def _make_cnn(spec: dict) -> nn.Module:
     return nn.Sequential(*layers)
 
 
+class TaggedLinear(nn.Linear):
+    """An nn.Linear subclass (code that looks for Linear layers must find it too)."""
+
+
+class TaggedConv2d(nn.Conv2d):
+    """An nn.Conv2d subclass."""
+
+
+def _make_layers(layers: list, root: dict, prefix: str = "") -> nn.Sequential:
+    from collections import OrderedDict
+    made: "OrderedDict[str, nn.Module]" = OrderedDict()
+    for name, kind, *args in layers:
+        if kind == "linear":
+            m: nn.Module = nn.Linear(*args)
+        elif kind == "sublinear":
+            m = TaggedLinear(*args)
+        elif kind == "conv2d":
+            m = nn.Conv2d(args[0], args[1], args[2], padding=args[3] if len(args) > 3 else 0)
+        elif kind == "subconv2d":
+            m = TaggedConv2d(args[0], args[1], args[2], padding=args[3] if len(args) > 3 else 0)
+        elif kind == "batchnorm1d":
+            m = nn.BatchNorm1d(*args)
+        elif kind == "batchnorm2d":
+            m = nn.BatchNorm2d(*args)
+        elif kind == "relu":
+            m = nn.ReLU()
+        elif kind == "flatten":
+            m = nn.Flatten()
+        elif kind == "maxpool2d":
+            m = nn.MaxPool2d(*args)
+        elif kind == "dropout":
+            m = nn.Dropout(*args)
+        elif kind == "seq":
+            m = _make_layers(args[0], root, f"{prefix}{name}.")
+        elif kind == "shared":
+            m = root[str(args[0])]
+        elif kind == "tied":
+            other = root[str(args[0])]
+            m = nn.Linear(other.in_features, other.out_features)
+            m.weight = other.weight
+        else:
+            raise ValueError(f"unknown layer kind {kind!r}")
+        made[name] = m
+        root.setdefault(f"{prefix}{name}", m)  # full dotted path, for later "shared" / "tied" entries
+    return nn.Sequential(made)
+
+
+def _make_net(spec: dict) -> nn.Module:
+    from grader.checks.codec import parse_dtype
+    model = _make_layers(spec["layers"], {})
+    _init_params(model, spec["seed"])
+    if spec.get("dtype"):
+        model = model.to(parse_dtype(spec["dtype"]))
+    for name, p in model.named_parameters():
+        if any(name == f or name.startswith(f + ".") for f in spec.get("frozen") or ()):
+            p.requires_grad_(False)
+    model.train(spec.get("training", True))
+    if spec.get("device"):
+        model = model.to(spec["device"])
+    return model
+
+
+class NetRecorder(ModelRecorder):
+    """ModelRecorder plus the state as built, requires_grad flags, the layers, an optional step."""
+
+    def __init__(self, model: nn.Module, step: dict | None) -> None:
+        super().__init__(model)
+        self.built_state = _state(model)
+        self.step = step
+
+    def records(self) -> dict:
+        from grader.checks.executor import _describe_module
+        rec = super().records()
+        del rec["initial_state"]  # built_state is the state before the call; one state less to ship
+        rec["built_state"] = self.built_state
+        rec["requires_grad"] = {n: bool(p.requires_grad) for n, p in self.model.named_parameters()}
+        rec["modules"] = [_describe_module(n, m) for n, m in self.model.named_modules()]
+        if self.step is not None:
+            rec["after_step"] = self._step()
+        return rec
+
+    def _step(self) -> dict:
+        """One SGD step as a training loop would take it; its errors are recorded, not raised."""
+        model, step = self.model, self.step
+        was_training = model.training
+        try:
+            first = next(model.parameters())
+            gen = torch.Generator().manual_seed(int(step.get("seed", 0)))
+            X = torch.randn([int(d) for d in step["input_shape"]], generator=gen).to(first.dtype)
+            opt = torch.optim.SGD(model.parameters(), lr=float(step.get("lr", 0.1)))
+            opt.zero_grad()
+            model.eval()
+            with torch.enable_grad():
+                out = model(X.to(first.device))
+                weights = torch.randn(out.shape, generator=gen).to(out.dtype).to(out.device)
+                (out * weights).sum().backward()
+            opt.step()
+            return {n: p.detach().clone() for n, p in model.named_parameters()}
+        except Exception as exc:  # noqa: BLE001 - the student's changes broke the model
+            return {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        finally:
+            model.train(was_training)
+
+
+def _make_strided(spec: dict) -> torch.Tensor:
+    from grader.checks.codec import parse_dtype
+    device = str(spec["device"])
+    if device.startswith("meta"):
+        storage = torch.empty(int(spec["length"]), dtype=parse_dtype(spec["dtype"]), device="meta")
+    else:
+        storage = spec["storage"]
+        if type(storage) is not torch.Tensor or storage.dim() != 1:
+            raise ValueError("malformed strided build")
+        storage = storage.clone()
+        if device != "cpu" and (not device.startswith("cuda") or torch.cuda.is_available()):
+            storage = storage.to(device)
+    return storage.as_strided([int(d) for d in spec["size"]], [int(d) for d in spec["stride"]],
+                              int(spec["offset"]))
+
+
 class RecordingLoader(DataLoader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -286,6 +456,9 @@ class RecordingSGD(torch.optim.SGD):
         self._names = {id(p): n for n, p in model.named_parameters()}
         self.steps: list[dict] = []
         self.zero_grad_calls = 0
+        self.record_state = False
+        self.record_steps = True
+        self.step_count = 0
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         self.zero_grad_calls += 1
@@ -294,12 +467,22 @@ class RecordingSGD(torch.optim.SGD):
     @torch.no_grad()
     def step(self, closure: Any = None) -> Any:  # type: ignore[override]
         result = super().step(closure)
+        self.step_count += 1
+        if not self.record_steps:
+            return result
         self.steps.append({self._names[id(p)]: p.detach().clone()
                            for group in self.param_groups for p in group["params"]})
         return result
 
     def records(self) -> dict:
-        return {"steps": self.steps, "zero_grad_calls": self.zero_grad_calls}
+        rec = {"steps": self.steps, "zero_grad_calls": self.zero_grad_calls}
+        if not self.record_steps:
+            del rec["steps"]
+            rec["step_count"] = self.step_count
+        if self.record_state:
+            from grader.checks.probes import _plain_containers
+            rec["state_dict"] = _plain_containers(self.state_dict())
+        return rec
 
 
 def _numpy():
@@ -508,6 +691,8 @@ class BuildContext:
                                  "which no earlier argument built")
             obj = rec = RecordingSGD(model, lr=s["lr"], momentum=s["momentum"],
                                      weight_decay=s["weight_decay"])
+            obj.record_state = bool(s.get("record_state", False))
+            obj.record_steps = bool(s.get("record_steps", True))
         elif spec.kind == "function":
             if s.get("name") not in FUNCTIONS or type(s.get("params", {})) is not dict:
                 raise ValueError(f"unknown function {s.get('name')!r}")
@@ -515,6 +700,11 @@ class BuildContext:
         elif spec.kind == "leaf":
             obj = _make_leaf(s)
             rec = LeafRecorder(obj)
+        elif spec.kind == "net":
+            model = _make_net(s)
+            obj, rec = model, NetRecorder(model, s.get("step"))
+        elif spec.kind == "strided":
+            obj, rec = _make_strided(s), None
         elif spec.kind == "movable":
             obj, rec = Movable(str(torch.device(s["device"]))), None
         elif spec.kind == "opaque":

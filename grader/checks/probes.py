@@ -6,7 +6,11 @@ on the same machine at the same moment, to compare the student's timing with.
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import statistics
+import tempfile
 import time
 from typing import Any, Callable
 
@@ -59,3 +63,56 @@ def peak_flops(device: torch.device | str) -> float:
     import os
     cores = os.cpu_count() or 1
     return cores * 6.0e9 * 64  # cores x 6 GHz x 64 fp32 FLOP per cycle (2 AVX-512 FMA units)
+
+
+# ---------------------------------------------------------------- files next to the student's code
+# Checks of code that saves and loads files work in a folder of the student's process: in the
+# sandbox the worker may write only inside its own scratch directory (tempfile's default there).
+
+@probe
+def scratch_dir() -> str:
+    """A new empty directory the student's code may write to (removed when the process exits)."""
+    path = tempfile.mkdtemp(prefix="tg-scratch-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+@probe
+def list_dir(path: str) -> list:
+    """Sorted names of the entries of a directory ([] if it does not exist)."""
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
+
+
+def _plain_containers(value: Any) -> Any:
+    """OrderedDict (state_dict) and other dict subclasses become dicts, recursively."""
+    if isinstance(value, dict):
+        return {k: _plain_containers(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_plain_containers(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_plain_containers(v) for v in value)
+    return value
+
+
+@probe
+def read_checkpoint(path: str) -> dict:
+    """torch.load(path, weights_only=True, map_location="cpu") as plain data:
+    {"ok": True, "value": ...}, or {"ok": False, "error": "..."} when it cannot be loaded safely."""
+    try:
+        value = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as exc:  # noqa: BLE001 - a missing file, pickled objects, a corrupt file
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
+    return {"ok": True, "value": _plain_containers(value)}
+
+
+@probe
+def write_checkpoint(path: str, content: Any, unsafe: bool = False) -> None:
+    """torch.save(content, path); unsafe=True also stores an engine object under "unsafe" (a file
+    that torch.load(..., weights_only=True) must refuse)."""
+    if unsafe:
+        from grader.checks.build import Opaque
+        content = dict(content, unsafe=Opaque("pickled object"))
+    torch.save(content, path)
