@@ -81,6 +81,18 @@ def sgd(model_label: str = "net", *, lr: float = 0.1, momentum: float = 0.0,
                                     "weight_decay": weight_decay})
 
 
+def generator(seed: int = 0, *, label: str = "generator") -> BuildSpec:
+    """A CPU torch.Generator seeded with `seed`, for functions that take `generator=`."""
+    return BuildSpec("generator", label, {"seed": int(seed)})
+
+
+def params(values: list, grads: list | None = None, *, label: str = "params") -> BuildSpec:
+    """A list of leaf tensors (clones of `values`) that require grad, with `.grad` set to clones
+    of `grads` (None entries: no grad), for hand-written optimizers like sgd(params, lr, n)."""
+    return BuildSpec("params", label, {"values": list(values),
+                                       "grads": list(grads) if grads is not None else None})
+
+
 def movable(*, device: str = "cpu", label: str = "movable") -> BuildSpec:
     return BuildSpec("movable", label, {"device": device})
 
@@ -212,6 +224,32 @@ class RecordingSGD(torch.optim.SGD):
         return {"steps": self.steps, "zero_grad_calls": self.zero_grad_calls}
 
 
+class RecordingGenerator:
+    def __init__(self, seed: int) -> None:
+        self.generator = torch.Generator().manual_seed(seed)
+        self.initial = self.generator.get_state()
+
+    def records(self) -> dict:
+        return {"used": not torch.equal(self.initial, self.generator.get_state())}
+
+
+class RecordingParams:
+    def __init__(self, values: list, grads: list | None) -> None:
+        self.tensors = []
+        for i, v in enumerate(values):
+            t = torch.as_tensor(v).detach().clone().requires_grad_(True)
+            if grads is not None and grads[i] is not None:
+                t.grad = torch.as_tensor(grads[i]).detach().clone().to(t.dtype)
+            self.tensors.append(t)
+        self.list = list(self.tensors)
+
+    def records(self) -> dict:
+        return {"values": [t.detach().clone() for t in self.tensors],
+                "grads": [t.grad.detach().clone() if t.grad is not None else None for t in self.tensors],
+                "requires_grad": [bool(t.requires_grad) for t in self.tensors],
+                "is_leaf": [bool(t.is_leaf) for t in self.tensors]}
+
+
 class BuildContext:
     """The objects built for one call, by label, and what they recorded."""
 
@@ -243,6 +281,12 @@ class BuildContext:
                                  "which no earlier argument built")
             obj = rec = RecordingSGD(model, lr=s["lr"], momentum=s["momentum"],
                                      weight_decay=s["weight_decay"])
+        elif spec.kind == "generator":
+            rec = RecordingGenerator(int(s["seed"]))
+            obj = rec.generator
+        elif spec.kind == "params":
+            rec = RecordingParams(s["values"], s.get("grads"))
+            obj = rec.list
         elif spec.kind == "movable":
             obj, rec = Movable(str(torch.device(s["device"]))), None
         elif spec.kind == "opaque":
