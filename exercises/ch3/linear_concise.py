@@ -58,10 +58,12 @@
 #    `is_train`, keeping the last partial batch.
 # 2. `linear_net(d)`: `nn.Sequential` holding one `nn.Linear(d, 1)`, weight drawn from
 #    $\mathcal N(0, 0.01^2)$, bias 0.
-# 3. `train_concise(X, y, loss="mse", lr=0.03, num_epochs=3, batch_size=10)`: the loop above with
+# 3. `train_concise(X, y, loss="mse", lr=0.03, num_epochs=3, batch_size=10)`: the network from
+#    `linear_net`, moved to `X`'s device, trained by the loop above with
 #    `nn.MSELoss()` for `"mse"` or `nn.HuberLoss()` for `"huber"` (`ValueError` for any other
 #    name, before training), `torch.optim.SGD` with learning rate `lr`. Return a dict with
-#    `"w"` (the trained weight, shape `(1, d)`), `"b"` (shape `(1,)`), both detached, and
+#    `"w"` (the trained weight, shape `(1, d)`), `"b"` (shape `(1,)`), both detached, on `X`'s
+#    device, and
 #    `"epoch_loss"`: a list of `num_epochs` Python floats, the chosen loss on all of `X, y` after
 #    each epoch.
 

@@ -53,7 +53,8 @@
 # 1. `synthetic_data(w, b, n, noise=0.01, generator=None)`: `X` of shape `(n, len(w))` with
 #    standard normal entries and `y = X w + b + noise` of shape `(n, 1)`, the noise normal with
 #    standard deviation `noise`. Every random number comes from `generator`; `X` and `y` have
-#    `w`'s dtype and device.
+#    `w`'s dtype and device. (A generator lives on one device, usually the CPU: draw there, then
+#    move the result with `.to(w.device)`.)
 # 2. `data_iter(batch_size, X, y, generator=None)`: yields `(X_batch, y_batch)` pairs: one shuffled
 #    pass, every example exactly once, the last batch possibly smaller, the order drawn from
 #    `generator`.

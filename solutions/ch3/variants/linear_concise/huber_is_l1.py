@@ -26,7 +26,7 @@ def train_concise(X, y, loss="mse", lr=0.03, num_epochs=3, batch_size=10):
         loss_fn = nn.L1Loss()
     else:
         raise ValueError(f"unknown loss {loss!r}")
-    net = linear_net(X.shape[1])
+    net = linear_net(X.shape[1]).to(X.device)
     data_iter = load_array((X, y), batch_size)
     trainer = torch.optim.SGD(net.parameters(), lr=lr)
     history = []

@@ -27,7 +27,7 @@ def train_concise(X, y, loss="mse", lr=0.03, num_epochs=3, batch_size=10):
     else:
         raise ValueError(f"unknown loss {loss!r}")
     loss_fn_sum = type(loss_fn)(reduction='sum')
-    net = linear_net(X.shape[1])
+    net = linear_net(X.shape[1]).to(X.device)
     data_iter = load_array((X, y), batch_size)
     trainer = torch.optim.SGD(net.parameters(), lr=lr)
     history = []
