@@ -3,6 +3,8 @@ is the only file an instructor writes. The student's stub (and notebook) is gene
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import ast
 import json
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ HINT = "# HINT:"
 DEFAULT_HINT = "write your code here"
 
 
-class AuthoringError(Exception):
+class AuthoringError(GraderError):
     """A solution file the stub cannot be generated from; says file, line and what to do."""
 
 

@@ -9,22 +9,29 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from grader.course import CourseError, load_course
+from rich.markup import escape
+
+from grader.course import load_course
+from grader.errors import ExitCode, GraderError
+from grader.export.cli_interop import gradescope, nbgrader
+from grader.export.cli_release import release
+from grader.grading.cli_grade import grade
 
 # Wide tables when piped (CI logs, files): rich would otherwise wrap at 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 class CourseGroup(click.Group):
-    """Turns the engine's expected errors into one red line and exit code 2, not a traceback."""
+    """Every expected failure of every verb (a GraderError) becomes one red line on stderr and
+    its exit code, never a traceback: the one place errors are printed."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
-        from grader.authoring import AuthoringError
         try:
             return super().invoke(ctx)
-        except (CourseError, AuthoringError) as exc:
-            console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            sys.exit(2)
+        except GraderError as exc:
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            sys.exit(int(exc.exit_code))
 
 
 @click.group(cls=CourseGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,9 +65,9 @@ def list_cmd(ctx: click.Context) -> None:
         if not exercises:
             continue
         table.add_section()
-        table.add_row(f"[bold]{ch.id}[/]", f"[bold]{ch.title}[/]", "", "", "", "")
+        table.add_row(f"[bold]{ch.id}[/]", f"[bold]{escape(ch.title)}[/]", "", "", "", "")
         for e in exercises:
-            table.add_row(e.id, e.title, ", ".join(e.symbols), f"{e.points:g}", f"exercises/{e.file}",
+            table.add_row(e.id, escape(e.title), ", ".join(e.symbols), f"{e.points:g}", escape(f"exercises/{e.file}"),
                           "yes" if e.solution_path.is_file() else "[red]missing[/]")
     console.print(table)
     total = sum(e.points for e in course.exercises.values())
@@ -81,11 +88,11 @@ def build(ctx: click.Context, exercise_ids: tuple[str, ...], check_only: bool) -
     for out, current in results:
         rel = out.path.relative_to(course.root)
         state = "up to date" if current else ("[red]out of date[/]" if check_only else "[green]written[/]")
-        console.print(f"{rel}: {state}")
+        console.print(f"{escape(str(rel))}: {state}")
     if check_only and stale:
         console.print(f"[bold red]{len(stale)} generated file(s) differ from their solution source;[/] "
                       "run `grader build` and commit the result")
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)
 
 
 @main.command()
@@ -108,40 +115,20 @@ def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbo
         note = o.note or (t.about if t.kind in ("wrong", "correct") else "")
         if verbose and o.lost:
             note += "\n" + "\n".join(f"  - {x}" for x in o.lost)
-        table.add_row(t.exercise, name, t.expectation, score, "[green]yes[/]" if o.ok else "[bold red]NO[/]", note)
+        table.add_row(t.exercise, escape(name), t.expectation, score, "[green]yes[/]" if o.ok else "[bold red]NO[/]",
+                      escape(note))
     console.print(table)
     bad = [o for o in outcomes if not o.ok]
     for p in problems:
-        console.print(f"[bold red]problem:[/] {p}", highlight=False)
+        console.print(f"[bold red]problem:[/] {escape(str(p))}", highlight=False)
     if bad or problems:
         console.print(f"[bold red]{len(bad)} target(s) violate their expectation, {len(problems)} problem(s)[/]")
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)
     console.print(f"[green]all {len(outcomes)} targets behave as expected[/]")
 
 
-def _not_implemented(name: str, issue: str) -> click.Command:
-    @click.command(name, context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-                   help=f"({issue}) not implemented yet.")
-    def cmd() -> None:
-        console.print(f"[bold red]grader {name}: not implemented yet[/] ({issue})")
-        sys.exit(3)
-    return cmd
-
-
-def _register_stages() -> None:
-    stages = [("grade", "grader.grading.cli_grade", "grade", "the grader issue"),
-              ("release", "grader.export.cli_release", "release", "the release issue"),
-              ("nbgrader", "grader.export.cli_interop", "nbgrader", "the nbgrader issue"),
-              ("gradescope", "grader.export.cli_interop", "gradescope", "the Gradescope issue")]
-    for name, module, attr, issue in stages:
-        try:
-            command = getattr(__import__(module, fromlist=[attr]), attr)
-        except (ImportError, AttributeError):
-            command = _not_implemented(name, issue)
-        main.add_command(command, name)
-
-
-_register_stages()
+for _command in (grade, release, nbgrader, gradescope):
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

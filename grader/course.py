@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
+import ast
+import dataclasses
+import difflib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -17,9 +22,11 @@ COURSE_FILE = "course.toml"
 GPU_POLICIES = ("skip", "award", "zero")
 VISIBILITIES = ("hidden", "after_due_date", "visible", "after_published")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+TOP_KEYS = ("course", "grading", "notebook", "chapters", "exercises")
+EXERCISE_KEYS = ("title", "file", "symbols", "points", "forbid")
 
 
-class CourseError(Exception):
+class CourseError(GraderError):
     """A problem with course.toml, said in one line that names the key."""
 
 
@@ -155,7 +162,9 @@ def load_course(root: Path | None = None) -> Course:
 
 
 def _parse(root: Path, data: dict[str, Any]) -> Course:
+    _known_keys(data, "", TOP_KEYS)
     course = _table(data, "course")
+    _known_keys(course, "course", ("title", "version"))
     title = _str(course, "course.title")
     version = str(_get(course, "course.version", "0"))
     grading = _parse_grading(data.get("grading", {}))
@@ -167,6 +176,7 @@ def _parse(root: Path, data: dict[str, Any]) -> Course:
             raise CourseError(f"{key}: chapter ids are lower-case words like 'ch3', got {cid!r}")
         if not isinstance(ch, dict):
             raise CourseError(f"{key} must be a table with a title")
+        _known_keys(ch, key, ("title",))
         chapters[cid] = Chapter(cid, _str(ch, f"{key}.title"))
     exercises = {}
     for cid, group in _table(data, "exercises").items():
@@ -180,6 +190,9 @@ def _parse(root: Path, data: dict[str, Any]) -> Course:
             exercises[ex.id] = ex
     if not exercises:
         raise CourseError("course.toml declares no exercises: add [exercises.<chapter>.<name>] tables")
+    if (root / "solutions").is_dir():  # the instructor's course; a student release has no solutions
+        for ex in exercises.values():
+            _check_reference(ex)
     return Course(root, title, version, chapters, exercises, grading, notebook)
 
 
@@ -187,6 +200,7 @@ def _parse_exercise(root: Path, chapter: str, name: str, spec: Any) -> Exercise:
     key = f"exercises.{chapter}.{name}"
     if not isinstance(spec, dict):
         raise CourseError(f"{key} must be a table with file, symbols and points")
+    _known_keys(spec, key, EXERCISE_KEYS)
     if not _ID.match(name):
         raise CourseError(f"{key}: exercise names are lower-case identifiers, got {name!r}")
     file = _str(spec, f"{key}.file")
@@ -217,9 +231,49 @@ def _parse_exercise(root: Path, chapter: str, name: str, spec: Any) -> Exercise:
                     forbid, root)
 
 
+def course_toml_for(course: Course, exercise_ids: list[str]) -> str:
+    """course.toml as it is, with only the given exercises: what a package that carries some of
+    the course's reference solutions ships, so that it loads."""
+    import tomli_w
+
+    data = tomllib.loads((course.root / COURSE_FILE).read_text(encoding="utf-8"))
+    keep = set(exercise_ids)
+    data["exercises"] = {cid: {name: spec for name, spec in group.items() if f"{cid}.{name}" in keep}
+                         for cid, group in data.get("exercises", {}).items()}
+    data["exercises"] = {cid: group for cid, group in data["exercises"].items() if group}
+    return tomli_w.dumps(data)
+
+
+def _check_reference(ex: Exercise) -> None:
+    """The file an exercise names exists in solutions/ and defines every symbol it lists."""
+    key = f"exercises.{ex.id}"
+    rel = f"solutions/{ex.file}"
+    if not ex.solution_path.is_file():
+        raise CourseError(f"{key}.file: {rel} does not exist")
+    try:
+        tree = ast.parse(ex.solution_path.read_bytes(), filename=rel)
+    except (SyntaxError, ValueError) as exc:
+        raise CourseError(f"{key}.file: {rel} is not valid Python ({exc})") from None
+    defined: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+    for symbol in ex.symbols:
+        if symbol not in defined:
+            near = difflib.get_close_matches(symbol, sorted(defined), n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise CourseError(f"{key}.symbols: {symbol!r} is not defined in {rel}{hint}")
+
+
 def _parse_grading(raw: Any) -> Grading:
     if not isinstance(raw, dict):
         raise CourseError("grading must be a table")
+    _known_keys(raw, "grading", tuple(f.name for f in dataclasses.fields(Grading)))
     defaults = Grading()
     values: dict[str, Any] = {}
     for name in ("check_timeout", "submission_timeout"):
@@ -244,16 +298,13 @@ def _parse_grading(raw: Any) -> Grading:
     if vis not in VISIBILITIES:
         raise CourseError(f"grading.hidden_visibility must be one of {', '.join(VISIBILITIES)}, got {vis!r}")
     values["hidden_visibility"] = vis
-    unknown = set(raw) - set(values)
-    if unknown:
-        raise CourseError(f"grading.{sorted(unknown)[0]} is not a known setting "
-                          f"(known: {', '.join(values)})")
     return Grading(**values)
 
 
 def _parse_notebook(raw: Any) -> Notebook:
     if not isinstance(raw, dict):
         raise CourseError("notebook must be a table")
+    _known_keys(raw, "notebook", ("install_url", "colab_url"))
     values = {}
     for name in ("install_url", "colab_url"):
         v = raw.get(name, "")
@@ -261,6 +312,16 @@ def _parse_notebook(raw: Any) -> Notebook:
             raise CourseError(f"notebook.{name} must be a string, got {v!r}")
         values[name] = v
     return Notebook(**values)
+
+
+def _known_keys(table: dict, key: str, allowed: tuple[str, ...]) -> None:
+    """A key the schema does not know is an error that names it and the nearest known key: a typo
+    in course.toml must never switch a rule off in silence."""
+    for name in table:
+        if name not in allowed:
+            near = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(allowed)})"
+            raise CourseError(f"{key + '.' if key else ''}{name}: unknown key{hint}")
 
 
 def _get(table: dict, key: str, default: Any = ...) -> Any:

@@ -22,6 +22,8 @@ import sys
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from grader.student_view import student_message
 from typing import Any, Mapping
 
 import torch
@@ -65,7 +67,7 @@ class CheckSummary:
             if r.status != "passed":
                 head += f" [{r.status}]"
             # The engine's wording assumes a file; here the student's code lives in the notebook.
-            text = (r.message or "").replace("defined in your file", "defined in this notebook")
+            text = student_message(r).replace("defined in your file", "defined in this notebook")
             msg = [ln for ln in text.splitlines() if ln.strip()]
             if r.status == "passed" or not msg:
                 out.append(head)

@@ -89,8 +89,9 @@ def generator(seed: int = 0, *, label: str = "generator") -> BuildSpec:
 def params(values: list, grads: list | None = None, *, label: str = "params") -> BuildSpec:
     """A list of leaf tensors (clones of `values`) that require grad, with `.grad` set to clones
     of `grads` (None entries: no grad), for hand-written optimizers like sgd(params, lr, n)."""
-    return BuildSpec("params", label, {"values": list(values),
-                                       "grads": list(grads) if grads is not None else None})
+    return BuildSpec("params", label, {"values": [_values(v) for v in values],
+                                       "grads": [None if g is None else _values(g) for g in grads]
+                                       if grads is not None else None})
 
 
 def movable(*, device: str = "cpu", label: str = "movable") -> BuildSpec:
@@ -99,6 +100,44 @@ def movable(*, device: str = "cpu", label: str = "movable") -> BuildSpec:
 
 def opaque(tag: str, *, label: str | None = None) -> BuildSpec:
     return BuildSpec("opaque", label or f"opaque:{tag}", {"tag": tag})
+
+
+def _values(data: Any) -> dict:
+    t = torch.as_tensor(data).detach().cpu()
+    return {"values": t.tolist(), "shape": [int(d) for d in t.shape], "dtype": str(t.dtype).removeprefix("torch.")}
+
+
+def tensor(data: Any, *, label: str, device: str | None = None) -> BuildSpec:
+    """A fresh tensor with data's values and dtype, made next to the student code. Unlike a plain
+    tensor argument it has a label: `derived` builds can alias it, and its records say whether
+    the call returned this very object."""
+    return BuildSpec("tensor", label, dict(_values(data), device=device))
+
+
+def ndarray(data: Any, *, label: str) -> BuildSpec:
+    """A fresh numpy array with data's values and dtype (data: a tensor or nested lists)."""
+    return BuildSpec("ndarray", label, _values(data))
+
+
+def derived(source: "str | BuildSpec", how: str, *, label: str, **params: Any) -> BuildSpec:
+    """An object made from another build by a trusted operation `how` (one of DERIVATIONS:
+    "numpy", "from_numpy", "torch_tensor", "np_array", "copy", "slice", "reshape", "transpose",
+    "view_dtype"), e.g. derived("t", "numpy", label="a") is t.numpy(). `source` is the label of
+    an earlier argument's build, or a spec itself (built first, under its own label, without
+    being an argument: two slices of one tensor the call never sees whole)."""
+    if how not in DERIVATIONS:
+        raise ValueError(f"unknown derivation {how!r}; known: {sorted(DERIVATIONS)}")
+    src = source.to_tree() if isinstance(source, BuildSpec) else str(source)
+    return BuildSpec("derived", label, {"source": src, "how": how, "params": _listify(dict(params))})
+
+
+def _listify(value: Any) -> Any:
+    """Tuples inside a spec become lists: a spec travels as a bare tree."""
+    if isinstance(value, (list, tuple)):
+        return [_listify(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _listify(v) for k, v in value.items()}
+    return value
 
 
 # ---------------------------------------------------------------- making the objects
@@ -237,9 +276,9 @@ class RecordingParams:
     def __init__(self, values: list, grads: list | None) -> None:
         self.tensors = []
         for i, v in enumerate(values):
-            t = torch.as_tensor(v).detach().clone().requires_grad_(True)
+            t = _from_values(v).requires_grad_(True)
             if grads is not None and grads[i] is not None:
-                t.grad = torch.as_tensor(grads[i]).detach().clone().to(t.dtype)
+                t.grad = _from_values(grads[i]).to(t.dtype)
             self.tensors.append(t)
         self.list = list(self.tensors)
 
@@ -250,12 +289,86 @@ class RecordingParams:
                 "is_leaf": [bool(t.is_leaf) for t in self.tensors]}
 
 
+def _from_values(s: dict) -> torch.Tensor:
+    """The tensor a `_values` tree describes."""
+    return torch.tensor(s["values"], dtype=getattr(torch, str(s["dtype"]))).reshape(tuple(s["shape"]))
+
+
+def _numpy():
+    import numpy as np
+    return np
+
+
+def _slice(obj: Any, index: list) -> Any:
+    return obj[tuple(slice(*[None if v is None else int(v) for v in part]) for part in index)]
+
+
+def _view_dtype(obj: Any, dtype: str) -> Any:
+    if isinstance(obj, torch.Tensor):
+        return obj.view(getattr(torch, dtype))
+    return obj.view(_numpy().dtype(dtype))
+
+
+# how -> fn(obj, params): the operations `derived` builds may apply (views share memory, copies do not)
+DERIVATIONS: dict[str, Any] = {
+    "numpy": lambda obj, p: obj.numpy(),                        # tensor -> ndarray on the same memory
+    "from_numpy": lambda obj, p: torch.from_numpy(obj),         # ndarray -> tensor on the same memory
+    "torch_tensor": lambda obj, p: torch.tensor(obj),           # ndarray -> tensor, a copy (keeps the dtype)
+    "np_array": lambda obj, p: obj.detach().cpu().numpy().copy(),  # tensor -> ndarray, a copy
+    "copy": lambda obj, p: obj.clone() if isinstance(obj, torch.Tensor) else obj.copy(),
+    "slice": lambda obj, p: _slice(obj, p["index"]),            # index: [[start, stop, step], ...] per dim
+    "reshape": lambda obj, p: obj.reshape(tuple(int(d) for d in p["shape"])),
+    "transpose": lambda obj, p: obj.T,
+    "view_dtype": lambda obj, p: _view_dtype(obj, str(p["dtype"])),
+}
+
+
+def _make_array(spec: BuildSpec, ctx: "BuildContext") -> Any:
+    s = spec.spec
+    if spec.kind == "derived":
+        source = s["source"]
+        if type(source) is dict:  # a nested spec: build it first, under its own label
+            nested = decode_special("build", source)
+            ctx.make(nested)
+            source = nested.label
+        if source not in ctx.objects:
+            raise ValueError(f"derived build refers to label {source!r}, which no earlier argument built")
+        how = str(s["how"])
+        if how not in DERIVATIONS:
+            raise ValueError(f"unknown derivation {how!r}")
+        return DERIVATIONS[how](ctx.objects[source], s.get("params") or {})
+    t = _from_values(s)
+    if spec.kind == "ndarray":
+        return t.numpy().copy()
+    return t.to(s["device"]) if s.get("device") else t
+
+
+class ArrayRecorder:
+    """Records a built tensor or ndarray: its contents after the call, and whether the call
+    returned this very object."""
+
+    def __init__(self, obj: Any, ctx: "BuildContext") -> None:
+        self.obj, self.ctx = obj, ctx
+
+    def records(self) -> dict:
+        obj = self.obj
+        if isinstance(obj, torch.Tensor):
+            value = obj.detach().clone()
+        else:
+            value = torch.from_numpy(_numpy().array(obj, copy=True, order="C"))
+        return {"value": value, "is_result": self.ctx.result is obj}
+
+
+_NO_RESULT = object()
+
+
 class BuildContext:
     """The objects built for one call, by label, and what they recorded."""
 
     def __init__(self) -> None:
         self.objects: dict[str, Any] = {}
         self.recorders: dict[str, Any] = {}
+        self.result: Any = _NO_RESULT  # what the call returned, once it has (for ArrayRecorder)
 
     def make(self, spec: BuildSpec) -> Any:
         if spec.label in self.objects:
@@ -291,6 +404,9 @@ class BuildContext:
             obj, rec = Movable(str(torch.device(s["device"]))), None
         elif spec.kind == "opaque":
             obj, rec = Opaque(s["tag"]), None
+        elif spec.kind in ("tensor", "ndarray", "derived"):
+            obj = _make_array(spec, self)
+            rec = ArrayRecorder(obj, self)
         else:
             raise ValueError(f"unknown build kind {spec.kind!r}")
         self.objects[spec.label] = obj

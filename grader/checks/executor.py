@@ -155,6 +155,7 @@ class Executor:
         args, kwargs = self._decode_args(req, ctx)
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
                           extra_forbid=req.get("forbid") or ())
+        ctx.result = value
         reply = {"ok": True, "value": self._encode(value, symbol=name, objects=bool(req.get("objects")))}
         if req.get("record"):
             reply["records"] = self._records(ctx, args)
@@ -242,6 +243,7 @@ class Executor:
             value = [_type_name(c) for c in type(obj).__mro__]
         else:
             return _error("exception", f"unknown handle method {method!r}")
+        ctx.result = value
         reply = {"ok": True, "value": self._encode(value, symbol=symbol, objects=hid in self.object_handles)}
         if req.get("record"):
             reply["records"] = self._records(ctx, args)

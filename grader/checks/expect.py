@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 import torch
 
+from grader import student_view
 from grader.checks.errors import StudentException
 
 # (rtol, atol) by dtype: a little looser than torch.testing's defaults because a correct student
@@ -173,8 +174,11 @@ def _compare(got: Any, exp: Any, what: str, rtol: float | None, atol: float | No
         if set(got) != set(exp):
             missing = sorted(map(str, set(exp) - set(got)))
             extra = sorted(map(str, set(got) - set(exp)))
+            # the unexpected keys are the student's strings: the summary counts them, the detail
+            # (visible checks only) names them
             fail(f"{what}: wrong keys" + (f"; missing {missing}" if missing else "")
-                 + (f"; unexpected {extra}" if extra else ""))
+                 + (f"; {len(extra)} unexpected" if extra else ""),
+                 f"unexpected keys: {extra}" if extra else "")
         for k in exp:
             _compare(got[k], exp[k], f"{what}[{k!r}]", rtol, atol, equal_nan, exact)
     elif type(exp) in (set, frozenset):
@@ -207,6 +211,9 @@ def raises(exc: type[BaseException] | str, *, what: str = "the call") -> Iterato
         yield
     except StudentException as err:
         if name not in err.exc_types:
-            fail(f"{what}: expected {name}, but it raised {err.exc_type}", err.message)
+            # the class name is the student's to choose: a hidden check's summary names a built-in
+            raised = student_view.builtin_exception(err.exc_types)
+            fail(f"{what}: expected {name}, but it raised {raised}",
+                 f"{err.exc_type}: {err.message}" if raised != err.exc_type else err.message)
         return
     fail(f"{what}: expected {name} to be raised, but nothing was raised")

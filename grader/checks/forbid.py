@@ -46,6 +46,8 @@ def shown_name(func: Any) -> str:
         return f"torch.ops.{str(func).split('.default')[0]}".replace("::", ".")
     module = getattr(func, "__module__", None) or "torch"
     qual = getattr(func, "__qualname__", None) or base_name(func)
+    if "<locals>" in qual:  # a wrapper torch builds (F.max_pool2d is boolean_dispatch.<locals>.fn)
+        qual = base_name(func) or qual
     qual = qual.replace("TensorBase.", "Tensor.").replace("_TensorBase.", "Tensor.")
     # torch.softmax and friends are methods of a C class; students know them as torch.<name>
     qual = qual.replace("_VariableFunctionsClass.", "")
@@ -131,6 +133,32 @@ _MODE_SWITCHES = ((torch._C, ("_pop_torch_function_stack", "_pop_torch_dispatch_
                   (torch.utils._python_dispatch, ("_pop_mode", "_pop_mode_temporarily", "_disable_current_modes")))
 
 
+# torch functions written in plain Python that take no tensor at all, so that no mode ever sees
+# them (torch.broadcast_shapes works on tuples). They are wrapped like the mode switches; a call
+# counts as forbidden when the active guard bans the name.
+_TENSORLESS = ((torch, ("broadcast_shapes",)), (torch.functional, ("broadcast_shapes",)))
+
+
+def _wrap_tensorless(owner: Any, name: str, wrapped: dict) -> None:
+    original: Callable = getattr(owner, name)
+    if id(original) in wrapped:  # the same function under another module's name
+        setattr(owner, name, wrapped[id(original)])
+        return
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if _ACTIVE and name in _ACTIVE[-1].names:
+            guard = _ACTIVE[-1]
+            guard.violation = ForbiddenSignal(name, f"torch.{name}")
+            raise guard.violation
+        return original(*args, **kwargs)
+
+    guarded.__wrapped__ = original  # type: ignore[attr-defined]
+    guarded.__name__ = name
+    guarded.__doc__ = original.__doc__
+    wrapped[id(original)] = guarded
+    setattr(owner, name, guarded)
+
+
 def install_mode_switch_guards() -> None:
     """Wrap the mode switches; call before importing student code (once per process is enough)."""
     if hasattr(torch._C.DisableTorchFunction, "__wrapped__"):
@@ -140,6 +168,11 @@ def install_mode_switch_guards() -> None:
         for name in names:
             if hasattr(owner, name):
                 _wrap_function(owner, name)
+    wrapped: dict = {}
+    for owner, names in _TENSORLESS:
+        for name in names:
+            if hasattr(owner, name):
+                _wrap_tensorless(owner, name, wrapped)
 
 
 class Guard:

@@ -13,7 +13,9 @@ from typing import Any
 
 import torch
 
-from grader.checks.errors import StudentError
+from grader import student_view
+from grader.checks.errors import (ForbiddenCall, MissingSymbol, StudentError, StudentException,
+                                  StudentTimeout)
 from grader.checks.executor import import_file
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import CheckInfo, info_of
@@ -55,6 +57,7 @@ class CheckResult:
     detail: str = ""
     seconds: float = 0.0
     device: str = "cpu"
+    summary: str = ""   # what a hidden check may tell the student (grader.student_view)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,9 +130,32 @@ def skipped_result(check: Check, policy: str, device: str) -> CheckResult:
         "award": (pts, pts, "points awarded"),
         "zero": (0.0, pts, "no points"),
     }[policy]
-    return CheckResult(check.id, check.name, check.visible, "skipped", earned, maximum,
-                       f"needs a CUDA GPU and this machine has none (course policy '{policy}': {why})",
-                       device=device)
+    message = f"needs a CUDA GPU and this machine has none (course policy '{policy}': {why})"
+    return CheckResult(check.id, check.name, check.visible, "skipped", earned, maximum, message,
+                       device=device, summary=message)
+
+
+def safe_summary(exc: BaseException, check: Check) -> str:
+    """The text about a failure that a hidden check may show: written by the engine or the
+    check's author, never a student's exception text or a name their code chose."""
+    if isinstance(exc, CheckFailure):
+        return exc.summary
+    if isinstance(exc, (ForbiddenCall, MissingSymbol, StudentTimeout)):
+        return exc.message
+    if isinstance(exc, StudentException):
+        symbol = exc.message.split(" ", 1)[0]
+        if exc.exc_type == "NotImplementedError" and exc.message.startswith(f"{symbol} is not implemented yet"):
+            return f"{symbol} is not implemented yet"
+        return student_view.raised_summary(symbol, exc.exc_types, exc.detail)
+    if isinstance(exc, StudentError):
+        return {"failed": "returned something that is not plain data (tensors, numbers, strings, "
+                          "lists, tuples, dicts)",
+                "error": "your file could not be imported (the visible checks show why)",
+                "oom": "ran out of memory", "crashed": "the process running your code died",
+                }.get(exc.status, exc.status)
+    if isinstance(exc, AssertionError):
+        return f"{check.doc}: assertion failed"
+    return f"unexpected result: the check could not use it ({type(exc).__name__})"
 
 
 def run_check(check: Check, *, student: Any, reference_module: ModuleType | None, device: torch.device,
@@ -157,19 +183,23 @@ def run_check(check: Check, *, student: Any, reference_module: ModuleType | None
         result.status = "failed"
         result.message = exc.summary + (f"\n{exc.detail}" if check.visible and exc.detail else "")
         result.detail = exc.detail
+        result.summary = safe_summary(exc, check)
     except StudentError as exc:
         result.status = exc.status
         result.message = exc.message
         result.detail = exc.detail
+        result.summary = safe_summary(exc, check)
     except AssertionError as exc:  # a bare assert in a check
         result.status = "failed"
         text = str(exc).strip()
         result.message = (text.splitlines()[0] if text else f"{check.doc}: assertion failed")
         result.detail = text
+        result.summary = safe_summary(exc, check)
     except Exception as exc:  # noqa: BLE001 - the check choked on what the student returned
         result.status = "failed"
         result.message = f"unexpected result: the check could not use it ({type(exc).__name__}: {exc})"[:500]
         result.detail = repr(exc)
+        result.summary = safe_summary(exc, check)
     else:
         result.status = "passed"
         result.points = check.info.points

@@ -214,6 +214,7 @@ def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
     if _seed is not None:
         seed_everything(int(_seed))
     value = fn(*args, **kwargs)
+    ctx.result = value
 
     def canon(v: Any) -> Any:
         tree = codec.to_plain(v, "reference value", on_special=builds.encode_special)

@@ -11,21 +11,10 @@ from rich.console import Console
 console = Console(width=None if sys.stdout.isatty() else 160)
 
 
-class _InteropError(click.ClickException):
-    """One red line, exit status 2."""
-    exit_code = 2
-
-    def show(self, file=None) -> None:  # type: ignore[override]
-        console.print(f"[bold red]error:[/] {self.format_message()}", highlight=False)
-
-
 def _course(ctx: click.Context):
-    from grader.course import CourseError, load_course
+    from grader.course import load_course
     obj = ctx.find_root().obj or {}
-    try:
-        return load_course(obj.get("course_root"))
-    except CourseError as exc:
-        raise _InteropError(str(exc)) from None
+    return load_course(obj.get("course_root"))
 
 
 @click.group("nbgrader")
@@ -51,13 +40,10 @@ def nbgrader_export(ctx: click.Context, course_dir: Path, exercise_ids: tuple[st
     Scores to trust come from: grader grade --nbgrader COURSE_DIR --assignment ch3 --out DIR
     """
     from grader.course import CourseError
-    from grader.export.nbgrader import ExportError, export_course
+    from grader.export.nbgrader import export_course
     course = _course(ctx)
-    try:
-        written = export_course(course, course_dir, exercise_ids=exercise_ids or None, assignment=assignment,
-                                course_path=course_path.resolve() if course_path else None)
-    except (ExportError, CourseError) as exc:
-        raise _InteropError(str(exc)) from None
+    written = export_course(course, course_dir, exercise_ids=exercise_ids or None, assignment=assignment,
+                            course_path=course_path.resolve() if course_path else None)
     for path in written:
         console.print(f"written: {path}", highlight=False)
     chapters = sorted({p.parent.name for p in written if p.suffix == ".ipynb"})
@@ -79,13 +65,9 @@ def gradescope() -> None:
 def gradescope_package(ctx: click.Context, out_zip: Path, exercise_ids: tuple[str, ...],
                        assignment: str | None) -> None:
     """Build OUT_ZIP, a Gradescope autograder (setup.sh, run_autograder, the judge side)."""
-    from grader.course import CourseError
-    from grader.export.gradescope import PackageError, build_package
+    from grader.export.gradescope import build_package
     course = _course(ctx)
-    try:
-        info = build_package(course, out_zip, exercise_ids=exercise_ids or None, assignment=assignment)
-    except (PackageError, CourseError) as exc:
-        raise _InteropError(str(exc)) from None
+    info = build_package(course, out_zip, exercise_ids=exercise_ids or None, assignment=assignment)
     console.print(f"written: {out_zip} ({info['files']} files, {info['bytes'] // 1024} KiB) for "
                   f"{', '.join(info['exercises'])}", highlight=False)
     console.print("upload it as the assignment's autograder (Configure Autograder > Zip file upload)")

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from grader.errors import ExitCode
+
 console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
 
 
@@ -24,25 +26,21 @@ def release(ctx: click.Context, out: Path, force: bool, scan_only: bool) -> None
     from grader.export.release import ReleaseError, build_release, leak_scan
 
     course = load_course((ctx.obj or {}).get("course_root"))
-    try:
-        if scan_only:
-            if not out.is_dir():
-                raise ReleaseError(f"{out} is not a folder")
-            leaks = leak_scan(course, out)
-            files = sum(1 for p in out.rglob("*") if p.is_file())
-        else:
-            report = build_release(course, out, force=force)
-            leaks, files = report.leaks, len(report.files)
-    except ReleaseError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        sys.exit(2)
+    if scan_only:
+        if not out.is_dir():
+            raise ReleaseError(f"{out} is not a folder")
+        leaks = leak_scan(course, out)
+        files = sum(1 for p in out.rglob("*") if p.is_file())
+    else:
+        report = build_release(course, out, force=force)
+        leaks, files = report.leaks, len(report.files)
     if leaks:
         console.print(f"[bold red]LEAK: {len(leaks)} finding(s) in {out}; do not publish it.[/]")
         for leak in leaks[:50]:
             console.print(f"  {leak}")
         if len(leaks) > 50:
             console.print(f"  ... and {len(leaks) - 50} more")
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)
     verb = "scanned" if scan_only else "wrote"
     console.print(f"[green]{verb} {files} files in {out}; leak scan clean[/] (no solution marker, "
                   "no reference answer line, no line of a hidden check)")

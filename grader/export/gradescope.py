@@ -24,6 +24,8 @@ shaped like /autograder.
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import argparse
 import json
 import os
@@ -36,18 +38,18 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+from grader.student_view import student_message
+
 ROOT_ENV = "GRADESCOPE_ROOT"
 CONFIG_NAME = "gradescope.json"
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_FILES = 2000
-HIDDEN_OUTPUT_LINES = 6
-HIDDEN_OUTPUT_CHARS = 600
 VISIBLE_OUTPUT_CHARS = 4000
 POINT_DECIMALS = 4
 _SKIP_PARTS = {"__pycache__", ".git", ".ipynb_checkpoints", "__MACOSX", ".DS_Store"}
 
 
-class PackageError(Exception):
+class PackageError(GraderError):
     """The autograder zip cannot be built as asked."""
 
 
@@ -82,18 +84,11 @@ def _shares(checks: list[dict], points: float | None) -> list[float]:
 
 
 def _safe_output(c: dict) -> str:
-    """What a student may read about one check. Hidden checks: the status and the safe summary
-    only, short; never the detail (values, inputs)."""
-    word = STATUS_WORDS.get(c.get("status", ""), c.get("status", ""))
-    message = str(c.get("message") or "").strip()
-    if c.get("visible"):
-        text = message[:VISIBLE_OUTPUT_CHARS]
-    else:
-        lines = message.splitlines()[:HIDDEN_OUTPUT_LINES]
-        text = "\n".join(lines)
-        text = text[:HIDDEN_OUTPUT_CHARS] + (" ..." if len(text) > HIDDEN_OUTPUT_CHARS else "")
+    """The status word and what the student may read about the check (student_view's policy)."""
     if c.get("status") == "passed":
         return "passed"
+    word = STATUS_WORDS.get(c.get("status", ""), c.get("status", ""))
+    text = student_message(c)[:VISIBLE_OUTPUT_CHARS]
     return f"{word}: {text}" if text else word
 
 
@@ -206,12 +201,15 @@ exec "$PYTHON" -m grader.export.gradescope run --root "$ROOT" --course "$SOURCE/
 """
 
 
-def _course_files(course: Any, exercises: list[Any]) -> dict[str, Path]:
-    """Archive path -> file on disk: what the judge needs, nothing else (no variants, no stubs of
-    other exercises, no caches)."""
+def _course_files(course: Any, exercises: list[Any]) -> dict[str, Path | str]:
+    """Archive path -> file on disk (or text): what the judge needs, nothing else (no variants,
+    no stubs of other exercises, no caches). course.toml lists the packaged exercises only, since
+    the judge's course must name no reference it does not carry."""
+    from grader.course import course_toml_for
+
     root = course.root
-    files: dict[str, Path] = {}
-    for name in ("course.toml", "pyproject.toml", "README.md"):
+    files: dict[str, Path | str] = {"course/course.toml": course_toml_for(course, [e.id for e in exercises])}
+    for name in ("pyproject.toml", "README.md"):
         if (root / name).is_file():
             files[f"course/{name}"] = root / name
     grader_dir = root / "grader"
@@ -266,7 +264,7 @@ def build_package(course: Any, out_zip: Path, *, exercise_ids: Iterable[str] | N
         add_text("run_autograder", RUN_AUTOGRADER.format(root_env=ROOT_ENV), executable=True)
         add_text(f"course/{CONFIG_NAME}", json.dumps(config, indent=1) + "\n")
         for name, path in sorted(files.items()):
-            add_text(name, path.read_text(encoding="utf-8"), executable=False)
+            add_text(name, path if isinstance(path, str) else path.read_text(encoding="utf-8"), executable=False)
     os.replace(tmp, out_zip)
     return {"files": len(files) + 3, "bytes": out_zip.stat().st_size, "exercises": config["exercises"]}
 

@@ -27,6 +27,8 @@ and `grader grade` keeps import lines when it turns a notebook into a module.
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import contextlib
 import io
 import json
@@ -35,6 +37,8 @@ import re
 import warnings
 from pathlib import Path
 from typing import Any, Iterable
+
+from grader.student_view import student_message
 
 COURSE_ENV = "TORCHGRADE_COURSE"
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
@@ -47,7 +51,7 @@ POINT_DECIMALS = 4
 _GRADE_ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-class ExportError(Exception):
+class ExportError(GraderError):
     """The course cannot be exported as asked; says what and where."""
 
 
@@ -339,7 +343,7 @@ def run_check(exercise_id: str, check_name: str, namespace: dict, *, hidden: boo
     if result.status == "passed" or (result.status == "skipped" and course.grading.gpu_policy != "zero"):
         print(f"{result.status}: {label}")
         return None
-    message = result.message if not hidden else result.message.splitlines()[0] if result.message else ""
+    message = student_message(result)
     raise CheckFailed(f"{result.status}: {label}" + (f"\n{message}" if message else ""))
 
 

@@ -203,19 +203,27 @@ def course_data_outputs(course: Course) -> list[Output]:
 
 
 def readme_output(course: Course) -> Output | None:
+    """README.md with its generated blocks (Colab badges, table of contents) refreshed."""
+    from grader.export.book import readme_with_contents
+
     readme = course.root / "README.md"
     if not readme.is_file():
         return None
-    text = readme_with_badges(readme.read_text(encoding="utf-8"), course)
-    return None if text is None else Output(readme, text)
+    text = original = readme.read_text(encoding="utf-8")
+    for refresh in (readme_with_badges, readme_with_contents):
+        text = refresh(text, course) or text
+    return Output(readme, text) if text != original or BADGES_START in original else None
 
 
 def course_outputs(course: Course) -> list[Output]:
-    """Course-level files `grader build` should (re)write besides stubs and notebooks. The
-    course_data copy is not one of them: wheels get it at build time (setup.py), the student
-    release writes its own."""
+    """Course-level files `grader build` should (re)write besides stubs and notebooks: README's
+    generated blocks and a README.md per chapter folder. The course_data copy is not one of
+    them: wheels get it at build time (setup.py), the student release writes its own."""
+    from grader.export.book import chapter_readmes
+
     readme = readme_output(course)
-    return [] if readme is None else [readme]
+    chapters = [Output(path, text) for path, text in chapter_readmes(course).items()]
+    return ([] if readme is None else [readme]) + chapters
 
 
 def write_outputs(outputs: list[Output]) -> list[Path]:

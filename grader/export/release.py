@@ -17,6 +17,8 @@ a file named like a hidden check.
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import hashlib
 import json
 import re
@@ -40,7 +42,7 @@ RELEASE_STAMP = ".torchgrade-release"
 
 # The engine a student runs, relative to grader/. Instructor-only modules stay out: they hold no
 # secrets, but they name the solution markers and are of no use without solutions/.
-ENGINE_FILES = ("__init__.py", "course.py", "pytest_plugin.py", "notebook.py")
+ENGINE_FILES = ("__init__.py", "course.py", "errors.py", "pytest_plugin.py", "notebook.py", "student_view.py")
 ENGINE_DIRS = ("checks",)
 ENGINE_SKIP = ("API.md",)  # the check-writing contract documents the solution markers
 
@@ -48,7 +50,7 @@ _WS = re.compile(r"\s+")
 _HIDDEN_NAME = re.compile(r"_hidden(_\w+)?\.py$|(^|/)solutions(/|$)")
 
 
-class ReleaseError(Exception):
+class ReleaseError(GraderError):
     """The release cannot be built (stale stubs, a bad output folder) or leaks something."""
 
 

@@ -8,15 +8,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from grader.course import CourseError, load_course
-
-
-class InputError(click.ClickException):
-    """Bad input: one line on stderr, exit status 2, no usage text."""
-    exit_code = 2
-
-    def show(self, file=None) -> None:  # type: ignore[override]
-        click.echo(f"error: {self.format_message()}", err=True)
+from grader.course import load_course
+from grader.errors import ExitCode, UsageError
 
 
 @click.command("grade")
@@ -47,29 +40,24 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     SUBMISSIONS holds one folder or .zip per student (ch4/dropout.py or .ipynb inside).
     Running the same command again after an interruption grades only the students not yet done.
     """
-    from grader.grading.gradebook import GradebookError
-    from grader.grading.scheduler import GradeError, grade_class
-    from grader.grading.submissions import SubmissionError
+    from grader.grading.scheduler import grade_class
     from grader.reports.terminal import progress_bar, sandbox_warning, summary_table
 
     console = Console(width=None if sys.stdout.isatty() else 160)
     if nbgrader_dir is not None:
         if assignment is None:
-            raise InputError("--nbgrader needs --assignment chN (the assignment to grade)")
+            raise UsageError("--nbgrader needs --assignment chN (the assignment to grade)")
         if not (nbgrader_dir / "submitted").is_dir():
-            raise InputError(f"--nbgrader {nbgrader_dir}: no submitted/ folder in it")
+            raise UsageError(f"--nbgrader {nbgrader_dir}: no submitted/ folder in it")
         submissions = nbgrader_dir / "submitted"
     elif submissions is None:
-        raise InputError("give the SUBMISSIONS folder (or --nbgrader COURSE_DIR --assignment chN)")
+        raise UsageError("give the SUBMISSIONS folder (or --nbgrader COURSE_DIR --assignment chN)")
     obj = ctx.find_root().obj or {}
-    try:
-        course = load_course(obj.get("course_root"))
-    except CourseError as exc:
-        raise InputError(str(exc)) from None
+    course = load_course(obj.get("course_root"))
     if device == "cuda":
         from grader.grading.scheduler import detect_device
         if detect_device("auto") != "cuda":
-            raise InputError("--device cuda: no usable CUDA GPU on this machine (try --device auto)")
+            raise UsageError("--device cuda: no usable CUDA GPU on this machine (try --device auto)")
 
     progress = progress_bar(console)
     task = None
@@ -90,9 +78,6 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         result = grade_class(course, submissions, out, jobs=jobs or 0, device=device, only=only,
                              students=students, timeout=timeout, assignment=assignment,
                              on_start=on_start, on_result=on_result, command=sys.argv[1:])
-    except (GradeError, SubmissionError, GradebookError, CourseError) as exc:
-        progress.stop()
-        raise InputError(str(exc)) from None
     finally:
         progress.stop()
 
@@ -114,6 +99,6 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     if result.interrupted:
         console.print(f"[bold yellow]interrupted:[/] {len(result.not_graded)} student(s) not graded yet; "
                       "run the same command again to continue", highlight=False)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     if result.failures:
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)

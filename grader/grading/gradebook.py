@@ -12,6 +12,8 @@ is what makes "run the same command again" resume exactly where it stopped.
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import fcntl
 import hashlib
 import json
@@ -26,7 +28,7 @@ from grader.grading.submissions import ExerciseFiles
 SCHEMA_VERSION = "1"
 
 
-class GradebookError(Exception):
+class GradebookError(GraderError):
     pass
 
 

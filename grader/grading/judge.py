@@ -298,7 +298,8 @@ class Judge:
             results = [skipped_result(c, self.settings.gpu_policy, self.settings.device)
                        if c.info.gpu and not gpu_available else
                        CheckResult(c.id, c.name, c.visible, "missing" if files.status == "missing" else "error",
-                                   0.0, c.info.points, files.message, device=self.settings.device)
+                                   0.0, c.info.points, files.message, device=self.settings.device,
+                                   summary=files.message)
                        for c in checks]
         else:
             from grader.checks.student import Student

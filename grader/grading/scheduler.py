@@ -8,6 +8,8 @@ imports a check, a reference solution or student code, and never touches CUDA.
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import datetime as _dt
 import multiprocessing as mp
 import os
@@ -23,7 +25,7 @@ from grader.grading.judge import JudgeSettings, grade_in_process, init_process
 from grader.grading.submissions import Submission, discover
 
 
-class GradeError(Exception):
+class GradeError(GraderError):
     """Bad input to a grading run, said in one line."""
 
 

@@ -14,6 +14,8 @@ the whole submission is unusable) or to one exercise; the others are graded as u
 
 from __future__ import annotations
 
+from grader.errors import GraderError
+
 import ast
 import hashlib
 import io
@@ -50,7 +52,7 @@ _CONSTANT_NODES = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, a
 _IPYTHON_ONLY = re.compile(r"^\s*([!%]|[\w.]+\?{1,2}\s*$|[\w.]+\s*=\s*[!%])")
 
 
-class SubmissionError(Exception):
+class SubmissionError(GraderError):
     """The whole submission of one student cannot be used (bad zip, nothing inside...)."""
 
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from pathlib import Path
 from typing import Any
 
+from grader.student_view import student_message
 from grader.course import Course
 from grader.grading.gradebook import atomic_write
 
-HIDDEN_MESSAGE_CHARS = 600
-HIDDEN_MESSAGE_LINES = 6
 
 STATUS_WORDS = {
     "passed": "passed",
@@ -176,7 +174,7 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
         for c in lost:
             lines.append(f"- ❌ {_label(c)} — **{STATUS_WORDS.get(c['status'], c['status'])}** "
                          f"(0 / {fmt_points(c['max_points'])} pt)")
-            message = _safe_message(c)
+            message = student_message(c)
             if message:
                 lines += ["", _indent_block(message), ""]
         lines.append("")
@@ -194,22 +192,6 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
 def _label(check: dict) -> str:
     title = check.get("title") or check["name"]
     return title if check["visible"] else f"{title} (hidden check)"
-
-
-_TENSOR_TEXT = re.compile(r"tensor\((?:[^()]|\([^()]*\))*\)?", re.S)
-_NUMBER_RUN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?:[,;\s\]\[]+-?\d+(?:\.\d+)?(?:e[-+]?\d+)?){3,}", re.I)
-
-
-def _safe_message(check: dict) -> str:
-    """What a student may read about a check. Hidden checks: the safe summary only, short, and
-    with anything that looks like tensor data cut out (a student's own exception message could
-    otherwise carry a hidden input back to them)."""
-    message = (check.get("message") or "").strip()
-    if check["visible"]:
-        return message
-    lines = message.splitlines()[:1 if check["status"] == "error" else HIDDEN_MESSAGE_LINES]
-    text = _NUMBER_RUN.sub("…", _TENSOR_TEXT.sub("tensor(…)", "\n".join(lines)))
-    return text[:HIDDEN_MESSAGE_CHARS] + (" ..." if len(text) > HIDDEN_MESSAGE_CHARS else "")
 
 
 def _indent_block(text: str) -> str:

@@ -50,6 +50,7 @@ def dropout_raw_pop(X):
 def switch_off_when_nothing_is_forbidden(X):
     with torch._C.DisableTorchFunction():
         return torch.softmax(X, 1)
+def pooled(X): return F.max_pool2d(X, 2)
 def stub(X): raise NotImplementedError("use exp and sum")
 def raises_value(X): raise ValueError("bad p")
 def exits(X): raise SystemExit(0)
@@ -78,6 +79,7 @@ def fit(net, loader, loss, updater):
 
 FORBID = {name: ("softmax", "_softmax", "log_softmax") for name in
           ("direct", "renamed", "method", "via_ops", "via_module", "swallowed", "no_torch_function", "good")}
+FORBID["pooled"] = ("max_pool2d", "max_pool2d_with_indices")
 FORBID.update({name: ("dropout", "native_dropout", "Dropout") for name in
                ("dropout_no_torch_function", "dropout_popped_modes", "dropout_raw_pop")})
 
@@ -99,6 +101,14 @@ def test_forbidden_builtin_caught_under_any_name(student, name):
     with pytest.raises(ForbiddenCall) as err:
         student.call(name, torch.randn(2, 3))
     assert "softmax" in err.value.call and err.value.status == "forbidden"
+
+
+def test_a_wrapped_builtin_is_named_as_the_student_wrote_it(student):
+    # F.max_pool2d is torch's boolean_dispatch.<locals>.fn: the student wrote max_pool2d
+    with pytest.raises(ForbiddenCall) as err:
+        student.pooled(torch.randn(1, 1, 4, 4))
+    assert err.value.call == "torch.nn.functional.max_pool2d"
+    assert "<locals>" not in err.value.message
 
 
 @pytest.mark.parametrize("name", ["no_torch_function", "dropout_no_torch_function", "dropout_popped_modes",

@@ -1,0 +1,162 @@
+"""Hidden checks for ch2.broadcasting.
+
+Shapes are compared with torch.broadcast_shapes in the judge; distances with a float64
+computation in the judge (differences, never the expanded square), rounded to the input dtype.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from grader.checks import check, expect
+
+EXERCISE = "ch2.broadcasting"
+
+
+def _shape(got):
+    """A torch.Size is a tuple too: accept it as one."""
+    return tuple(got) if type(got) is torch.Size else got
+
+
+def _ints(rng: torch.Generator, n: int, low: int, high: int) -> list[int]:
+    return [int(v) for v in torch.randint(low, high, (n,), generator=rng)]
+
+
+def _compatible_pair(rng: torch.Generator) -> tuple[tuple, tuple]:
+    """Two random shapes that broadcast: a common shape with dims dropped on the left or set to 1."""
+    full = _ints(rng, _ints(rng, 1, 1, 5)[0], 2, 6)
+    sides = []
+    for _ in range(2):
+        keep = _ints(rng, 1, 0, len(full) + 1)[0]
+        dims = full[len(full) - keep:]
+        ones = _ints(rng, len(dims), 0, 3)
+        sides.append(tuple(1 if o == 0 else d for d, o in zip(dims, ones)))
+    return sides[0], sides[1]
+
+
+# ------------------------------------------------------------------ broadcast_shape
+
+@check(points=2)
+def test_broadcast_shape_random_pairs(student, device, rng):
+    """Random shapes of different lengths with 1s here and there."""
+    for _ in range(8):
+        a, b = _compatible_pair(rng)
+        expected = tuple(torch.broadcast_shapes(a, b))
+        expect.equal(_shape(student.broadcast_shape(a, b)), expected, what=f"broadcast_shape({a}, {b})")
+
+
+@check(points=1)
+def test_broadcast_shape_scalars_and_zeros(student, device, rng):
+    """() broadcasts with anything; a 1 stretches to 0, and 0 meets 0."""
+    cases = [((), (2, 3)), ((4,), ()), ((), ()), ((0,), (1,)), ((1, 0), (3, 1)), ((2, 0), (0,))]
+    for a, b in cases:
+        expected = tuple(torch.broadcast_shapes(a, b))
+        expect.equal(_shape(student.broadcast_shape(a, b)), expected, what=f"broadcast_shape({a}, {b})")
+
+
+@check(points=2)
+def test_broadcast_shape_conflicts(student, device, rng):
+    """Sizes that differ and are not 1 raise ValueError, wherever they are."""
+    for a, b in [((3,), (4,)), ((2, 3), (3, 2)), ((5, 2, 1), (4, 1, 1)), ((4, 2, 3), (3, 3)), ((0,), (3,))]:
+        with expect.raises(ValueError, what=f"broadcast_shape({a}, {b})"):
+            student.broadcast_shape(a, b)
+
+
+# ------------------------------------------------------------------ pairwise_distances
+
+def _expected_distances(P: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
+    diff = P.double()[:, None, :] - Q.double()[None, :, :]
+    return (diff * diff).sum(dim=2).sqrt().to(P.dtype)
+
+
+@check(points=3)
+def test_distances_random_points(student, device, rng):
+    """Distances between random point sets of several dimensions match the definition."""
+    for n, m, d in ((7, 5, 3), (1, 6, 1), (4, 4, 8)):
+        P = (torch.randn(n, d, generator=rng) * 3).to(device)
+        Q = (torch.randn(m, d, generator=rng) * 3).to(device)
+        expect.close(student.pairwise_distances(P, Q), _expected_distances(P, Q),
+                     what=f"pairwise_distances(P {tuple(P.shape)}, Q {tuple(Q.shape)})")
+
+
+@check(points=2)
+def test_distances_identical_points_are_exactly_zero(student, device, rng):
+    """Points that appear in both sets are at distance exactly 0 (no rounding noise, no NaN)."""
+    P = (torch.randn(12, 5, generator=rng) * 50 + 100).to(device)
+    Q = torch.cat([P[[3, 0, 7]], (torch.randn(2, 5, generator=rng) * 50 + 100).to(device)])
+    D = expect.tensor(student.pairwise_distances(P, Q), "pairwise_distances(P, Q)")
+    expect.shape(D, (12, 5), "pairwise_distances(P, Q)")
+    expect.finite(D, "pairwise_distances(P, Q)")
+    same = torch.stack([D[3, 0], D[0, 1], D[7, 2]])
+    expect.equal(same, torch.zeros(3, device=device), what="distances between identical points")
+    expect.close(D, _expected_distances(P, Q), what="pairwise_distances(P, Q)")
+    D = expect.tensor(student.pairwise_distances(P, P), "pairwise_distances(P, P)")
+    expect.equal(D.diagonal(), torch.zeros(12, device=device), what="the diagonal of pairwise_distances(P, P)")
+
+
+@check(points=1)
+def test_distances_keep_dtype_and_device(student, device, rng):
+    """float64 points give float64 distances; the result lives where the points do (also on meta)."""
+    P = torch.randn(6, 3, generator=rng, dtype=torch.float64).to(device)
+    Q = torch.randn(4, 3, generator=rng, dtype=torch.float64).to(device)
+    expect.close(student.pairwise_distances(P, Q), _expected_distances(P, Q), what="pairwise_distances in float64")
+    D = expect.tensor(student.pairwise_distances(torch.empty(5, 2, device="meta"), torch.empty(3, 2, device="meta")),
+                      "pairwise_distances on meta tensors")
+    expect.true(D.device.type == "meta", f"pairwise_distances of meta tensors returned a tensor on {D.device}")
+    expect.shape(D, (5, 3), "pairwise_distances on meta tensors")
+
+
+@check(points=1)
+def test_distances_reject_bad_shapes(student, device, rng):
+    """ValueError when the points have different dimensions or P or Q is not 2-D."""
+    cases = [(torch.randn(4, 3, generator=rng), torch.randn(5, 2, generator=rng), "P (4, 3), Q (5, 2)"),
+             (torch.randn(4, generator=rng), torch.randn(5, 1, generator=rng), "P (4,), Q (5, 1)"),
+             (torch.randn(2, 3, generator=rng), torch.randn(1, 2, 3, generator=rng), "P (2, 3), Q (1, 2, 3)")]
+    for P, Q, what in cases:
+        with expect.raises(ValueError, what=f"pairwise_distances({what})"):
+            student.pairwise_distances(P.to(device), Q.to(device))
+
+
+# ------------------------------------------------------------------ row_normalize
+
+@check(points=2)
+def test_rows_sum_to_one(student, device, rng):
+    """Each row is divided by its own sum."""
+    for shape in ((5, 4), (1, 7), (6, 1)):
+        A = (torch.rand(*shape, generator=rng) + 0.1).to(device)
+        expect.close(student.row_normalize(A), A / A.sum(dim=1, keepdim=True), what=f"row_normalize of shape {shape}")
+
+
+@check(points=1)
+def test_square_matrix_divides_rows(student, device, rng):
+    """For a square matrix the rows, not the columns, are normalised (keepdim matters)."""
+    A = (torch.rand(4, 4, generator=rng) * 5 + 0.5).to(device)
+    expect.close(student.row_normalize(A), A / A.sum(dim=1, keepdim=True), what="row_normalize of a 4 x 4 matrix")
+
+
+@check(points=1)
+def test_row_normalize_dtypes(student, device, rng):
+    """float64 stays float64 and an integer matrix gives float32."""
+    A = (torch.rand(3, 5, generator=rng, dtype=torch.float64) + 0.1).to(device)
+    expect.close(student.row_normalize(A), A / A.sum(dim=1, keepdim=True), what="row_normalize in float64")
+    B = torch.randint(1, 9, (4, 3), generator=rng).to(device)
+    expect.close(student.row_normalize(B), B.float() / B.float().sum(dim=1, keepdim=True),
+                 what="row_normalize of an int64 matrix")
+
+
+@check(points=1)
+def test_row_normalize_zero_rows_raise(student, device, rng):
+    """A row of zeros anywhere raises ValueError."""
+    for row in (0, 2):
+        A = (torch.rand(3, 4, generator=rng) + 0.1).to(device)
+        A[row] = 0
+        with expect.raises(ValueError, what=f"row_normalize(A) with row {row} all zeros"):
+            student.row_normalize(A)
+
+
+@check(points=1)
+def test_row_normalize_leaves_input_alone(student, device, rng):
+    """row_normalize returns a new tensor; A is unchanged."""
+    A = (torch.rand(4, 3, generator=rng) + 0.1).to(device)
+    _, records = student.call_recorded("row_normalize", A)
+    expect.equal(records["args_after"][0], A, what="A after row_normalize(A)")

@@ -1,0 +1,42 @@
+"""Wrong: find_value unravels the flat position with divmod starting from the first dimension."""
+
+import torch
+
+VERDICT = "wrong"
+
+
+def loop_mean(T):
+    if T.numel() == 0:
+        raise ValueError("empty tensor")
+
+    def total(t):
+        if t.dim() == 0:
+            return t.item()
+        acc = 0
+        for i in range(t.shape[0]):
+            acc += total(t[i])
+        return acc
+
+    return total(T) / T.numel()
+
+
+def find_value(T, v):
+    matches = (T.flatten() == v).nonzero()
+    if matches.shape[0] == 0:
+        raise ValueError("value not found")
+    flat = int(matches[0])
+    index = []
+    for size in T.shape:
+        flat, r = divmod(flat, size)
+        index.append(r)
+    return tuple(index)
+
+
+def with_column(X, j, value):
+    Y = X.clone()
+    Y[:, j] = value
+    return Y
+
+
+def keep_above(X, t):
+    return torch.where(X > t, X, torch.zeros_like(X))

@@ -1,0 +1,41 @@
+"""Wrong: shares_memory asks whether both use the same storage, so two disjoint halves count as sharing."""
+
+import math
+import struct
+
+import numpy as np
+import torch
+
+VERDICT = "wrong"
+
+
+def float32_fields(x):
+    bits = struct.unpack(">I", struct.pack(">f", x))[0]
+    return bits >> 31, (bits >> 23) & 0xFF, bits & ((1 << 23) - 1)
+
+
+def float32_value(sign, exponent, fraction):
+    if sign not in (0, 1):
+        raise ValueError("sign must be 0 or 1")
+    if not 1 <= exponent <= 254:
+        raise ValueError("exponent out of range")
+    if not 0 <= fraction < 2**23:
+        raise ValueError("fraction out of range")
+    return (-1.0) ** sign * 2.0 ** (exponent - 127) * (1.0 + fraction / 2**23)
+
+
+def add_into(X, Y):
+    X += Y
+    return X
+
+
+def shares_memory(a, b):
+    def base(obj):
+        if isinstance(obj, torch.Tensor):
+            if obj._base is not None:
+                obj = obj._base
+            return obj.untyped_storage().data_ptr()
+        while obj.base is not None:
+            obj = obj.base
+        return obj.__array_interface__["data"][0]
+    return base(a) == base(b)

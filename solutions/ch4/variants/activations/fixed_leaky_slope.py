@@ -1,0 +1,38 @@
+"""Wrong: leaky_relu ignores k and always uses the slope 0.01."""
+
+import torch
+
+VERDICT = "wrong"
+
+
+def sigmoid(x):
+    z = torch.exp(-torch.abs(x))
+    return torch.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def tanh(x):
+    m = torch.expm1(-2.0 * torch.abs(x))
+    magnitude = -m / (2.0 + m)
+    return torch.where(x < 0, -magnitude, magnitude)
+
+
+def swish(x):
+    return x * sigmoid(x)
+
+
+def leaky_relu(x, k=0.01):
+    return torch.where(x > 0, x, 0.01 * x)
+
+
+def prelu(x, alpha):
+    return torch.where(x > 0, x, alpha * x)
+
+
+def sigmoid_grad(x):
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def tanh_grad(x):
+    t = tanh(x)
+    return 1 - t * t

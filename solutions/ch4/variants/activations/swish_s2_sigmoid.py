@@ -1,0 +1,39 @@
+"""Wrong: swish divides x * e^x by e^x + 1, NaN for large x."""
+
+import torch
+
+VERDICT = "wrong"
+
+
+def sigmoid(x):
+    z = torch.exp(-torch.abs(x))
+    return torch.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def tanh(x):
+    m = torch.expm1(-2.0 * torch.abs(x))
+    magnitude = -m / (2.0 + m)
+    return torch.where(x < 0, -magnitude, magnitude)
+
+
+def swish(x):
+    e = torch.exp(x)
+    return x * e / (e + 1)
+
+
+def leaky_relu(x, k=0.01):
+    return torch.where(x > 0, x, k * x)
+
+
+def prelu(x, alpha):
+    return torch.where(x > 0, x, alpha * x)
+
+
+def sigmoid_grad(x):
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def tanh_grad(x):
+    t = tanh(x)
+    return 1 - t * t

@@ -1,0 +1,33 @@
+"""Wrong: no check for an empty output; a window larger than the input silently gives a wrong tensor."""
+
+import torch
+
+VERDICT = "wrong"
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+def pool2d(X, pool_size, mode="max", stride=None, padding=0):
+    if mode not in ("max", "avg"):
+        raise ValueError("unknown mode")
+    kh, kw = _pair(pool_size)
+    sh, sw = (kh, kw) if stride is None else _pair(stride)
+    ph, pw = _pair(padding)
+    if sh < 1 or sw < 1 or ph < 0 or pw < 0:
+        raise ValueError("bad stride or padding")
+    h, w = X.shape[-2:]
+    out_h = max((h - kh + 2 * ph) // sh + 1, 1)
+    out_w = max((w - kw + 2 * pw) // sw + 1, 1)
+    fill = float("-inf") if mode == "max" else 0.0
+    P = torch.full((*X.shape[:-2], h + 2 * ph, w + 2 * pw), fill, dtype=X.dtype, device=X.device)
+    P[..., ph:ph + h, pw:pw + w] = X
+    Y = torch.empty((*X.shape[:-2], out_h, out_w), dtype=X.dtype, device=X.device)
+    for i in range(out_h):
+        for j in range(out_w):
+            win = P[..., i * sh:i * sh + kh, j * sw:j * sw + kw]
+            Y[..., i, j] = win.amax(dim=(-2, -1)) if mode == "max" else win.sum(dim=(-2, -1)) / (kh * kw)
+    return Y
+
+
+def global_avg_pool(X):
+    return X.mean(dim=(-2, -1))
