@@ -67,8 +67,8 @@ def test_load_array_is_dataloader(student, device, rng):
 @check(points=2)
 def test_load_array_shuffles_when_training(student, device, rng):
     """With is_train=True each epoch is a new shuffled order of all examples, last batch partial."""
-    bs = _int(rng, 3, 6)
-    n = bs * _int(rng, 5, 8) + _int(rng, 1, bs - 1)
+    bs = _int(rng, 3, 5)
+    n = bs * 5 + _int(rng, 1, bs - 1)
     X, y = _rows(rng, device, n)
     h = student.new_object("load_array", (X, y), bs, True)
     first, second = h.items(_seed=41), h.items(_seed=42)
@@ -83,8 +83,8 @@ def test_load_array_shuffles_when_training(student, device, rng):
 @check(points=1)
 def test_load_array_in_order_for_evaluation(student, device, rng):
     """With is_train=False the batches come in the data's own order."""
-    bs = _int(rng, 3, 6)
-    n = bs * _int(rng, 5, 8) + _int(rng, 1, bs - 1)
+    bs = _int(rng, 3, 5)
+    n = bs * 5 + _int(rng, 1, bs - 1)
     X, y = _rows(rng, device, n)
     batches = student.new_object("load_array", (X, y), bs, is_train=False).items(_seed=44)
     _expect_batches(batches, X, y, bs, "load_array(..., is_train=False)")

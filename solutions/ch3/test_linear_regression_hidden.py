@@ -155,9 +155,7 @@ def test_data_iter_global_rng_without_generator(student, device, rng):
     """Without a generator the order comes from torch's global generator (shuffled, seed-dependent)."""
     X, y = _data(rng, device, 30)
     a = _order(_batches(student, 7, X, y, _seed=21))
-    b = _order(_batches(student, 7, X, y, _seed=21))
     c = _order(_batches(student, 7, X, y, _seed=22))
-    expect.equal(b, a, what="two passes under the same global seed")
     expect.true(a != c and a != list(range(30)), "without a generator data_iter should shuffle with "
                 "torch's global generator")
     expect.equal(sorted(a), list(range(30)), what="the examples met in one pass without a generator")

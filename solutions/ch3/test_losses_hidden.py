@@ -32,14 +32,16 @@ def _kwargs(name: str, delta: float | None) -> dict:
 
 
 def _matches_reference(student, reference, device, rng, name: str, delta: float | None = None,
-                       reductions=("none", "sum", "mean")) -> None:
+                       reductions=("none", "sum", "mean"), default: bool = True) -> None:
     fn = getattr(reference, name)
-    for shape in SHAPES:
+    for k, shape in enumerate(SHAPES):
         y_hat, y = _pair(rng, shape, device)
-        for reduction in reductions:
+        for reduction in (reductions if k == 0 else reductions[-1:]):
             kw = dict(_kwargs(name, delta), reduction=reduction)
             got = student.call(name, y_hat, y, **kw)
             expect.close(got, fn(y_hat, y, **kw), what=f"{name} on shape {shape}, reduction={reduction!r}")
+    if not default:
+        return
     # The default reduction is the mean.
     y_hat, y = _pair(rng, (4, 6), device)
     expect.close(student.call(name, y_hat, y, **_kwargs(name, delta)), fn(y_hat, y, **_kwargs(name, delta)),
@@ -48,7 +50,7 @@ def _matches_reference(student, reference, device, rng, name: str, delta: float 
 
 def _keeps_dtype_and_device(student, reference, device, rng, name: str) -> None:
     fn = getattr(reference, name)
-    for dtype, reduction in ((torch.float64, "none"), (torch.float16, "mean")):
+    for dtype, reduction in ((torch.float64, "none"),):
         y_hat, y = _pair(rng, (5, 3), device, dtype=dtype)
         got = student.call(name, y_hat, y, reduction=reduction)
         expect.close(got, fn(y_hat, y, reduction=reduction), what=f"{name} on {dtype} inputs, reduction={reduction!r}")
@@ -70,7 +72,7 @@ def _raises_errors(student, device, rng, name: str) -> None:
         student.call(name, y_hat, y.reshape(6))
     with expect.raises(ValueError, what=f"{name}(y_hat of shape (6, 1), y of shape (3, 2))"):
         student.call(name, y_hat, y.reshape(3, 2))
-    for reduction in ("avg", "Mean"):
+    for reduction in ("avg",):
         with expect.raises(ValueError, what=f"{name}(..., reduction={reduction!r})"):
             student.call(name, y_hat, y, reduction=reduction)
 
@@ -92,7 +94,7 @@ def test_l1_matches_reference(student, reference, device, rng):
 
 @check(points=1)
 def test_l1_dtype_and_device(student, reference, device, rng):
-    """l1_loss keeps float64 / float16 and the inputs' device."""
+    """l1_loss keeps float64 and the inputs' device."""
     _keeps_dtype_and_device(student, reference, device, rng, "l1_loss")
 
 
@@ -118,7 +120,7 @@ def test_mse_matches_reference(student, reference, device, rng):
 
 @check(points=1)
 def test_mse_dtype_and_device(student, reference, device, rng):
-    """mse_loss keeps float64 / float16 and the inputs' device."""
+    """mse_loss keeps float64 and the inputs' device."""
     _keeps_dtype_and_device(student, reference, device, rng, "mse_loss")
 
 
@@ -146,7 +148,8 @@ def test_huber_matches_reference(student, reference, device, rng):
 def test_huber_other_deltas(student, reference, device, rng):
     """huber_loss with delta != 1 (both branches, and |r| == delta exactly) matches the reference."""
     for delta in (0.25, 1.5 + float(torch.rand(1, generator=rng))):
-        _matches_reference(student, reference, device, rng, "huber_loss", delta=delta, reductions=("none", "mean"))
+        _matches_reference(student, reference, device, rng, "huber_loss", delta=delta, reductions=("none", "mean"),
+                           default=False)
     # Residuals exactly at +-delta, where the two branches meet.
     y = torch.randn(6, generator=rng).to(device)
     offsets = torch.tensor([2.0, -2.0, 0.0, 1.0, -3.0, 2.0], device=device)
@@ -157,7 +160,7 @@ def test_huber_other_deltas(student, reference, device, rng):
 
 @check(points=1)
 def test_huber_dtype_and_device(student, reference, device, rng):
-    """huber_loss keeps float64 / float16 and the inputs' device."""
+    """huber_loss keeps float64 and the inputs' device."""
     _keeps_dtype_and_device(student, reference, device, rng, "huber_loss")
 
 
