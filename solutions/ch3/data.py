@@ -44,7 +44,7 @@
 # To hold out part of a data set we split it by a fraction $f$: the first part gets
 # `int(n * f)` examples and the second part the rest, so the two always add up to $n$. The 70 000
 # Fashion-MNIST images with $f = 0.8$ give 56 000 and 14 000. Computing the second size as
-# `int(n * (1 - f))` instead can lose an example to rounding (try $n = 10$, $f = 0.7$).
+# `int(n * (1 - f))` instead can lose an example (with $n = 7$, $f = 0.5$ both parts get 3).
 #
 # ## What to write
 #

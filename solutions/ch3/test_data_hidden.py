@@ -155,7 +155,7 @@ def test_num_batches_errors(student, device, rng):
 def test_split_sizes_random(student, reference, device, rng):
     """split_sizes truncates n * f and gives the rest to the second part, for random n and f."""
     cases = [(_int(rng, 1, 100_000), float(torch.rand(1, generator=rng))) for _ in range(4)]
-    cases += [(10, 0.7), (100, 0.29), (1000, 0.57)]   # where n * f lands just below an integer
+    cases += [(10, 0.7), (100, 0.29), (1000, 0.57), (7, 0.5)]   # n * f just below an integer; halves
     for n, f in cases:
         got = student.split_sizes(n, f)
         expect.true(type(got) in (tuple, list) and len(got) == 2 and all(type(v) is int for v in got),
