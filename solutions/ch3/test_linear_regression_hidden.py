@@ -60,7 +60,7 @@ def test_synthetic_distributions(student, device, rng):
     expect.true(abs(float(X.mean())) < 0.06 and abs(float(X.std()) - 1) < 0.05,
                 f"X should be standard normal: mean {float(X.mean()):.3f}, std {float(X.std()):.3f}")
     resid = (y - (X @ w.reshape(-1, 1) + 4.2)).reshape(-1)
-    expect.true(abs(float(resid.mean())) < 4 * noise / n ** 0.5 + 1e-5,
+    expect.true(abs(float(resid.mean())) < 6 * noise / n ** 0.5 + 1e-5,
                 f"the noise should have mean 0, has mean {float(resid.mean()):.4f}")
     expect.true(abs(float(resid.std()) / noise - 1) < 0.1,
                 f"the noise should have standard deviation {noise:.3f}, has {float(resid.std()):.4f}")
@@ -223,7 +223,9 @@ def _regression(rng: torch.Generator, device, n: int = 100):
     d = _int(rng, 2, 4)
     true_w = torch.randn(d, 1, generator=rng) * 2
     true_b = float(torch.randn(1, generator=rng)) * 2
-    X = torch.randn(n, d, generator=rng)
+    # Orthogonal columns scaled to X^T X = n I: every direction converges at the same rate, so a
+    # few SGD steps fit any seed's data (a random design can have a slow direction).
+    X = torch.linalg.qr(torch.randn(n, d, generator=rng)).Q * n ** 0.5
     y = X @ true_w + true_b + 0.01 * torch.randn(n, 1, generator=rng)
     return X.to(device), y.to(device), true_w.to(device), torch.tensor([true_b], device=device)
 
@@ -242,9 +244,9 @@ def _wb(got, d: int, device, what: str):
 
 @check(points=3)
 def test_train_linreg_fits(student, device, rng):
-    """train_linreg recovers the true w and b of noisy linear data (lr 0.3, batches of 20, 4 epochs)."""
+    """train_linreg recovers the true w and b of noisy linear data (lr 0.5, batches of 20, 3 epochs)."""
     X, y, true_w, true_b = _regression(rng, device)
-    got = student.train_linreg(X, y, lr=0.3, num_epochs=4, batch_size=20,
+    got = student.train_linreg(X, y, lr=0.5, num_epochs=3, batch_size=20,
                                generator=build.generator(_int(rng, 0, 9999)))
     w, b = _wb(got, X.shape[1], device, "train_linreg")
     expect.close(w, true_w, atol=0.03, rtol=0.0, what="trained w (compared with the true w)")
@@ -267,6 +269,6 @@ def test_train_linreg_uses_generator(student, device, rng):
     """All randomness of train_linreg comes from its generator: equal seeds give equal results."""
     X, y, _, _ = _regression(rng, device, n=40)
     seed = _int(rng, 0, 9999)
-    first = student.train_linreg(X, y, num_epochs=1, generator=build.generator(seed), _seed=31)
-    second = student.train_linreg(X, y, num_epochs=1, generator=build.generator(seed), _seed=32)
+    first = student.train_linreg(X, y, num_epochs=1, batch_size=20, generator=build.generator(seed), _seed=31)
+    second = student.train_linreg(X, y, num_epochs=1, batch_size=20, generator=build.generator(seed), _seed=32)
     expect.close(second, first, what="train_linreg with equally seeded generators (global seeds differ)")
