@@ -110,6 +110,19 @@ def leaf(values: Any, *, requires_grad: bool = True, grad: Any = None, label: st
                                      "requires_grad": bool(requires_grad), "grad": g, "device": device})
 
 
+def generator(seed: int = 0, *, label: str = "generator") -> BuildSpec:
+    """A CPU torch.Generator seeded with `seed`, for functions that take `generator=`."""
+    return BuildSpec("generator", label, {"seed": int(seed)})
+
+
+def params(values: list, grads: list | None = None, *, label: str = "params") -> BuildSpec:
+    """A list of leaf tensors (clones of `values`) that require grad, with `.grad` set to clones
+    of `grads` (None entries: no grad), for hand-written optimizers like sgd(params, lr, n)."""
+    return BuildSpec("params", label, {"values": [_values(v) for v in values],
+                                       "grads": [None if g is None else _values(g) for g in grads]
+                                       if grads is not None else None})
+
+
 def movable(*, device: str = "cpu", label: str = "movable") -> BuildSpec:
     return BuildSpec("movable", label, {"device": device})
 
@@ -174,11 +187,6 @@ def sequential(*layers: Any, seed: int = 0, label: str = "net", device: str | No
         entries.append(_layer_entry(entry[0], positional, kwargs))
     return BuildSpec("sequential", label, {"layers": entries, "seed": int(seed), "device": device,
                                            "training": bool(training)})
-
-
-def generator(seed: int = 0, *, label: str = "generator") -> BuildSpec:
-    """A CPU torch.Generator seeded with `seed` (functions that take a `generator=` argument)."""
-    return BuildSpec("generator", label, {"seed": int(seed)})
 
 
 def _layer_entry(kind: str, args: Any, kwargs: dict) -> list:
@@ -485,6 +493,37 @@ class RecordingSGD(torch.optim.SGD):
         return rec
 
 
+class RecordingGenerator:
+    def __init__(self, seed: int) -> None:
+        self.generator = torch.Generator().manual_seed(seed)
+        self.initial = self.generator.get_state()
+
+    def records(self) -> dict:
+        return {"used": not torch.equal(self.initial, self.generator.get_state())}
+
+
+class RecordingParams:
+    def __init__(self, values: list, grads: list | None) -> None:
+        self.tensors = []
+        for i, v in enumerate(values):
+            t = _from_values(v).requires_grad_(True)
+            if grads is not None and grads[i] is not None:
+                t.grad = _from_values(grads[i]).to(t.dtype)
+            self.tensors.append(t)
+        self.list = list(self.tensors)
+
+    def records(self) -> dict:
+        return {"values": [t.detach().clone() for t in self.tensors],
+                "grads": [t.grad.detach().clone() if t.grad is not None else None for t in self.tensors],
+                "requires_grad": [bool(t.requires_grad) for t in self.tensors],
+                "is_leaf": [bool(t.is_leaf) for t in self.tensors]}
+
+
+def _from_values(s: dict) -> torch.Tensor:
+    """The tensor a `_values` tree describes."""
+    return torch.tensor(s["values"], dtype=getattr(torch, str(s["dtype"]))).reshape(tuple(s["shape"]))
+
+
 def _numpy():
     import numpy as np
     return np
@@ -528,7 +567,7 @@ def _make_array(spec: BuildSpec, ctx: "BuildContext") -> Any:
         if how not in DERIVATIONS:
             raise ValueError(f"unknown derivation {how!r}")
         return DERIVATIONS[how](ctx.objects[source], s.get("params") or {})
-    t = torch.tensor(s["values"], dtype=getattr(torch, str(s["dtype"]))).reshape(tuple(s["shape"]))
+    t = _from_values(s)
     if spec.kind == "ndarray":
         return t.numpy().copy()
     return t.to(s["device"]) if s.get("device") else t
@@ -676,8 +715,6 @@ class BuildContext:
             if s.get("device"):
                 model = model.to(s["device"])
             obj, rec = model, LayerRecorder(model)
-        elif spec.kind == "generator":
-            obj, rec = torch.Generator().manual_seed(int(s["seed"])), None
         elif spec.kind == "loader":
             obj = rec = _make_loader(s)
         elif spec.kind == "loss":
@@ -705,6 +742,12 @@ class BuildContext:
             obj, rec = model, NetRecorder(model, s.get("step"))
         elif spec.kind == "strided":
             obj, rec = _make_strided(s), None
+        elif spec.kind == "generator":
+            rec = RecordingGenerator(int(s["seed"]))
+            obj = rec.generator
+        elif spec.kind == "params":
+            rec = RecordingParams(s["values"], s.get("grads"))
+            obj = rec.list
         elif spec.kind == "movable":
             obj, rec = Movable(str(torch.device(s["device"]))), None
         elif spec.kind == "opaque":

@@ -11,7 +11,9 @@ Reply:                 {"ok": True, "value": tree[, "records": tree]}  or
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import linecache
+import operator
 import os
 import random
 import sys
@@ -33,6 +35,14 @@ from grader.checks.probes import PROBES
 MODULE_ATTRS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
                 "padding", "dilation", "groups", "p", "num_features", "output_size", "inplace",
                 "ceil_mode", "start_dim", "end_dim", "eps", "momentum")
+
+
+# Most items one `items` request hands back (a runaway iterator must not fill the memory).
+MAX_ITEMS = 100_000
+
+# What the codec carries itself; anything else is an "object" that new_object hands out as a handle.
+_NATIVE = (type(None), bool, int, float, str, bytes, list, tuple, set, frozenset, dict,
+           torch.dtype, torch.device, torch.Size)
 
 
 class _Fault(Exception):
@@ -87,6 +97,7 @@ class Executor:
         self.forbid = {k: tuple(v) for k, v in (forbid or {}).items()}
         install_mode_switch_guards()  # before the student's module is imported and can keep originals
         self.handles: dict[int, tuple[Any, str]] = {}  # id -> (object, symbol it came from)
+        self.object_handles: set[int] = set()  # handles made by new_object: their results may be objects too
         self._next = 1
 
     @classmethod
@@ -146,7 +157,7 @@ class Executor:
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
                           extra_forbid=req.get("forbid") or (), no_grad=bool(req.get("no_grad")))
         ctx.result = value
-        reply = {"ok": True, "value": self._encode(value, symbol=name)}
+        reply = {"ok": True, "value": self._encode(value, symbol=name, objects=bool(req.get("objects")))}
         if req.get("record"):
             reply["records"] = self._records(ctx, args)
         return reply
@@ -244,10 +255,28 @@ class Executor:
         elif method == "call_method":
             fn = getattr(obj, str(args[0]))
             value = self._run(fn, args[1:], kwargs, symbol=symbol, seed=seed, extra_forbid=extra)
+        elif method == "items":
+            # Iterate the object once, next to the student's code (a DataLoader: one epoch; a
+            # generator: drained), and hand back the items; at most `limit` of them.
+            limit = int(kwargs.pop("limit", MAX_ITEMS))
+
+            def take() -> list:
+                items = list(itertools.islice(iter(obj), limit + 1))
+                if len(items) > limit:
+                    raise RuntimeError(f"iterating the object gave more than {limit} items")
+                return items
+            value = self._run(take, (), {}, symbol=symbol, seed=seed, extra_forbid=extra)
+        elif method == "len":
+            value = self._run(len, (obj,), {}, symbol=symbol, seed=seed, extra_forbid=extra)
+        elif method == "getitem":
+            value = self._run(operator.getitem, (obj, args[0]), {}, symbol=symbol, seed=seed,
+                              extra_forbid=extra)
+        elif method == "type_names":
+            value = [_type_name(c) for c in type(obj).__mro__]
         else:
             return _error("exception", f"unknown handle method {method!r}")
         ctx.result = value
-        reply = {"ok": True, "value": self._encode(value, symbol=symbol)}
+        reply = {"ok": True, "value": self._encode(value, symbol=symbol, objects=hid in self.object_handles)}
         if req.get("record"):
             reply["records"] = self._records(ctx, args)
         return reply
@@ -284,15 +313,22 @@ class Executor:
             raise NotPlainData("malformed call arguments")
         return args, kwargs
 
-    def _encode(self, value: Any, *, symbol: str = "", what: str = "") -> Any:
+    def _encode(self, value: Any, *, symbol: str = "", what: str = "", objects: bool = False) -> Any:
         def on_module(module: nn.Module) -> dict:
             hid = self._next
             self._next += 1
             self.handles[hid] = (module, symbol)
             return {"__tg__": "handle", "id": hid, "type": type(module).__name__}
+
+        def on_special(obj: Any) -> dict | None:
+            special = builds.encode_special(obj)
+            if special is None and objects and _is_object(obj):
+                special = on_module(obj)
+                self.object_handles.add(special["id"])
+            return special
         label = what or (f"the value returned by {symbol}" if symbol else "the value")
         try:
-            return codec.to_plain(value, label, on_module=on_module, on_special=builds.encode_special)
+            return codec.to_plain(value, label, on_module=on_module, on_special=on_special)
         except NotPlainData as exc:
             raise _Fault({"kind": "not_plain", "message": str(exc)}) from None
 
@@ -381,6 +417,19 @@ def _is_allocation_failure(exc: RuntimeError) -> bool:
     text = str(exc)
     return (type(exc).__name__ == "OutOfMemoryError" or "can't allocate memory" in text
             or "CUDA out of memory" in text or "DefaultCPUAllocator: not enough memory" in text)
+
+
+def _is_object(obj: Any) -> bool:
+    """True for what new_object hands out as a handle: not plain data, a tensor or a module
+    (a DataLoader, a Dataset, a generator, a sampler, any other instance)."""
+    if type(obj) in _NATIVE or isinstance(obj, (torch.Tensor, nn.Module)):
+        return False
+    return codec._from_numpy_scalar(obj) is None  # numpy scalars travel as numbers
+
+
+def _type_name(cls: type) -> str:
+    mod = getattr(cls, "__module__", "") or ""
+    return f"{mod}.{cls.__qualname__}" if mod not in ("builtins", "") else cls.__qualname__
 
 
 def _plain_or_none(value: Any) -> Any:

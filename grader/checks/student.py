@@ -93,6 +93,14 @@ class Student:
     def call_recorded(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, dict]:
         return self._invoke({"op": "call", "name": name}, args, kwargs, record=True)
 
+    def new_object(self, name: str, *args: Any, **kwargs: Any) -> "Handle":
+        """Call `name` and get a Handle to the object it returns, whatever it is (a DataLoader, a
+        Dataset, a generator...): the object stays next to the student's code."""
+        value = self._invoke({"op": "call", "name": name, "objects": True}, args, kwargs)[0]
+        if not isinstance(value, Handle):
+            raise NotPlainData(f"{name}(...) returned plain data ({type(value).__name__}), not an object")
+        return value
+
     def new(self, name: str, *args: Any, **kwargs: Any) -> "Handle":
         value = self.call(name, *args, **kwargs)
         if not isinstance(value, Handle):
@@ -204,6 +212,21 @@ class Handle:
 
     def call_method(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return self._op("call_method", name, *args, **kwargs)
+
+    def items(self, limit: int = 100_000, **kwargs: Any) -> list:
+        """Iterate the object once next to the student's code and return the items as a list
+        (a DataLoader: one epoch of batches; a generator: drained, so a second call gives [])."""
+        return self._op("items", limit=limit, **kwargs)
+
+    def len(self, **kwargs: Any) -> int:
+        return self._op("len", **kwargs)
+
+    def getitem(self, key: Any, **kwargs: Any) -> Any:
+        return self._op("getitem", key, **kwargs)
+
+    def type_names(self) -> list[str]:
+        """The object's class and its bases, as "module.QualName" strings (MRO order)."""
+        return self._op("type_names")
 
 
 def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None, _no_grad: bool = False,

@@ -1,0 +1,222 @@
+"""Hidden checks for ch3.linear_concise: load_array, linear_net and train_concise.
+
+load_array's DataLoader stays next to the student's code (student.new_object) and is read
+through its handle: type, batch size, data set, and the batches of whole epochs. The text fixes
+the order of random draws in train_concise (linear_net, then the shuffled loader each epoch), so
+its whole result (trained parameters and the loss after every epoch) is compared with the
+reference under the same `_seed`; a separate check needs no reference (fit and loss history).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from grader.checks import check, expect, reference_call
+
+EXERCISE = "ch3.linear_concise"
+
+# Several SGD steps: summation order (mean vs sum / n, no_grad or not) moves the last digits.
+TRAJ_TOL = {"rtol": 1e-4, "atol": 1e-5}
+
+
+def _int(rng: torch.Generator, low: int, high: int) -> int:
+    return int(torch.randint(low, high + 1, (1,), generator=rng))
+
+
+def _rows(rng: torch.Generator, device, n: int, d: int = 3):
+    # The first column numbers the rows, so the batches show which examples they hold.
+    X = torch.cat([torch.arange(n, dtype=torch.float32).reshape(n, 1),
+                   torch.randn(n, d - 1, generator=rng)], dim=1).to(device)
+    y = (torch.arange(n, dtype=torch.float32) * 10 + 1).reshape(n, 1).to(device)
+    return X, y
+
+
+def _order(batches: list) -> list[int]:
+    return [int(v) for batch in batches for v in batch[0][:, 0].tolist()]
+
+
+def _expect_batches(batches: list, X, y, bs: int, what: str) -> None:
+    n = len(X)
+    expect.equal([len(b[0]) for b in batches], [bs] * (n // bs) + ([n % bs] if n % bs else []),
+                 what=f"{what}: batch sizes")
+    expect.equal(sorted(_order(batches)), list(range(n)), what=f"{what}: the examples of one epoch")
+    for k, batch in enumerate(batches):
+        idx = batch[0][:, 0].long()
+        expect.equal(batch[1], y[idx], what=f"{what}: labels of batch {k} (must belong to its rows)")
+        expect.equal(batch[0], X[idx], what=f"{what}: rows of batch {k}")
+
+
+# ---------------------------------------------------------------- load_array
+
+@check(points=1)
+def test_load_array_is_dataloader(student, device, rng):
+    """load_array returns a DataLoader over a TensorDataset with the requested batch size."""
+    n, bs = _int(rng, 20, 40), _int(rng, 3, 7)
+    X, y = _rows(rng, device, n)
+    h = student.new_object("load_array", (X, y), bs)
+    expect.true("torch.utils.data.dataloader.DataLoader" in h.type_names(),
+                f"load_array returned a {h.type_name}, expected a torch.utils.data.DataLoader")
+    expect.equal(h.attr("batch_size"), bs, what="the loader's batch_size")
+    ds = h.attr("dataset")
+    expect.true("torch.utils.data.dataset.TensorDataset" in ds.type_names(),
+                f"the loader's dataset is a {ds.type_name}, expected a TensorDataset")
+    expect.equal(ds.len(), n, what="len(loader.dataset)")
+    expect.equal(h.len(), -(-n // bs), what="len(loader): batches per epoch, the last partial one included")
+
+
+@check(points=2)
+def test_load_array_shuffles_when_training(student, device, rng):
+    """With is_train=True each epoch is a new shuffled order of all examples, last batch partial."""
+    bs = _int(rng, 3, 5)
+    n = bs * 5 + _int(rng, 1, bs - 1)
+    X, y = _rows(rng, device, n)
+    h = student.new_object("load_array", (X, y), bs, True)
+    first, second = h.items(_seed=41), h.items(_seed=42)
+    _expect_batches(first, X, y, bs, "load_array(..., is_train=True), first epoch")
+    _expect_batches(second, X, y, bs, "load_array(..., is_train=True), second epoch")
+    expect.true(_order(first) != list(range(n)), "the training loader did not shuffle")
+    expect.true(_order(first) != _order(second), "two epochs of the training loader came in the same order")
+    default = student.new_object("load_array", (X, y), bs).items(_seed=43)
+    expect.true(_order(default) != list(range(n)), "load_array shuffles by default (is_train=True)")
+
+
+@check(points=1)
+def test_load_array_in_order_for_evaluation(student, device, rng):
+    """With is_train=False the batches come in the data's own order."""
+    bs = _int(rng, 3, 5)
+    n = bs * 5 + _int(rng, 1, bs - 1)
+    X, y = _rows(rng, device, n)
+    batches = student.new_object("load_array", (X, y), bs, is_train=False).items(_seed=44)
+    _expect_batches(batches, X, y, bs, "load_array(..., is_train=False)")
+    expect.equal(_order(batches), list(range(n)), what="the order of load_array(..., is_train=False)")
+
+
+@check(points=1)
+def test_load_array_any_number_of_arrays(student, device, rng):
+    """load_array takes any number of arrays (here three, as a list)."""
+    X, y = _rows(rng, device, 12)
+    extra = torch.randint(0, 5, (12,), generator=rng).to(device)
+    batches = student.new_object("load_array", [X, y, extra], 5, is_train=False).items()
+    expect.equal([len(b) for b in batches], [3, 3, 3], what="parts per batch for three arrays")
+    expect.equal(torch.cat([b[2] for b in batches]), extra, what="the third array, batch by batch")
+
+
+# ---------------------------------------------------------------- linear_net
+
+def _forward_first(student, d: int, device, rng, seed: int):
+    h = student.new("linear_net", d, _seed=seed)
+    h.to(device)
+    X = torch.randn(4, d, generator=rng).to(device)
+    out = h(X)   # lazy modules get their parameters here
+    return h, X, out
+
+
+def _layer(h, d: int):
+    sd = h.state_dict()
+    weights = [k for k, v in sd.items() if k.endswith("weight")]
+    biases = [k for k, v in sd.items() if k.endswith("bias")]
+    expect.true(len(weights) == 1 and len(biases) == 1,
+                f"linear_net should hold exactly one Linear layer, its parameters are {list(sd)}")
+    return sd[weights[0]], sd[biases[0]]
+
+
+@check(points=1)
+def test_linear_net_layout(student, device, rng):
+    """linear_net(d) is an nn.Sequential with one Linear(d, 1)."""
+    d = _int(rng, 2, 9)
+    h, X, out = _forward_first(student, d, device, rng, seed=51)
+    mods = h.modules()
+    expect.true(mods[0]["type"] == "Sequential", f"linear_net returned a {mods[0]['type']}, expected nn.Sequential")
+    linears = [m for m in mods if m["type"] in ("Linear", "LazyLinear")]
+    expect.true(len(linears) == 1 and linears[0].get("in_features") == d and linears[0].get("out_features") == 1,
+                f"linear_net({d}) should hold one Linear({d}, 1), found {[(m['type'], m.get('in_features'), m.get('out_features')) for m in mods[1:]]}")
+    w, b = _layer(h, d)
+    expect.shape(w, (1, d), "net[0].weight")
+    expect.shape(b, (1,), "net[0].bias")
+    expect.close(out, X @ w.T + b, what="linear_net output")
+
+
+@check(points=2)
+def test_linear_net_initialisation(student, device, rng):
+    """The weight is drawn from N(0, 0.01**2) and the bias is exactly 0."""
+    d = 2000
+    h, _, _ = _forward_first(student, d, device, rng, seed=52)
+    w, b = _layer(h, d)
+    expect.equal(b, torch.zeros(1, device=w.device), what="the initial bias")
+    std, mean = float(w.std()), float(w.mean())
+    expect.true(abs(std - 0.01) < 0.001 and abs(mean) < 0.001,
+                f"the initial weight should be N(0, 0.01**2): mean {mean:.5f}, std {std:.5f}")
+    again, _, _ = _forward_first(student, d, device, rng, seed=53)
+    expect.true(not torch.equal(_layer(again, d)[0], w), "two nets built under different seeds have the same "
+                "weight: draw it at random")
+
+
+# ---------------------------------------------------------------- train_concise
+
+def _regression(rng: torch.Generator, device, n: int = 60):
+    d = _int(rng, 2, 4)
+    true_w = torch.randn(1, d, generator=rng) * 2
+    true_b = torch.randn(1, generator=rng) * 2
+    # Orthogonal columns scaled to X^T X = n I: no slow direction, so a few epochs fit any seed's data.
+    X = torch.linalg.qr(torch.randn(n, d, generator=rng)).Q * n ** 0.5
+    y = X @ true_w.T + true_b + 0.01 * torch.randn(n, 1, generator=rng)
+    return X.to(device), y.to(device), true_w.to(device), true_b.to(device)
+
+
+def _result(got, d: int, num_epochs: int, what: str) -> dict:
+    expect.true(type(got) is dict and {"w", "b", "epoch_loss"} <= set(got),
+                f"{what} must return a dict with keys 'w', 'b' and 'epoch_loss'")
+    expect.shape(expect.tensor(got["w"], f"{what}['w']"), (1, d), f"{what}['w']")
+    expect.shape(expect.tensor(got["b"], f"{what}['b']"), (1,), f"{what}['b']")
+    losses = got["epoch_loss"]
+    expect.true(type(losses) is list and len(losses) == num_epochs and all(type(v) is float for v in losses),
+                f"{what}['epoch_loss'] must be a list of {num_epochs} Python floats, got {losses!r}"[:300])
+    return got
+
+
+def _same_run(student, reference, device, rng, loss: str, lr: float) -> None:
+    X, y, _, _ = _regression(rng, device)
+    seed, epochs, bs = _int(rng, 0, 9999), 3, _int(rng, 8, 12)
+    got = student.train_concise(X, y, loss=loss, lr=lr, num_epochs=epochs, batch_size=bs, _seed=seed)
+    exp, _ = reference_call(reference.train_concise, X, y, loss=loss, lr=lr, num_epochs=epochs,
+                            batch_size=bs, _seed=seed)
+    got = _result(got, X.shape[1], epochs, f"train_concise(loss={loss!r})")
+    expect.close(got["epoch_loss"], exp["epoch_loss"], **TRAJ_TOL,
+                 what=f"loss after each epoch (loss={loss!r}, same seed as the reference)")
+    expect.close(got["w"], exp["w"], **TRAJ_TOL, what=f"trained w (loss={loss!r}, same seed as the reference)")
+    expect.close(got["b"], exp["b"], **TRAJ_TOL, what=f"trained b (loss={loss!r}, same seed as the reference)")
+
+
+@check(points=3)
+def test_train_concise_mse_run(student, reference, device, rng):
+    """With the MSE loss the run matches the reference step for step under the same seed."""
+    _same_run(student, reference, device, rng, "mse", 0.03)
+
+
+@check(points=2)
+def test_train_concise_huber_run(student, reference, device, rng):
+    """With the Huber loss the run matches the reference step for step under the same seed."""
+    _same_run(student, reference, device, rng, "huber", 0.3)
+
+
+@check(points=2)
+def test_train_concise_fits(student, device, rng):
+    """train_concise fits known data; epoch_loss is the full-data loss of the returned parameters."""
+    X, y, true_w, true_b = _regression(rng, device, n=100)
+    got = _result(student.train_concise(X, y, lr=0.15, num_epochs=3, batch_size=10, _seed=_int(rng, 0, 9999)),
+                  X.shape[1], 3, "train_concise")
+    expect.close(got["w"], true_w, atol=0.02, rtol=0.0, what="trained w (compared with the true w)")
+    expect.close(got["b"], true_b, atol=0.02, rtol=0.0, what="trained b (compared with the true b)")
+    final = float(((X @ got["w"].T + got["b"] - y) ** 2).mean())
+    expect.close(got["epoch_loss"][-1], final, rtol=1e-3, atol=1e-7,
+                 what="the last epoch_loss (the MSE of the returned w and b on all the data)")
+    expect.true(got["epoch_loss"][0] >= got["epoch_loss"][-1], "the loss went up during training")
+
+
+@check(points=1)
+def test_train_concise_unknown_loss(student, device, rng):
+    """An unknown loss name raises ValueError."""
+    X, y, _, _ = _regression(rng, device, n=20)
+    for name in ("l1", "MSE"):
+        with expect.raises(ValueError, what=f"train_concise(..., loss={name!r})"):
+            student.train_concise(X, y, loss=name, num_epochs=1)
