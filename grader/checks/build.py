@@ -306,7 +306,7 @@ class TaggedConv2d(nn.Conv2d):
     """An nn.Conv2d subclass."""
 
 
-def _make_layers(layers: list, root: dict, prefix: str = "") -> nn.Sequential:
+def _make_net_layers(layers: list, root: dict, prefix: str = "") -> nn.Sequential:
     from collections import OrderedDict
     made: "OrderedDict[str, nn.Module]" = OrderedDict()
     for name, kind, *args in layers:
@@ -331,7 +331,7 @@ def _make_layers(layers: list, root: dict, prefix: str = "") -> nn.Sequential:
         elif kind == "dropout":
             m = nn.Dropout(*args)
         elif kind == "seq":
-            m = _make_layers(args[0], root, f"{prefix}{name}.")
+            m = _make_net_layers(args[0], root, f"{prefix}{name}.")
         elif kind == "shared":
             m = root[str(args[0])]
         elif kind == "tied":
@@ -347,7 +347,7 @@ def _make_layers(layers: list, root: dict, prefix: str = "") -> nn.Sequential:
 
 def _make_net(spec: dict) -> nn.Module:
     from grader.checks.codec import parse_dtype
-    model = _make_layers(spec["layers"], {})
+    model = _make_net_layers(spec["layers"], {})
     _init_params(model, spec["seed"])
     if spec.get("dtype"):
         model = model.to(parse_dtype(spec["dtype"]))

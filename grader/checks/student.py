@@ -224,10 +224,6 @@ class Handle:
     def getitem(self, key: Any, **kwargs: Any) -> Any:
         return self._op("getitem", key, **kwargs)
 
-    def type_names(self) -> list[str]:
-        """The object's class and its bases, as "module.QualName" strings (MRO order)."""
-        return self._op("type_names")
-
 
 def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None, _no_grad: bool = False,
                    **kwargs: Any) -> tuple[Any, dict]:
