@@ -271,8 +271,6 @@ class Executor:
         elif method == "getitem":
             value = self._run(operator.getitem, (obj, args[0]), {}, symbol=symbol, seed=seed,
                               extra_forbid=extra)
-        elif method == "type_names":
-            value = [_type_name(c) for c in type(obj).__mro__]
         else:
             return _error("exception", f"unknown handle method {method!r}")
         ctx.result = value
@@ -425,11 +423,6 @@ def _is_object(obj: Any) -> bool:
     if type(obj) in _NATIVE or isinstance(obj, (torch.Tensor, nn.Module)):
         return False
     return codec._from_numpy_scalar(obj) is None  # numpy scalars travel as numbers
-
-
-def _type_name(cls: type) -> str:
-    mod = getattr(cls, "__module__", "") or ""
-    return f"{mod}.{cls.__qualname__}" if mod not in ("builtins", "") else cls.__qualname__
 
 
 def _plain_or_none(value: Any) -> Any:
