@@ -3,7 +3,9 @@ under plain pytest). It imports the student's module, answers requests, and turn
 into plain data. It never sees a check, a reference solution or an expected value.
 
 Request (plain data):  {"op": "call", "name": ..., "args": [...], "kwargs": {...}, "seed": int|None,
-                         "forbid": [...], "record": bool}
+                         "forbid": [...], "record": bool[, "device": str]}
+("device", optional: the call runs under `with torch.device(device)`, e.g. "meta" to build a large
+network without allocating or initialising its parameters.)
 Reply:                 {"ok": True, "value": tree[, "records": tree]}  or
                        {"ok": False, "error": {"kind": ..., "message": ..., ...}}
 """
@@ -143,7 +145,7 @@ class Executor:
         ctx = builds.BuildContext()
         args, kwargs = self._decode_args(req, ctx)
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
-                          extra_forbid=req.get("forbid") or ())
+                          extra_forbid=req.get("forbid") or (), device=req.get("device"))
         reply = {"ok": True, "value": self._encode(value, symbol=name)}
         if req.get("record"):
             reply["records"] = self._records(ctx, args)
@@ -179,8 +181,9 @@ class Executor:
         args, kwargs = self._decode_args(req, ctx)
         seed = req.get("seed")
         extra = req.get("forbid") or ()
+        device = req.get("device")
         if method in ("forward", "__call__"):
-            value = self._run(obj, args, kwargs, symbol=symbol, seed=seed, extra_forbid=extra)
+            value = self._run(obj, args, kwargs, symbol=symbol, seed=seed, extra_forbid=extra, device=device)
         elif method == "backward":
             value = self._backward(obj, args, kwargs, symbol, seed, extra)
         elif method == "state_dict":
@@ -210,7 +213,8 @@ class Executor:
             value = getattr(obj, str(args[0]))
         elif method == "call_method":
             fn = getattr(obj, str(args[0]))
-            value = self._run(fn, args[1:], kwargs, symbol=symbol, seed=seed, extra_forbid=extra)
+            value = self._run(fn, args[1:], kwargs, symbol=symbol, seed=seed, extra_forbid=extra,
+                              device=device)
         else:
             return _error("exception", f"unknown handle method {method!r}")
         reply = {"ok": True, "value": self._encode(value, symbol=symbol)}
@@ -263,15 +267,24 @@ class Executor:
             raise _Fault({"kind": "not_plain", "message": str(exc)}) from None
 
     def _run(self, fn: Any, args: Any, kwargs: dict, *, symbol: str, seed: Any = None,
-             extra_forbid: Any = ()) -> Any:
+             extra_forbid: Any = (), device: Any = None) -> Any:
         reset_torch_state()
         if seed is not None:
             seed_everything(int(seed))
         names = tuple(self.forbid.get(symbol, ())) + tuple(str(n) for n in extra_forbid)
+        try:
+            default_device = torch.device(str(device)) if device is not None else None
+        except (RuntimeError, ValueError, TypeError):
+            raise _Fault({"kind": "exception", "exc_type": "ValueError", "exc_types": ["ValueError"],
+                          "message": f"the check asked for an unknown device {device!r}"}) from None
         guard = Guard(names)
         try:
             with guard:
-                result = fn(*args, **kwargs)
+                if default_device is None:
+                    result = fn(*args, **kwargs)
+                else:
+                    with default_device:
+                        result = fn(*args, **kwargs)
         except ForbiddenSignal as sig:
             raise _Fault(_forbidden(sig, symbol)) from None
         except SystemExit as exc:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Protocol
 
+import torch
+
 from grader.checks import build as builds
 from grader.checks import codec
 from grader.checks.errors import NotPlainData, ProtocolError, StudentError, error_from_reply
@@ -76,8 +78,11 @@ class Student:
     def _invoke(self, request: dict, args: tuple, kwargs: dict, record: bool = False) -> tuple[Any, Any]:
         seed = kwargs.pop("_seed", None)
         forbid = list(kwargs.pop("_forbid", ()))
+        device = kwargs.pop("_device", None)
         request = dict(request, args=encode_args(list(args)), kwargs=encode_args(dict(kwargs)),
                        seed=seed, forbid=forbid, record=record)
+        if device is not None:
+            request["device"] = str(device)
         reply = self._request(request)
         return self._decode(reply.get("value")), self._decode(reply.get("records", {"__tg__": "dict", "v": []}))
 
@@ -176,11 +181,13 @@ class Handle:
         return self._op("call_method", name, *args, **kwargs)
 
 
-def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None, **kwargs: Any) -> tuple[Any, dict]:
+def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
+                   _device: Any = None, **kwargs: Any) -> tuple[Any, dict]:
     """Run a reference function in the judge on the same builds a student call gets.
 
     Returns (value, records) canonicalised exactly like a student's reply, so both sides of a
-    comparison have been through the same codec.
+    comparison have been through the same codec. `_device` runs it under `torch.device(_device)`,
+    as the same reserved argument does for a student call.
     """
     ctx = builds.BuildContext()
     args = ctx.materialize(codec.from_plain(codec.roundtrip(encode_args(list(args))),
@@ -190,7 +197,11 @@ def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
     reset_torch_state()
     if _seed is not None:
         seed_everything(int(_seed))
-    value = fn(*args, **kwargs)
+    if _device is not None:
+        with torch.device(str(_device)):
+            value = fn(*args, **kwargs)
+    else:
+        value = fn(*args, **kwargs)
 
     def canon(v: Any) -> Any:
         tree = codec.to_plain(v, "reference value", on_special=builds.encode_special)
