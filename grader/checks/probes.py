@@ -99,6 +99,27 @@ def fill_parameters(module: Any, seed: int = 0, keys: dict | None = None, device
     with torch.no_grad():
         for i, (name, p) in enumerate(module.named_parameters()):
             key = keys[name] if keys is not None and name in keys else i
-            p.copy_(pattern_tensor(p.shape, seed, key).to(p.dtype))
+            _fill_pattern(p, seed, key)
             written += p.numel()
     return written
+
+
+def _fill_pattern(p: torch.Tensor, seed: int, key: int) -> None:
+    """p.copy_(pattern_tensor(p.shape, seed, key)) without a temporary of p's size: the pool is
+    written once, then the filled prefix is copied onto the rest in doubling chunks."""
+    n = p.numel()
+    if not p.is_contiguous() or n <= 4093:
+        p.copy_(pattern_tensor(p.shape, seed, key).to(p.dtype))
+        return
+    flat = p.view(-1)
+    shape = tuple(p.shape)
+    fan_in = n // shape[0] if len(shape) > 1 and shape[0] else 0
+    scale = (2.0 / fan_in) ** 0.5 if fan_in else 0.2
+    gen = torch.Generator().manual_seed(int(seed) * 1_000_003 + int(key))
+    pool = torch.randn(4093, generator=gen) * float(scale)
+    flat[:4093].copy_(pool)
+    done = 4093
+    while done < n:
+        step = min(done, n - done)
+        flat[done:done + step].copy_(flat[:step])
+        done += step

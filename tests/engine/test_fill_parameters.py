@@ -60,3 +60,10 @@ def test_lazy_module_after_a_forward(tmp_path):
     h(torch.zeros(1, 3, 5, 5))
     student.probe("fill_parameters", module=h, seed=1)
     assert torch.equal(h.state_dict()["3.weight"], pattern_tensor((4, 72), 1, 2))
+
+
+def test_in_place_fill_equals_the_pattern():
+    lin = nn.Linear(3000, 50)   # 150,000 weights: the doubling copy path
+    fill_parameters(lin, seed=2)
+    assert torch.equal(lin.weight.detach(), pattern_tensor((50, 3000), 2, 0))
+    assert torch.equal(lin.bias.detach(), pattern_tensor((50,), 2, 1))
