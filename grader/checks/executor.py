@@ -3,7 +3,9 @@ under plain pytest). It imports the student's module, answers requests, and turn
 into plain data. It never sees a check, a reference solution or an expected value.
 
 Request (plain data):  {"op": "call", "name": ..., "args": [...], "kwargs": {...}, "seed": int|None,
-                         "forbid": [...], "record": bool[, "no_grad": True]}
+                         "forbid": [...], "record": bool[, "no_grad": True][, "device": str]}
+("device", optional: the call runs under `with torch.device(device)`, e.g. "meta" to build a large
+network without allocating or initialising its parameters.)
 Reply:                 {"ok": True, "value": tree[, "records": tree]}  or
                        {"ok": False, "error": {"kind": ..., "message": ..., ...}}
 """
@@ -155,7 +157,8 @@ class Executor:
         ctx = builds.BuildContext()
         args, kwargs = self._decode_args(req, ctx)
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
-                          extra_forbid=req.get("forbid") or (), no_grad=bool(req.get("no_grad")))
+                          extra_forbid=req.get("forbid") or (), no_grad=bool(req.get("no_grad")),
+                          device=req.get("device"))
         ctx.result = value
         reply = {"ok": True, "value": self._encode(value, symbol=name, objects=bool(req.get("objects")))}
         if req.get("record"):
@@ -216,9 +219,10 @@ class Executor:
         args, kwargs = self._decode_args(req, ctx)
         seed = req.get("seed")
         extra = req.get("forbid") or ()
+        device = req.get("device")
         if method in ("forward", "__call__"):
             value = self._run(obj, args, kwargs, symbol=symbol, seed=seed, extra_forbid=extra,
-                              no_grad=bool(req.get("no_grad")))
+                              no_grad=bool(req.get("no_grad")), device=device)
         elif method == "backward":
             value = self._backward(obj, args, kwargs, symbol, seed, extra)
         elif method == "state_dict":
@@ -254,7 +258,8 @@ class Executor:
             value = getattr(obj, str(args[0]))
         elif method == "call_method":
             fn = getattr(obj, str(args[0]))
-            value = self._run(fn, args[1:], kwargs, symbol=symbol, seed=seed, extra_forbid=extra)
+            value = self._run(fn, args[1:], kwargs, symbol=symbol, seed=seed, extra_forbid=extra,
+                              device=device)
         elif method == "items":
             # Iterate the object once, next to the student's code (a DataLoader: one epoch; a
             # generator: drained), and hand back the items; at most `limit` of them.
@@ -331,17 +336,26 @@ class Executor:
             raise _Fault({"kind": "not_plain", "message": str(exc)}) from None
 
     def _run(self, fn: Any, args: Any, kwargs: dict, *, symbol: str, seed: Any = None,
-             extra_forbid: Any = (), no_grad: bool = False) -> Any:
+             extra_forbid: Any = (), no_grad: bool = False, device: Any = None) -> Any:
         reset_torch_state()
         if seed is not None:
             seed_everything(int(seed))
         if no_grad:  # the check asked for the call to run as under torch.no_grad()
             torch.set_grad_enabled(False)
         names = tuple(self.forbid.get(symbol, ())) + tuple(str(n) for n in extra_forbid)
+        try:
+            default_device = torch.device(str(device)) if device is not None else None
+        except (RuntimeError, ValueError, TypeError):
+            raise _Fault({"kind": "exception", "exc_type": "ValueError", "exc_types": ["ValueError"],
+                          "message": f"the check asked for an unknown device {device!r}"}) from None
         guard = Guard(names)
         try:
             with guard:
-                result = fn(*args, **kwargs)
+                if default_device is None:
+                    result = fn(*args, **kwargs)
+                else:
+                    with default_device:
+                        result = fn(*args, **kwargs)
         except ForbiddenSignal as sig:
             raise _Fault(_forbidden(sig, symbol)) from None
         except SystemExit as exc:

@@ -116,3 +116,65 @@ def write_checkpoint(path: str, content: Any, unsafe: bool = False) -> None:
         from grader.checks.build import Opaque
         content = dict(content, unsafe=Opaque("pickled object"))
     torch.save(content, path)
+def pattern_tensor(shape: Any, seed: int, key: int, scale: float | None = None) -> torch.Tensor:
+    """A deterministic float32 tensor for (seed, key): a seeded Gaussian pool of at most 4093
+    values (a prime, so rows and channels of any size see shifted copies, never the same one)
+    tiled over the shape. Scaled by sqrt(2 / fan_in) for tensors with two or more dimensions
+    (He), by 0.2 for vectors, unless `scale` is given. Judge and worker compute the same values,
+    so a check can give two networks the same weights without sending them."""
+    shape = tuple(int(s) for s in shape)
+    n = 1
+    for s in shape:
+        n *= s
+    gen = torch.Generator().manual_seed(int(seed) * 1_000_003 + int(key))
+    pool = torch.randn(max(1, min(n, 4093)), generator=gen)
+    if scale is None:
+        fan_in = n // shape[0] if len(shape) > 1 and shape[0] else 0
+        scale = (2.0 / fan_in) ** 0.5 if fan_in else 0.2
+    reps = -(-n // pool.numel())
+    return (pool * float(scale)).repeat(reps)[:n].reshape(shape)
+
+
+@probe
+def fill_parameters(module: Any, seed: int = 0, keys: dict | None = None, device: str | None = None) -> int:
+    """Give an nn.Module (a handle) deterministic parameters without sending them: parameter
+    `name` gets pattern_tensor(shape, seed, keys[name]) (keys default to the position in
+    named_parameters()). With `device` the module is first materialised there with to_empty (a
+    network built with `_device="meta"` becomes a real one without drawing its default
+    initialisation); floating buffers then hold ones, the others zeros. Returns the number of
+    values written."""
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError("fill_parameters needs a module (pass a handle)")
+    if device is not None:
+        module.to_empty(device=torch.device(device))
+        with torch.no_grad():
+            for buf in module.buffers():
+                buf.fill_(1 if buf.is_floating_point() else 0)
+    written = 0
+    with torch.no_grad():
+        for i, (name, p) in enumerate(module.named_parameters()):
+            key = keys[name] if keys is not None and name in keys else i
+            _fill_pattern(p, seed, key)
+            written += p.numel()
+    return written
+
+
+def _fill_pattern(p: torch.Tensor, seed: int, key: int) -> None:
+    """p.copy_(pattern_tensor(p.shape, seed, key)) without a temporary of p's size: the pool is
+    written once, then the filled prefix is copied onto the rest in doubling chunks."""
+    n = p.numel()
+    if not p.is_contiguous() or n <= 4093:
+        p.copy_(pattern_tensor(p.shape, seed, key).to(p.dtype))
+        return
+    flat = p.view(-1)
+    shape = tuple(p.shape)
+    fan_in = n // shape[0] if len(shape) > 1 and shape[0] else 0
+    scale = (2.0 / fan_in) ** 0.5 if fan_in else 0.2
+    gen = torch.Generator().manual_seed(int(seed) * 1_000_003 + int(key))
+    pool = torch.randn(4093, generator=gen) * float(scale)
+    flat[:4093].copy_(pool)
+    done = 4093
+    while done < n:
+        step = min(done, n - done)
+        flat[done:done + step].copy_(flat[:step])
+        done += step

@@ -7,6 +7,8 @@ process (plain pytest); the sandbox's worker answers from a confined process (gr
 
 from __future__ import annotations
 
+import contextlib
+
 from typing import Any, Callable, Protocol
 
 import torch
@@ -79,10 +81,13 @@ class Student:
         seed = kwargs.pop("_seed", None)
         forbid = list(kwargs.pop("_forbid", ()))
         no_grad = bool(kwargs.pop("_no_grad", False))
+        device = kwargs.pop("_device", None)
         request = dict(request, args=encode_args(list(args)), kwargs=encode_args(dict(kwargs)),
                        seed=seed, forbid=forbid, record=record)
         if no_grad:
             request["no_grad"] = True
+        if device is not None:
+            request["device"] = str(device)
         reply = self._request(request)
         return self._decode(reply.get("value")), self._decode(reply.get("records", {"__tg__": "dict", "v": []}))
 
@@ -226,11 +231,12 @@ class Handle:
 
 
 def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None, _no_grad: bool = False,
-                   **kwargs: Any) -> tuple[Any, dict]:
+                   _device: Any = None, **kwargs: Any) -> tuple[Any, dict]:
     """Run a reference function in the judge on the same builds a student call gets.
 
     Returns (value, records) canonicalised exactly like a student's reply, so both sides of a
-    comparison have been through the same codec.
+    comparison have been through the same codec. `_device` runs it under `torch.device(_device)`,
+    as the same reserved argument does for a student call.
     """
     ctx = builds.BuildContext()
     args = ctx.materialize(codec.from_plain(codec.roundtrip(encode_args(list(args))),
@@ -240,10 +246,11 @@ def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
     reset_torch_state()
     if _seed is not None:
         seed_everything(int(_seed))
-    if _no_grad:
-        with torch.no_grad():
-            value = fn(*args, **kwargs)
-    else:
+    with contextlib.ExitStack() as stack:
+        if _no_grad:
+            stack.enter_context(torch.no_grad())
+        if _device is not None:
+            stack.enter_context(torch.device(str(_device)))
         value = fn(*args, **kwargs)
     ctx.result = value
 

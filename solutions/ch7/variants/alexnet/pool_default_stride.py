@@ -1,0 +1,22 @@
+"""Wrong: nn.MaxPool2d(3) strides by 3, not 2 (54 -> 18 -> 6 -> 2), the first Linear adjusted to 1024 inputs."""
+
+import torch
+from torch import nn
+
+VERDICT = "wrong"
+
+
+def alexnet(in_channels=1, num_classes=10):
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 96, kernel_size=11, stride=4, padding=1), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3),
+        nn.Conv2d(96, 256, kernel_size=5, padding=2), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3),
+        nn.Conv2d(256, 384, kernel_size=3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 384, kernel_size=3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3),
+        nn.Flatten(),
+        nn.Linear(1024, 4096), nn.ReLU(), nn.Dropout(p=0.5),
+        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(p=0.5),
+        nn.Linear(4096, num_classes))
