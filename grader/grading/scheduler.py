@@ -11,6 +11,7 @@ from __future__ import annotations
 from grader.errors import GraderError
 
 import datetime as _dt
+import json
 import multiprocessing as mp
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.course import Course
-from grader.grading.gradebook import Gradebook, checks_digest, exercise_key, merge
+from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
 from grader.grading.submissions import Submission, discover
 
@@ -111,7 +112,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     digests = {e: checks_digest(course.exercises[e]) for e in exercise_ids}
 
     out.mkdir(parents=True, exist_ok=True)
-    book = Gradebook(out / "gradebook.sqlite")
+    book = Gradebook(out / GRADEBOOK_FILE)
     try:
         rows = book.rows()
         todo: list[tuple[Submission, tuple[str, ...], dict[str, str]]] = []
@@ -139,6 +140,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             def commit(sub: Submission, keys: dict[str, str], result: dict) -> None:
                 for e, entry in result["exercises"].items():
                     entry["key"] = keys[e]
+                    entry["code"] = kept_code(sub.exercises[e]) if e in sub.exercises else ""
                 row = merge(book.get(sub.student), result)
                 row.pop("seconds", None)
                 book.put(sub.student, row)
@@ -151,6 +153,10 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // n_jobs))
             interrupted, failures = _run_judges(settings, todo, n_jobs, commit)
         rows = book.rows()
+        if todo:
+            # How long grading took, for the class report (which reads the gradebook only).
+            book.set_meta("last_run", json.dumps({"started": started, "finished": _now(), "graded": len(graded_now),
+                                                  "interrupted": interrupted, "jobs": n_jobs}))
     finally:
         book.close()
 
@@ -169,6 +175,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 "command": command or [],
                 "started": started, "finished": _now(), "interrupted": interrupted}
     write_reports(out, final, exercise_ids, course, metadata)
+    from grader.reports.html import write_class_report
+    write_class_report(out, course, exercise_ids)
     return RunResult(final, exercise_ids, graded_now, reused, not_graded, metadata, interrupted, failures)
 
 
