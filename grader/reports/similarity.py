@@ -2,7 +2,7 @@
 winnowing (Schleimer, Wilkerson and Aiken 2003, the method behind MOSS).
 
 Code is first normalised so that what is cheap to change changes nothing: comments and
-whitespace are dropped, every name a student chooses becomes one token (attribute names after a
+whitespace are dropped (docstrings too), every name a student chooses becomes one token (attribute names after a
 dot are kept: `torch.exp` is the API, not a choice), every literal becomes one token. k-grams of
 those tokens are hashed, and winnowing keeps the smallest hash of every window of w k-grams, so
 any shared run of at least k + w - 1 tokens is found. Fingerprints that the exercise's stub
@@ -39,9 +39,15 @@ _TOKEN = re.compile(r"\.?\d[\w.]*|[^\W\d]\w*|\*\*=?|//=?|->|:=|<<=?|>>=?|[-+*/%@
 _KEYWORDS = frozenset(keyword.kwlist)
 
 
+def _literal(m: re.Match) -> str:
+    # A triple-quoted string is a docstring or a comment in all but name: it goes, as comments do.
+    text = m.group("str")
+    return " 0 " if text and not text.lstrip("rbfuRBFU").startswith(('"""', "'''")) else " "
+
+
 def normalize(code: str) -> list[str]:
     """The token stream that fingerprints are made of."""
-    text = _STRING_OR_COMMENT.sub(lambda m: " 0 " if m.group("str") else " ", code)
+    text = _STRING_OR_COMMENT.sub(_literal, code)
     tokens = _TOKEN.findall(text)
     out = []
     prev = ""
