@@ -8,6 +8,7 @@ that was interrupted and resumed gives the same report as one that was not.
 from __future__ import annotations
 
 import base64
+import hashlib
 import datetime as _dt
 import json
 import math
@@ -27,6 +28,7 @@ from grader.reports.similarity import Pair, side_by_side, similar_pairs
 REPORT_FILE = "report.html"
 FIGURES_DIR = "figures"
 MAX_DIFFS = 40          # side-by-side diffs in the page (each is a few kB); the table lists all pairs
+PAGE_FORMAT = "1"       # change with feedback_page's HTML around the text, so old pages are redone
 MAX_PAIRS = 500         # pairs listed at most, best first
 
 _FIGURE_ALT = {
@@ -53,7 +55,8 @@ def write_class_report(out: Path, course: Course, exercise_ids: list[str] | None
     out = Path(out)
     rows_by_id, meta = read_gradebook(out / GRADEBOOK_FILE)
     rows = [rows_by_id[s] for s in sorted(rows_by_id)]
-    html, pngs, pages, info = build_report(course, rows, meta, exercise_ids)
+    feedback = out / "feedback"
+    html, pngs, pages, info = build_report(course, rows, meta, exercise_ids, pages_in=feedback)
     fig_dir = out / FIGURES_DIR
     fig_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -63,10 +66,10 @@ def write_class_report(out: Path, course: Course, exercise_ids: list[str] | None
     for old in fig_dir.glob("*.png"):
         if old not in written:
             old.unlink()
-    feedback = out / "feedback"
     feedback.mkdir(parents=True, exist_ok=True)
     for student, page in pages.items():
-        atomic_write(feedback / f"{student}.html", page)
+        if page is not None:            # None: the page on disk is current
+            atomic_write(feedback / f"{student}.html", page)
     for old in feedback.glob("*.html"):
         if old.stem not in pages:
             old.unlink()
@@ -81,9 +84,11 @@ def report_exercises(course: Course, rows: list[dict]) -> tuple[list[str], list[
     return [e for e in course.exercises if e in held], sorted(held - set(course.exercises))
 
 
-def build_report(course: Course, rows: list[dict], meta: dict[str, str],
-                 exercise_ids: list[str] | None = None) -> tuple[str, dict[str, bytes], dict[str, str], dict]:
-    """(report.html text, figure name -> PNG bytes, student -> feedback page, counts)."""
+def build_report(course: Course, rows: list[dict], meta: dict[str, str], exercise_ids: list[str] | None = None,
+                 pages_in: Path | None = None) -> tuple[str, dict[str, bytes], dict[str, str | None], dict]:
+    """(report.html text, figure name -> PNG bytes, student -> feedback page, counts). A page
+    already in `pages_in` made from the same feedback text comes back as None (not rendered again:
+    rendering 300 pages is most of a report's time, and a resumed run changes few of them)."""
     warnings: list[str] = []
     known, unknown = report_exercises(course, rows)
     if exercise_ids is None:
@@ -143,7 +148,7 @@ def build_report(course: Course, rows: list[dict], meta: dict[str, str],
         similarity_scores=scores, similarity_notes=sim_notes, common_note=True,
         students=students, exercise_ids=exercise_ids,
         figure=figure, fmt=_fmt, fmt2=_fmt2, num=_num, pct=lambda k: f"{100 * k / n:.0f} %" if n else "")
-    pages = {r["student"]: feedback_page(r, exercise_ids, course) for r in rows}
+    pages = {r["student"]: feedback_page(r, exercise_ids, course, pages_in) for r in rows}
     info = {"pairs": len(listed), "flagged": sum(it.flagged for it in items), "warnings": warnings}
     return html, pngs, pages, info
 
@@ -151,10 +156,21 @@ def build_report(course: Course, rows: list[dict], meta: dict[str, str],
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def feedback_page(row: dict, exercise_ids: list[str], course: Course) -> str:
-    """A student's feedback.md rendered as a standalone page (raw HTML in it stays text)."""
-    body = _MD.render(feedback_md(row, exercise_ids, course))
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+def feedback_page(row: dict, exercise_ids: list[str], course: Course, existing: Path | None = None) -> str | None:
+    """A student's feedback.md rendered as a standalone page (raw HTML in it stays text); None
+    when `existing`/<student>.html was rendered from the same text already."""
+    text = feedback_md(row, exercise_ids, course)
+    digest = hashlib.sha256(f"{PAGE_FORMAT}\0{text}".encode()).hexdigest()
+    stamp = f"<!-- feedback sha256 {digest} -->"
+    if existing is not None:
+        try:
+            with open(existing / f"{row['student']}.html", encoding="utf-8") as fh:
+                if stamp in fh.readline():
+                    return None
+        except OSError:
+            pass
+    body = _MD.render(text)
+    return (f"<!DOCTYPE html>{stamp}\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>Feedback for {escape(row['student'])}</title><style>"
             "body{font-family:system-ui,sans-serif;max-width:60em;margin:1em auto;padding:0 1em;color:#1d1d1f}"
             "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .6em}"

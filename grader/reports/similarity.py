@@ -26,40 +26,42 @@ K = 12                  # tokens per k-gram: below this, shared runs are coincid
 WINDOW = 6              # k-grams per winnowing window: any shared run of K + WINDOW - 1 tokens is seen
 MIN_FINGERPRINTS = 4    # a file with fewer own fingerprints (a stub, a one-liner) is not compared
 COMMON_SHARE = 0.5      # fingerprints in more than this share of the class are everybody's...
-COMMON_MIN_CLASS = 10   # ...once the class is big enough for "most of the class" to mean something
+COMMON_MAX = 10         # ...or in more than this many files (MOSS's -m default)...
+COMMON_MIN_CLASS = 10   # ...once the class is big enough for that to mean something
 
-# Regular expressions, not tokenize: ten times faster, and a file with a syntax error (where a
-# copy is as telling as anywhere) is still read. Strings and comments go first, so that what
-# they hold is never read as code.
-_STRING_OR_COMMENT = re.compile(r"""
-    (?P<str>(?:[rbfuRBFU]{1,2})?(?:\"\"\"[\s\S]*?\"\"\"|'\''[\s\S]*?'\''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))
-  | \#[^\n]*
+# One regular expression, not tokenize: ten times faster, and a file with a syntax error (where
+# a copy is as telling as anywhere) is still read. Strings and comments come first, so that what
+# they hold is never read as code. findall gives (string, comment, number, name, operator).
+_TOKEN = re.compile(r"""
+    ((?:[rbfuRBFU]{1,2})?(?:\"\"\"[\s\S]*?\"\"\"|'\''[\s\S]*?'\''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))
+  | (\#[^\n]*)
+  | (\.?\d[\w.]*)
+  | ([^\W\d]\w*)
+  | (\*\*=?|//=?|->|:=|<<=?|>>=?|[-+*/%@&|^<>!=]=|[^\s\w])
 """, re.X)
-_TOKEN = re.compile(r"\.?\d[\w.]*|[^\W\d]\w*|\*\*=?|//=?|->|:=|<<=?|>>=?|[-+*/%@&|^<>!=]=|[^\s\w]")
 _KEYWORDS = frozenset(keyword.kwlist)
-
-
-def _literal(m: re.Match) -> str:
-    # A triple-quoted string is a docstring or a comment in all but name: it goes, as comments do.
-    text = m.group("str")
-    return " 0 " if text and not text.lstrip("rbfuRBFU").startswith(('"""', "'''")) else " "
+_TRIPLE = ('"""', "'''")
 
 
 def normalize(code: str) -> list[str]:
     """The token stream that fingerprints are made of."""
-    text = _STRING_OR_COMMENT.sub(_literal, code)
-    tokens = _TOKEN.findall(text)
     out = []
     prev = ""
-    for tok in tokens:
-        first = tok[0]
-        if first.isdigit() or (first == "." and len(tok) > 1):
+    for string, comment, number, name, op in _TOKEN.findall(code):
+        if string:
+            # A triple-quoted string is a docstring or a comment in all but name: it goes too.
+            if not string.lstrip("rbfuRBFU").startswith(_TRIPLE):
+                out.append("L")
+                prev = "L"
+        elif number:
             out.append("L")
-        elif first.isalpha() or first == "_" or first.isidentifier():
-            out.append(tok if tok in _KEYWORDS or prev == "." else "N")
-        else:
-            out.append(tok)
-        prev = tok
+            prev = "L"
+        elif name:
+            out.append(name if name in _KEYWORDS or prev == "." else "N")
+            prev = name
+        elif op:
+            out.append(op)
+            prev = op
     return out
 
 
@@ -106,9 +108,9 @@ def similar_pairs(exercise: str, codes: dict[str, str], stub: str = "", threshol
     for s, fp in own.items():
         for f in fp:
             holders.setdefault(f, []).append(s)
-    # More than half the class (and more than two students) writing it makes a passage common
-    # property, as MOSS's -m option does; two students copying from each other stay visible.
-    limit = max(2, int(common_share * len(own)))
+    # Half the class, or ten students, writing it makes a passage common property, as MOSS's -m
+    # option does; a few students copying from each other stay visible.
+    limit = max(2, min(COMMON_MAX, int(common_share * len(own))))
     common = {f for f, who in holders.items() if len(who) > limit} if len(own) >= COMMON_MIN_CLASS else set()
     shared: dict[tuple[str, str], int] = {}
     for f, who in holders.items():
