@@ -51,7 +51,7 @@ def exercise_strip(stats: list[ExerciseStats]) -> bytes:
     rng = np.random.default_rng(0)     # fixed jitter: the same gradebook draws the same figure
     for i, s in enumerate(stats):
         pct = 100 * np.asarray(s.scores) / (s.points or 1)
-        ax.scatter(pct, i + rng.uniform(-0.25, 0.25, pct.size), s=9, alpha=0.45, color="#3f6fb5", linewidths=0)
+        ax.scatter(pct, i + rng.uniform(-0.25, 0.25, pct.size), s=16, alpha=0.5, color="#3f6fb5", linewidths=0)
         if pct.size:
             ax.plot([pct.mean()] * 2, [i - 0.35, i + 0.35], color="#c62828", linewidth=2)
     ax.set_yticks(range(len(stats)), [s.exercise for s in stats])
