@@ -65,6 +65,15 @@ def hand_rows() -> list[dict]:
     ]
 
 
+def rows_with_a_copy() -> list[dict]:
+    """hand_rows() where s2's file is s1's with one name changed (a pair the report lists)."""
+    rows = hand_rows()
+    code = "def add(a, b):\n    total = a + b\n    if total is None:\n        raise ValueError('x')\n" * 3
+    rows[0]["exercises"][EX]["code"] = code
+    rows[1]["exercises"][EX]["code"] = code.replace("total", "s")
+    return rows
+
+
 @pytest.fixture
 def tiny_course(tmp_path: Path) -> Path:
     return _kit().make_course(tmp_path / "course")

@@ -23,11 +23,7 @@ def _cli(course: Path, *args: str):
 
 
 def test_report_has_six_sections_embedded_figures_and_feedback_pages(tiny_course: Path, tmp_path: Path, rk) -> None:
-    rows = rk.hand_rows()
-    code = "def add(a, b):\n    total = a + b\n    if total is None:\n        raise ValueError('x')\n" * 3
-    rows[0]["exercises"]["ch1.basics"]["code"] = code
-    rows[1]["exercises"]["ch1.basics"]["code"] = code.replace("total", "s")
-    out = rk.write_gradebook(tmp_path / "out", rows)
+    out = rk.write_gradebook(tmp_path / "out", rk.rows_with_a_copy())
     result = write_class_report(out, load_course(tiny_course))
     html = (out / "report.html").read_text()
     for section in SECTIONS:
