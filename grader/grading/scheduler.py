@@ -76,7 +76,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 assignment: str | None = None, backend: str | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, dict], None] | None = None,
-                command: list[str] | None = None) -> RunResult:
+                command: list[str] | None = None, report: bool = True) -> RunResult:
     started = _now()
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
@@ -175,8 +175,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 "command": command or [],
                 "started": started, "finished": _now(), "interrupted": interrupted}
     write_reports(out, final, exercise_ids, course, metadata)
-    from grader.reports.html import write_class_report
-    write_class_report(out, course, exercise_ids)
+    if report:        # the class report (off where one student is graded alone: Gradescope)
+        from grader.reports.html import write_class_report
+        write_class_report(out, course, exercise_ids)
     return RunResult(final, exercise_ids, graded_now, reused, not_graded, metadata, interrupted, failures)
 
 
