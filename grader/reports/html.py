@@ -114,7 +114,8 @@ def build_report(course: Course, rows: list[dict], meta: dict[str, str], exercis
     threshold = course.report.similarity_threshold
     pairs, scores, sim_notes, codes = _similarity(course, rows, exercise_ids)
     listed = [p for p in pairs if p.score >= threshold][:MAX_PAIRS]
-    diffs = [side_by_side(p.a, codes[p.exercise][p.a], p.b, codes[p.exercise][p.b]) for p in listed[:MAX_DIFFS]]
+    diffs = [side_by_side(p.a, codes[p.exercise][p.a], p.b, codes[p.exercise][p.b], i)
+             for i, p in enumerate(listed[:MAX_DIFFS])]
 
     pngs: dict[str, bytes] = {}
     if n:

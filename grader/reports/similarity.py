@@ -129,11 +129,16 @@ def similar_pairs(exercise: str, codes: dict[str, str], stub: str = "", threshol
     return pairs
 
 
-def side_by_side(a_name: str, a_code: str, b_name: str, b_code: str) -> str:
+_DIFF_IDS = re.compile(r"(?<=[_\"#])(from|to)\d+_")
+
+
+def side_by_side(a_name: str, a_code: str, b_name: str, b_code: str, number: int = 0) -> str:
     """An HTML table of the two files next to each other, differences marked (only the
-    changed regions and a few lines around them)."""
-    return difflib.HtmlDiff(tabsize=4, wrapcolumn=70).make_table(
+    changed regions and a few lines around them). `number` makes its anchors unique in a page;
+    difflib's own count goes on across calls, which would make the same report differ."""
+    table = difflib.HtmlDiff(tabsize=4, wrapcolumn=70).make_table(
         a_code.splitlines(), b_code.splitlines(), a_name, b_name, context=True, numlines=3)
+    return _DIFF_IDS.sub(lambda m: f"{m.group(1)}{number}_", table)
 
 
 __all__ = ["normalize", "fingerprints", "similar_pairs", "side_by_side", "Pair"]

@@ -104,3 +104,14 @@ def test_bad_gradebooks_are_one_line(tiny_course: Path, tmp_path: Path) -> None:
     db.close()
     done = _cli(tiny_course, "report", tmp_path / "old")
     assert done.exit_code == 2 and "another version of the grader (schema 0" in done.output
+
+
+def test_the_same_gradebook_gives_the_same_report(tiny_course: Path, tmp_path: Path, rk) -> None:
+    out = rk.write_gradebook(tmp_path / "out", rk.rows_with_a_copy())
+    course = load_course(tiny_course)
+    write_class_report(out, course)
+    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.suffix in (".html", ".png")}
+    (out / "feedback" / "s1.html").unlink()                     # rendered again, the same
+    write_class_report(out, course)
+    second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.suffix in (".html", ".png")}
+    assert first == second and len(first) == 1 + 5 + 5
