@@ -16,6 +16,8 @@ from grader.errors import ExitCode, GraderError
 from grader.export.cli_interop import gradescope, nbgrader
 from grader.export.cli_release import release
 from grader.grading.cli_grade import grade
+from grader.reports.cli_report import report
+from grader.export.cli_lms import export
 
 # Wide tables when piped (CI logs, files): rich would otherwise wrap at 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -43,7 +45,7 @@ def main(ctx: click.Context, course_root: Path | None) -> None:
     """torchgrade: author, check, grade and export a PyTorch course.
 
     \b
-    Stages: list -> build -> validate -> grade -> release / nbgrader / gradescope
+    Stages: list -> build -> validate -> grade -> report / export -> release / nbgrader / gradescope
     """
     ctx.obj = {"course_root": course_root}
 
@@ -127,7 +129,7 @@ def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbo
     console.print(f"[green]all {len(outcomes)} targets behave as expected[/]")
 
 
-for _command in (grade, release, nbgrader, gradescope):
+for _command in (grade, report, export, release, nbgrader, gradescope):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ COURSE_FILE = "course.toml"
 GPU_POLICIES = ("skip", "award", "zero")
 VISIBILITIES = ("hidden", "after_due_date", "visible", "after_published")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-TOP_KEYS = ("course", "grading", "notebook", "chapters", "exercises")
+TOP_KEYS = ("course", "grading", "notebook", "report", "chapters", "exercises")
 EXERCISE_KEYS = ("title", "file", "symbols", "points", "forbid")
 
 
@@ -95,6 +95,12 @@ class Notebook:
 
 
 @dataclass(frozen=True)
+class Report:
+    """The class report (grader report): what counts as suspiciously alike."""
+    similarity_threshold: float = 0.6   # fingerprint overlap (Jaccard, 0..1) that lists a pair
+
+
+@dataclass(frozen=True)
 class Course:
     root: Path
     title: str
@@ -103,6 +109,7 @@ class Course:
     exercises: dict[str, Exercise]
     grading: Grading
     notebook: Notebook
+    report: Report = Report()
 
     def exercise(self, exercise_id: str) -> Exercise:
         try:
@@ -169,6 +176,7 @@ def _parse(root: Path, data: dict[str, Any]) -> Course:
     version = str(_get(course, "course.version", "0"))
     grading = _parse_grading(data.get("grading", {}))
     notebook = _parse_notebook(data.get("notebook", {}))
+    report = _parse_report(data.get("report", {}))
     chapters = {}
     for cid, ch in _table(data, "chapters").items():
         key = f"chapters.{cid}"
@@ -193,7 +201,7 @@ def _parse(root: Path, data: dict[str, Any]) -> Course:
     if (root / "solutions").is_dir():  # the instructor's course; a student release has no solutions
         for ex in exercises.values():
             _check_reference(ex)
-    return Course(root, title, version, chapters, exercises, grading, notebook)
+    return Course(root, title, version, chapters, exercises, grading, notebook, report)
 
 
 def _parse_exercise(root: Path, chapter: str, name: str, spec: Any) -> Exercise:
@@ -312,6 +320,16 @@ def _parse_notebook(raw: Any) -> Notebook:
             raise CourseError(f"notebook.{name} must be a string, got {v!r}")
         values[name] = v
     return Notebook(**values)
+
+
+def _parse_report(raw: Any) -> Report:
+    if not isinstance(raw, dict):
+        raise CourseError("report must be a table")
+    _known_keys(raw, "report", tuple(f.name for f in dataclasses.fields(Report)))
+    v = raw.get("similarity_threshold", Report.similarity_threshold)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
+        raise CourseError(f"report.similarity_threshold must be a number in (0, 1], got {v!r}")
+    return Report(similarity_threshold=float(v))
 
 
 def _known_keys(table: dict, key: str, allowed: tuple[str, ...]) -> None:

@@ -312,7 +312,7 @@ def _grade_with_grader(course: Any, exercise_ids: list[str], class_dir: Path, wo
     """The real `grader grade` machinery: judge process, sandboxed worker, gradebook."""
     from grader.grading.scheduler import grade_class
     result = grade_class(course, class_dir, work / "out", jobs=1, device="auto", only=tuple(exercise_ids),
-                         command=["gradescope", "run"])
+                         command=["gradescope", "run"], report=False)
     if result.failures:
         raise RuntimeError("; ".join(result.failures))
     if not result.rows:

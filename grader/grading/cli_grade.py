@@ -91,7 +91,7 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     if warning:
         console.print(warning)
     console.print(f"graded now: {len(result.graded_now)}, already in the gradebook: {len(result.reused)}; "
-                  f"reports in {out}/ (grades.csv, grades.json, feedback/)", highlight=False)
+                  f"reports in {out}/ (report.html, grades.csv, grades.json, feedback/)", highlight=False)
     for failure in result.failures[:5]:
         console.print(f"[bold red]not graded:[/] {failure}", highlight=False)
     if len(result.failures) > 5:

@@ -25,6 +25,7 @@ from grader.errors import GraderError
 from grader.grading.submissions import ExerciseFiles
 
 SCHEMA_VERSION = "1"
+GRADEBOOK_FILE = "gradebook.sqlite"   # in the --out folder
 
 
 class GradebookError(GraderError):
@@ -102,6 +103,39 @@ class Gradebook:
             yield s
 
 
+def read_gradebook(path: Path) -> tuple[dict[str, dict], dict[str, str]]:
+    """Every row and the meta table of a gradebook, read-only and without its lock, so a report
+    can be made while nothing is graded or beside a run. GradebookError when it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise GradebookError(f"no gradebook at {path}: run `grader grade SUBMISSIONS --out {path.parent}` first")
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+            version = meta.get("schema")
+            if version != SCHEMA_VERSION:
+                raise GradebookError(f"{path} was written by another version of the grader (schema "
+                                     f"{version or 'unknown'}, this grader reads {SCHEMA_VERSION}); "
+                                     "grade again into a new --out folder")
+            rows = {}
+            for student, text in db.execute("SELECT student, result FROM students ORDER BY student"):
+                try:
+                    row = json.loads(text)
+                except ValueError:
+                    raise GradebookError(f"{path}: the row of {student!r} is not JSON; grade again into "
+                                         "a new --out folder") from None
+                if not isinstance(row, dict) or not isinstance(row.get("exercises", {}), dict):
+                    raise GradebookError(f"{path}: the row of {student!r} is not a gradebook row")
+                row.setdefault("student", student)
+                rows[student] = row
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise GradebookError(f"{path} is not a usable gradebook ({exc})") from None
+    return rows, meta
+
+
 class _transaction:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
@@ -128,6 +162,17 @@ def exercise_key(checks: str, files: ExerciseFiles, settings: dict) -> str:
     for part in (checks, files.digest, json.dumps(settings, sort_keys=True)):
         h.update(part.encode() + b"\0")
     return h.hexdigest()[:32]
+
+
+MAX_KEPT_CODE = 256 * 1024
+
+
+def kept_code(files: ExerciseFiles) -> str:
+    """The student's module text as the gradebook keeps it (for the class report's similarity
+    section, which must work from the gradebook alone); '' when nothing usable was handed in."""
+    if files.status != "ok" or files.module_file not in files.files:
+        return ""
+    return files.files[files.module_file][:MAX_KEPT_CODE].decode("utf-8", errors="replace")
 
 
 def merge(old: dict | None, new: dict) -> dict:

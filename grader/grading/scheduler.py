@@ -9,6 +9,7 @@ imports a check, a reference solution or student code, and never touches CUDA.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import multiprocessing as mp
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -19,7 +20,7 @@ from typing import Callable
 
 from grader.course import Course
 from grader.errors import GraderError
-from grader.grading.gradebook import Gradebook, checks_digest, exercise_key, merge
+from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
 from grader.grading.submissions import Submission, discover
 
@@ -74,7 +75,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 assignment: str | None = None, backend: str | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, dict], None] | None = None,
-                command: list[str] | None = None) -> RunResult:
+                command: list[str] | None = None, report: bool = True) -> RunResult:
     started = _now()
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
@@ -110,7 +111,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     digests = {e: checks_digest(course.exercises[e]) for e in exercise_ids}
 
     out.mkdir(parents=True, exist_ok=True)
-    book = Gradebook(out / "gradebook.sqlite")
+    book = Gradebook(out / GRADEBOOK_FILE)
     try:
         rows = book.rows()
         todo: list[tuple[Submission, tuple[str, ...], dict[str, str]]] = []
@@ -138,6 +139,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             def commit(sub: Submission, keys: dict[str, str], result: dict) -> None:
                 for e, entry in result["exercises"].items():
                     entry["key"] = keys[e]
+                    entry["code"] = kept_code(sub.exercises[e]) if e in sub.exercises else ""
                 row = merge(book.get(sub.student), result)
                 row.pop("seconds", None)
                 book.put(sub.student, row)
@@ -150,6 +152,10 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // n_jobs))
             interrupted, failures = _run_judges(settings, todo, n_jobs, commit)
         rows = book.rows()
+        if todo:
+            # How long grading took, for the class report (which reads the gradebook only).
+            book.set_meta("last_run", json.dumps({"started": started, "finished": _now(), "graded": len(graded_now),
+                                                  "interrupted": interrupted, "jobs": n_jobs}))
     finally:
         book.close()
 
@@ -168,6 +174,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 "command": command or [],
                 "started": started, "finished": _now(), "interrupted": interrupted}
     write_reports(out, final, exercise_ids, course, metadata)
+    if report:        # the class report (off where one student is graded alone: Gradescope)
+        from grader.reports.html import write_class_report
+        write_class_report(out, course, exercise_ids)
     return RunResult(final, exercise_ids, graded_now, reused, not_graded, metadata, interrupted, failures)
 
 

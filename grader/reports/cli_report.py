@@ -1,0 +1,34 @@
+"""`grader report OUT`: the class report from OUT's gradebook. Thin: parse, call, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+
+@click.command("report")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def report(ctx: click.Context, out: Path) -> None:
+    """Write OUT/report.html (and figures/, feedback/*.html) from OUT's gradebook.
+
+    \b
+    OUT is the --out folder of `grader grade`; the report is made from its gradebook alone.
+    """
+    from grader.course import load_course
+    from grader.reports.html import write_class_report
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    obj = ctx.find_root().obj or {}
+    course = load_course(obj.get("course_root"))
+    result = write_class_report(out, course)
+    for warning in result.warnings:
+        console.print(f"[yellow]note:[/] {warning}", highlight=False)
+    if not result.students:
+        console.print(f"the gradebook in {out} holds no graded student yet; {result.path} says so", highlight=False)
+        return
+    console.print(f"{result.path}: {result.students} student(s), {result.flagged_checks} flagged check(s), "
+                  f"{result.pairs} similar pair(s); figures in {out / 'figures'}/", highlight=False)

@@ -1,0 +1,117 @@
+"""report.html, its figures and rendered feedback from a synthetic gradebook, and every kind of
+bad input: an empty gradebook, an older one, a student who handed in nothing, no gradebook."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.course import load_course
+from grader.grading.gradebook import Gradebook
+from grader.reports.html import write_class_report
+
+SECTIONS = ("overview", "exercises", "items", "failures", "similarity", "students")
+
+
+def _cli(course: Path, *args: str):
+    return CliRunner().invoke(main, ["--course", str(course), *map(str, args)])
+
+
+def test_report_has_six_sections_embedded_figures_and_feedback_pages(tiny_course: Path, tmp_path: Path, rk) -> None:
+    out = rk.write_gradebook(tmp_path / "out", rk.rows_with_a_copy())
+    result = write_class_report(out, load_course(tiny_course))
+    html = (out / "report.html").read_text()
+    for section in SECTIONS:
+        assert f'<section id="{section}">' in html
+    assert result.students == 5 and "students graded<b>5</b>" in html
+    # self-contained: every image is inline, nothing is fetched from anywhere
+    assert not re.search(r'(src|href)="(https?:)?//', html) and "<link" not in html
+    images = re.findall(r'<img class="figure" id="fig-(\w+)" src="data:image/png;base64,', html)
+    assert set(images) == {"totals", "exercise_scores", "exercise_outcomes", "items", "similarity"}
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(f"{n}.png" for n in images)
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in (out / "figures").iterdir())
+    # the hand-computed item analysis is what the table shows; bad is flagged
+    assert re.search(r"check bad</td>.*?<td class=\"num\" data-sort=\"-1\.000000\">-1\.00</td>", html, re.S)
+    assert "negative discrimination" in html
+    # why checks fail: grouped summaries with counts
+    assert "<b>2</b> &times; <code>shape (4, 1) expected (4,)</code>" in html
+    # similarity: the renamed copy is listed with a side-by-side diff
+    assert re.search(r"<td>ch1\.basics</td><td>s1</td><td>s2</td><td class=\"num\">1\.00</td>", html)
+    assert 'class="diff"' in html
+    # per student: a row each, linking to rendered feedback; s5 handed in nothing
+    assert 'href="feedback/s1.html"' in html and "handed in nothing: every exercise missing" in html
+    page = (out / "feedback" / "s1.html").read_text()
+    assert "<h1>Feedback for s1</h1>" in page and "<table>" in page
+
+
+def test_grade_run_ends_with_the_report(tiny_course: Path, tmp_path: Path, rk) -> None:
+    kit = rk._kit()
+    subs = tmp_path / "subs"
+    kit.write(subs / "alice" / "ch1" / "basics.py", kit.SOLUTION)
+    kit.write(subs / "bob" / "ch1" / "basics.py", kit.SOLUTION.replace("a + b", "b + a"))
+    kit.write(subs / "nobody" / "README.txt", "I handed in nothing")
+    done = kit.run_grader(tiny_course, subs, "--out", tmp_path / "out", "--jobs", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert all(f'<section id="{s}">' in html for s in SECTIONS)
+    assert "nobody" in html and "handed in nothing" in html
+    book = sqlite3.connect(tmp_path / "out" / "gradebook.sqlite")
+    row = json.loads(book.execute("SELECT result FROM students WHERE student = 'alice'").fetchone()[0])
+    assert row["exercises"]["ch1.basics"]["code"] == kit.SOLUTION     # the report needs no submissions folder
+    assert json.loads(dict(book.execute("SELECT key, value FROM meta"))["last_run"])["graded"] == 3
+
+
+def test_empty_gradebook_gives_a_report_that_says_so(tiny_course: Path, tmp_path: Path) -> None:
+    Gradebook(tmp_path / "out" / "gradebook.sqlite").close()
+    done = _cli(tiny_course, "report", tmp_path / "out")
+    assert done.exit_code == 0, done.output
+    assert "holds no graded student yet" in done.output
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert 'id="empty-gradebook"' in html and all(f'<section id="{s}">' in html for s in SECTIONS)
+
+
+def test_older_rows_still_report(tiny_course: Path, tmp_path: Path, rk) -> None:
+    rows = rk.hand_rows()
+    for r in rows[:2]:          # written before per-check results, summaries and code were kept
+        entry = r["exercises"]["ch1.basics"]
+        del entry["checks"], entry["code"]
+    for c in rows[2]["exercises"]["ch1.basics"]["checks"]:
+        del c["summary"]
+    del rows[3]["facts"]
+    out = rk.write_gradebook(tmp_path / "out", rows)
+    done = _cli(tiny_course, "report", out)
+    assert done.exit_code == 0, done.output
+    assert "older gradebook without per-check results" in done.output
+    assert "graded before the gradebook kept code" in (out / "report.html").read_text()
+
+
+def test_bad_gradebooks_are_one_line(tiny_course: Path, tmp_path: Path) -> None:
+    done = _cli(tiny_course, "report", tmp_path / "nothing-here")
+    assert done.exit_code == 2 and "no gradebook at" in done.output and "Traceback" not in done.output
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "gradebook.sqlite").write_bytes(b"not sqlite" * 200)
+    done = _cli(tiny_course, "report", tmp_path / "junk")
+    assert done.exit_code == 2 and "not a usable gradebook" in done.output
+    Gradebook(tmp_path / "old" / "gradebook.sqlite").close()
+    db = sqlite3.connect(tmp_path / "old" / "gradebook.sqlite")
+    db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+    db.commit()
+    db.close()
+    done = _cli(tiny_course, "report", tmp_path / "old")
+    assert done.exit_code == 2 and "another version of the grader (schema 0" in done.output
+
+
+def test_the_same_gradebook_gives_the_same_report(tiny_course: Path, tmp_path: Path, rk) -> None:
+    out = rk.write_gradebook(tmp_path / "out", rk.rows_with_a_copy())
+    course = load_course(tiny_course)
+    write_class_report(out, course)
+    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.suffix in (".html", ".png")}
+    (out / "feedback" / "s1.html").unlink()                     # rendered again, the same
+    write_class_report(out, course)
+    second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.suffix in (".html", ".png")}
+    assert first == second and len(first) == 1 + 5 + 5
