@@ -355,6 +355,12 @@ def start_judge(settings: JudgeSettings) -> Judge:
             judge.reference(judge.course.exercise(ex_id))
     except Exception:  # noqa: BLE001 - raised again for each student, with the real message
         pass
+    try:
+        # Wait for the zygote here: the first student's time budget must not pay its start-up
+        # (seconds when several judges import torch at once on a busy machine).
+        judge.zygote
+    except Exception:  # noqa: BLE001 - a fresh zygote is tried when the first student needs it
+        pass
     return judge
 
 

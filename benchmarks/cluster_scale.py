@@ -1,0 +1,174 @@
+"""What does grading through Dask cost, and does it scale with workers?
+
+    python benchmarks/cluster_scale.py [--students 300] [--workers 2] [--scale 1,2,4,8] [--scale-students 240]
+
+Measures in one run:
+
+* overhead: a generated class (perfect, stub, wrong, broken; ch3.softmax by default) graded with
+  `--jobs W` (local judge processes) and with `--cluster local:W` (the same judges on a Dask
+  LocalCluster of W workers). The fixed start-up of each mode (a class of W students) is taken
+  out of both; what is left, per submission and times the W workers, is the Dask overhead
+  (target: under 20 ms). Dask's own round trip for an empty task is printed beside it.
+* scale: a tiny course (one exercise, one check: a few milliseconds of compute) graded on
+  `local:1`, `local:2`, `local:4`, `local:8`: students per second once the judges are up. It
+  grows with the workers until the cores are used up, then stays flat.
+
+Every figure is measured here, side by side in the same run; nothing is assumed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from grade_throughput import build_class  # noqa: E402
+from grader.course import load_course  # noqa: E402
+
+TINY_COURSE = {
+    "course.toml": """\
+[course]
+title = "Scale"
+version = "1"
+
+[grading]
+check_timeout = 10
+submission_timeout = 30
+
+[chapters.ch1]
+title = "One"
+
+[exercises.ch1.twice]
+title = "Twice"
+file = "ch1/twice.py"
+symbols = ["twice"]
+points = 1
+""",
+    "solutions/ch1/twice.py": "def twice(x):\n    return 2 * x\n",
+    "exercises/ch1/twice.py": "def twice(x):\n    raise NotImplementedError\n",
+    "solutions/ch1/test_twice_hidden.py": """\
+from grader.checks import check, expect
+
+EXERCISE = "ch1.twice"
+
+
+@check(points=1)
+def test_twice(student):
+    \"\"\"twice(21) is 42.\"\"\"
+    expect.equal(student.twice(21), 42, what="twice(21)")
+""",
+}
+
+
+def grade(course: Path, class_dir: Path, out: Path, *mode: str, only: tuple[str, ...] = ()) -> float:
+    cmd = [sys.executable, "-m", "grader.cli", "--course", str(course), "grade", str(class_dir),
+           "--out", str(out), *mode]
+    for ex in only:
+        cmd += ["--only", ex]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"grader grade {' '.join(mode)} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return seconds
+
+
+def first(class_dir: Path, dest: Path, n: int) -> Path:
+    for student in sorted(p.name for p in class_dir.iterdir())[:n]:
+        shutil.copytree(class_dir / student, dest / student)
+    return dest
+
+
+def dask_round_trip(workers: int, tasks: int) -> tuple[float, float]:
+    """ms per empty task: one at a time (a round trip), and in a stream of `tasks` (worker time)."""
+    import logging
+
+    from distributed import Client, LocalCluster, wait
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      memory_limit=0, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        client.submit(len, "warm", pure=False).result()
+        start = time.perf_counter()
+        for i in range(50):
+            client.submit(len, b"x" * 2000, key=f"rt-{i}").result()
+        one = (time.perf_counter() - start) / 50
+        start = time.perf_counter()
+        wait([client.submit(len, b"x" * 2000, key=f"st-{i}") for i in range(tasks)])
+        stream = (time.perf_counter() - start) * workers / tasks
+    return one * 1000, stream * 1000
+
+
+def overhead(work: Path, students: int, workers: int, exercises: list[str]) -> None:
+    course = load_course(ROOT)
+    build_class(course, exercises, students, work / "class")
+    small = first(work / "class", work / "small", workers)
+    jobs, cluster = ("--jobs", str(workers)), ("--cluster", f"local:{workers}")
+    only = tuple(exercises)
+    t_local = grade(ROOT, work / "class", work / "out_local", *jobs, only=only)
+    t_cluster = grade(ROOT, work / "class", work / "out_cluster", *cluster, only=only)
+    f_local = grade(ROOT, small, work / "small_local", *jobs, only=only)
+    f_cluster = grade(ROOT, small, work / "small_cluster", *cluster, only=only)
+    same = (work / "out_local" / "grades.csv").read_bytes() == (work / "out_cluster" / "grades.csv").read_bytes()
+    n = students - workers
+    local_ms = (t_local - f_local) * workers / n * 1000
+    cluster_ms = (t_cluster - f_cluster) * workers / n * 1000
+    rt, stream = dask_round_trip(workers, students)
+    print(f"class: {students} students, {', '.join(exercises)}, {workers} workers on {os.cpu_count()} cores")
+    print(f"--jobs {workers}            {t_local:7.1f} s   (start-up {f_local:5.1f} s, then {local_ms:6.1f} ms per student per judge)")
+    print(f"--cluster local:{workers}   {t_cluster:7.1f} s   (start-up {f_cluster:5.1f} s, then {cluster_ms:6.1f} ms per student per judge)")
+    print(f"grades.csv identical     {'yes' if same else 'NO'}")
+    print(f"Dask overhead            {cluster_ms - local_ms:7.1f} ms per submission (target < 20), "
+          f"start-up {f_cluster - f_local:+.1f} s")
+    print(f"  empty Dask task        {rt:7.1f} ms round trip, {stream:.1f} ms of a worker's time in a stream of {students}")
+
+
+def scale(work: Path, students: int, sizes: list[int]) -> None:
+    course = work / "tiny"
+    for rel, text in TINY_COURSE.items():
+        (course / rel).parent.mkdir(parents=True, exist_ok=True)
+        (course / rel).write_text(text)
+    for i in range(students):
+        path = work / "tiny_class" / f"s{i:04d}" / "ch1" / "twice.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(TINY_COURSE["solutions/ch1/twice.py"] if i % 3 else "def twice(x):\n    return x\n")
+    print(f"scale: tiny course (one check), {students} students, {os.cpu_count()} cores")
+    base = None
+    for w in sizes:
+        small = first(work / "tiny_class", work / f"tiny_small_{w}", w)
+        t_small = grade(course, small, work / f"tiny_small_out_{w}", "--cluster", f"local:{w}")
+        t_all = grade(course, work / "tiny_class", work / f"tiny_out_{w}", "--cluster", f"local:{w}")
+        rate = (students - w) / max(1e-9, t_all - t_small)
+        base = base or rate
+        print(f"  local:{w:<3} {rate:7.1f} students/s  ({rate / base:4.2f}x local:{sizes[0]}; run {t_all:5.1f} s, "
+              f"start-up {t_small:5.1f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--exercise", action="append", dest="exercises", help="default: ch3.softmax")
+    parser.add_argument("--scale", default="1,2,4,8", help="worker counts of the scale run ('' to skip)")
+    parser.add_argument("--scale-students", type=int, default=240)
+    parser.add_argument("--skip-overhead", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="cluster_bench_"))
+    try:
+        if not args.skip_overhead:
+            overhead(work, args.students, args.workers, args.exercises or ["ch3.softmax"])
+        if args.scale:
+            scale(work, args.scale_students, [int(x) for x in args.scale.split(",")])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
