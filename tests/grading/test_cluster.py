@@ -242,3 +242,25 @@ def test_adversarial_sample_holds_on_the_cluster(tmp_path: Path) -> None:
     assert scores == {name: float(spec["score"]) for name, spec in students.items() if spec["score"] is not None}
     assert "graded now: %d" % len(students) in stdout
     assert not Path(f"{marker}.bg").exists() and listener.connections == 0
+
+
+def test_ctrl_c_cancels_and_the_run_resumes(tiny_course: Path, tmp_path: Path) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for i in range(8):
+        K.write(subs / f"slow{i}" / "ch1" / "basics.py", K.SLOW)
+    cmd = K.grader_cmd(tiny_course, subs, "--out", out, "--cluster", "local:2", "--only", "ch1.basics")
+    run = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    deadline = time.monotonic() + 300
+    while rows(out / "gradebook.sqlite") < 2 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)                 # Ctrl-C reaches the whole process group
+    output, _ = run.communicate(timeout=120)
+    assert run.returncode == 130, output
+    assert "run the same command again" in output and "Traceback" not in output
+    done = rows(out / "gradebook.sqlite")
+    assert 2 <= done < 8 and len(read_csv(out / "grades.csv")) == done
+    resumed = K.run_grader(tiny_course, subs, "--out", out, "--cluster", "local:2", "--only", "ch1.basics")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"graded now: {8 - done}, already in the gradebook: {done}" in resumed.stdout
+    assert [float(r["total"]) for r in read_csv(out / "grades.csv").values()] == [4.0] * 8
