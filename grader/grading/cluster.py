@@ -42,7 +42,7 @@ CONNECT_TIMEOUT = 10.0          # seconds to reach a scheduler
 WORKER_WAIT = 60.0              # seconds to wait for a scheduler's first worker
 COURSE_PARTS = ("solutions", "exercises")   # with course.toml: everything a judge reads
 _LOCAL = re.compile(r"local:(\d+)$")
-_ADDRESS = re.compile(r"((tcp|tls)://)?[A-Za-z0-9.\-\[\]:]+:\d+$")
+_ADDRESS = re.compile(r"((tcp|tls|ucx|ws|wss)://)?[A-Za-z0-9.\-\[\]:]+:\d+$")
 
 
 class ClusterError(GraderError):

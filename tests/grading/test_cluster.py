@@ -141,6 +141,39 @@ def test_only_plain_data_travels(tiny_course: Path, tmp_path: Path) -> None:
     assert all(isinstance(v, bytes) for v in files.values())
 
 
+def test_gpu_workers_decide_the_device() -> None:
+    from distributed import LocalCluster
+    from grader.grading.cluster import Cluster, ClusterError
+    # threads, not processes: only the scheduler's view of the workers' resources is used here
+    with LocalCluster(n_workers=1, processes=False, protocol="tcp://", dashboard_address=None,
+                      resources={"GPU": 1}) as gpu:
+        pool = Cluster(gpu.scheduler_address)
+        assert pool.device("auto") == "cuda" and pool.device("cpu") == "cpu"
+        pool.close()
+    with LocalCluster(n_workers=1, processes=False, protocol="tcp://", dashboard_address=None) as cpu:
+        pool = Cluster(cpu.scheduler_address)
+        assert pool.device("auto") == "cpu"
+        with pytest.raises(ClusterError, match="--resources GPU=1"):
+            pool.device("cuda")
+        pool.close()
+
+
+def test_a_worker_without_gpu_starts_no_judge_in_a_cuda_run(tiny_course: Path) -> None:
+    from types import SimpleNamespace
+
+    from grader.grading import cluster
+    from grader.grading.judge import JudgeSettings
+    settings = JudgeSettings(course_root=tiny_course, exercises=("ch1.basics",), device="cuda",
+                             submission_timeout=5, check_timeout=3, gpu_policy="skip", memory_mb=512,
+                             max_processes=8, output_limit_kb=64)
+    plugin = cluster.JudgePlugin(cluster.settings_data(settings), cluster.course_files(tiny_course),
+                                 cluster.engine_digest(), {})
+    plugin.setup(SimpleNamespace(address="tcp://10.0.0.9:4000", state=SimpleNamespace(total_resources={})))
+    answer = json.loads(plugin.grade({}, ["ch1.basics"]))
+    assert "not started with --resources GPU=1" in answer["error"]
+    plugin.teardown(None)
+
+
 # ---------------------------------------------------------------------------- on a LocalCluster
 
 def test_demo_class_grades_the_same_on_two_workers(tmp_path: Path) -> None:
