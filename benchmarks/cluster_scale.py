@@ -10,8 +10,9 @@ Measures in one run:
   out of both; what is left, per submission and times the W workers, is the Dask overhead
   (target: under 20 ms). Dask's own round trip for an empty task is printed beside it.
 * scale: a tiny course (one exercise, one check: a few milliseconds of compute) graded on
-  `local:1`, `local:2`, `local:4`, `local:8`: students per second once the judges are up. It
-  grows with the workers until the cores are used up, then stays flat.
+  `local:1`, `local:2`, `local:4`, `local:8`: students per second once the judges are up (a
+  first run starts them; the same workers then grade the class). It grows with the workers
+  until the cores are used up, then stays flat.
 
 Every figure is measured here, side by side in the same run; nothing is assumed.
 """
@@ -131,24 +132,45 @@ def overhead(work: Path, students: int, workers: int, exercises: list[str]) -> N
 
 
 def scale(work: Path, students: int, sizes: list[int]) -> None:
-    course = work / "tiny"
+    """Students per second with W warm judges: a first run starts them (and is not timed), a
+    second run of the same settings on the same workers is timed from submit to last result."""
+    from grader.grading.cluster import Cluster
+    from grader.grading.judge import JudgeSettings
+    from grader.grading.submissions import discover
+    root = work / "tiny"
     for rel, text in TINY_COURSE.items():
-        (course / rel).parent.mkdir(parents=True, exist_ok=True)
-        (course / rel).write_text(text)
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
     for i in range(students):
         path = work / "tiny_class" / f"s{i:04d}" / "ch1" / "twice.py"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(TINY_COURSE["solutions/ch1/twice.py"] if i % 3 else "def twice(x):\n    return x\n")
-    print(f"scale: tiny course (one check), {students} students, {os.cpu_count()} cores")
+    course = load_course(root)
+    g = course.grading
+    settings = JudgeSettings(course_root=root, exercises=("ch1.twice",), device="cpu",
+                             submission_timeout=g.submission_timeout, check_timeout=g.check_timeout,
+                             gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb, max_processes=g.max_processes,
+                             output_limit_kb=g.output_limit_kb, protect=(str(root / "solutions"),))
+    todo = [(s, ("ch1.twice",), {}) for s in discover(course, work / "tiny_class", [course.exercise("ch1.twice")])]
+    print(f"scale: tiny course (one check), {students} students, warm judges, {os.cpu_count()} cores")
     base = None
     for w in sizes:
-        small = first(work / "tiny_class", work / f"tiny_small_{w}", w)
-        t_small = grade(course, small, work / f"tiny_small_out_{w}", "--cluster", f"local:{w}")
-        t_all = grade(course, work / "tiny_class", work / f"tiny_out_{w}", "--cluster", f"local:{w}")
-        rate = (students - w) / max(1e-9, t_all - t_small)
+        pool = Cluster(f"local:{w}")
+        try:
+            pool.device("cpu")
+            scores: list[float] = []
+            _, failures = pool.run(settings, todo[: 4 * w], lambda *a: None)       # start every judge
+            start = time.perf_counter()
+            _, failures = pool.run(settings, todo, lambda sub, keys, result: scores.append(
+                result["exercises"]["ch1.twice"]["score"]))
+            seconds = time.perf_counter() - start
+        finally:
+            pool.close()
+        if failures or len(scores) != students:
+            sys.exit(f"local:{w}: {len(scores)} of {students} graded: {failures[:3]}")
+        rate = students / seconds
         base = base or rate
-        print(f"  local:{w:<3} {rate:7.1f} students/s  ({rate / base:4.2f}x local:{sizes[0]}; run {t_all:5.1f} s, "
-              f"start-up {t_small:5.1f} s)")
+        print(f"  local:{w:<3} {rate:7.1f} students/s  ({rate / base:4.2f}x local:{sizes[0]}, {seconds:5.1f} s)")
 
 
 def main() -> None:

@@ -213,11 +213,19 @@ class Cluster:
         self._client: Any = None
         self._cluster: Any = None
         self._device: str | None = None
+        self._plugin: tuple | None = None       # what the workers' judges were started with
 
     # -- where the checks run
     def device(self, requested: str) -> str:
         """cuda when the workers have GPUs: this machine's for local:N, else workers started
         with --resources GPU=1. Asked of the scheduler, never of this process's CUDA."""
+        try:
+            return self._resolve(requested)
+        except BaseException:
+            self.close()
+            raise
+
+    def _resolve(self, requested: str) -> str:
         from grader.grading.scheduler import detect_device
         if self.local_workers:
             self._device = detect_device(requested)
@@ -273,10 +281,12 @@ class Cluster:
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
         client = self.client()
-        per_host = Counter(w.get("host") for w in self._workers().values())
-        client.register_plugin(JudgePlugin(settings_data(settings), course_files(settings.course_root),
-                                           engine_digest(), dict(per_host), ignore_sigint=bool(self.local_workers)),
-                               name=PLUGIN_NAME)
+        plugin = (settings_data(settings), course_files(settings.course_root), engine_digest())
+        if plugin != self._plugin:      # the same judges serve a second run of the same settings
+            per_host = Counter(w.get("host") for w in self._workers().values())
+            client.register_plugin(JudgePlugin(*plugin, dict(per_host), ignore_sigint=bool(self.local_workers)),
+                                   name=PLUGIN_NAME)
+            self._plugin = plugin
         resources = {"GPU": 1} if settings.device == "cuda" else None
         run = uuid.uuid4().hex[:8]
         failures: list[str] = []
@@ -310,6 +320,7 @@ class Cluster:
 
     def close(self) -> None:
         client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
+        self._plugin = None
         try:
             if client is not None and cluster is None:
                 client.unregister_worker_plugin(PLUGIN_NAME)   # a shared cluster's workers drop their judges

@@ -100,12 +100,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     if cluster:      # a Dask cluster (grading/cluster.py): the same judges, on its workers
         from grader.grading.cluster import Cluster
         pool = Cluster(cluster)
-    try:
-        resolved = pool.device(device) if pool else detect_device(device)
-    except BaseException:
-        if pool:
-            pool.close()
-        raise
+    resolved = pool.device(device) if pool else detect_device(device)
     sub_timeout = float(timeout) if timeout else g.submission_timeout
     settings = JudgeSettings(course_root=course.root, exercises=tuple(exercise_ids), device=resolved,
                              submission_timeout=sub_timeout, check_timeout=min(g.check_timeout, sub_timeout),
