@@ -256,7 +256,8 @@ class Cluster:
         logging.getLogger("distributed").setLevel(logging.ERROR)
         if self.local_workers:
             gpu = {"GPU": 1} if self._device == "cuda" else None
-            # No memory limit: the sandbox limits each student; a judge's own size is known.
+            # No memory limit: the sandbox limits each student, and a nanny that restarts a
+            # worker for the size torch gives its judge would only lose that student.
             with dask.config.set({"distributed.worker.daemon": False}):
                 self._cluster = LocalCluster(n_workers=self.local_workers, threads_per_worker=1,
                                              processes=True, dashboard_address=None, memory_limit=0,
@@ -280,18 +281,19 @@ class Cluster:
         """Grade `todo` on the cluster; commit each student as their result arrives."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
-        client = self.client()
-        plugin = (settings_data(settings), course_files(settings.course_root), engine_digest())
-        if plugin != self._plugin:      # the same judges serve a second run of the same settings
-            per_host = Counter(w.get("host") for w in self._workers().values())
-            client.register_plugin(JudgePlugin(*plugin, dict(per_host), ignore_sigint=bool(self.local_workers)),
-                                   name=PLUGIN_NAME)
-            self._plugin = plugin
         resources = {"GPU": 1} if settings.device == "cuda" else None
         run = uuid.uuid4().hex[:8]
         failures: list[str] = []
         pending: dict[Any, tuple[Any, dict]] = {}
+        client = None
         try:
+            client = self.client()
+            plugin = (settings_data(settings), course_files(settings.course_root), engine_digest())
+            if plugin != self._plugin:      # the same judges serve a second run of the same settings
+                per_host = Counter(w.get("host") for w in self._workers().values())
+                client.register_plugin(JudgePlugin(*plugin, dict(per_host), ignore_sigint=bool(self.local_workers)),
+                                       name=PLUGIN_NAME)
+                self._plugin = plugin
             for sub, stale, keys in todo:
                 fut = client.submit(grade_on_worker, submission_data(sub, stale), list(stale),
                                     key=f"grade-{sub.student}-{run}", pure=False, resources=resources)
@@ -315,7 +317,8 @@ class Cluster:
                 commit(sub, keys, result)
             return False, failures
         except KeyboardInterrupt:
-            client.cancel(list(pending), force=True)
+            if client is not None and pending:
+                client.cancel(list(pending), force=True)
             return True, failures
 
     def close(self) -> None:
