@@ -258,7 +258,12 @@ class Cluster:
             gpu = {"GPU": 1} if self._device == "cuda" else None
             # No memory limit: the sandbox limits each student, and a nanny that restarts a
             # worker for the size torch gives its judge would only lose that student.
-            with dask.config.set({"distributed.worker.daemon": False}):
+            # Dask's profiler samples every worker thread each 10 ms: time taken from the checks.
+            # A saturation of 2 keeps one student queued on each worker, so a judge starts the
+            # next one at once instead of waiting a round trip to the scheduler for it.
+            with dask.config.set({"distributed.worker.daemon": False,
+                                  "distributed.worker.profile.enabled": False,
+                                  "distributed.scheduler.worker-saturation": 2.0}):
                 self._cluster = LocalCluster(n_workers=self.local_workers, threads_per_worker=1,
                                              processes=True, dashboard_address=None, memory_limit=0,
                                              resources=gpu, silence_logs=logging.ERROR)
