@@ -8,6 +8,8 @@ The stages, one module each:
   student's code in sandbox workers forked from this judge's zygote.
 * scheduler.py: who needs grading (the gradebook's keys), judges in parallel, results committed
   as they arrive, reports written at the end.
+* cluster.py: `--cluster`: the same judges on Dask workers (one each), results sent back to
+  the scheduler's commit as JSON text.
 * gradebook.py: the SQLite gradebook that makes a run resumable.
 * cli_grade.py: the click command.
 

@@ -30,10 +30,13 @@ from grader.errors import ExitCode, UsageError
               help="An nbgrader course folder: grade its submitted/<student>/<assignment>/ notebooks.")
 @click.option("--assignment", default=None, metavar="chN",
               help="With --nbgrader: the assignment (a chapter id) to grade.")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="Grade on a Dask cluster: a scheduler (tcp://host:8786) or local:N for N workers "
+                   "on this machine; each worker hosts one judge (see README, 'Past one machine').")
 @click.pass_context
 def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | None, device: str,
           only: tuple[str, ...], students: tuple[str, ...], timeout: float | None,
-          nbgrader_dir: Path | None, assignment: str | None) -> None:
+          nbgrader_dir: Path | None, assignment: str | None, cluster: str | None) -> None:
     """Grade every student in SUBMISSIONS with the visible and hidden checks.
 
     \b
@@ -54,7 +57,7 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         raise UsageError("give the SUBMISSIONS folder (or --nbgrader COURSE_DIR --assignment chN)")
     obj = ctx.find_root().obj or {}
     course = load_course(obj.get("course_root"))
-    if device == "cuda":
+    if device == "cuda" and cluster is None:      # a cluster's GPUs are its workers'
         from grader.grading.scheduler import detect_device
         if detect_device("auto") != "cuda":
             raise UsageError("--device cuda: no usable CUDA GPU on this machine (try --device auto)")
@@ -77,7 +80,7 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     try:
         result = grade_class(course, submissions, out, jobs=jobs or 0, device=device, only=only,
                              students=students, timeout=timeout, assignment=assignment,
-                             on_start=on_start, on_result=on_result, command=sys.argv[1:])
+                             cluster=cluster, on_start=on_start, on_result=on_result, command=sys.argv[1:])
     finally:
         progress.stop()
 

@@ -341,27 +341,40 @@ _JUDGE: Judge | None = None
 _INIT_ERROR: str = ""
 
 
+def start_judge(settings: JudgeSettings) -> Judge:
+    """A judge ready to grade: its zygote starting, the checks and references imported. The
+    same for a judge process on this machine and for one hosted by a Dask worker."""
+    if settings.threads > 0:
+        import torch
+        torch.set_num_threads(settings.threads)
+    judge = Judge(settings)
+    judge.prestart()
+    try:
+        for ex_id in settings.exercises:     # import checks and references while the zygote starts
+            judge.checks(ex_id)
+            judge.reference(judge.course.exercise(ex_id))
+    except Exception:  # noqa: BLE001 - raised again for each student, with the real message
+        pass
+    try:
+        # Wait for the zygote here: the first student's time budget must not pay its start-up
+        # (seconds when several judges import torch at once on a busy machine).
+        judge.zygote
+    except Exception:  # noqa: BLE001 - a fresh zygote is tried when the first student needs it
+        pass
+    return judge
+
+
 def init_process(settings: JudgeSettings) -> None:
     """Initializer of a judge process (spawned, so nothing of the parent is inherited)."""
     import signal
     global _JUDGE, _INIT_ERROR
     # Ctrl-C reaches the whole process group; the parent decides what to do about it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if settings.threads > 0:
-        import torch
-        torch.set_num_threads(settings.threads)
     try:
-        _JUDGE = Judge(settings)
+        _JUDGE = start_judge(settings)
     except Exception as exc:  # noqa: BLE001 - an initializer that raises breaks the whole pool
         _INIT_ERROR = f"the judge could not start: {type(exc).__name__}: {exc}"
         return
-    _JUDGE.prestart()
-    try:
-        for ex_id in settings.exercises:     # import checks and references while the zygote starts
-            _JUDGE.checks(ex_id)
-            _JUDGE.reference(_JUDGE.course.exercise(ex_id))
-    except Exception:  # noqa: BLE001 - raised again for each student, with the real message
-        pass
 
     def _stop(*_: Any) -> None:
         try:

@@ -72,7 +72,7 @@ def select_exercises(course: Course, only: tuple[str, ...] = (), assignment: str
 
 def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, device: str = "auto",
                 only: tuple[str, ...] = (), students: tuple[str, ...] = (), timeout: float | None = None,
-                assignment: str | None = None, backend: str | None = None,
+                assignment: str | None = None, backend: str | None = None, cluster: str | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, dict], None] | None = None,
                 command: list[str] | None = None, report: bool = True) -> RunResult:
@@ -96,7 +96,11 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             raise GradeError(f"--student {sid!r}: no such student in {submissions} (found: {known or 'none'})")
 
     g = course.grading
-    resolved = detect_device(device)
+    pool = None
+    if cluster:      # a Dask cluster (grading/cluster.py): the same judges, on its workers
+        from grader.grading.cluster import Cluster
+        pool = Cluster(cluster)
+    resolved = pool.device(device) if pool else detect_device(device)
     sub_timeout = float(timeout) if timeout else g.submission_timeout
     settings = JudgeSettings(course_root=course.root, exercises=tuple(exercise_ids), device=resolved,
                              submission_timeout=sub_timeout, check_timeout=min(g.check_timeout, sub_timeout),
@@ -147,10 +151,13 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 if on_result:
                     on_result(sub.student, row)
 
-            # Each judge and its worker take turns, so one thread each keeps the cores busy
-            # without oversubscribing them (2 judges x 2 workers x 2 threads on 2 cores ran 3-5x slower).
-            settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // n_jobs))
-            interrupted, failures = _run_judges(settings, todo, n_jobs, commit)
+            if pool is not None:
+                interrupted, failures = pool.run(settings, todo, commit)
+            else:
+                # Each judge and its worker take turns, so one thread each keeps the cores busy
+                # without oversubscribing them (2 judges x 2 workers x 2 threads on 2 cores ran 3-5x slower).
+                settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // n_jobs))
+                interrupted, failures = _run_judges(settings, todo, n_jobs, commit)
         rows = book.rows()
         if todo:
             # How long grading took, for the class report (which reads the gradebook only).
@@ -158,6 +165,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                                                   "interrupted": interrupted, "jobs": n_jobs}))
     finally:
         book.close()
+        if pool is not None:
+            pool.close()
 
     final = [rows[s.student] for s in subs
              if s.student in rows and all(e in rows[s.student].get("exercises", {}) for e in exercise_ids)]
@@ -170,7 +179,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 "submissions": str(submissions),
                 "students": len(final), "not_graded": not_graded,
                 "options": {"device": device, "timeout": sub_timeout, "check_timeout": settings.check_timeout,
-                            "gpu_policy": g.gpu_policy, "jobs": jobs or g.jobs or os.cpu_count()},
+                            "gpu_policy": g.gpu_policy, "jobs": jobs or g.jobs or os.cpu_count(),
+                            **({"cluster": cluster} if cluster else {})},
                 "command": command or [],
                 "started": started, "finished": _now(), "interrupted": interrupted}
     write_reports(out, final, exercise_ids, course, metadata)
