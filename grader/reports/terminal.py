@@ -7,6 +7,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
+from grader.reports.escape import rich_text
 from grader.reports.grades import fmt_points, totals
 
 STATUS_STYLE = {"passed": "green", "failed": "yellow", "error": "red", "timeout": "magenta",
@@ -40,20 +41,20 @@ def summary_table(rows: list[dict], exercise_ids: list[str], title: str) -> Tabl
                 text = f"[green]{text}[/]"
             cells.append(text)
         score, maximum = totals(row, exercise_ids)
-        table.add_row(row["student"], *cells, f"{fmt_points(score)}/{fmt_points(maximum)}", _notes(row, exercise_ids))
+        table.add_row(rich_text(row["student"]), *cells, f"{fmt_points(score)}/{fmt_points(maximum)}", _notes(row, exercise_ids))
     return table
 
 
 def _notes(row: dict, exercise_ids: list[str]) -> str:
     if row.get("problem"):
-        return f"[red]{row['problem']}[/]"
+        return f"[red]{rich_text(row['problem'])}[/]"
     counts: dict[str, int] = {}
     problems = []
     for ex_id in exercise_ids:
         entry = row.get("exercises", {}).get(ex_id) or {}
         if entry.get("status") == "error":      # "missing" already shows in its cell
             message = entry.get("message", "")
-            problems.append(f"[dim]{ex_id}: {message[:70]}{'...' if len(message) > 70 else ''}[/]")
+            problems.append(f"[dim]{ex_id}: {rich_text(message[:70])}{'...' if len(message) > 70 else ''}[/]")
         for c in entry.get("checks", []):
             if c["status"] not in ("passed", "skipped") and entry.get("status") == "graded":
                 counts[c["status"]] = counts.get(c["status"], 0) + 1
