@@ -37,6 +37,28 @@ GRADER_PARENT = str(Path(__file__).resolve().parents[2])
 ZYGOTE_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+# The zygote's whole command line: it reads where the engine is and what to protect from the
+# control socket (see Zygote.__init__), so no path is in its argv.
+BOOT = ("import json, socket, struct, sys; s = socket.socket(fileno={fd}); "
+        "n = struct.unpack('>Q', s.recv(8, socket.MSG_WAITALL))[0]; "
+        "c = json.loads(s.recv(n, socket.MSG_WAITALL)); sys.path.insert(0, c['path']); "
+        "from grader.sandbox.zygote import main; "
+        "main(s.detach(), c['device'], c['tmp_root'], c['protect'])")
+
+
+def zygote_environment(protect: Any = ()) -> dict[str, str]:
+    """What the zygote (and so every worker's /proc/self/environ) starts with: enough to find
+    libraries and GPUs, no instructor path (solutions, the class, the output)."""
+    env = {k: v for k, v in os.environ.items() if k in ZYGOTE_ENV or k.startswith(("CUDA_", "NVIDIA_"))}
+    env["PATH"] = "/usr/local/bin:/usr/bin:/bin"   # workers set their own; the zygote runs nothing
+    secret = [os.path.realpath(str(p)).rstrip("/") for p in protect]
+    for key, value in env.items():
+        if "/" in value:
+            env[key] = ":".join(p for p in value.split(":")
+                                if not any(p == d or p.startswith(d + "/") for d in secret))
+    return env
+
+
 class ZygoteError(RuntimeError):
     """The zygote could not start or stopped answering (an engine problem, not the student's)."""
 
@@ -65,18 +87,18 @@ class Zygote:
         self._closed = False
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._ctl = ours
-        env = {k: v for k, v in os.environ.items()
-               if k in ZYGOTE_ENV or k.startswith(("CUDA_", "NVIDIA_"))}
-        env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
-        boot = (f"import sys; sys.path.insert(0, {GRADER_PARENT!r}); "
-                f"from grader.sandbox.zygote import main; "
-                f"main({theirs.fileno()}, {device!r}, {str(tmp_root) if tmp_root else None!r}, "
-                f"{[str(p) for p in protect]!r})")
+        env = zygote_environment(protect)
         self._errlog = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen([sys.executable, "-I", "-c", boot], pass_fds=(theirs.fileno(),),
-                                      env=env, stdin=subprocess.DEVNULL, stdout=self._errlog,
-                                      stderr=self._errlog, start_new_session=True, cwd="/")
+        self._proc = subprocess.Popen([sys.executable, "-I", "-c", BOOT.format(fd=theirs.fileno())],
+                                      pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
+                                      stdout=self._errlog, stderr=self._errlog, start_new_session=True,
+                                      cwd="/")
         theirs.close()
+        # Paths go over the socket, never on the command line: every process may read every
+        # other's /proc/<pid>/cmdline, and a worker's own is the zygote's.
+        send_control(ours, {"path": GRADER_PARENT, "device": device,
+                            "tmp_root": str(tmp_root) if tmp_root else None,
+                            "protect": [str(p) for p in protect]})
         hello = self._receive(start_timeout, "start")
         self.pid: int = int(hello["pid"])
         self.sandbox_level: str = str(hello["sandbox_level"])

@@ -5,6 +5,8 @@ error (or note) and everyone else is still found."""
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 from pathlib import Path
 
 from grader.course import load_course
@@ -31,24 +33,38 @@ def _discover(course_root: Path, subs: Path):
     return {s.student: s for s in discover(course, subs, list(course.exercises.values()))}
 
 
-def test_a_folder_chain_deeper_than_python_can_recurse_is_that_students_error(tiny_course, tmp_path):
-    subs = tmp_path / "subs"
-    write(subs / "alice" / "ch1" / "basics.py", SOLUTION)
-    deep = subs / "deep"
-    write(deep / "ch1" / "basics.py", SOLUTION)
-    fd = os.open(deep, os.O_RDONLY)
-    try:  # 1,100 levels: longer than PATH_MAX as one path, so built relative to each level
-        for _ in range(1100):
+def make_chain(top: Path, depth: int) -> None:
+    """`depth` nested folders under `top`, built relative to each level (the whole path is
+    longer than PATH_MAX)."""
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(depth):
             os.mkdir("d", dir_fd=fd)
             nxt = os.open("d", os.O_RDONLY, dir_fd=fd)
             os.close(fd)
             fd = nxt
     finally:
         os.close(fd)
-    found = _discover(tiny_course, subs)
-    assert found["alice"].exercises[EX].status == "ok"
-    assert f"nested more than {MAX_DEPTH} levels" in found["deep"].problem
-    assert found["deep"].exercises[EX].status == "error"
+
+
+def remove_tree(top: Path) -> None:
+    """rm -rf without recursion: pytest's own clean-up of its temp folders (and shutil.rmtree)
+    would hit RecursionError on the chain and break every later pytest run on this machine."""
+    subprocess.run(["rm", "-rf", "--", str(top)], check=False)
+
+
+def test_a_folder_chain_deeper_than_python_can_recurse_is_that_students_error(tiny_course):
+    subs = Path(tempfile.mkdtemp(prefix="tg-deep-"))
+    try:
+        write(subs / "alice" / "ch1" / "basics.py", SOLUTION)
+        write(subs / "deep" / "ch1" / "basics.py", SOLUTION)
+        make_chain(subs / "deep", 1100)
+        found = _discover(tiny_course, subs)
+        assert found["alice"].exercises[EX].status == "ok"
+        assert f"nested more than {MAX_DEPTH} levels" in found["deep"].problem
+        assert found["deep"].exercises[EX].status == "error"
+    finally:
+        remove_tree(subs)
 
 
 def test_too_many_files_and_too_many_bytes(tiny_course, tmp_path, monkeypatch):
