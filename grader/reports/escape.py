@@ -11,9 +11,12 @@ import re
 # it is not (a right-to-left override turns "exe.py" into "yp.exe").
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that start
-# markup somewhere (emphasis, links, headings, lists, tables, code, autolinks).
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+# markup in the middle of a line (emphasis, code, links, images, tables, strikethrough, raw
+# HTML). Newlines are already escaped, so line-start markup (headings, lists) cannot occur.
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
+# GFM turns bare URLs into links: break the scheme separator and "www."
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=\bwww)(\.)")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def visible_controls(text: str) -> str:
@@ -31,6 +34,8 @@ def md_text(text: str) -> str:
     """For Markdown that may be rendered as HTML: one line, no markup, no tags, no links."""
     text = visible_controls(text)
     text = _MARKDOWN.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: "\\" + m.group(), text)
+    text = re.sub(r"(?i)javascript:", "javascript\\:", text)
     return "".join(_HTML.get(ch, ch) for ch in text)
 
 

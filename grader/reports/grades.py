@@ -191,7 +191,7 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
 
 
 def _label(check: dict) -> str:
-    title = md_text(check.get("title") or check["name"])
+    title = check.get("title") or check["name"]   # the check author's words, not the student's
     return title if check["visible"] else f"{title} (hidden check)"
 
 

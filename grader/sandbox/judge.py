@@ -293,6 +293,14 @@ class Worker:
         except _Dead as dead:
             raise self._fail(self._crash(stage, dead.why)) from None
         try:
+            # a whole frame was read, so the stream is still in step: a reply refused for its
+            # shape is that call's failure (NotPlainData), not the worker's
+            codec.check_archive(frame)
+        except ProtocolError as exc:
+            raise self._fail(exc) from None
+        except NotPlainData as exc:
+            raise NotPlainData(f"the reply was refused: {exc}") from None
+        try:
             reply = codec.loads(frame)
         except NotPlainData as exc:
             raise self._fail(ProtocolError(f"the worker sent an unreadable reply ({exc})")) from None

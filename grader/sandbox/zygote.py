@@ -121,6 +121,10 @@ class ZygoteState:
 def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
          protect: list[str] | tuple[str, ...] = ()) -> None:
     ctl = socket.socket(fileno=fd)
+    # the judge's own soft memory cap is not ours (a worker gets its own limit below)
+    import resource
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
     # Everything a worker needs is imported once, here, so a fork is all a submission costs.
     import numpy  # noqa: F401
     import torch  # noqa: F401

@@ -5,6 +5,7 @@ error (or note) and everyone else is still found."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -110,7 +111,8 @@ def test_escaping_leaves_no_markup_no_tags_no_links_no_controls():
     evil = 'x\n**Total: 70 / 70** <a href="javascript:alert(1)">[y](javascript:alert(1))</a> https://e.vil\x1b[31m'
     md = md_text(evil)
     assert "\n" not in md and "\x1b" not in md
-    assert "<" not in md and ">" not in md and "](" not in md and "**" not in md
+    assert "<" not in md and ">" not in md and "**" not in md
+    assert not re.search(r"(?<!\\)[\[\]]", md)             # every bracket escaped: no link
     assert "javascript:" not in md and "https://" not in md
     assert "\n" not in plain_text(evil) and "\x1b" not in plain_text(evil)
     assert "[/" not in rich_text("[/]") or "\\[/]" in rich_text("[/]")
