@@ -303,6 +303,13 @@ class Judge:
             self._budgets[ex.id] = self._calibrate(ex)
         return self._budgets[ex.id]
 
+    def exercise_budget(self, ex: Exercise, checks: list, budgets: dict[str, float]) -> float:
+        """Seconds all of one student's checks of `ex` may take: what its checks may take one
+        by one, plus one import, and never more than the course's submission_timeout."""
+        cap = self.settings.check_timeout
+        total = cap + sum(budgets.get(c.id, c.info.timeout or cap) for c in checks)
+        return min(self.settings.submission_timeout, total)
+
     def _calibrate(self, ex: Exercise) -> dict[str, float]:
         import torch
 
@@ -374,13 +381,14 @@ class Judge:
                        for c in checks]
         else:
             from grader.checks.student import Student
-            transport = _ExerciseTransport(self, ex, files, self.settings.submission_timeout)
+            budgets = self.budgets(ex)
+            transport = _ExerciseTransport(self, ex, files, self.exercise_budget(ex, checks, budgets))
             try:
                 student = Student(transport, ex)
                 results = run_checks(checks, student, reference_module=self.reference(ex),
                                      device=torch.device(self.settings.device),
                                      gpu_policy=self.settings.gpu_policy, gpu_available=gpu_available,
-                                     check_timeout=self.settings.check_timeout, budgets=self.budgets(ex))
+                                     check_timeout=self.settings.check_timeout, budgets=budgets)
             finally:
                 transport.close()
             if self.engine_failure is not None:

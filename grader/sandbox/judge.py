@@ -460,7 +460,9 @@ class Worker:
         except OSError:
             pass
         try:
-            status = self._reap(0.05)
+            # a worker ends by itself once its socket closes (tens of ms: tearing down a
+            # forked torch process and its namespaces); only one that does not is killed
+            status = self._reap(0.25)
         except Exception:  # noqa: BLE001 - the zygote is gone: kill what we can ourselves
             self._kill()
             status = {"exit_status": None, "signal": None, "killed": True}
