@@ -161,8 +161,9 @@ def safe_summary(exc: BaseException, check: Check) -> str:
 def run_check(check: Check, *, student: Any, reference_module: ModuleType | None, device: torch.device,
               gpu_available: bool, gpu_policy: str = "skip", timeout: float | None = None,
               budget: float | None = None) -> CheckResult:
-    """budget: seconds all of this check's calls to student code may take together (the judge
-    derives it from the reference's own time); without one, each call gets `timeout`."""
+    """timeout: seconds one call to student code may take (the check's own, else this).
+    budget: seconds this check's calls may spend *waiting* (sleeping, blocked) rather than
+    computing; the judge derives it from the reference's own time."""
     if check.info.gpu and not gpu_available:
         return skipped_result(check, gpu_policy, str(device))
     fixtures = {"student": student, "reference": reference_module, "device": device,
@@ -178,7 +179,7 @@ def run_check(check: Check, *, student: Any, reference_module: ModuleType | None
         result.message = "check needs the reference solution, which is not available here"
         return result
     if hasattr(student, "timeout"):
-        student.timeout = budget if budget is not None else check.info.timeout or timeout
+        student.timeout = check.info.timeout or timeout
     if hasattr(student, "_begin_check"):
         student._begin_check(budget)
     start = time.perf_counter()
@@ -225,7 +226,7 @@ def run_checks(checks: list[Check], student: Any, *, reference_module: ModuleTyp
                device: torch.device | str = "cpu", gpu_policy: str = "skip",
                gpu_available: bool | None = None, check_timeout: float | None = None,
                budgets: dict[str, float] | None = None) -> list[CheckResult]:
-    """budgets: check id -> seconds that check's student calls may take together."""
+    """budgets: check id -> seconds that check's student calls may spend waiting."""
     device = torch.device(device)
     if gpu_available is None:
         gpu_available = torch.cuda.is_available()

@@ -25,14 +25,17 @@ OUTPUT_KEEP = 4000        # characters of a worker's stdout/stderr kept in the g
 DETAIL_KEEP = 4000        # characters of a check's instructor-only detail kept
 MAX_RESPAWNS = 4          # fresh workers after crashes/timeouts, per exercise
 RETRY_TIMEOUT = 5.0       # seconds a function that already timed out once gets on its next call
-# A check's student calls together get REFERENCE_FACTOR x what the whole check took against the
-# reference solution here, at least MIN_CHECK_SECONDS, at most the check's (or course's) timeout:
-# a submission that sleeps in every call costs seconds, not the course's timeout per call.
+# A check's student calls may wait (sleep, block: the worker not computing, by the kernel's count
+# of its CPU time) for REFERENCE_FACTOR x what the whole check took against the reference here,
+# at least MIN_CHECK_SECONDS, at most the check's (or course's) timeout: a submission that
+# sleeps in every call costs seconds, not the course's timeout per call. Code that computes,
+# however slowly (a correct loop over every pixel), keeps the check's timeout.
 # The judge's address space: what it had mapped after loading checks and references, plus the
 # worker's memory limit (a reply is at most what a worker can hold), plus room for comparisons.
 JUDGE_HEADROOM_MB = 2048
 REFERENCE_FACTOR = 20.0
 MIN_CHECK_SECONDS = 1.0
+IDLE_GRACE = 0.25         # what a call starting after its check's budget may still wait (IPC)
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class _LocalWorker:
         self._transport = LocalTransport(Executor.from_file(Path(self._dir.name) / module_file,
                                                             module_name, forbid))
 
-    def request(self, request: dict, timeout: float | None = None) -> dict:
+    def request(self, request: dict, timeout: float | None = None, **_: Any) -> dict:
         return self._transport.request(request, timeout)
 
     def close(self) -> dict:
@@ -127,11 +130,6 @@ class _ExerciseTransport:
             raise StudentTimeout(f"the exercise used up its time budget of {self.budget:g} s; "
                                  "this check was not run")
         limit = left if timeout is None else min(timeout, left)
-        if self.check_deadline is not None:
-            check_left = self.check_deadline - time.monotonic()
-            if check_left <= 0:
-                raise StudentTimeout(self._over_budget())
-            limit = min(limit, check_left)
         # A function that loops forever would cost the full check timeout in every check that
         # calls it. Its second chance is short, and after two timeouts it is not called again.
         fn = str(request.get("name") if request.get("op") == "call" else
@@ -170,20 +168,23 @@ class _ExerciseTransport:
             # the import had its own limit; the check's budget starts after it
             if self.check_budget is not None:
                 self.check_deadline = time.monotonic() + self.check_budget
-                limit = min(self.check_budget, RETRY_TIMEOUT if strikes else self.check_budget,
-                            self.check_budget if timeout is None else timeout)
             limit = max(0.001, min(limit, self.deadline - time.monotonic()))
+        idle_after = None
+        if self.check_deadline is not None:
+            # past the check's budget a call may still compute, never wait
+            idle_after = max(IDLE_GRACE, self.check_deadline - time.monotonic())
         try:
-            return self.worker.request(request, timeout=limit)
+            if idle_after is None:
+                return self.worker.request(request, timeout=limit)
+            return self.worker.request(request, timeout=limit, idle_after=idle_after)
         except (StudentTimeout, WorkerCrashed, OutOfMemory) as exc:
             self.close()
             if isinstance(exc, StudentTimeout):
                 self.timeouts[fn] = strikes + 1
             if isinstance(exc, StudentTimeout) and strikes:
                 raise StudentTimeout(f"{fn} timed out again (it already timed out in an earlier check, "
-                                     f"so this call had {RETRY_TIMEOUT:g} s)") from None
-            if isinstance(exc, StudentTimeout) and self.check_deadline is not None \
-                    and self.check_deadline <= self.deadline and time.monotonic() >= self.check_deadline - 0.01:
+                                     f"so this call had {limit:.3g} s)") from None
+            if isinstance(exc, StudentTimeout) and "not computing" in exc.message:
                 raise StudentTimeout(self._over_budget()) from None
             if isinstance(exc, StudentTimeout) and timeout is not None and limit < timeout:
                 raise StudentTimeout(f"the exercise used up its time budget of {self.budget:g} s "
@@ -191,8 +192,9 @@ class _ExerciseTransport:
             raise
 
     def _over_budget(self) -> str:
-        return (f"took longer than the {self.check_budget:.3g} s this check allows "
-                f"({REFERENCE_FACTOR:g}x the reference solution's time, at least {MIN_CHECK_SECONDS:g} s)")
+        return (f"waited (sleeping or blocked, not computing) longer than the {self.check_budget:.3g} s "
+                f"this check allows ({REFERENCE_FACTOR:g}x the reference solution's time, at least "
+                f"{MIN_CHECK_SECONDS:g} s)")
 
     def close(self) -> None:
         if self.worker is not None:
@@ -303,13 +305,6 @@ class Judge:
             self._budgets[ex.id] = self._calibrate(ex)
         return self._budgets[ex.id]
 
-    def exercise_budget(self, ex: Exercise, checks: list, budgets: dict[str, float]) -> float:
-        """Seconds all of one student's checks of `ex` may take: what its checks may take one
-        by one, plus one import, and never more than the course's submission_timeout."""
-        cap = self.settings.check_timeout
-        total = cap + sum(budgets.get(c.id, c.info.timeout or cap) for c in checks)
-        return min(self.settings.submission_timeout, total)
-
     def _calibrate(self, ex: Exercise) -> dict[str, float]:
         import torch
 
@@ -382,7 +377,7 @@ class Judge:
         else:
             from grader.checks.student import Student
             budgets = self.budgets(ex)
-            transport = _ExerciseTransport(self, ex, files, self.exercise_budget(ex, checks, budgets))
+            transport = _ExerciseTransport(self, ex, files, self.settings.submission_timeout)
             try:
                 student = Student(transport, ex)
                 results = run_checks(checks, student, reference_module=self.reference(ex),

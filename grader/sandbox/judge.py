@@ -32,6 +32,9 @@ from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, r
                                  send_control)
 
 F_SETPIPE_SZ = 1031
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+IDLE_MS = 250        # past its idle deadline, a worker is sampled over windows this long...
+IDLE_SHARE = 0.5     # ...and stopped in the first one where it ran (or was ready to) less than this
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
 # Variables the zygote inherits: enough to find libraries and GPUs, nothing about the grading.
 ZYGOTE_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -272,15 +275,26 @@ class Worker:
         self._report: WorkerReport | None = None
         self._we_killed = False
         self._oom_kills = _oom_kills()
+        self._idle_at: float | None = None
+        self._idle_window: tuple[float, float] | None = None
+        self._request_start = time.monotonic()
 
     # ------------------------------------------------------------------ Transport
 
-    def request(self, request: dict, timeout: float | None = None) -> dict:
+    def request(self, request: dict, timeout: float | None = None, *,
+                idle_after: float | None = None) -> dict:
+        """idle_after: seconds after which the call is stopped as soon as the worker is not
+        computing (its threads ran or were runnable less than IDLE_SHARE of an IDLE_MS window,
+        by the kernel's schedstat, read from here): a submission that sleeps or blocks costs
+        that long, one that computes keeps `timeout`."""
+        self._idle_at = None if idle_after is None else time.monotonic() + max(0.0, idle_after)
+        self._idle_window = None
         if self._failure is not None:
             raise type(self._failure)(f"the worker is no longer running: {self._failure}")
         if self._report is not None:
             raise WorkerCrashed("the worker was closed")
         payload = codec.dumps(request)
+        self._request_start = time.monotonic()
         deadline = None if timeout is None else time.monotonic() + timeout
         stage = "while importing your file" if not self._ready else "during the call"
         try:
@@ -348,6 +362,14 @@ class Worker:
                 self._kill()
                 raise self._fail(StudentTimeout(f"{what} did not finish within {timeout:g} s"))
             wait_ms = None if deadline is None else max(1, int((deadline - now) * 1000) + 1)
+            if self._idle_at is not None and now >= self._idle_at:
+                if self._idle(now):
+                    self._kill()
+                    raise self._fail(StudentTimeout(f"{what} was still waiting, not computing, after "
+                                                    f"{self._idle_budget:.3g} s"))
+                wait_ms = min(wait_ms or IDLE_MS, IDLE_MS)
+            elif self._idle_at is not None:
+                wait_ms = max(1, min(wait_ms or 10**9, int((self._idle_at - now) * 1000) + 1))
             if watch_rss:
                 wait_ms = 200 if wait_ms is None else min(wait_ms, 200)
                 if self._rss_mb() > self.limits.memory_mb + self.zygote.baseline_rss_mb:
@@ -396,6 +418,49 @@ class Worker:
                 if exc.errno in (errno.EPIPE, errno.ECONNRESET):
                     raise _Dead("closed the connection") from None
                 raise
+
+    @property
+    def _idle_budget(self) -> float:
+        return max(0.0, (self._idle_at or 0.0) - self._request_start)
+
+    def _idle(self, now: float) -> bool:
+        """Past the idle deadline: did the worker's threads run (or wait to run) less than
+        IDLE_SHARE of the last IDLE_MS window? A child process it waits for does not count."""
+        cpu = self._cpu_seconds()
+        if self._idle_window is None:
+            self._idle_window = (now, cpu)
+            return False
+        start, cpu0 = self._idle_window
+        if now - start < IDLE_MS / 1000:
+            return False
+        self._idle_window = (now, cpu)
+        return cpu - cpu0 < IDLE_SHARE * (now - start)
+
+    def _cpu_seconds(self) -> float:
+        """Seconds the worker's threads ran or were ready to run (on a CPU, or waiting in the
+        run queue: on a machine busier than its cores, a computing worker still counts as
+        computing), from the kernel's schedstat; CPU time alone where that is missing."""
+        total, found = 0, False
+        try:
+            for tid in os.listdir(f"/proc/{self.pid}/task"):
+                try:
+                    with open(f"/proc/{self.pid}/task/{tid}/schedstat", "rb") as fh:
+                        run, wait = fh.read().split()[:2]
+                    total += int(run) + int(wait)
+                    found = True
+                except (OSError, ValueError):
+                    continue
+        except OSError:
+            return float("inf")   # gone: never called idle on that account
+        if found:
+            return total / 1e9
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as fh:
+                stat = fh.read()
+            fields = stat[stat.rfind(b")") + 2:].split()
+            return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        except (OSError, ValueError, IndexError):
+            return float("inf")
 
     def _rss_mb(self) -> float:
         try:

@@ -26,6 +26,11 @@ SLEEPER = K.SOLUTION.replace("def add(a, b):\n", "def add(a, b):\n    import tim
     .replace("def scale(x, factor):\n", "def scale(x, factor):\n    import time\n    time.sleep(9)\n")
 
 
+# correct answers after computing (not waiting) well past the 1 s budget: slow code is not wrong
+BUSY = K.SOLUTION.replace("def add(a, b):\n", "def add(a, b):\n    import time\n    t = time.process_time()\n"
+                          "    while time.process_time() - t < 2.5:\n        pass\n")
+
+
 def test_a_submission_sleeping_in_every_call_costs_seconds(tmp_path):
     course = K.make_course(tmp_path / "course")
     toml = course / "course.toml"
@@ -35,11 +40,13 @@ def test_a_submission_sleeping_in_every_call_costs_seconds(tmp_path):
     K.write(subs / "sleeper" / "ch1" / "basics.py", SLEEPER)
     K.write(subs / "wrong" / "ch1" / "basics.py", K.WRONG)
     K.write(subs / "right" / "ch1" / "basics.py", K.SOLUTION)
+    K.write(subs / "busy" / "ch1" / "basics.py", BUSY)
     proc = K.run_grader(course, subs, "--out", tmp_path / "out", "--only", "ch1.basics", "--jobs", "1")
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = {r["student"]: r for r in json.loads((tmp_path / "out" / "grades.json").read_text())["students"]}
     sleeper, wrong = rows["sleeper"]["exercises"]["ch1.basics"], rows["wrong"]["exercises"]["ch1.basics"]
     assert rows["right"]["total"] == 4.0
+    assert rows["busy"]["total"] == 4.0, rows["busy"]["exercises"]["ch1.basics"]["checks"]
     assert sleeper["score"] == 0.0
     assert all(c["status"] == "timeout" for c in sleeper["checks"])
     # three checks at 9 s each used to hold the judge 27 s; now each gets about 1 s
