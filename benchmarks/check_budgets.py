@@ -2,8 +2,9 @@
 against the reference (as the judge does to set its waiting budget: 20x, at least 1 s, at most
 check_timeout) and against every correct variant, in this process. Prints each variant-check's
 time as a fraction of the budget and of the check's timeout, worst first. Above 1.0 of the
-budget a correct variant still passes (it computes, it does not wait); above 1.0 of the timeout
-it would time out.
+budget a correct variant still passes (it computes, it does not wait). The timeout applies to
+each call, the fraction shown is the whole check's: above 1.0 only a single call that long
+would time out.
 
     python benchmarks/check_budgets.py [EXERCISE ...]
 """
@@ -55,14 +56,14 @@ def main(only: list[str]) -> int:
                 rows.append((took / budgets[check.id], took / cap, took, budgets[check.id], target.name,
                              check.id, result.status))
     rows.sort(reverse=True)
-    print(f"{'budget':>7} {'timeout':>7} {'seconds':>8}  variant / check")
+    print(f"{'budget':>7} {'timeout':>7} {'seconds':>8}  variant / check (fractions of each)")
     for frac, of_cap, took, budget, name, cid, status in rows[:15]:
         print(f"{frac:7.2f} {of_cap:7.2f} {took:8.3f}  {name} / {cid} [{status}]")
     worst_budget = rows[0][0] if rows else 0.0
     worst_cap = max((r[1] for r in rows), default=0.0)
     print(f"worst correct variant: {worst_budget:.2f} of its waiting budget, {worst_cap:.2f} of its "
           f"check timeout ({len(rows)} variant-checks)")
-    return 0 if worst_cap < 1.0 else 1
+    return 0
 
 
 if __name__ == "__main__":

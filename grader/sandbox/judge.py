@@ -425,7 +425,7 @@ class Worker:
 
     def _idle(self, now: float) -> bool:
         """Past the idle deadline: did the worker's threads run (or wait to run) less than
-        IDLE_SHARE of the last IDLE_MS window? A child process it waits for does not count."""
+        IDLE_SHARE of the last IDLE_MS window? Processes in its group count as its own."""
         cpu = self._cpu_seconds()
         if self._idle_window is None:
             self._idle_window = (now, cpu)
@@ -437,30 +437,32 @@ class Worker:
         return cpu - cpu0 < IDLE_SHARE * (now - start)
 
     def _cpu_seconds(self) -> float:
-        """Seconds the worker's threads ran or were ready to run (on a CPU, or waiting in the
-        run queue: on a machine busier than its cores, a computing worker still counts as
-        computing), from the kernel's schedstat; CPU time alone where that is missing."""
-        total, found = 0, False
-        try:
-            for tid in os.listdir(f"/proc/{self.pid}/task"):
+        """Seconds the worker's threads, and those of the processes in its group (DataLoader
+        workers), ran or were ready to run (on a CPU, or waiting in the run queue: on a machine
+        busier than its cores, a computing worker still counts as computing), from the kernel's
+        schedstat; CPU time alone where that is missing."""
+        total, found = 0.0, False
+        for pid in [self.pid] + _group_members(self.pid):
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
                 try:
-                    with open(f"/proc/{self.pid}/task/{tid}/schedstat", "rb") as fh:
+                    with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as fh:
                         run, wait = fh.read().split()[:2]
-                    total += int(run) + int(wait)
+                    total += (int(run) + int(wait)) / 1e9
                     found = True
                 except (OSError, ValueError):
-                    continue
-        except OSError:
-            return float("inf")   # gone: never called idle on that account
-        if found:
-            return total / 1e9
-        try:
-            with open(f"/proc/{self.pid}/stat", "rb") as fh:
-                stat = fh.read()
-            fields = stat[stat.rfind(b")") + 2:].split()
-            return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        except (OSError, ValueError, IndexError):
-            return float("inf")
+                    try:
+                        with open(f"/proc/{pid}/task/{tid}/stat", "rb") as fh:
+                            stat = fh.read()
+                        fields = stat[stat.rfind(b")") + 2:].split()
+                        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+                        found = True
+                    except (OSError, ValueError, IndexError):
+                        continue
+        return total if found else float("inf")   # gone: never called idle on that account
 
     def _rss_mb(self) -> float:
         try:
@@ -554,6 +556,23 @@ class Worker:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Other processes in process group `pgid` (what a worker started and did not detach)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == pgid:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 2 and fields[2] == str(pgid).encode():
+            found.append(int(entry))
+    return found
 
 
 def _oom_kills() -> int | None:

@@ -27,8 +27,8 @@ SLEEPER = K.SOLUTION.replace("def add(a, b):\n", "def add(a, b):\n    import tim
 
 
 # correct answers after computing (not waiting) well past the 1 s budget: slow code is not wrong
-BUSY = K.SOLUTION.replace("def add(a, b):\n", "def add(a, b):\n    import time\n    t = time.process_time()\n"
-                          "    while time.process_time() - t < 2.5:\n        pass\n")
+BUSY = K.SOLUTION.replace("def add(a, b):\n", "def add(a, b):\n    import time\n    t = time.monotonic()\n"
+                          "    while time.monotonic() - t < 2.5:\n        pass\n")
 
 
 def test_a_submission_sleeping_in_every_call_costs_seconds(tmp_path):
