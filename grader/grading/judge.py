@@ -183,7 +183,7 @@ class _ExerciseTransport:
                 self.timeouts[fn] = strikes + 1
             if isinstance(exc, StudentTimeout) and strikes:
                 raise StudentTimeout(f"{fn} timed out again (it already timed out in an earlier check, "
-                                     f"so this call had {limit:.3g} s)") from None
+                                     f"so this call had at most {limit:.3g} s)") from None
             if isinstance(exc, StudentTimeout) and "not computing" in exc.message:
                 raise StudentTimeout(self._over_budget()) from None
             if isinstance(exc, StudentTimeout) and timeout is not None and limit < timeout:

@@ -28,8 +28,8 @@ from typing import Any
 from grader.checks import codec
 from grader.checks.errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
                                   WorkerCrashed)
-from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, recv_control,
-                                 send_control)
+from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, processes,
+                                 recv_control, send_control)
 
 F_SETPIPE_SZ = 1031
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -560,19 +560,8 @@ class Worker:
 
 def _group_members(pgid: int) -> list[int]:
     """Other processes in process group `pgid` (what a worker started and did not detach)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == pgid:
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 2 and fields[2] == str(pgid).encode():
-            found.append(int(entry))
-    return found
+    key = str(pgid).encode()
+    return [pid for pid, fields in processes() if pid != pgid and len(fields) > 2 and fields[2] == key]
 
 
 def _oom_kills() -> int | None:

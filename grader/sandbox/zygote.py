@@ -27,7 +27,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from grader.sandbox import landlock, seccomp
-from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_control, recv_exact, send_control
+from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, processes, recv_control, recv_exact,
+                                 send_control)
 
 PR_SET_PDEATHSIG = 1
 PR_SET_KEEPCAPS = 8
@@ -327,19 +328,7 @@ def _waitpid(pid: int) -> int:
 
 def children() -> list[int]:
     me = os.getpid()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 1 and int(fields[1]) == me:
-            found.append(int(entry))
-    return found
+    return [pid for pid, fields in processes() if len(fields) > 1 and int(fields[1]) == me]
 
 
 def sweep_orphans(state: ZygoteState) -> bool:

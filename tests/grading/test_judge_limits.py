@@ -37,6 +37,8 @@ def test_a_submission_sleeping_in_every_call_costs_seconds(tmp_path):
     toml.write_text(toml.read_text().replace("check_timeout = 3", "check_timeout = 10")
                     .replace("submission_timeout = 30", "submission_timeout = 120"))
     subs = tmp_path / "subs"
+    # graded first, so that waiting for the sandbox to start is charged to nobody we compare
+    K.write(subs / "a_first" / "ch1" / "basics.py", K.SOLUTION)
     K.write(subs / "sleeper" / "ch1" / "basics.py", SLEEPER)
     K.write(subs / "wrong" / "ch1" / "basics.py", K.WRONG)
     K.write(subs / "right" / "ch1" / "basics.py", K.SOLUTION)
