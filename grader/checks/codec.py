@@ -13,26 +13,47 @@ from __future__ import annotations
 
 import io
 import math
+import time
+import zipfile
 from typing import Any, Callable
 
 import torch
 
-from grader.checks.errors import NotPlainData
+from grader.checks.errors import NotPlainData, ProtocolError
 
 TAG = "__tg__"
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000
 MAX_BYTES = 512 * 1024 * 1024
+# Decoding, on the judge's side, of bytes the worker wrote (or forged): the weights-only
+# unpickler is a Python loop (about 1.4 s per MB of pickle here), so the pickle part of a reply
+# is capped; tensor data lives in separate records and does not count. The tree is rebuilt under
+# the same node and byte budget as it was built, and under a clock.
+MAX_PICKLE_BYTES = 2 * 1024 * 1024
+DECODE_SECONDS = 5.0
 
 _SCALARS = (type(None), bool, int, float, str, bytes)
 
 
 class Budget:
-    """Guards against deep or huge structures (a returned list of a million tensors...)."""
+    """Guards against deep or huge structures (a returned list of a million tensors...), and,
+    with `seconds`, against structures that take long to walk (shared references that expand)."""
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: float | None = None) -> None:
         self.nodes = 0
         self.bytes = 0
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.seconds = seconds
+        self.containers: set[int] = set()   # decoding: ids of the lists and dicts seen
+
+    def once(self, container: Any) -> None:
+        """The encoder never writes the same list or dict twice (each occurrence is a fresh
+        copy), so a shared one means a forged reply built to expand: refused at once."""
+        key = id(container)
+        if key in self.containers:
+            raise NotPlainData("the reply reuses parts of itself (a structure built to expand): "
+                               "not plain data")
+        self.containers.add(key)
 
     def take(self, path: str, nbytes: int = 0) -> None:
         self.nodes += 1
@@ -41,6 +62,8 @@ class Budget:
             raise NotPlainData(f"{path}: the returned structure has more than {MAX_NODES} parts")
         if self.bytes > MAX_BYTES:
             raise NotPlainData(f"{path}: the returned tensors hold more than {MAX_BYTES >> 20} MB")
+        if self.deadline is not None and self.nodes & 1023 == 0 and time.monotonic() > self.deadline:
+            raise NotPlainData(f"{path}: reading the returned structure took more than {self.seconds:g} s")
 
 
 def describe_type(obj: Any) -> str:
@@ -171,29 +194,54 @@ def place(t: torch.Tensor, device: str) -> torch.Tensor:
     return t.to(device)
 
 
+def check_wire_tensor(data: Any) -> torch.Tensor:
+    """A tensor as the encoder writes it: exact type, dense, contiguous, and so backed by a
+    storage at least as large as its data. An expanded or zero-stride view (4 bytes on the wire,
+    gigabytes once an operation touches it) is refused, never materialised."""
+    if type(data) is not torch.Tensor:
+        raise NotPlainData("tensor tag without tensor data")
+    if data.layout != torch.strided:
+        raise NotPlainData(f"a {data.layout} tensor on the wire: only dense tensors are plain data")
+    if not data.is_contiguous() or data.storage_offset() < 0 or \
+            data.untyped_storage().nbytes() < data.numel() * data.element_size():
+        raise NotPlainData(f"a tensor of shape {tuple(data.shape)} with strides {tuple(data.stride())} "
+                           "(expanded, zero-stride or overlapping) is not plain data; the engine only "
+                           "sends contiguous copies")
+    return data
+
+
 def from_plain(tree: Any, *, on_tag: Callable[[str, dict], Any] | None = None,
-               _depth: int = 0) -> Any:
+               _depth: int = 0, _budget: Budget | None = None) -> Any:
     """Rebuild values from a wire tree; anything unexpected is NotPlainData.
 
     on_tag: decodes engine tags this module does not know (handles, builds, movables).
+    Every node visited counts against one Budget (nodes, tensor bytes, DECODE_SECONDS): a tree
+    whose lists share references is walked as the structure it expands to, and refused once
+    that is too large.
     """
+    budget = _budget if _budget is not None else Budget(DECODE_SECONDS)
     if _depth > MAX_DEPTH + 2:
         raise NotPlainData("reply nested too deeply")
     kind = type(tree)
-    rec = lambda v: from_plain(v, on_tag=on_tag, _depth=_depth + 1)  # noqa: E731
+    rec = lambda v: from_plain(v, on_tag=on_tag, _depth=_depth + 1, _budget=budget)  # noqa: E731
     if kind in _SCALARS:
+        budget.take("reply", len(tree) if kind in (str, bytes) else 0)
         return tree
+    budget.take("reply")
+    if kind is list or kind is dict:
+        budget.once(tree)
     if kind is list:
         return [rec(v) for v in tree]
     if kind is dict:
         tag = tree.get(TAG)
         if tag == "tensor":
             if tree.get("meta"):
-                return torch.empty([int(d) for d in tree["shape"]], dtype=parse_dtype(tree["dtype"]),
-                                   device="meta")
-            data = tree.get("data")
-            if type(data) is not torch.Tensor:
-                raise NotPlainData("tensor tag without tensor data")
+                shape = [int(d) for d in tree["shape"]]
+                if len(shape) > MAX_DEPTH or any(d < 0 for d in shape):
+                    raise NotPlainData("malformed meta tensor")
+                return torch.empty(shape, dtype=parse_dtype(tree["dtype"]), device="meta")
+            data = check_wire_tensor(tree.get("data"))
+            budget.take("reply", data.numel() * data.element_size())
             return place(data, str(tree.get("device", "cpu")))
         if tag == "tuple":
             return tuple(rec(v) for v in tree["v"])
@@ -226,10 +274,62 @@ def dumps(tree: Any) -> bytes:
     return buf.getvalue()
 
 
-def loads(data: bytes) -> Any:
-    """Read bytes written by dumps; weights_only=True means no arbitrary object can be built."""
+class _View(io.RawIOBase):
+    """A seekable file over a buffer, without copying it (a frame may be hundreds of MB)."""
+
+    def __init__(self, data: Any) -> None:
+        self._view, self._pos = memoryview(data), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._pos = max(0, offset if whence == 0 else self._pos + offset if whence == 1
+                        else len(self._view) + offset)
+        return self._pos
+
+    def readinto(self, buf: Any) -> int:
+        chunk = self._view[self._pos:self._pos + len(buf)]
+        buf[:len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
+
+
+def check_archive(data: Any) -> None:
+    """The frame's zip directory, read before torch.load sees it: every record stored (a
+    deflated record could be a zip bomb), records no larger than the frame, a small pickle."""
+    try:
+        infos = zipfile.ZipFile(_View(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise ProtocolError(f"the worker sent an unreadable reply (not an archive: {exc})") from None
+    if len(infos) > MAX_NODES:
+        raise NotPlainData("reply holds too many records")
+    total = 0
+    for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise NotPlainData("reply holds a compressed record: refused (a zip bomb?)")
+        total += info.file_size
+        if info.filename.endswith("data.pkl") and info.file_size > MAX_PICKLE_BYTES:
+            raise NotPlainData(f"the returned structure is too large to read back ({info.file_size >> 10} KB of "
+                               f"structure, the limit is {MAX_PICKLE_BYTES >> 10} KB): return a tensor instead "
+                               "of long lists of numbers")
+    if total > len(data):
+        raise NotPlainData("reply records are larger than the reply")
+
+
+def loads(data: bytes, *, untrusted: bool = False) -> Any:
+    """Read bytes written by dumps; weights_only=True means no arbitrary object can be built.
+    untrusted: bytes from a worker, read in the judge: the archive is checked first."""
     if len(data) > MAX_BYTES + (1 << 20):
         raise NotPlainData("reply larger than the frame limit")
+    if untrusted:
+        check_archive(data)
     try:
         return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except Exception as exc:  # a forged or truncated frame

@@ -16,7 +16,7 @@ import torch
 from grader import student_view
 from grader.checks.errors import (ForbiddenCall, MissingSymbol, StudentError, StudentException,
                                   StudentTimeout)
-from grader.checks.executor import import_file
+from grader.checks.executor import _is_allocation_failure, import_file
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import CheckInfo, info_of
 from grader.course import Course, CourseError, Exercise
@@ -159,7 +159,11 @@ def safe_summary(exc: BaseException, check: Check) -> str:
 
 
 def run_check(check: Check, *, student: Any, reference_module: ModuleType | None, device: torch.device,
-              gpu_available: bool, gpu_policy: str = "skip", timeout: float | None = None) -> CheckResult:
+              gpu_available: bool, gpu_policy: str = "skip", timeout: float | None = None,
+              budget: float | None = None) -> CheckResult:
+    """timeout: seconds one call to student code may take (the check's own, else this).
+    budget: seconds this check's calls may spend *waiting* (sleeping, blocked) rather than
+    computing; the judge derives it from the reference's own time."""
     if check.info.gpu and not gpu_available:
         return skipped_result(check, gpu_policy, str(device))
     fixtures = {"student": student, "reference": reference_module, "device": device,
@@ -176,6 +180,8 @@ def run_check(check: Check, *, student: Any, reference_module: ModuleType | None
         return result
     if hasattr(student, "timeout"):
         student.timeout = check.info.timeout or timeout
+    if hasattr(student, "_begin_check"):
+        student._begin_check(budget)
     start = time.perf_counter()
     try:
         check.fn(**{p: fixtures[p] for p in params})
@@ -196,6 +202,15 @@ def run_check(check: Check, *, student: Any, reference_module: ModuleType | None
         result.detail = text
         result.summary = safe_summary(exc, check)
     except Exception as exc:  # noqa: BLE001 - the check choked on what the student returned
+        if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and _is_allocation_failure(exc)):
+            # the judge itself could not hold what came back: this student's failure, and the
+            # judge (under its own memory cap) lives on for the next one
+            result.status = "oom"
+            result.message = result.summary = ("the grader ran out of memory handling your code's result; "
+                                               "return values of the size the exercise asks for")
+            result.detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+            result.seconds = round(time.perf_counter() - start, 4)
+            return result
         result.status = "failed"
         result.message = f"unexpected result: the check could not use it ({type(exc).__name__}: {exc})"[:500]
         result.detail = repr(exc)
@@ -209,12 +224,16 @@ def run_check(check: Check, *, student: Any, reference_module: ModuleType | None
 
 def run_checks(checks: list[Check], student: Any, *, reference_module: ModuleType | None,
                device: torch.device | str = "cpu", gpu_policy: str = "skip",
-               gpu_available: bool | None = None, check_timeout: float | None = None) -> list[CheckResult]:
+               gpu_available: bool | None = None, check_timeout: float | None = None,
+               budgets: dict[str, float] | None = None) -> list[CheckResult]:
+    """budgets: check id -> seconds that check's student calls may spend waiting."""
     device = torch.device(device)
     if gpu_available is None:
         gpu_available = torch.cuda.is_available()
+    budgets = budgets or {}
     return [run_check(c, student=student, reference_module=reference_module, device=device,
-                      gpu_available=gpu_available, gpu_policy=gpu_policy, timeout=check_timeout)
+                      gpu_available=gpu_available, gpu_policy=gpu_policy, timeout=check_timeout,
+                      budget=budgets.get(c.id))
             for c in checks]
 
 

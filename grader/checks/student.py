@@ -61,6 +61,12 @@ class Student:
         return f"<student code for {ex}>"
 
     # -- plumbing
+    def _begin_check(self, budget: float | None) -> None:
+        """A new check starts: a transport that bounds a whole check's time hears of it."""
+        begin = getattr(self._transport, "begin_check", None)
+        if begin is not None:
+            begin(budget)
+
     def _request(self, request: dict) -> dict:
         reply = self._transport.request(request, timeout=self.timeout)
         if type(reply) is not dict or "ok" not in reply:

@@ -39,6 +39,7 @@ from typing import Any, Iterable
 import click
 
 from grader.errors import GraderError
+from grader.reports.escape import plain_text
 from grader.student_view import student_message
 
 ROOT_ENV = "GRADESCOPE_ROOT"
@@ -147,9 +148,9 @@ def results_json(student_result: Any, *, course: Any = None, hidden_visibility: 
         maximum = ex.points if ex is not None else round(sum(shares), POINT_DECIMALS)
         line = f"{ex_id}: {ex_score:g} / {maximum:g} points"
         if entry.get("status") not in (None, "graded", "ok") and entry.get("message"):
-            line += f" ({entry['status']}: {entry['message']})"
+            line += f" ({entry['status']}: {plain_text(entry['message'])})"
         for note in entry.get("notes", []) or []:
-            line += f"\n  note: {note}"
+            line += f"\n  note: {plain_text(note)}"
         lines.append(line)
     summary = "\n".join(([output] if output else []) + lines)
     doc: dict[str, Any] = {
@@ -420,8 +421,8 @@ def run(root: Path, course_dir: Path | None = None, engine: str = "auto") -> dic
     engine_used = row.pop("_engine", "")
     print(f"graded with: {engine_used}")
     if row.get("problem"):
-        header.append(f"Your submission could not be used: {row['problem']}")
-    header += [f"note: {n}" for n in notes]
+        header.append(f"Your submission could not be used: {plain_text(row['problem'])}")
+    header += [f"note: {plain_text(n)}" for n in notes]
     doc = results_json(row, course=course, execution_time=time.monotonic() - start, output="\n".join(header))
     doc["extra_data"] = {"engine": engine_used, "course_version": course.version}
     write_results(results_dir, doc)

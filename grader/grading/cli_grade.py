@@ -45,6 +45,10 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     """
     from grader.grading.scheduler import grade_class
     from grader.reports.terminal import progress_bar, sandbox_warning, summary_table
+    from grader.sandbox.proctitle import hide_command_line
+
+    # the class and output folders are on our command line, which any process may read
+    hide_command_line("grader grade")
 
     console = Console(width=None if sys.stdout.isatty() else 160)
     if nbgrader_dir is not None:

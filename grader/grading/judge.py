@@ -25,6 +25,17 @@ OUTPUT_KEEP = 4000        # characters of a worker's stdout/stderr kept in the g
 DETAIL_KEEP = 4000        # characters of a check's instructor-only detail kept
 MAX_RESPAWNS = 4          # fresh workers after crashes/timeouts, per exercise
 RETRY_TIMEOUT = 5.0       # seconds a function that already timed out once gets on its next call
+# A check's student calls may wait (sleep, block: the worker not computing, by the kernel's count
+# of its CPU time) for REFERENCE_FACTOR x what the whole check took against the reference here,
+# at least MIN_CHECK_SECONDS, at most the check's (or course's) timeout: a submission that
+# sleeps in every call costs seconds, not the course's timeout per call. Code that computes,
+# however slowly (a correct loop over every pixel), keeps the check's timeout.
+# The judge's address space: what it had mapped after loading checks and references, plus the
+# worker's memory limit (a reply is at most what a worker can hold), plus room for comparisons.
+JUDGE_HEADROOM_MB = 2048
+REFERENCE_FACTOR = 20.0
+MIN_CHECK_SECONDS = 1.0
+IDLE_GRACE = 0.25         # what a call starting after its check's budget may still wait (IPC)
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,7 @@ class _LocalWorker:
         self._transport = LocalTransport(Executor.from_file(Path(self._dir.name) / module_file,
                                                             module_name, forbid))
 
-    def request(self, request: dict, timeout: float | None = None) -> dict:
+    def request(self, request: dict, timeout: float | None = None, **_: Any) -> dict:
         return self._transport.request(request, timeout)
 
     def close(self) -> dict:
@@ -103,6 +114,13 @@ class _ExerciseTransport:
         self.dead: tuple[type, str] | None = None   # respawning would only repeat this failure
         self.reports: list[dict] = []
         self.timeouts: dict[str, int] = {}   # function -> how many of its calls timed out
+        self.check_deadline: float | None = None
+        self.check_budget: float | None = None
+
+    def begin_check(self, budget: float | None) -> None:
+        """The next requests belong to a new check, whose calls share `budget` seconds."""
+        self.check_budget = budget
+        self.check_deadline = None if budget is None else time.monotonic() + budget
 
     def request(self, request: dict, timeout: float | None = None) -> dict:
         # imported here so that the parent process, which only needs JudgeSettings, stays free of torch
@@ -119,7 +137,8 @@ class _ExerciseTransport:
         strikes = self.timeouts.get(fn, 0)
         if strikes >= 2:
             raise StudentTimeout(f"not run: {fn} timed out in {strikes} earlier checks")
-        import_limit = limit
+        # importing the module is not the check's work: it gets the course's check timeout
+        import_limit = min(self.judge.settings.check_timeout, left)
         if strikes:
             limit = min(limit, RETRY_TIMEOUT)
         if self.dead is not None:
@@ -146,20 +165,36 @@ class _ExerciseTransport:
                 # A fresh worker would only import it again and fail the same way.
                 self.dead = (type(exc), f"importing your module failed: {exc.message}")
                 raise self.dead[0](self.dead[1]) from None
+            # the import had its own limit; the check's budget starts after it
+            if self.check_budget is not None:
+                self.check_deadline = time.monotonic() + self.check_budget
             limit = max(0.001, min(limit, self.deadline - time.monotonic()))
+        idle_after = None
+        if self.check_deadline is not None:
+            # past the check's budget a call may still compute, never wait
+            idle_after = max(IDLE_GRACE, self.check_deadline - time.monotonic())
         try:
-            return self.worker.request(request, timeout=limit)
+            if idle_after is None:
+                return self.worker.request(request, timeout=limit)
+            return self.worker.request(request, timeout=limit, idle_after=idle_after)
         except (StudentTimeout, WorkerCrashed, OutOfMemory) as exc:
             self.close()
             if isinstance(exc, StudentTimeout):
                 self.timeouts[fn] = strikes + 1
             if isinstance(exc, StudentTimeout) and strikes:
                 raise StudentTimeout(f"{fn} timed out again (it already timed out in an earlier check, "
-                                     f"so this call had {RETRY_TIMEOUT:g} s)") from None
+                                     f"so this call had at most {limit:.3g} s)") from None
+            if isinstance(exc, StudentTimeout) and "not computing" in exc.message:
+                raise StudentTimeout(self._over_budget()) from None
             if isinstance(exc, StudentTimeout) and timeout is not None and limit < timeout:
                 raise StudentTimeout(f"the exercise used up its time budget of {self.budget:g} s "
                                      "during this check") from None
             raise
+
+    def _over_budget(self) -> str:
+        return (f"waited (sleeping or blocked, not computing) longer than the {self.check_budget:.3g} s "
+                f"this check allows ({REFERENCE_FACTOR:g}x the reference solution's time, at least "
+                f"{MIN_CHECK_SECONDS:g} s)")
 
     def close(self) -> None:
         if self.worker is not None:
@@ -200,6 +235,7 @@ class Judge:
         self.engine_failure: Exception | None = None
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
+        self._budgets: dict[str, dict[str, float]] = {}
 
     # -- resources
     def prestart(self) -> None:
@@ -261,6 +297,43 @@ class Judge:
             self._refs[ex.id] = load_reference(ex)
         return self._refs[ex.id]
 
+    def budgets(self, ex: Exercise) -> dict[str, float]:
+        """Check id -> seconds the student's calls in that check may take: each check is run
+        once against the reference solution in this process (in-process, as plain pytest does)
+        and timed. A check the reference does not pass keeps the plain timeout."""
+        if ex.id not in self._budgets:
+            self._budgets[ex.id] = self._calibrate(ex)
+        return self._budgets[ex.id]
+
+    def _calibrate(self, ex: Exercise) -> dict[str, float]:
+        import torch
+
+        from grader.checks.executor import Executor
+        from grader.checks.runner import run_check
+        from grader.checks.student import LocalTransport, Student
+        reference = self.reference(ex)
+        if reference is None:
+            return {}
+        device = torch.device(self.settings.device)
+        gpu = self.settings.device == "cuda"
+        out = {}
+        checks = [c for c in self.checks(ex.id) if gpu or not c.info.gpu]
+        # the first check run in a process pays lazy imports and first-call set-up: run one
+        # unmeasured, so no check's budget is set by that
+        for check in checks[:1] + checks:
+            cap = check.info.timeout or self.settings.check_timeout
+            student = Student(LocalTransport(Executor(reference, forbid=ex.forbid)), ex)
+            start = time.perf_counter()
+            try:
+                result = run_check(check, student=student, reference_module=reference, device=device,
+                                   gpu_available=gpu, gpu_policy=self.settings.gpu_policy)
+            except Exception:  # noqa: BLE001 - no budget then: the plain timeout applies
+                continue
+            took = time.perf_counter() - start
+            if result.status == "passed":
+                out[check.id] = round(min(cap, max(MIN_CHECK_SECONDS, REFERENCE_FACTOR * took)), 3)
+        return out
+
     def facts(self) -> dict:
         import torch
         # Plain str, not torch's TorchVersion: unpickling that in the scheduler would import
@@ -303,13 +376,14 @@ class Judge:
                        for c in checks]
         else:
             from grader.checks.student import Student
+            budgets = self.budgets(ex)
             transport = _ExerciseTransport(self, ex, files, self.settings.submission_timeout)
             try:
                 student = Student(transport, ex)
                 results = run_checks(checks, student, reference_module=self.reference(ex),
                                      device=torch.device(self.settings.device),
                                      gpu_policy=self.settings.gpu_policy, gpu_available=gpu_available,
-                                     check_timeout=self.settings.check_timeout)
+                                     check_timeout=self.settings.check_timeout, budgets=budgets)
             finally:
                 transport.close()
             if self.engine_failure is not None:
@@ -352,7 +426,7 @@ def start_judge(settings: JudgeSettings) -> Judge:
     try:
         for ex_id in settings.exercises:     # import checks and references while the zygote starts
             judge.checks(ex_id)
-            judge.reference(judge.course.exercise(ex_id))
+            judge.budgets(judge.course.exercise(ex_id))   # times the reference: loads it too
     except Exception:  # noqa: BLE001 - raised again for each student, with the real message
         pass
     try:
@@ -375,6 +449,8 @@ def init_process(settings: JudgeSettings) -> None:
     except Exception as exc:  # noqa: BLE001 - an initializer that raises breaks the whole pool
         _INIT_ERROR = f"the judge could not start: {type(exc).__name__}: {exc}"
         return
+
+    limit_judge_memory(settings)
 
     def _stop(*_: Any) -> None:
         try:
@@ -400,6 +476,23 @@ def init_process(settings: JudgeSettings) -> None:
             os._exit(0)
     from multiprocessing import util
     util.Finalize(None, _close_and_exit, exitpriority=100)
+
+
+def limit_judge_memory(settings: JudgeSettings) -> int | None:
+    """Cap this judge's address space (soft limit; CPU only: the CUDA driver maps terabytes), so
+    that a student's reply the judge cannot hold ends as a MemoryError in that student's check,
+    not as the kernel killing the judge and every student queued behind it. Returns the limit."""
+    import resource
+    if settings.device != "cpu" or settings.backend == "local":
+        return None
+    with open("/proc/self/statm") as fh:
+        vm = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = vm + (settings.memory_mb + JUDGE_HEADROOM_MB) * (1 << 20)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return limit
 
 
 def grade_in_process(sub: Submission) -> dict:

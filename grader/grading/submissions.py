@@ -36,6 +36,9 @@ MAX_ZIP_BYTES = 64 * 1024 * 1024          # the .zip file itself
 MAX_ZIP_TOTAL = 128 * 1024 * 1024         # declared uncompressed size of all members
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_RATIO = 100                       # uncompressed/compressed, for members over 1 MiB
+MAX_DEPTH = 32                            # folder levels below a student's folder (or in a zip)
+MAX_FOLDER_ENTRIES = 5000                 # files and folders walked in one student's folder
+MAX_FOLDER_BYTES = 512 * 1024 * 1024      # total size of the files in one student's folder
 _RATIO_FLOOR = 1024 * 1024
 IGNORED_NAMES = {"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints", ".git"}
 
@@ -101,11 +104,29 @@ def _unique_ids(names: Iterable[str]) -> list[str]:
     for name in names:
         base = sanitize_id(name)
         sid, n = base, 2
-        while sid.lower() in seen:
+        while sid in seen:   # same spelling (bob/ and bob.zip); a case-only clash is an error instead
             sid, n = f"{base}-{n}", n + 1
-        seen.add(sid.lower())
+        seen.add(sid)
         ids.append(sid)
     return ids
+
+
+def _case_clashes(entries: list[tuple[str, Path, str]]) -> dict[str, str]:
+    """Entry name -> the problem, for names that differ from another only by letter case
+    (`A00_BASE` beside `a00_base`): which one is the real student is not ours to guess, and on a
+    case-insensitive disk their feedback files would be one file."""
+    groups: dict[str, list[str]] = {}
+    for name, _, _ in entries:
+        groups.setdefault(sanitize_id(name).lower(), []).append(name)
+    problems = {}
+    for names in groups.values():
+        spelled = sorted({sanitize_id(n) for n in names})
+        if len(spelled) > 1:
+            for name in names:
+                others = ", ".join(repr(n) for n in sorted(set(names)) if n != name)
+                problems[name] = (f"the submissions {name!r} and {others} have names that differ only "
+                                  "by upper/lower case; rename one of them and grade again")
+    return problems
 
 
 # ---------------------------------------------------------------------------- discovery
@@ -135,24 +156,57 @@ def discover(course: Course, root: Path, exercises: list[Exercise], *,
         elif entry.is_file() and entry.suffix.lower() == ".zip":
             entries.append((entry.stem, entry, "zip"))
     ids = _unique_ids(name for name, _, _ in entries)
+    clashes = _case_clashes(entries)
     subs = []
-    for sid, (_, path, kind) in zip(ids, entries):
+    for sid, (name, path, kind) in zip(ids, entries):
         sub = Submission(sid, "folder" if kind == "link" else kind, path)
+        skipped: list[str] = []
         try:
+            if name in clashes:
+                raise SubmissionError(clashes[name])
             if kind == "link":
                 raise SubmissionError(f"{path.name} is a symbolic link; hand in a real folder or zip")
             tree = _read_zip(path) if kind == "zip" else _read_folder(path)
             if not tree:
                 raise SubmissionError(f"{path.name} is empty: no files to grade")
+            tree, skipped = _drop_control_names(tree)
             tree = _strip_prefixes(tree, course)
         except SubmissionError as exc:
             sub.problem = str(exc)
             tree = {}
+        except (RecursionError, MemoryError, OSError) as exc:  # never one student for the whole class
+            sub.problem = f"{path.name} could not be read ({type(exc).__name__})"
+            tree = {}
         for ex in exercises:
             sub.exercises[ex.id] = (ExerciseFiles(ex.id, "error", sub.problem) if sub.problem
                                     else exercise_files(tree, ex, nbgrader_assignment))
+            if skipped and not sub.problem:
+                sub.exercises[ex.id].notes.append(
+                    f"left out {len(skipped)} file(s) whose names contain control characters "
+                    f"(e.g. {skipped[0]}); rename them")
         subs.append(sub)
     return subs
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def has_control_characters(name: str) -> bool:
+    """Newlines, escapes, NUL, and the invisible/bidirectional marks that make a name read as
+    something it is not."""
+    return _CONTROL.search(name) is not None
+
+
+def _drop_control_names(tree: dict) -> tuple[dict, list[str]]:
+    """Refuse files whose names hold control characters: a name with a newline and Markdown in it
+    could otherwise forge lines of feedback. They are left out and named only in escaped form."""
+    kept, skipped = {}, []
+    for rel, item in tree.items():
+        if has_control_characters(rel):
+            skipped.append(ascii(rel))
+        else:
+            kept[rel] = item
+    return kept, skipped
 
 
 def _looks_like_student(path: Path) -> bool:
@@ -171,22 +225,45 @@ class _Lazy:
 
 
 def _read_folder(folder: Path) -> dict[str, bytes | _Lazy | str]:
-    """Relative path -> lazy file, or an error string for what must not be followed (links)."""
+    """Relative path -> lazy file, or an error string for what must not be followed (links).
+
+    Walked without recursion and within limits (depth, entries, total size): a folder chain a
+    thousand levels deep or a million empty files is this student's error, not a crash."""
     tree: dict[str, bytes | _Lazy | str] = {}
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_NAMES)
-        here = Path(dirpath)
-        for name in sorted(filenames) + [d for d in dirnames if (here / d).is_symlink()]:
-            path = here / name
-            rel = path.relative_to(folder).as_posix()
-            if name in IGNORED_NAMES:
+    entries, total = 0, 0
+    stack: list[tuple[str, int]] = [("", 0)]
+    while stack:
+        rel_dir, depth = stack.pop()
+        try:
+            with os.scandir(folder / rel_dir if rel_dir else folder) as it:
+                listing = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            raise SubmissionError(f"{folder.name}/{rel_dir} could not be read ({exc.strerror})") from None
+        subdirs = []
+        for entry in listing:
+            if entry.name in IGNORED_NAMES:
                 continue
-            if path.is_symlink():
+            entries += 1
+            if entries > MAX_FOLDER_ENTRIES:
+                raise SubmissionError(f"{folder.name} holds more than {MAX_FOLDER_ENTRIES} files and "
+                                      "folders; hand in only your exercise files")
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_symlink():
                 tree[rel] = "is a symbolic link; hand in the file itself"
-            elif stat.S_ISREG(path.lstat().st_mode):
-                tree[rel] = _Lazy(path)
+            elif entry.is_dir(follow_symlinks=False):
+                if depth + 1 >= MAX_DEPTH:
+                    raise SubmissionError(f"{folder.name} has folders nested more than {MAX_DEPTH} "
+                                          "levels deep; hand in only your exercise files")
+                subdirs.append(rel)
+            elif entry.is_file(follow_symlinks=False):
+                total += entry.stat(follow_symlinks=False).st_size
+                if total > MAX_FOLDER_BYTES:
+                    raise SubmissionError(f"{folder.name} holds more than {MAX_FOLDER_BYTES // 2**20} MiB "
+                                          "of files; hand in only your exercise files")
+                tree[rel] = _Lazy(folder / rel)
         if len(tree) > MAX_ZIP_MEMBERS:
             raise SubmissionError(f"{folder.name} holds more than {MAX_ZIP_MEMBERS} files")
+        stack.extend((d, depth + 1) for d in reversed(subdirs))
     return tree
 
 
@@ -239,6 +316,8 @@ def _check_member(zip_name: str, info: zipfile.ZipInfo) -> None:
     if member.startswith("/") or re.match(r"^[A-Za-z]:", member) or ".." in parts or "\0" in member:
         raise SubmissionError(f"{zip_name} contains an unsafe path {raw!r} (absolute or with '..'): "
                               "refused; zip the exercise folder itself")
+    if len(parts) > MAX_DEPTH:
+        raise SubmissionError(f"{zip_name} has folders nested more than {MAX_DEPTH} levels deep: refused")
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         raise SubmissionError(f"{zip_name} contains a symbolic link {raw!r}: refused")

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from grader.reports.escape import md_text, visible_controls
 from grader.student_view import student_message
 from grader.course import Course
 from grader.grading.gradebook import atomic_write
@@ -130,11 +131,11 @@ def run_facts(rows: list[dict]) -> dict:
 
 def feedback_md(row: dict, exercise_ids: list[str], course: Course) -> str:
     score, maximum = totals(row, exercise_ids)
-    lines = [f"# Feedback for {row['student']}", "",
+    lines = [f"# Feedback for {md_text(row['student'])}", "",
              f"{course.title} (version {course.version})", "",
              f"**Total: {fmt_points(score)} / {fmt_points(maximum)} points**", ""]
     if row.get("problem"):
-        lines += [f"> **Your submission could not be used:** {row['problem']}", ""]
+        lines += [f"> **Your submission could not be used:** {md_text(row['problem'])}", ""]
     lines += ["| exercise | points |", "| --- | --- |"]
     for ex_id in exercise_ids:
         entry = row.get("exercises", {}).get(ex_id)
@@ -153,12 +154,12 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
     ex = course.exercises[ex_id]
     lines = [f"## {ex_id}: {ex.title} — {fmt_points(entry['score'])} / {fmt_points(entry['max'])}", ""]
     if entry.get("source"):
-        lines += [f"Graded file: `{entry['source']}`", ""]
+        lines += [f"Graded file: {md_text(entry['source'])}", ""]
     for note in entry.get("notes", []):
-        lines += [f"Note: {note}", ""]
+        lines += [f"Note: {md_text(note)}", ""]
     if entry["status"] != "graded":
         what = "No file was found" if entry["status"] == "missing" else "Your file could not be graded"
-        lines += [f"**{what}:** {entry.get('message', '')}", "",
+        lines += [f"**{what}:** {md_text(entry.get('message', ''))}", "",
                   "None of this exercise's checks could run, so it scores 0.", ""]
         return lines
     checks = entry.get("checks", [])
@@ -189,7 +190,7 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
         lines.append("")
     if skipped:
         lines.append(f"Skipped ({len(skipped)}):")
-        lines += [f"- ⏭️ {_label(c)}: {c.get('message', '')}" for c in skipped]
+        lines += [f"- ⏭️ {_label(c)}: {md_text(c.get('message', ''))}" for c in skipped]
         lines.append("")
     return lines
 
@@ -201,7 +202,7 @@ def not_attempted(check: dict) -> bool:
 
 
 def _label(check: dict) -> str:
-    title = check.get("title") or check["name"]
+    title = check.get("title") or check["name"]   # the check author's words, not the student's
     return title if check["visible"] else f"{title} (hidden check)"
 
 
@@ -209,7 +210,8 @@ def _indent_block(text: str) -> str:
     fence = "```"
     while fence in text:
         fence += "`"
-    return "\n".join("  " + line for line in [fence, *text.splitlines(), fence])
+    # inside a fence nothing is markup; only control characters (terminal escapes) are left to defuse
+    return "\n".join("  " + line for line in [fence, *map(visible_controls, text.splitlines()), fence])
 
 
 # ---------------------------------------------------------------------------- all files

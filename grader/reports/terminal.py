@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
+from grader.reports.escape import rich_text
 from grader.reports.grades import fmt_points, not_attempted, totals
 
 STATUS_STYLE = {"passed": "green", "failed": "yellow", "error": "red", "timeout": "magenta",
@@ -38,7 +38,7 @@ def _cell(entries: list[dict]) -> str:
     if not entries:
         return ""
     if len(entries) == 1 and entries[0]["status"] != "graded":
-        return f"[dim]{escape(entries[0]['status'])}[/]"
+        return f"[dim]{rich_text(entries[0]['status'])}[/]"
     score = sum(float(e["score"]) for e in entries)
     maximum = sum(float(e["max"]) for e in entries)
     text = f"{fmt_points(score)}/{fmt_points(maximum)}"
@@ -46,7 +46,7 @@ def _cell(entries: list[dict]) -> str:
 
 
 def summary_table(rows: list[dict], exercise_ids: list[str], title: str) -> Table:
-    table = Table(title=escape(title), show_lines=False)
+    table = Table(title=rich_text(title), show_lines=False)
     table.add_column("student", no_wrap=True)
     columns = _columns(exercise_ids)
     for name in columns:
@@ -57,14 +57,14 @@ def summary_table(rows: list[dict], exercise_ids: list[str], title: str) -> Tabl
         exercises = row.get("exercises", {})
         cells = [_cell([exercises[e] for e in ids if exercises.get(e)]) for ids in columns.values()]
         score, maximum = totals(row, exercise_ids)
-        table.add_row(escape(row["student"]), *cells, f"{fmt_points(score)}/{fmt_points(maximum)}",
+        table.add_row(rich_text(row["student"]), *cells, f"{fmt_points(score)}/{fmt_points(maximum)}",
                       _notes(row, exercise_ids))
     return table
 
 
 def _notes(row: dict, exercise_ids: list[str]) -> str:
     if row.get("problem"):
-        return f"[red]{escape(row['problem'])}[/]"
+        return f"[red]{rich_text(row['problem'])}[/]"
     counts: dict[str, int] = {}
     problems = []
     untouched = 0
@@ -72,7 +72,7 @@ def _notes(row: dict, exercise_ids: list[str]) -> str:
         entry = row.get("exercises", {}).get(ex_id) or {}
         if entry.get("status") == "error":      # "missing" already shows in its cell
             message = entry.get("message", "")
-            problems.append(f"[dim]{ex_id}: {escape(message[:70])}{'...' if len(message) > 70 else ''}[/]")
+            problems.append(f"[dim]{ex_id}: {rich_text(message[:70])}{'...' if len(message) > 70 else ''}[/]")
         lost = [c for c in entry.get("checks", []) if c["status"] not in ("passed", "skipped")]
         if entry.get("status") != "graded" or not lost:
             continue

@@ -28,13 +28,38 @@ from typing import Any
 from grader.checks import codec
 from grader.checks.errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
                                   WorkerCrashed)
-from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, recv_control,
-                                 send_control)
+from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, processes,
+                                 recv_control, send_control)
 
 F_SETPIPE_SZ = 1031
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+IDLE_MS = 250        # past its idle deadline, a worker is sampled over windows this long...
+IDLE_SHARE = 0.5     # ...and stopped in the first one where it ran (or was ready to) less than this
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
 # Variables the zygote inherits: enough to find libraries and GPUs, nothing about the grading.
 ZYGOTE_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+# The zygote's whole command line: it reads where the engine is and what to protect from the
+# control socket (see Zygote.__init__), so no path is in its argv.
+BOOT = ("import json, socket, struct, sys; s = socket.socket(fileno={fd}); "
+        "n = struct.unpack('>Q', s.recv(8, socket.MSG_WAITALL))[0]; "
+        "c = json.loads(s.recv(n, socket.MSG_WAITALL)); sys.path.insert(0, c['path']); "
+        "from grader.sandbox.zygote import main; "
+        "main(s.detach(), c['device'], c['tmp_root'], c['protect'])")
+
+
+def zygote_environment(protect: Any = ()) -> dict[str, str]:
+    """What the zygote (and so every worker's /proc/self/environ) starts with: enough to find
+    libraries and GPUs, no instructor path (solutions, the class, the output)."""
+    env = {k: v for k, v in os.environ.items() if k in ZYGOTE_ENV or k.startswith(("CUDA_", "NVIDIA_"))}
+    env["PATH"] = "/usr/local/bin:/usr/bin:/bin"   # workers set their own; the zygote runs nothing
+    secret = [os.path.realpath(str(p)).rstrip("/") for p in protect]
+    for key, value in env.items():
+        if "/" in value:
+            env[key] = ":".join(p for p in value.split(":")
+                                if not any(p == d or p.startswith(d + "/") for d in secret))
+    return env
 
 
 class ZygoteError(RuntimeError):
@@ -65,18 +90,18 @@ class Zygote:
         self._closed = False
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._ctl = ours
-        env = {k: v for k, v in os.environ.items()
-               if k in ZYGOTE_ENV or k.startswith(("CUDA_", "NVIDIA_"))}
-        env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
-        boot = (f"import sys; sys.path.insert(0, {GRADER_PARENT!r}); "
-                f"from grader.sandbox.zygote import main; "
-                f"main({theirs.fileno()}, {device!r}, {str(tmp_root) if tmp_root else None!r}, "
-                f"{[str(p) for p in protect]!r})")
+        env = zygote_environment(protect)
         self._errlog = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen([sys.executable, "-I", "-c", boot], pass_fds=(theirs.fileno(),),
-                                      env=env, stdin=subprocess.DEVNULL, stdout=self._errlog,
-                                      stderr=self._errlog, start_new_session=True, cwd="/")
+        self._proc = subprocess.Popen([sys.executable, "-I", "-c", BOOT.format(fd=theirs.fileno())],
+                                      pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
+                                      stdout=self._errlog, stderr=self._errlog, start_new_session=True,
+                                      cwd="/")
         theirs.close()
+        # Paths go over the socket, never on the command line: every process may read every
+        # other's /proc/<pid>/cmdline, and a worker's own is the zygote's.
+        send_control(ours, {"path": GRADER_PARENT, "device": device,
+                            "tmp_root": str(tmp_root) if tmp_root else None,
+                            "protect": [str(p) for p in protect]})
         hello = self._receive(start_timeout, "start")
         self.pid: int = int(hello["pid"])
         self.sandbox_level: str = str(hello["sandbox_level"])
@@ -250,15 +275,26 @@ class Worker:
         self._report: WorkerReport | None = None
         self._we_killed = False
         self._oom_kills = _oom_kills()
+        self._idle_at: float | None = None
+        self._idle_window: tuple[float, float] | None = None
+        self._request_start = time.monotonic()
 
     # ------------------------------------------------------------------ Transport
 
-    def request(self, request: dict, timeout: float | None = None) -> dict:
+    def request(self, request: dict, timeout: float | None = None, *,
+                idle_after: float | None = None) -> dict:
+        """idle_after: seconds after which the call is stopped as soon as the worker is not
+        computing (its threads ran or were runnable less than IDLE_SHARE of an IDLE_MS window,
+        by the kernel's schedstat, read from here): a submission that sleeps or blocks costs
+        that long, one that computes keeps `timeout`."""
+        self._idle_at = None if idle_after is None else time.monotonic() + max(0.0, idle_after)
+        self._idle_window = None
         if self._failure is not None:
             raise type(self._failure)(f"the worker is no longer running: {self._failure}")
         if self._report is not None:
             raise WorkerCrashed("the worker was closed")
         payload = codec.dumps(request)
+        self._request_start = time.monotonic()
         deadline = None if timeout is None else time.monotonic() + timeout
         stage = "while importing your file" if not self._ready else "during the call"
         try:
@@ -270,6 +306,14 @@ class Worker:
             frame = self._receive_frame(deadline, timeout)
         except _Dead as dead:
             raise self._fail(self._crash(stage, dead.why)) from None
+        try:
+            # a whole frame was read, so the stream is still in step: a reply refused for its
+            # shape is that call's failure (NotPlainData), not the worker's
+            codec.check_archive(frame)
+        except ProtocolError as exc:
+            raise self._fail(exc) from None
+        except NotPlainData as exc:
+            raise NotPlainData(f"the reply was refused: {exc}") from None
         try:
             reply = codec.loads(frame)
         except NotPlainData as exc:
@@ -318,6 +362,14 @@ class Worker:
                 self._kill()
                 raise self._fail(StudentTimeout(f"{what} did not finish within {timeout:g} s"))
             wait_ms = None if deadline is None else max(1, int((deadline - now) * 1000) + 1)
+            if self._idle_at is not None and now >= self._idle_at:
+                if self._idle(now):
+                    self._kill()
+                    raise self._fail(StudentTimeout(f"{what} was still waiting, not computing, after "
+                                                    f"{self._idle_budget:.3g} s"))
+                wait_ms = min(wait_ms or IDLE_MS, IDLE_MS)
+            elif self._idle_at is not None:
+                wait_ms = max(1, min(wait_ms or 10**9, int((self._idle_at - now) * 1000) + 1))
             if watch_rss:
                 wait_ms = 200 if wait_ms is None else min(wait_ms, 200)
                 if self._rss_mb() > self.limits.memory_mb + self.zygote.baseline_rss_mb:
@@ -366,6 +418,51 @@ class Worker:
                 if exc.errno in (errno.EPIPE, errno.ECONNRESET):
                     raise _Dead("closed the connection") from None
                 raise
+
+    @property
+    def _idle_budget(self) -> float:
+        return max(0.0, (self._idle_at or 0.0) - self._request_start)
+
+    def _idle(self, now: float) -> bool:
+        """Past the idle deadline: did the worker's threads run (or wait to run) less than
+        IDLE_SHARE of the last IDLE_MS window? Processes in its group count as its own."""
+        cpu = self._cpu_seconds()
+        if self._idle_window is None:
+            self._idle_window = (now, cpu)
+            return False
+        start, cpu0 = self._idle_window
+        if now - start < IDLE_MS / 1000:
+            return False
+        self._idle_window = (now, cpu)
+        return cpu - cpu0 < IDLE_SHARE * (now - start)
+
+    def _cpu_seconds(self) -> float:
+        """Seconds the worker's threads, and those of the processes in its group (DataLoader
+        workers), ran or were ready to run (on a CPU, or waiting in the run queue: on a machine
+        busier than its cores, a computing worker still counts as computing), from the kernel's
+        schedstat; CPU time alone where that is missing."""
+        total, found = 0.0, False
+        for pid in [self.pid] + _group_members(self.pid):
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as fh:
+                        run, wait = fh.read().split()[:2]
+                    total += (int(run) + int(wait)) / 1e9
+                    found = True
+                except (OSError, ValueError):
+                    try:
+                        with open(f"/proc/{pid}/task/{tid}/stat", "rb") as fh:
+                            stat = fh.read()
+                        fields = stat[stat.rfind(b")") + 2:].split()
+                        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+                        found = True
+                    except (OSError, ValueError, IndexError):
+                        continue
+        return total if found else float("inf")   # gone: never called idle on that account
 
     def _rss_mb(self) -> float:
         try:
@@ -430,7 +527,9 @@ class Worker:
         except OSError:
             pass
         try:
-            status = self._reap(0.05)
+            # a worker ends by itself once its socket closes (tens of ms: tearing down a
+            # forked torch process and its namespaces); only one that does not is killed
+            status = self._reap(0.25)
         except Exception:  # noqa: BLE001 - the zygote is gone: kill what we can ourselves
             self._kill()
             status = {"exit_status": None, "signal": None, "killed": True}
@@ -457,6 +556,12 @@ class Worker:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Other processes in process group `pgid` (what a worker started and did not detach)."""
+    key = str(pgid).encode()
+    return [pid for pid, fields in processes() if pid != pgid and len(fields) > 2 and fields[2] == key]
 
 
 def _oom_kills() -> int | None:

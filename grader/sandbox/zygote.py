@@ -27,15 +27,18 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from grader.sandbox import landlock, seccomp
-from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_control, recv_exact, send_control
+from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, processes, recv_control, recv_exact,
+                                 send_control)
 
 PR_SET_PDEATHSIG = 1
 PR_SET_KEEPCAPS = 8
 PR_CAPBSET_DROP = 24
 M_ARENA_MAX = -8
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 MS_NOSUID = 2
 MS_NODEV = 4
+MS_NOEXEC = 8
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 PR_SET_CHILD_SUBREAPER = 36
@@ -72,6 +75,10 @@ class ZygoteState:
         self.tmpfs = can_mount_scratch(self.hide)
         if not self.tmpfs:
             self.hide = []
+        # root: a private /proc (other users' processes invisible: no argv, no pids of the judge
+        # or of classmates) and an IPC namespace per worker, gone with its last process
+        self.private_proc = self.tmpfs and self.drop_uid and can_mount_private_proc()
+        self.ipc_namespace = self.tmpfs and can_unshare_ipc()
         # Unless /tmp and /run are covered, pathname unix sockets (ssh-agent, tmux, D-Bus of the
         # user running the grader) stay reachable: then no unix sockets at all. /tmp stays
         # visible when the Python install lives under it (a CI clone in /tmp, say).
@@ -80,6 +87,8 @@ class ZygoteState:
         if not (self.tmpfs and self.drop_uid and sockets_hidden):
             self.socket_families.append(seccomp.AF_UNIX)
         self.seccomp = seccomp.available()
+        # without an IPC namespace SysV IPC and POSIX message queues are machine-wide: refused
+        self.deny_ipc = not self.ipc_namespace
 
     def level(self) -> str:
         text = landlock.describe(self.abi)
@@ -91,12 +100,20 @@ class ZygoteState:
                      "limit NOT enforced")
         text += (f"; private tmpfs scratch dir ({', '.join(self.hide) or 'nothing'} hidden)" if self.tmpfs
                  else "; scratch dir on disk (total size not capped)")
+        text += ("; private /proc (hidepid: other processes invisible)" if self.private_proc
+                 else "; shared /proc (other processes' pids and command lines visible)")
+        if self.ipc_namespace:
+            text += "; IPC namespace per worker"
         if self.seccomp:
             names = {seccomp.AF_INET: "inet", seccomp.AF_INET6: "inet6", seccomp.AF_PACKET: "packet",
                      seccomp.AF_UNIX: "unix"}
             text += "; seccomp: no new sockets (" + ", ".join(names[f] for f in self.socket_families) + ")"
+            if self.deny_ipc:
+                text += ", no SysV IPC or POSIX message queues"
         else:
             text += "; no seccomp on this architecture (UDP and unix sockets NOT restricted)"
+            if self.deny_ipc:
+                text += "; SysV IPC NOT confined (no IPC namespace, no seccomp)"
         text += "; rlimits (memory, processes, file size)" if self.device == "cpu" else \
             "; rlimits (processes, file size) + judge RSS watchdog"
         return text
@@ -105,6 +122,10 @@ class ZygoteState:
 def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
          protect: list[str] | tuple[str, ...] = ()) -> None:
     ctl = socket.socket(fileno=fd)
+    # the judge's own soft memory cap is not ours (a worker gets its own limit below)
+    import resource
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
     # Everything a worker needs is imported once, here, so a fork is all a submission costs.
     import numpy  # noqa: F401
     import torch  # noqa: F401
@@ -307,19 +328,7 @@ def _waitpid(pid: int) -> int:
 
 def children() -> list[int]:
     me = os.getpid()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 1 and int(fields[1]) == me:
-            found.append(int(entry))
-    return found
+    return [pid for pid, fields in processes() if len(fields) > 1 and int(fields[1]) == me]
 
 
 def sweep_orphans(state: ZygoteState) -> bool:
@@ -345,7 +354,11 @@ def _rmtree(path: str) -> None:
             func(p)
         except OSError:
             pass
-    shutil.rmtree(path, onerror=fix)
+    try:
+        shutil.rmtree(path, onerror=fix)
+    except RecursionError:  # a student's folder chain deeper than Python recurses
+        import subprocess
+        subprocess.run(["rm", "-rf", "--", path], check=False)
 
 
 def _close(fd: int) -> None:
@@ -497,13 +510,18 @@ def _check(result: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def mount_scratch(tempdir: str, size_mb: int, hide: list[str] | tuple[str, ...] = ()) -> None:
+def mount_scratch(tempdir: str, size_mb: int, hide: list[str] | tuple[str, ...] = (), *,
+                  private_proc: bool = False, ipc: bool = False) -> None:
     """A private tmpfs of bounded size over the worker's directory: RLIMIT_FSIZE caps one file,
     this caps them all (a student writing file after file cannot fill the disk). It lives in the
     worker's own mount namespace and vanishes with its last process. Directories in `hide`
-    (/tmp, /run: where other programs keep their unix sockets) are covered with empty ones."""
-    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    (/tmp, /run: where other programs keep their unix sockets) are covered with empty ones.
+    private_proc: a procfs of its own over /proc where other users' processes are invisible;
+    ipc: its own IPC namespace (SysV objects, POSIX queues), destroyed with its last process."""
+    _check(_libc.unshare(CLONE_NEWNS | (CLONE_NEWIPC if ipc else 0)), "unshare(CLONE_NEWNS)")
     _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    if private_proc:
+        mount_private_proc()
     for path in hide:
         _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
                            b"size=1m,mode=0755,nr_inodes=1024"), f"mount tmpfs over {path}")
@@ -516,6 +534,43 @@ def mount_scratch(tempdir: str, size_mb: int, hide: list[str] | tuple[str, ...] 
     if os.path.isdir("/dev/shm"):
         shm = f"size={max(1, size_mb)}m,mode=1777,nr_inodes=65536".encode()
         _check(_libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, shm), "mount /dev/shm")
+
+
+def mount_private_proc() -> None:
+    """procfs with hidepid=invisible: since Linux 5.8 each mount is its own instance, so this
+    changes nothing outside the worker's mount namespace (older kernels refuse the option)."""
+    _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                       b"hidepid=invisible"), "mount proc hidepid=invisible")
+
+
+def _in_child(fn: Any) -> bool:
+    """Does `fn` succeed in a throw-away child (namespaces and mounts are tried there)?"""
+    pid = os.fork()
+    if pid == 0:
+        ok = 1
+        try:
+            fn()
+            ok = 0
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(ok)
+    st = _waitpid(pid)
+    return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+
+
+def can_mount_private_proc() -> bool:
+    def probe() -> None:
+        _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+        _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+        mount_private_proc()
+        with open("/proc/self/mountinfo") as fh:
+            if "hidepid=invisible" not in fh.read():
+                raise OSError("hidepid not in force")
+    return _in_child(probe)
+
+
+def can_unshare_ipc() -> bool:
+    return _in_child(lambda: _check(_libc.unshare(CLONE_NEWIPC), "unshare(CLONE_NEWIPC)"))
 
 
 def can_mount_scratch(hide: list[str]) -> bool:
@@ -588,7 +643,8 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     limits = message["limits"]
     uid = UID_BASE + os.getpid() if state.drop_uid else os.getuid()
     if state.tmpfs:
-        mount_scratch(tempdir, int(limits.get("scratch_mb") or 512), state.hide)
+        mount_scratch(tempdir, int(limits.get("scratch_mb") or 512), state.hide,
+                      private_proc=state.private_proc, ipc=state.ipc_namespace)
     write_files(tempdir, message["files"])
     if state.drop_uid:
         for dirpath, dirnames, filenames in os.walk(tempdir):
@@ -599,7 +655,7 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
                       write=[tempdir, "/dev/null"] + (["/dev/shm"] if state.tmpfs else []),
                       devices=state.devices)
     if state.seccomp:
-        seccomp.restrict(tuple(state.socket_families))
+        seccomp.restrict(tuple(state.socket_families), deny_ipc=state.deny_ipc)
     if state.drop_uid:
         drop_privileges(uid, state.keep_dac)
     elif state.root:  # stuck with uid 0: at least no capability (modules, raw I/O, ...) is left

@@ -8,6 +8,8 @@ time, as if the attacker had guessed them right.
 
 from __future__ import annotations
 
+import json
+
 WRONG = '''
 import torch
 def softmax(X):
@@ -286,3 +288,159 @@ def _kill():
 ''')}, why="a worker that signals its parent must not stop the grading")
 attack("syntax_error", {"ch3/softmax.py": "def softmax(X)\n    return X\n"})
 attack("not_utf8", {"ch3/softmax.py": b"# caf\xe9 \xff\xfe\n" + WRONG.encode()})
+
+
+# ---------------------------------------------------------------------------- issue 8, classes 3-7
+# Each of these scored more than its honest twin, leaked, stalled the judge or stopped the class
+# before the judge was hardened. {PERFECT} stands for the reference solution.
+
+def unless(condition: str, helper: str) -> str:
+    """The reference solution, replaced by WRONG unless `condition` (an attack that worked) holds."""
+    return helper + "\n{PERFECT}\nif not (" + condition + "):\n    exec(" + repr(WRONG) + ")\n"
+
+
+attack("proc_cmdline_leak", {"ch3/softmax.py": unless("_leaked()", '''
+import os
+def _leaked():
+    for entry in os.listdir("/proc"):
+        for what in ("cmdline", "environ"):
+            try:
+                with open(f"/proc/{entry}/{what}", "rb") as fh:
+                    text = fh.read().decode(errors="replace")
+            except OSError:
+                continue
+            if "{SUBMISSIONS}" in text or "{OUT}" in text:
+                return True
+    return False
+''')}, why="no process a worker can see names the class or output folder")
+
+attack("hidden_message_exfiltration", {"ch3/softmax.py": '''
+import base64, io, torch
+class LEAKED_0123456789(Exception):
+    pass
+def _leak(*tensors):
+    buf = io.BytesIO()
+    torch.save([t for t in tensors if isinstance(t, torch.Tensor)], buf)
+    raise LEAKED_0123456789("LEAK:" + base64.b64encode(buf.getvalue()).decode() + " 3 1 4 1 5 9 2 6")
+def softmax(X):
+    _leak(X)
+def cross_entropy(y_hat, y):
+    _leak(y_hat, y)
+def cross_entropy_logits(logits, y):
+    _leak(logits, y)
+'''}, why="a hidden check shows the exception's built-in type and line, never its message or class name")
+
+IPC_KEY = 0x54474950
+IPC = f'''
+import ctypes
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = ctypes.c_void_p
+KEY = {IPC_KEY}
+'''
+
+attack("ipc_a_writer", {"ch3/softmax.py": IPC + '''
+def _publish():
+    source = open(__file__).read().encode()
+    shmid = _libc.shmget(KEY, 1 << 16, 0o1000 | 0o666)
+    if shmid >= 0:
+        addr = _libc.shmat(shmid, None, 0)
+        if addr not in (None, ctypes.c_void_p(-1).value):
+            ctypes.memmove(addr, source, len(source))
+_publish()
+{PERFECT}
+'''}, score=10.0, why="an honest student whose worker tries to publish its source in SysV shared memory")
+
+attack("ipc_b_reader", {"ch3/softmax.py": IPC + '''
+import time
+def _fetch():
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        shmid = _libc.shmget(KEY, 0, 0)
+        if shmid >= 0:
+            addr = _libc.shmat(shmid, None, 0)
+            if addr not in (None, ctypes.c_void_p(-1).value):
+                return ctypes.string_at(addr, 1 << 16).split(b"\\0", 1)[0].decode()
+        time.sleep(0.1)
+    return None
+_stolen = _fetch()
+if _stolen:
+    exec(compile(_stolen, "stolen", "exec"))
+else:
+''' + "\n".join("    " + line for line in WRONG.strip().splitlines()) + "\n"},
+       why="a classmate's shared-memory segment is never visible: an IPC namespace per worker")
+
+# The worker's own encoder is patched (engine state in the student's interpreter is theirs to
+# rewrite): the judge must refuse what comes over the wire, however it was made.
+PATCH_ENCODER = '''
+import torch
+import grader.checks.codec as _codec
+_original = _codec.to_plain
+def _forge(value):
+    def to_plain(obj, *args, **kwargs):
+        if isinstance(obj, torch.Tensor):
+            return value
+        return _original(obj, *args, **kwargs)
+    _codec.to_plain = to_plain
+'''
+
+attack("zero_stride_reply", {"ch3/softmax.py": PATCH_ENCODER + '''
+_forge({"__tg__": "tensor", "data": torch.zeros(()).expand(1 << 33), "device": "cpu"})
+def softmax(X):
+    return X
+def cross_entropy(y_hat, y):
+    return y_hat
+def cross_entropy_logits(logits, y):
+    return logits
+'''}, why="4 bytes on the wire that would be 32 GB once touched: refused as not plain data")
+
+attack("pickle_bomb_reply", {"ch3/softmax.py": PATCH_ENCODER + '''
+_bomb = [0.5]
+for _ in range(40):
+    _bomb = [_bomb, _bomb]
+_forge(_bomb)
+def softmax(X):
+    return X
+def cross_entropy(y_hat, y):
+    return y_hat
+def cross_entropy_logits(logits, y):
+    return logits
+'''}, why="a reply of shared references that expands to 2**40 nodes: refused within the decode budget")
+
+attack("huge_pickle_reply", {"ch3/softmax.py": PATCH_ENCODER + '''
+_forge(list(range(600_000)))
+def softmax(X):
+    return X
+def cross_entropy(y_hat, y):
+    return y_hat
+def cross_entropy_logits(logits, y):
+    return logits
+'''}, why="a reply whose structure alone takes seconds to unpickle: refused before unpickling")
+
+attack("sleeper", {"ch3/softmax.py": returning("_nap()", '''
+import time
+def _nap():
+    time.sleep(4.9)
+''')}, why="sleeping just under the check timeout in every call costs seconds, not minutes")
+
+DEEP = "/".join(["d"] * 1100)
+attack("deep_folder_chain", {"ch3/softmax.py": "{PERFECT}", f"{DEEP}/x.txt": "deep"},
+       why="1,100 nested folders: that student's clear error; the rest of the class is graded")
+
+attack("Case_Clash", {"ch3/softmax.py": "{PERFECT}"}, why="ids that differ only by case: an error naming both")
+attack("case_clash", {"ch3/softmax.py": "{PERFECT}"}, why="ids that differ only by case: an error naming both")
+
+FORGED_NAME = ("x\n\n**Total: 70 / 70 points**\n\n<img src=x onerror=alert(1)> "
+               "[click](javascript:alert(1)).py")
+HTML_NAME = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) https:--evil.example.py"
+attack("markdown_file_name", {f"ch3/{FORGED_NAME}": "x = 1\n", f"ch3/{HTML_NAME}": "x = 1\n"},
+       why="a file name with newlines, Markdown and HTML is refused or escaped, never shown raw")
+
+attack("notebook_field_html", {"ch3/softmax.ipynb": json.dumps({
+    "nbformat": "<script>alert(1)</script>\n\n**Total: 70 / 70 points** [x](javascript:alert(1))",
+    "nbformat_minor": 5, "metadata": {}, "cells": []})},
+       why="a notebook's own fields reach the feedback only escaped")
+
+attack("visible_message_markup", {"ch3/softmax.py": returning(
+    "_raise()", "def _raise():\n    raise ValueError('\\n\\n**Total: 70 / 70 points**\\n\\n<script>alert(1)</script>"
+    " [x](javascript:alert(1)) ```\\n# Forged heading')\n")},
+       why="a visible check shows the student's own message, inside a code block, as text")

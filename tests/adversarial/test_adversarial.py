@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -76,6 +78,9 @@ def graded(tmp_path_factory):
     for name, spec in students.items():
         for rel, content in spec["files"].items():
             path = subs / name / rel
+            if rel.count("/") > 100:   # a folder chain longer than PATH_MAX: made level by level
+                _make_deep(subs / name, rel)
+                continue
             path.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 path.write_bytes(content)
@@ -90,7 +95,27 @@ def graded(tmp_path_factory):
     seconds = time.monotonic() - start
     time.sleep(max(0.0, 5.0 - seconds))  # give a leftover background process time to show itself
     listener.close()
-    yield {"proc": proc, "out": out, "marker": marker, "listener": listener, "students": students}
+    yield {"proc": proc, "out": out, "marker": marker, "listener": listener, "students": students,
+           "seconds": seconds}
+    # pytest's own clean-up (shutil.rmtree) recurses and would choke on the deep chain
+    subprocess.run(["rm", "-rf", "--", str(subs)], check=False)
+
+
+def _make_deep(top: Path, rel: str) -> None:
+    *dirs, name = rel.split("/")
+    top.mkdir(parents=True, exist_ok=True)
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for d in dirs:
+            os.mkdir(d, dir_fd=fd)
+            nxt = os.open(d, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        out = os.open(name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(out, b"deep\n")
+        os.close(out)
+    finally:
+        os.close(fd)
 
 
 def scores(out: Path) -> dict[str, dict[str, str]]:
@@ -154,3 +179,79 @@ def test_feedback_never_shows_hidden_inputs_or_source(graded):
         text = path.read_text()
         leaked = [ln for ln in secret_lines if ln in text]
         assert not leaked, (path.name, leaked[:3])
+
+
+# ---------------------------------------------------------------------------- issue 8, classes 3-7
+
+def _grades(out: Path) -> dict:
+    return {r["student"]: r for r in json.loads((out / "grades.json").read_text())["students"]}
+
+
+def test_hidden_checks_show_no_student_text_in_any_channel(graded):
+    from grader.export.gradescope import results_json
+    from grader.student_view import student_message
+    from grader.grading.gradebook import Gradebook
+    book = Gradebook(graded["out"] / "gradebook.sqlite")
+    try:
+        row = book.rows()["hidden_message_exfiltration"]
+    finally:
+        book.close()
+    checks = row["exercises"]["ch3.softmax"]["checks"]
+    hidden = [c for c in checks if not c["visible"]]
+    assert hidden and all(c["status"] == "error" for c in hidden)
+    for c in hidden:
+        text = student_message(c)
+        assert "LEAK" not in text and "0123456789" not in text and "3 1 4 1" not in text, text
+    for test in results_json(row)["tests"]:
+        if "hidden" in test["name"]:
+            assert "LEAK" not in test["output"] and "0123456789" not in test["output"], test
+    in_hidden = False
+    for line in (graded["out"] / "feedback" / "hidden_message_exfiltration.md").read_text().splitlines():
+        if line.startswith("- "):
+            in_hidden = "(hidden check)" in line
+        assert not (in_hidden and ("LEAK" in line or "0123456789" in line)), line
+
+
+def test_no_ipc_object_outlives_the_run(graded):
+    key = _load_attacks().IPC_KEY
+    with open("/proc/sysvipc/shm") as fh:
+        keys = [int(line.split()[0]) for line in fh.readlines()[1:] if line.split()]
+    assert key not in keys
+
+
+def test_replies_built_to_expand_are_refused_quickly(graded):
+    rows = _grades(graded["out"])
+    honest = rows["control_wrong"]["exercises"]["ch3.softmax"]["seconds"]
+    for name in ("zero_stride_reply", "pickle_bomb_reply", "huge_pickle_reply"):
+        entry = rows[name]["exercises"]["ch3.softmax"]
+        assert entry["seconds"] < honest + 5, (name, entry["seconds"], honest)
+        messages = " ".join(c["message"] for c in entry["checks"])
+        # (pickling 600,000 numbers in the worker may itself run past a 1 s budget: the
+        # student's time, not the judge's)
+        assert "not plain data" in messages or "too large to read back" in messages or (
+            name == "huge_pickle_reply" and all(c["status"] == "timeout" for c in entry["checks"])), messages[:500]
+
+
+def test_a_sleeping_submission_costs_seconds(graded):
+    rows = _grades(graded["out"])
+    entry = rows["sleeper"]["exercises"]["ch3.softmax"]
+    assert all(c["status"] == "timeout" for c in entry["checks"])
+    assert "this check allows" in " ".join(c["message"] for c in entry["checks"])
+
+
+def test_deep_folders_and_case_clashes_are_those_students_errors(graded):
+    rows = _grades(graded["out"])
+    assert "nested more than" in rows["deep_folder_chain"]["problem"]
+    for sid in ("Case_Clash", "case_clash"):
+        assert "'Case_Clash'" in rows[sid]["problem"] and "'case_clash'" in rows[sid]["problem"]
+
+
+def test_feedback_renders_no_forged_markup(graded):
+    from markdown_it import MarkdownIt
+    render = MarkdownIt("commonmark").enable("table")
+    for path in (graded["out"] / "feedback").glob("*.md"):
+        html = render.render(path.read_text())
+        assert len(re.findall(r"<strong>Total:", html)) == 1, path.name
+        assert len(re.findall(r"<h1>", html)) == 1, path.name
+        assert "<script" not in html and "<img" not in html, path.name
+        assert 'href="javascript' not in html.lower() and "<a " not in html, path.name
