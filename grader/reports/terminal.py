@@ -85,3 +85,11 @@ def _notes(row: dict, exercise_ids: list[str]) -> str:
     if untouched:
         parts.append(f"[dim]{untouched} not attempted[/]")
     return "; ".join([", ".join(parts)] * bool(parts) + problems)
+
+
+def sandbox_warning(facts: dict) -> str | None:
+    levels = facts.get("sandbox_levels") or []
+    if not levels or facts.get("confined"):
+        return None
+    return ("[bold red]WARNING: student code was NOT fully confined[/] (sandbox level: "
+            + rich_text("; ".join(levels)) + "). Workers could read files this user can read.")
