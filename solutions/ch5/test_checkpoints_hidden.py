@@ -12,6 +12,7 @@ resumed from a checkpoint must end exactly where an uninterrupted run ends.
 from __future__ import annotations
 
 import copy
+import inspect
 from pathlib import Path
 from unittest import mock
 
@@ -76,8 +77,11 @@ def _reference_run(reference, setup: Setup, epochs: int, every: int | None = Non
                           for i, st in opt_state["state"].items()},
                 "param_groups": copy.deepcopy(opt_state["param_groups"])},
             "results": copy.deepcopy(results)}
-    with mock.patch.object(reference, "save_checkpoint", capture):
-        results = reference.train_with_checkpoints(model, loader, loss, opt, epochs, "ref/model.pt", every)
+    train = reference.train_with_checkpoints
+    # Patch the name where the reference's training loop looks it up (its own module's globals),
+    # so a wrapped reference function (a timing proxy) still saves into memory.
+    with mock.patch.dict(inspect.unwrap(train).__globals__, {"save_checkpoint": capture}):
+        results = train(model, loader, loss, opt, epochs, "ref/model.pt", every)
     return results, files
 
 
@@ -140,10 +144,22 @@ def test_save_uses_the_path(student, reference, device, rng):
 
 # ---------------------------------------------------------------- load_checkpoint
 
-def _trained_checkpoint(reference, setup: Setup, rng: torch.Generator, epochs: int = 1) -> dict:
-    """A checkpoint after `epochs` epochs of the reference (momentum buffers filled)."""
-    _, files = _reference_run(reference, setup, epochs)
-    return files["model.pt"]
+def _trained_checkpoint(reference, setup: Setup, rng: torch.Generator) -> dict:
+    """A checkpoint in the contract's format after one SGD step made here (momentum buffers
+    filled), so the load checks need no training run."""
+    model, loader, loss, opt = setup.local()
+    X, y = next(iter(loader))
+    opt.zero_grad()
+    loss(model(X), y).backward()
+    opt.step()
+    opt_state = opt.state_dict()
+    return {"epoch": 1,
+            "model_state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
+            "optimizer_state_dict": {
+                "state": {i: {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in st.items()}
+                          for i, st in opt_state["state"].items()},
+                "param_groups": copy.deepcopy(opt_state["param_groups"])},
+            "results": _results(rng, 1)}
 
 
 @check(points=2)
@@ -244,7 +260,7 @@ def test_train_matches_reference(student, reference, device, rng):
 def test_train_checkpoint_file(student, reference, device, rng):
     """After training, the checkpoint at path holds the last epoch, the model, the optimizer state and the results."""
     setup = Setup(rng)
-    epochs = 2
+    epochs = 1
     path = f"{_folder(student)}/model.pt"
     value = student.train_with_checkpoints(*setup.specs(), epochs, path)
     ckpt = _read(student, path, "the checkpoint written by train_with_checkpoints")
@@ -259,14 +275,14 @@ def test_train_checkpoint_file(student, reference, device, rng):
 
 @check(points=2)
 def test_train_every(student, reference, device, rng):
-    """With every=2 over 4 epochs, model_epoch2.pt and model_epoch4.pt hold the states after epochs 2 and 4."""
+    """With every=2 over 2 epochs, model_epoch2.pt (and no copy after epoch 1) holds the state after epoch 2."""
     setup = Setup(rng)
     folder = _folder(student)
-    student.train_with_checkpoints(*setup.specs(), 4, f"{folder}/model.pt", every=2)
+    student.train_with_checkpoints(*setup.specs(), 2, f"{folder}/model.pt", every=2)
     names = student.probe("list_dir", path=folder)
-    expect.equal(names, ["model.pt", "model_epoch2.pt", "model_epoch4.pt"], what="the files written with every=2")
-    _, files = _reference_run(reference, setup, 4, every=2)
-    for name, epoch in (("model_epoch2.pt", 2), ("model_epoch4.pt", 4)):
+    expect.equal(names, ["model.pt", "model_epoch2.pt"], what="the files written with every=2 over 2 epochs")
+    _, files = _reference_run(reference, setup, 2, every=2)
+    for name, epoch in (("model_epoch2.pt", 2),):
         ckpt = _read(student, f"{folder}/{name}", name)
         expect.equal(ckpt["epoch"], epoch, what=f"the epoch in {name}")
         expect.close(ckpt["model_state_dict"], files[name]["model_state_dict"], **TRAIN_TOL,
@@ -279,7 +295,7 @@ def test_train_no_extra_files(student, reference, device, rng):
     """Without every, train_with_checkpoints keeps a single file at path."""
     setup = Setup(rng)
     folder = _folder(student)
-    student.train_with_checkpoints(*setup.specs(), 2, f"{folder}/last.pt")
+    student.train_with_checkpoints(*setup.specs(), 1, f"{folder}/last.pt")
     expect.equal(student.probe("list_dir", path=folder), ["last.pt"], what="the files written without every")
 
 
@@ -302,37 +318,37 @@ def _resume(student, reference, rng, done: int, total: int, every: int | None = 
 
 @check(points=3)
 def test_resume_equals_uninterrupted(student, reference, device, rng):
-    """2 epochs, a checkpoint, then resume_training to 4 ends exactly like 4 epochs in one go (momentum 0.9)."""
-    (full, last), _, _, value, records = _resume(student, reference, rng, 2, 4)
+    """1 epoch, a checkpoint, then resume_training to 2 ends exactly like 2 epochs in one go (momentum 0.9)."""
+    (full, last), _, _, value, records = _resume(student, reference, rng, 1, 2)
     expect.close(records["net"]["final_state"], last["model_state_dict"], **TRAIN_TOL,
-                 what="the model after resuming from epoch 2 to 4 (compared with 4 uninterrupted epochs; "
+                 what="the model after resuming from epoch 1 to 2 (compared with 2 uninterrupted epochs; "
                       "is the optimizer state restored?)")
-    expect.close(value, full, **TRAIN_TOL, what="the results after resuming (all 4 epochs)")
+    expect.close(value, full, **TRAIN_TOL, what="the results after resuming (both epochs)")
 
 
 @check(points=1)
 def test_resume_runs_only_remaining(student, reference, device, rng):
-    """Resuming from epoch 3 to 5 runs exactly 2 epochs."""
-    _, _, _, value, records = _resume(student, reference, rng, 3, 5)
-    expect.equal(records["train"]["iterations"], 2, what="the passes over the loader when resuming from 3 to 5 epochs")
-    expect.equal(records["updater"]["step_count"], 2 * 5, what="the optimizer steps when resuming from 3 to 5 epochs")
+    """Resuming from epoch 1 to 2 runs exactly 1 epoch."""
+    _, _, _, value, records = _resume(student, reference, rng, 1, 2)
+    expect.equal(records["train"]["iterations"], 1, what="the passes over the loader when resuming from 1 to 2 epochs")
+    expect.equal(records["updater"]["step_count"], 1 * 5, what="the optimizer steps when resuming from 1 to 2 epochs")
 
 
 @check(points=1)
 def test_resume_keeps_saving(student, reference, device, rng):
-    """resume_training keeps checkpointing: path ends at total_epochs, and every=2 adds model_epoch4.pt."""
-    _, _, folder, _, _ = _resume(student, reference, rng, 3, 4, every=2)
-    expect.equal(student.probe("list_dir", path=folder), ["model.pt", "model_epoch4.pt"],
-                 what="the files after resuming from 3 to 4 epochs with every=2")
+    """resume_training keeps checkpointing: path ends at total_epochs, and every=2 adds model_epoch2.pt."""
+    _, _, folder, _, _ = _resume(student, reference, rng, 1, 2, every=2)
+    expect.equal(student.probe("list_dir", path=folder), ["model.pt", "model_epoch2.pt"],
+                 what="the files after resuming from 1 to 2 epochs with every=2")
     ckpt = _read(student, f"{folder}/model.pt", "the checkpoint after resuming")
-    expect.equal(ckpt["epoch"], 4, what="the epoch saved after resuming to 4")
-    expect.equal(len(ckpt["results"].get("train_loss", [])), 4, what="the number of losses saved after resuming to 4")
+    expect.equal(ckpt["epoch"], 2, what="the epoch saved after resuming to 2")
+    expect.equal(len(ckpt["results"].get("train_loss", [])), 2, what="the number of losses saved after resuming to 2")
 
 
 @check(points=1)
 def test_resume_nothing_left(student, reference, device, rng):
     """Resuming a checkpoint that already has total_epochs runs nothing and returns the saved results."""
-    _, saved, _, value, records = _resume(student, reference, rng, 2, 2)
+    _, saved, _, value, records = _resume(student, reference, rng, 1, 1)
     expect.equal(records["train"]["iterations"], 0, what="the passes over the loader")
     expect.close(value, saved["results"], what="the results returned")
     expect.equal(records["net"]["final_state"], saved["model_state_dict"], what="the model (the loaded one)")

@@ -84,10 +84,9 @@ def _expect_count(student, reference, spec, what: str, **kwargs) -> None:
 @check(points=2)
 def test_count_plain(student, reference, device, rng):
     """count_parameters counts every entry of convolutions, linear layers and batch norm (not its buffers)."""
-    for big in (False, True):
-        layers, _ = _cnn_layers(rng, c_in=_int(rng, 1, 3), big=big)
-        _expect_count(student, reference, build.net(layers, seed=_int(rng, 0, 999)),
-                      "count_parameters of a small CNN with batch norm")
+    layers, _ = _cnn_layers(rng, c_in=_int(rng, 1, 3))
+    _expect_count(student, reference, build.net(layers, seed=_int(rng, 0, 999)),
+                  "count_parameters of a small CNN with batch norm")
 
 
 @check(points=2)
@@ -99,15 +98,12 @@ def test_count_shared(student, reference, device, rng):
 
 @check(points=2)
 def test_count_trainable_only(student, reference, device, rng):
-    """trainable_only=True counts only parameters with requires_grad (shared ones once); False counts all."""
+    """trainable_only=True counts only parameters with requires_grad; False (the default) counts all."""
     layers, _ = _cnn_layers(rng)
     spec = build.net(layers, seed=_int(rng, 0, 999), frozen=["features", "fc0.bias"])
     _expect_count(student, reference, spec, "count_parameters(net, trainable_only=True) with frozen features",
                   trainable_only=True)
     _expect_count(student, reference, spec, "count_parameters(net) with frozen features")
-    spec = build.net(_shared_layers(rng), seed=_int(rng, 0, 999), frozen=["fc0"])
-    _expect_count(student, reference, spec, "count_parameters(net, trainable_only=True) with a shared layer",
-                  trainable_only=True)
 
 
 # ---------------------------------------------------------------- init_normal_
@@ -342,15 +338,11 @@ def test_replace_head_nested(student, reference, device, rng):
 @check(points=1)
 def test_replace_head_dtype_and_device(student, reference, device, rng):
     """The new head has the old layer's dtype (float64 here) and device (meta here)."""
-    layers, shape = _cnn_layers(rng)
+    layers, _ = _cnn_layers(rng)
     k = _int(rng, 2, 9)
-    spec = build.net(layers, seed=_int(rng, 0, 999), dtype=torch.float64,
-                     step={"input_shape": shape, "lr": 0.1, "seed": 7})
+    spec = build.net(layers, seed=_int(rng, 0, 999), dtype=torch.float64)
     _, rec = student.call_recorded("replace_head", spec, "fc", k)
-    rec = rec["net"]
-    expect.dtype(rec["final_state"]["fc.weight"], torch.float64, "the new head of a float64 network")
-    expect.true("error" not in rec["after_step"], "a float64 network no longer runs after replace_head: "
-                f'{rec["after_step"].get("error")}')
+    expect.dtype(rec["net"]["final_state"]["fc.weight"], torch.float64, "the new head of a float64 network")
     spec = build.net(layers, seed=1, device="meta")
     _, rec = student.call_recorded("replace_head", spec, "fc", k)
     weight = rec["net"]["final_state"]["fc.weight"]
