@@ -3,8 +3,9 @@
     python examples/make_demo_class.py
 
 Each student shows one thing the grader must handle: a perfect class member, untouched stubs,
-a partly right one, a notebook submission, a zip, a syntax error, an infinite loop and an
-attacker. Files come from solutions/, their variants and the stubs, so the demo follows the
+a partly right one, a notebook submission, a zip, a syntax error, an infinite loop, an
+attacker, and three hand-ins with times for assignment hw1 (late, late within an extension, past
+the cutoff). Files come from solutions/, their variants and the stubs, so the demo follows the
 course when it changes.
 """
 
@@ -98,6 +99,13 @@ def main() -> None:
         "\n\ndef softmax(X):\n    while True:  # forgot to advance the loop\n        pass\n")
     write("grace_infinite_loop", looping)
     write("mallory_adversarial", {"ch3/softmax.py": ATTACK, "ch4/dropout.py": ATTACK_DROPOUT})
+    # Hand-in times for course.toml's assignment hw1 (due 2030-01-15T23:59+01:00, 10 %/day late,
+    # iris has an extension to the 20th): Gradescope's metadata file and nbgrader's timestamp.txt.
+    hw1 = {f"{ex}.py": solution(ex) for ex in ("ch3/softmax", "ch4/dropout")}
+    write("henry_late", {**hw1, "submission_metadata.json":
+                         '{"created_at": "2030-01-17T09:30:00.000000-08:00", "users": [{"name": "Henry"}]}\n'})
+    write("iris_extension", {**hw1, "timestamp.txt": "2030-01-19 12:00:00.000000 UTC\n"})
+    write("jose_very_late", {**hw1, "timestamp.txt": "2030-01-30 08:00:00 UTC\n"})
     print(f"wrote {sum(1 for _ in OUT.iterdir())} students to {OUT.relative_to(ROOT)}")
 
 

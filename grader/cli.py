@@ -16,6 +16,7 @@ from grader.errors import ExitCode, GraderError
 from grader.export.cli_interop import gradescope, nbgrader
 from grader.export.cli_release import release
 from grader.grading.cli_grade import grade
+from grader.grading.cli_override import override
 from grader.reports.cli_report import report
 from grader.export.cli_lms import export
 
@@ -129,7 +130,18 @@ def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbo
     console.print(f"[green]all {len(outcomes)} targets behave as expected[/]")
 
 
-for _command in (grade, report, export, release, nbgrader, gradescope):
+@main.command("pack", context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def pack_cmd(ctx: click.Context, args: tuple[str, ...]) -> None:
+    """Zip your exercises for hand-in (grader pack --help); the student release has the same command."""
+    from grader.pack import main as pack_main
+    root = ctx.obj.get("course_root")
+    extra = ["--course", str(root)] if root and "--course" not in args else []
+    sys.exit(pack_main([*extra, *args]))
+
+
+for _command in (grade, override, report, export, release, nbgrader, gradescope):
     main.add_command(_command)
 
 if __name__ == "__main__":

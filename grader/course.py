@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import datetime
+import unicodedata
 import difflib
 import re
 import sys
@@ -22,7 +24,9 @@ COURSE_FILE = "course.toml"
 GPU_POLICIES = ("skip", "award", "zero")
 VISIBILITIES = ("hidden", "after_due_date", "visible", "after_published")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-TOP_KEYS = ("course", "grading", "notebook", "report", "chapters", "exercises")
+TOP_KEYS = ("course", "grading", "notebook", "report", "chapters", "exercises", "assignments")
+ASSIGNMENT_KEYS = ("title", "exercises", "chapters", "points", "due", "late_policy", "extensions")
+LATE_KEYS = ("per_day", "per_hour", "max_penalty", "cutoff")
 EXERCISE_KEYS = ("title", "file", "symbols", "points", "forbid")
 
 
@@ -101,6 +105,27 @@ class Report:
 
 
 @dataclass(frozen=True)
+class LatePolicy:
+    """What a late hand-in costs, as a share (0..1) of the raw score: a penalty per started day
+    or hour late up to `max_penalty`, and zero points after `cutoff` (hours after the due time)."""
+    per_day: float = 0.0
+    per_hour: float = 0.0
+    max_penalty: float = 1.0
+    cutoff: float | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    title: str
+    exercises: tuple[str, ...]
+    points: float                      # what the assignment is worth; scores are scaled to it
+    due: "datetime.datetime"
+    late_policy: LatePolicy
+    extensions: dict[str, "datetime.datetime"]   # student id (NFC) -> their own due time
+
+
+@dataclass(frozen=True)
 class Course:
     root: Path
     title: str
@@ -110,6 +135,7 @@ class Course:
     grading: Grading
     notebook: Notebook
     report: Report = Report()
+    assignments: dict[str, Assignment] = field(default_factory=dict)
 
     def exercise(self, exercise_id: str) -> Exercise:
         try:
@@ -201,7 +227,87 @@ def _parse(root: Path, data: dict[str, Any]) -> Course:
     if (root / "solutions").is_dir():  # the instructor's course; a student release has no solutions
         for ex in exercises.values():
             _check_reference(ex)
-    return Course(root, title, version, chapters, exercises, grading, notebook, report)
+    assignments = _parse_assignments(data.get("assignments", {}), chapters, exercises)
+    return Course(root, title, version, chapters, exercises, grading, notebook, report, assignments)
+
+
+def _parse_assignments(raw: Any, chapters: dict[str, Chapter],
+                       exercises: dict[str, Exercise]) -> dict[str, Assignment]:
+    if not isinstance(raw, dict):
+        raise CourseError("assignments must be a table of [assignments.<id>] tables")
+    out = {}
+    for aid, spec in raw.items():
+        key = f"assignments.{aid}"
+        if not _ID.match(aid):
+            raise CourseError(f"{key}: assignment ids are lower-case identifiers like 'hw1', got {aid!r}")
+        if not isinstance(spec, dict):
+            raise CourseError(f"{key} must be a table with title, exercises or chapters, and due")
+        _known_keys(spec, key, ASSIGNMENT_KEYS)
+        title = spec.get("title", aid)
+        if not isinstance(title, str):
+            raise CourseError(f"{key}.title must be a string, got {title!r}")
+        ids: list[str] = []
+        for name in ("exercises", "chapters"):
+            v = spec.get(name, [])
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise CourseError(f"{key}.{name} must be a list of {name[:-1]} ids, got {v!r}")
+            for x in v:
+                known = exercises if name == "exercises" else chapters
+                if x not in known:
+                    near = difflib.get_close_matches(x, list(known), n=1, cutoff=0.6)
+                    hint = f" (did you mean {near[0]!r}?)" if near else ""
+                    raise CourseError(f"{key}.{name}: no {name[:-1]} {x!r} in course.toml{hint}")
+                ids += [x] if name == "exercises" else [e for e, ex in exercises.items() if ex.chapter == x]
+        ids = [e for e in exercises if e in set(ids)]      # course order, each once
+        if not ids:
+            raise CourseError(f"{key}: give the exercises (ids) or chapters it holds")
+        points = spec.get("points", sum(exercises[e].points for e in ids))
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+            raise CourseError(f"{key}.points must be a positive number, got {points!r}")
+        due = _datetime(_get(spec, f"{key}.due"), f"{key}.due")
+        policy = _parse_late_policy(spec.get("late_policy", {}), f"{key}.late_policy")
+        ext_raw = spec.get("extensions", {})
+        if not isinstance(ext_raw, dict):
+            raise CourseError(f"{key}.extensions must be a table student id -> due date-time, got {ext_raw!r}")
+        extensions = {unicodedata.normalize("NFC", sid): _datetime(v, f"{key}.extensions.{sid}")
+                      for sid, v in ext_raw.items()}
+        out[aid] = Assignment(aid, title, tuple(ids), float(points), due, policy, extensions)
+    return out
+
+
+def _datetime(v: Any, key: str) -> datetime.datetime:
+    """A TOML offset date-time (or an ISO string with a zone): a deadline without a time zone means
+    a different moment on every grader's machine, so it is refused."""
+    if isinstance(v, str):
+        try:
+            v = datetime.datetime.fromisoformat(v)
+        except ValueError:
+            raise CourseError(f"{key} must be a date-time like 2026-10-01T23:59:00+02:00, got {v!r}") from None
+    if not isinstance(v, datetime.datetime):
+        raise CourseError(f"{key} must be a date-time like 2026-10-01T23:59:00+02:00, got {v!r}")
+    if v.tzinfo is None:
+        raise CourseError(f"{key} needs a time zone, e.g. {v.isoformat()}+00:00 or {v.isoformat()}Z")
+    return v
+
+
+def _parse_late_policy(raw: Any, key: str) -> LatePolicy:
+    if not isinstance(raw, dict):
+        raise CourseError(f"{key} must be a table ({', '.join(LATE_KEYS)})")
+    _known_keys(raw, key, LATE_KEYS)
+    values: dict[str, Any] = {}
+    for name in ("per_day", "per_hour", "max_penalty"):
+        if name in raw:
+            v = raw[name]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise CourseError(f"{key}.{name} must be a share of the score in [0, 1] "
+                                  f"(0.1 = 10 %), got {v!r}")
+            values[name] = float(v)
+    if "cutoff" in raw:
+        v = raw["cutoff"]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            raise CourseError(f"{key}.cutoff must be a number of hours after the due time (>= 0), got {v!r}")
+        values["cutoff"] = float(v)
+    return LatePolicy(**values)
 
 
 def _parse_exercise(root: Path, chapter: str, name: str, spec: Any) -> Exercise:
@@ -249,6 +355,13 @@ def course_toml_for(course: Course, exercise_ids: list[str]) -> str:
     data["exercises"] = {cid: {name: spec for name, spec in group.items() if f"{cid}.{name}" in keep}
                          for cid, group in data.get("exercises", {}).items()}
     data["exercises"] = {cid: group for cid, group in data["exercises"].items() if group}
+    kept_chapters = set(data["exercises"])
+    # an assignment that names an exercise the package lacks would not load
+    data["assignments"] = {aid: spec for aid, spec in data.get("assignments", {}).items()
+                           if set(spec.get("exercises", [])) <= keep
+                           and set(spec.get("chapters", [])) <= kept_chapters}
+    if not data["assignments"]:
+        del data["assignments"]
     return tomli_w.dumps(data)
 
 

@@ -16,6 +16,7 @@ check sees exactly what it would see in the grader: plain data, forbidden calls 
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import os
 import sys
@@ -121,6 +122,7 @@ def _candidate_roots(course_root: str | Path | None) -> list[Path]:
 def find_exercise(exercise_id: str, course_root: str | Path | None = None) -> tuple[Course, Exercise]:
     """The course (and exercise) whose visible tests `check` runs; see the module docstring."""
     tried = []
+    courses: list[Course] = []
     for root in _candidate_roots(course_root):
         if not (root / "course.toml").is_file():
             tried.append(f"{root}: no course.toml")
@@ -130,6 +132,7 @@ def find_exercise(exercise_id: str, course_root: str | Path | None = None) -> tu
         except CourseError as exc:
             tried.append(f"{root}: {exc}")
             continue
+        courses.append(course)
         if exercise_id not in course.exercises:
             tried.append(f"{course.root}: no exercise {exercise_id!r}")
             continue
@@ -140,6 +143,11 @@ def find_exercise(exercise_id: str, course_root: str | Path | None = None) -> tu
         return course, ex
     if course_root is not None and not tried:
         tried.append(str(course_root))
+    known = [e for c in courses for e in c.exercises]
+    if courses and exercise_id not in known:
+        near = difflib.get_close_matches(exercise_id, known, n=1, cutoff=0.6)
+        raise CourseError(f"no exercise {exercise_id}" + (f" (did you mean {near[0]}?)" if near else
+                                                           f" (exercises: {', '.join(known)})"))
     raise CourseError(f"cannot find the checks of {exercise_id!r}; looked in: " + "; ".join(tried))
 
 
@@ -196,7 +204,8 @@ def run(exercise_id: str, namespace: Mapping[str, Any] | types.ModuleType, *,
     student = Student(LocalTransport(Executor(module, forbid=ex.forbid)), ex)
     results = run_checks(checks, student, reference_module=None, device=device,
                          gpu_policy=course.grading.gpu_policy,
-                         gpu_available=torch.cuda.is_available())
+                         gpu_available=torch.cuda.is_available(),
+                         check_timeout=course.grading.check_timeout)
     earned = sum(r.points for r in results)
     available = sum(r.max_points for r in results)
     # Points as check points, like the pytest plugin's summary (not scaled to course.toml's).
@@ -212,9 +221,14 @@ def check(exercise_id: str, namespace: Mapping[str, Any] | types.ModuleType | No
     points, and return the summary. Never raises for a wrong or missing answer."""
     if namespace is None:
         namespace = _caller_namespace()
-    summary = run(exercise_id, namespace, device=device, course_root=course_root)
-    missing = [s for s in summary.symbols if not _defined(namespace, s)]
     stream = file or sys.stdout
+    try:
+        summary = run(exercise_id, namespace, device=device, course_root=course_root)
+    except CourseError as exc:
+        # one line, not a traceback: a typo in the exercise id is the student's to fix
+        print(f"error: {exc}", file=stream)
+        return CheckSummary(exercise_id, str(exc))
+    missing = [s for s in summary.symbols if not _defined(namespace, s)]
     if missing:
         print(f"not defined yet: {', '.join(missing)} (run the cells that define them first)", file=stream)
     for line in summary.lines():

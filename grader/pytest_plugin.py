@@ -95,13 +95,14 @@ def student(request: pytest.FixtureRequest) -> Student:
     found = _exercise_of(request.node)
     if found is None:
         pytest.fail("this test module does not declare EXERCISE = \"chN.name\"", pytrace=False)
-    _, exercise = found
+    course, exercise = found
     path = _target_file(request.config, exercise)
     key = (exercise.id, path)
     if key not in _executors:
         name = f"torchgrade_student_{exercise.chapter}_{exercise.name}_{len(_executors)}"
         _executors[key] = Executor.from_file(path, name, forbid=exercise.forbid)
-    return Student(LocalTransport(_executors[key]), exercise)
+    # the course's check_timeout: an infinite loop fails the test as "took too long", not hangs
+    return Student(LocalTransport(_executors[key]), exercise, timeout=course.grading.check_timeout)
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@ process (plain pytest); the sandbox's worker answers from a confined process (gr
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import contextlib
 
 from typing import Any, Callable, Protocol
@@ -23,14 +26,44 @@ class Transport(Protocol):
     def request(self, request: dict, timeout: float | None = None) -> dict: ...
 
 
+class _TookTooLong(BaseException):
+    """Raised into student code by the alarm of LocalTransport (a BaseException: `except
+    Exception` in the student's loop does not swallow it)."""
+
+
 class LocalTransport:
-    """Answers in this process, with the same codec round trip as the wire."""
+    """Answers in this process, with the same codec round trip as the wire. With a timeout (a
+    local `pytest exercises/chN`, `check()` in a notebook) a call that runs past it is stopped by
+    SIGALRM and answered "took too long", instead of hanging the student's terminal."""
 
     def __init__(self, executor: Executor) -> None:
         self.executor = executor
 
     def request(self, request: dict, timeout: float | None = None) -> dict:
-        reply = self.executor.handle(codec.roundtrip(request))
+        plain = codec.roundtrip(request)
+        if not timeout or threading.current_thread() is not threading.main_thread() \
+                or not hasattr(signal, "setitimer"):
+            return codec.roundtrip(self.executor.handle(plain))
+        fired = []
+
+        def on_alarm(signum: int, frame: Any) -> None:
+            fired.append(True)
+            raise _TookTooLong()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        # fires again every 0.2 s: code that catches the first (a bare except in a loop) is stopped too
+        signal.setitimer(signal.ITIMER_REAL, float(timeout), 0.2)
+        try:
+            reply = self.executor.handle(plain)
+        except _TookTooLong:
+            reply = {}
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        if fired:
+            name = request.get("name", "the call") if isinstance(request, dict) else "the call"
+            reply = {"ok": False, "error": {"kind": "timeout",
+                                            "message": f"{name} took too long (more than {timeout:g} s)"}}
         return codec.roundtrip(reply)
 
 

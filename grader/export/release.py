@@ -43,7 +43,8 @@ RELEASE_STAMP = ".torchgrade-release"
 
 # The engine a student runs, relative to grader/. Instructor-only modules stay out: they hold no
 # secrets, but they name the solution markers and are of no use without solutions/.
-ENGINE_FILES = ("__init__.py", "course.py", "errors.py", "pytest_plugin.py", "notebook.py", "student_view.py")
+ENGINE_FILES = ("__init__.py", "course.py", "errors.py", "pytest_plugin.py", "notebook.py", "student_view.py",
+                "pack.py")
 ENGINE_DIRS = ("checks",)
 ENGINE_SKIP = ("API.md",)  # the check-writing contract documents the solution markers
 
@@ -243,7 +244,8 @@ def _pyproject(course: Course) -> str:
         "project": {"name": "torchgrade", "version": course.version,
                     "description": f"{course.title} (student release)", "readme": "README.md",
                     "requires-python": ">=3.10", "dependencies": deps,
-                    "entry-points": {"pytest11": {"torchgrade": "grader.pytest_plugin"}}},
+                    "entry-points": {"pytest11": {"torchgrade": "grader.pytest_plugin"}},
+                    "scripts": {"grader": "grader.pack:main"}},     # `grader pack`: the hand-in zip
         "tool": {"setuptools": {"packages": {"find": {"include": ["grader*"]}},
                                 "package-data": {"grader": ["**/*.md", "**/*.toml"]}},
                  "pytest": {"ini_options": {"addopts": "--import-mode=importlib -p no:cacheprovider",
@@ -293,7 +295,14 @@ def _readme(course: Course) -> str:
         "",
         "## Hand-in",
         "",
-        "Hand in your `.py` files (or notebooks) as your instructor asks. The grader runs the "
+        "```bash",
+        "grader pack            # writes hand-in.zip (or: python -m grader.pack)",
+        "```",
+        "",
+        "`grader pack` zips exactly the files the grader reads (`exercises/chN/<name>.py`, else the "
+        "notebook beside it) in the layout it expects, with a `manifest.json` of exercise ids, file "
+        "hashes and the time; it refuses a file over the grader's size limit (clear a notebook's "
+        "outputs). Hand in `hand-in.zip` as your instructor asks. The grader runs the "
         "visible checks and more hidden checks of the same kind in a sandbox, so code that only "
         "fits the visible checks will lose points.",
         "",

@@ -28,15 +28,23 @@ from grader.errors import ExitCode, UsageError
               help="Seconds all checks of one exercise of one student may take (default: course.toml).")
 @click.option("--nbgrader", "nbgrader_dir", type=click.Path(path_type=Path), default=None,
               help="An nbgrader course folder: grade its submitted/<student>/<assignment>/ notebooks.")
-@click.option("--assignment", default=None, metavar="chN",
-              help="With --nbgrader: the assignment (a chapter id) to grade.")
+@click.option("--assignment", default=None, metavar="ID",
+              help="Grade only this [assignments.ID] of course.toml (reports in OUT/ID/, late penalty "
+                   "applied); a chapter id (ch4) where no assignment has that id grades that chapter "
+                   "(and names the assignment of --nbgrader).")
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="CSV of the class (id, name, email, section): maps submission folder names "
+                   "(id, email, its part before @, or name) to roster ids.")
+@click.option("--roster-column", "roster_columns", multiple=True, metavar="FIELD=HEADER",
+              help="The roster's header for id/name/email/section, e.g. id='SIS User ID' (repeatable).")
 @click.option("--cluster", default=None, metavar="ADDRESS",
               help="Grade on a Dask cluster: a scheduler (tcp://host:8786) or local:N for N workers "
                    "on this machine; each worker hosts one judge (see README, 'Past one machine').")
 @click.pass_context
 def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | None, device: str,
           only: tuple[str, ...], students: tuple[str, ...], timeout: float | None,
-          nbgrader_dir: Path | None, assignment: str | None, cluster: str | None) -> None:
+          nbgrader_dir: Path | None, assignment: str | None, roster: Path | None,
+          roster_columns: tuple[str, ...], cluster: str | None) -> None:
     """Grade every student in SUBMISSIONS with the visible and hidden checks.
 
     \b
@@ -53,12 +61,18 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     console = Console(width=None if sys.stdout.isatty() else 160)
     if nbgrader_dir is not None:
         if assignment is None:
-            raise UsageError("--nbgrader needs --assignment chN (the assignment to grade)")
+            raise UsageError("--nbgrader needs --assignment ID (the assignment to grade)")
         if not (nbgrader_dir / "submitted").is_dir():
             raise UsageError(f"--nbgrader {nbgrader_dir}: no submitted/ folder in it")
         submissions = nbgrader_dir / "submitted"
     elif submissions is None:
         raise UsageError("give the SUBMISSIONS folder (or --nbgrader COURSE_DIR --assignment chN)")
+    columns = {}
+    for item in roster_columns:
+        field_name, sep, header = item.partition("=")
+        if not sep or not header:
+            raise UsageError(f"--roster-column {item!r}: write FIELD=HEADER, e.g. id='SIS User ID'")
+        columns[field_name.strip()] = header
     obj = ctx.find_root().obj or {}
     course = load_course(obj.get("course_root"))
     if device == "cuda" and cluster is None:      # a cluster's GPUs are its workers'
@@ -84,7 +98,8 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     try:
         result = grade_class(course, submissions, out, jobs=jobs or 0, device=device, only=only,
                              students=students, timeout=timeout, assignment=assignment,
-                             cluster=cluster, on_start=on_start, on_result=on_result, command=sys.argv[1:])
+                             roster=roster, roster_columns=columns, cluster=cluster,
+                             on_start=on_start, on_result=on_result, command=sys.argv[1:])
     finally:
         progress.stop()
 
@@ -98,11 +113,19 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     if warning:
         console.print(warning)
     console.print(f"graded now: {len(result.graded_now)}, already in the gradebook: {len(result.reused)}; "
-                  f"reports in {out}/ (report.html, grades.csv, grades.json, feedback/)", highlight=False)
+                  f"reports in {facts.get('out', out)}/ (report.html, grades.csv, grades.json, feedback/)", highlight=False)
     for failure in result.failures[:5]:
         console.print(f"[bold red]not graded:[/] {failure}", highlight=False)
     if len(result.failures) > 5:
         console.print(f"[bold red]... and {len(result.failures) - 5} more not graded[/]")
+    for warning_text in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning_text}", highlight=False)
+    if result.roster is not None:
+        for sid in result.roster["unmatched"]:
+            console.print(f"[bold yellow]not on the roster:[/] {sid} (graded under its folder name)", highlight=False)
+        for person in result.roster["absent"]:
+            console.print(f"[bold yellow]no submission:[/] {person['id']}"
+                          + (f" ({person['name']})" if person["name"] else ""), highlight=False)
     if result.interrupted:
         console.print(f"[bold yellow]interrupted:[/] {len(result.not_graded)} student(s) not graded yet; "
                       "run the same command again to continue", highlight=False)

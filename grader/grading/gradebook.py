@@ -50,6 +50,9 @@ class Gradebook:
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             self.db.execute("CREATE TABLE IF NOT EXISTS students (student TEXT PRIMARY KEY, "
                             "result TEXT NOT NULL, graded_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS overrides (student TEXT NOT NULL, exercise TEXT NOT NULL, "
+                            "points REAL NOT NULL, reason TEXT NOT NULL, by TEXT NOT NULL, at TEXT NOT NULL, "
+                            "PRIMARY KEY (student, exercise))")
             version = self.get_meta("schema")
             if version is None:
                 self.set_meta("schema", SCHEMA_VERSION)
@@ -98,6 +101,17 @@ class Gradebook:
             self.db.execute("INSERT OR REPLACE INTO students (student, result, graded_at) "
                             "VALUES (?, ?, CURRENT_TIMESTAMP)", (student, data))
 
+    # -- manual overrides: kept apart from the rows, so re-grading never drops one
+    def set_override(self, student: str, exercise: str, points: float, reason: str, by: str) -> None:
+        import datetime as _dt
+        at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        with _transaction(self.db):
+            self.db.execute("INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
+                            (student, exercise, float(points), reason, by, at))
+
+    def overrides(self) -> dict[str, dict[str, dict]]:
+        return _overrides(self.db)
+
     def students(self) -> Iterator[str]:
         for (s,) in self.db.execute("SELECT student FROM students ORDER BY student"):
             yield s
@@ -134,6 +148,27 @@ def read_gradebook(path: Path) -> tuple[dict[str, dict], dict[str, str]]:
     except sqlite3.DatabaseError as exc:
         raise GradebookError(f"{path} is not a usable gradebook ({exc})") from None
     return rows, meta
+
+
+def read_overrides(path: Path) -> dict[str, dict[str, dict]]:
+    """The manual overrides of a gradebook, read-only: student -> exercise -> {points, reason, by, at}."""
+    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        return _overrides(db)
+    finally:
+        db.close()
+
+
+def _overrides(db: sqlite3.Connection) -> dict[str, dict[str, dict]]:
+    """student -> exercise -> {points, reason, by, at}; {} for a gradebook older than overrides."""
+    out: dict[str, dict[str, dict]] = {}
+    try:
+        found = db.execute("SELECT student, exercise, points, reason, by, at FROM overrides").fetchall()
+    except sqlite3.OperationalError:
+        return out
+    for student, exercise, points, reason, by, at in found:
+        out.setdefault(student, {})[exercise] = {"points": points, "reason": reason, "by": by, "at": at}
+    return out
 
 
 class _transaction:

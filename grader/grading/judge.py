@@ -391,6 +391,7 @@ class Judge:
                 self.close()      # a fresh zygote for the next student
                 raise RuntimeError(f"sandbox failure while grading {ex.id}: {failure}")
             entry["worker"] = transport.report()
+            entry["notes"] += _cell_notes(entry["worker"])
             entry["status"] = "graded"
         score, maximum = exercise_score(results, ex)
         titles = {c.id: c.doc for c in checks}
@@ -399,6 +400,16 @@ class Judge:
         entry["sandbox"] = self.zygote.sandbox_level if files.status == "ok" else None
         entry["seconds"] = round(time.monotonic() - start, 4)
         return entry
+
+
+def _cell_notes(report: dict | None) -> list[str]:
+    """The notebook cells that failed or were skipped (the module's own stderr lines), once each."""
+    from grader.grading.submissions import CELL_MARKER
+    notes: list[str] = []
+    for line in ((report or {}).get("stderr") or "").splitlines():
+        if line.startswith(CELL_MARKER) and line[len(CELL_MARKER):] not in notes and len(notes) < 20:
+            notes.append(line[len(CELL_MARKER):])
+    return notes
 
 
 def _check_dict(r: Any, title: str) -> dict:

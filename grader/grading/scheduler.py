@@ -14,11 +14,13 @@ import multiprocessing as mp
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from grader.course import Course
+from grader.course import Assignment, Course
+from grader.grading.lateness import submission_time
+from grader.grading.roster import load_roster, map_submissions
 from grader.errors import GraderError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
@@ -39,6 +41,8 @@ class RunResult:
     metadata: dict = field(default_factory=dict)
     interrupted: bool = False
     failures: list[str] = field(default_factory=list)
+    roster: dict | None = None        # {"unmatched": [...], "absent": [...]} with --roster
+    warnings: list[str] = field(default_factory=list)   # likely mistakes in the hand-ins, see hand_in_warnings
 
 
 def detect_device(requested: str) -> str:
@@ -53,10 +57,15 @@ def detect_device(requested: str) -> str:
 
 
 def select_exercises(course: Course, only: tuple[str, ...] = (), assignment: str | None = None) -> list[str]:
-    if assignment is not None and assignment not in course.chapters:
-        raise GradeError(f"--assignment {assignment!r} is not a chapter of the course "
+    """The exercises a run grades: an [assignments.<id>]'s, else (as before assignments existed)
+    a chapter's when `assignment` is a chapter id, narrowed by --only."""
+    if assignment is not None and assignment not in course.assignments and assignment not in course.chapters:
+        raise GradeError(f"--assignment {assignment!r} is neither an assignment of course.toml "
+                         f"(assignments: {', '.join(course.assignments) or 'none'}) nor a chapter "
                          f"(chapters: {', '.join(course.chapters)})")
     ids = list(course.exercises)
+    if assignment in course.assignments:
+        ids = list(course.assignments[assignment].exercises)
     if only:
         unknown = [e for e in only if e not in course.exercises]
         if unknown:
@@ -64,15 +73,17 @@ def select_exercises(course: Course, only: tuple[str, ...] = (), assignment: str
                              f"{', '.join(course.exercises)})")
         ids = [e for e in ids if e in only]
     if assignment is not None:
-        ids = [e for e in ids if course.exercises[e].chapter == assignment]
+        if assignment not in course.assignments:
+            ids = [e for e in ids if course.exercises[e].chapter == assignment]
         if not ids:
-            raise GradeError(f"no exercise of chapter {assignment!r} is selected")
+            raise GradeError(f"no exercise of {assignment!r} is selected")
     return ids
 
 
 def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, device: str = "auto",
                 only: tuple[str, ...] = (), students: tuple[str, ...] = (), timeout: float | None = None,
                 assignment: str | None = None, backend: str | None = None, cluster: str | None = None,
+                roster: Path | None = None, roster_columns: dict[str, str] | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, dict], None] | None = None,
                 command: list[str] | None = None, report: bool = True) -> RunResult:
@@ -84,11 +95,28 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     if out.resolve() == submissions.resolve() or submissions.resolve().is_relative_to(out.resolve()):
         raise GradeError(f"--out {out} would put the reports around the submissions; use a separate folder")
     exercise_ids = select_exercises(course, only, assignment)
-    subs = discover(course, submissions, [course.exercises[e] for e in exercise_ids], exclude=[out],
-                    nbgrader_assignment=assignment)
+    the_assignment = course.assignments.get(assignment) if assignment else None
+    chapter = assignment if assignment is not None and the_assignment is None else None
+    excluded = [out]
+    if the_assignment is not None:
+        out = out / the_assignment.id     # one gradebook per assignment: re-grading one never touches another
+    subs = discover(course, submissions, [course.exercises[e] for e in exercise_ids], exclude=excluded,
+                    nbgrader_assignment=chapter)
     if not subs:
         raise GradeError(f"no students in {submissions}: expected one folder or .zip per student "
                          "(e.g. alice/ch4/dropout.py or alice.zip)")
+    roster_facts, people = None, {}
+    if roster is not None:
+        students_of_roster = load_roster(roster, roster_columns)
+        names = {s.student: s.path.stem if s.kind == "zip" else s.path.name for s in subs}
+        mapping = map_submissions([s.student for s in subs], students_of_roster, names)
+        for s in subs:
+            s.student = mapping.ids[s.student]
+        subs.sort(key=lambda s: s.student)
+        people = {p.id: asdict(p) for p in students_of_roster}
+        roster_facts = {"file": str(roster), "unmatched": mapping.unmatched,
+                        "absent": [asdict(p) for p in mapping.absent]}
+    warnings = hand_in_warnings(course, submissions, subs, exercise_ids)
     by_id = {s.student: s for s in subs}
     for sid in students:
         if sid not in by_id:
@@ -159,6 +187,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // n_jobs))
                 interrupted, failures = _run_judges(settings, todo, n_jobs, commit)
         rows = book.rows()
+        overrides = book.overrides()
+        book.set_meta("roster", json.dumps(roster_facts))     # the class report lists both kinds
         if todo:
             # How long grading took, for the class report (which reads the gradebook only).
             book.set_meta("last_run", json.dumps({"started": started, "finished": _now(), "graded": len(graded_now),
@@ -168,7 +198,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
         if pool is not None:
             pool.close()
 
-    final = [rows[s.student] for s in subs
+    final = [dict(rows[s.student], submitted=dict(zip(("at", "source"), submission_time(s.path))),
+                  **({"roster": people[s.student]} if s.student in people else {}))
+             for s in subs
              if s.student in rows and all(e in rows[s.student].get("exercises", {}) for e in exercise_ids)]
     not_graded = [s.student for s in subs if s.student not in {r["student"] for r in final}]
     from grader.reports.grades import run_facts, write_reports
@@ -182,12 +214,37 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                             "gpu_policy": g.gpu_policy, "jobs": jobs or g.jobs or os.cpu_count(),
                             **({"cluster": cluster} if cluster else {})},
                 "command": command or [],
+                "assignment": _assignment_facts(the_assignment),
+                "roster": roster_facts,
+                "warnings": warnings,
+                "out": str(out),
                 "started": started, "finished": _now(), "interrupted": interrupted}
-    write_reports(out, final, exercise_ids, course, metadata)
+    write_reports(out, final, exercise_ids, course, metadata, overrides, the_assignment)
     if report:        # the class report (off where one student is graded alone: Gradescope)
         from grader.reports.html import write_class_report
         write_class_report(out, course, exercise_ids)
-    return RunResult(final, exercise_ids, graded_now, reused, not_graded, metadata, interrupted, failures)
+    return RunResult(final, exercise_ids, graded_now, reused, not_graded, metadata, interrupted, failures,
+                     roster_facts, warnings)
+
+
+def hand_in_warnings(course: Course, root: Path, subs: list[Submission], exercise_ids: list[str]) -> list[str]:
+    """What is probably a mistake in how SUBMISSIONS was given, not in a student's code."""
+    warnings = []
+    own = [c for c in course.chapters if (root / c).is_dir() or (root / "exercises" / c).is_dir()]
+    if own:
+        warnings.append(f"{root} holds {', '.join(c + '/' for c in own)} itself: it looks like one student's "
+                        "submission; give the folder that holds one folder or .zip per student")
+    if len(subs) > 1:
+        for e in exercise_ids:
+            if all(s.exercises[e].status == "missing" for s in subs if not s.problem):
+                warnings.append(f"no student handed in {e} (expected {course.exercises[e].file} or its .ipynb): "
+                                "is the file name in course.toml right?")
+    folders = {s.path.name for s in subs if s.kind != "zip"}
+    for s in subs:
+        if s.kind == "zip" and s.path.stem in folders:
+            warnings.append(f"{s.path.stem} handed in both a folder and {s.path.name}: they are graded as two "
+                            "students; keep one")
+    return warnings
 
 
 def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
@@ -245,6 +302,14 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
         p.join(timeout=5)
         if p.is_alive():
             p.kill()
+
+
+def _assignment_facts(a: Assignment | None) -> dict | None:
+    if a is None:
+        return None
+    return {"id": a.id, "title": a.title, "points": a.points, "due": a.due.isoformat(),
+            "late_policy": asdict(a.late_policy),
+            "extensions": {s: t.isoformat() for s, t in a.extensions.items()}}
 
 
 def _now() -> str:

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -28,10 +29,10 @@ from typing import Iterable
 
 from grader.course import Course, Exercise
 from grader.errors import GraderError
-
 # Limits on what we read from a submission. Source files are small; notebooks may carry plots.
-MAX_SOURCE_BYTES = 2 * 1024 * 1024
-MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
+# They live with `grader pack`, which refuses the same sizes before the hand-in.
+from grader.pack import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES
+
 MAX_ZIP_BYTES = 64 * 1024 * 1024          # the .zip file itself
 MAX_ZIP_TOTAL = 128 * 1024 * 1024         # declared uncompressed size of all members
 MAX_ZIP_MEMBERS = 2000
@@ -89,12 +90,13 @@ class Submission:
 
 # ---------------------------------------------------------------------------- student ids
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^\w.-]+")      # \w is Unicode: "José María" keeps its letters
 
 
 def sanitize_id(name: str) -> str:
-    """A student id safe as a file name (feedback/<id>.md) and a CSV cell."""
-    clean = _UNSAFE.sub("_", name).strip("._-")
+    """A student id safe as a file name (feedback/<id>.md) and a CSV cell: letters of any script
+    kept (NFC, so a name typed on macOS and on Windows is one id), the rest replaced."""
+    clean = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip("._-")
     return clean[:100] or "student"
 
 
@@ -422,6 +424,15 @@ def _parse(code: str, rel: str, where: str = "") -> ast.Module:
 
 # ---------------------------------------------------------------------------- notebooks
 
+CELL_MARKER = "torchgrade-cell: "       # worker stderr lines the judge turns into feedback notes
+_CELL_PRELUDE = """import sys as _tg_sys
+
+
+def _tg_cell_failed(cell, error):
+    _tg_sys.stderr.write("%s%s code cell %d failed (%s: %s): skipped, the other cells are graded\\n"
+                         % ({marker!r}, {{rel}}, cell, type(error).__name__, str(error)[:200]))""".format(marker=CELL_MARKER)
+
+
 def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str, int]:
     """The definitions of a notebook as a module: (source, number of statements left out).
 
@@ -437,8 +448,9 @@ def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str
         kind = "not valid JSON" if isinstance(exc, json.JSONDecodeError) or "JSON" in str(exc) else "not a notebook"
         raise SubmissionError(f"{rel} is {kind} ({str(exc).splitlines()[0][:200]}); "
                               "re-download it from Jupyter/Colab") from None
-    pieces: list[str] = []
+    pieces: list[str] = [_CELL_PRELUDE.format(rel=json.dumps(rel))]
     dropped = 0
+    skipped: list[str] = []
     code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
     for index, cell in enumerate(code_cells, start=1):   # numbered as "the n-th code cell"
         source = cell.get("source", "")
@@ -450,7 +462,12 @@ def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str
         code = "\n".join(lines)
         if not code.strip():
             continue
-        tree = _parse(code, rel, f" (code cell {index})")
+        try:
+            tree = _parse(code, rel, f" (code cell {index})")
+        except SubmissionError as exc:
+            # one broken cell (a typo in a cell the grader does not need) is skipped, not the notebook
+            skipped.append(f"{exc}: cell skipped, the other cells are graded")
+            continue
         for node in tree.body:
             if _defines(node):
                 segment = ast.get_source_segment(code, node, padded=False)
@@ -459,10 +476,18 @@ def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str
                 if segment is None:
                     dropped += 1
                     continue
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                        and "\n" not in segment:
+                    # an import or constant can fail when run (google.colab outside Colab): it is
+                    # run on its own, and a failure is reported by cell number and skipped
+                    segment = (f"try:\n    {segment}\nexcept Exception as _tg_error:\n"
+                               f"    _tg_cell_failed({index}, _tg_error)")
                 pieces.append(f"# cell {index}\n" + (decorators if decorators and not segment.lstrip()
                                                       .startswith("@") else "") + segment)
             else:
                 dropped += 1
+    if skipped:
+        pieces.append("\n".join(f"_tg_sys.stderr.write({json.dumps(CELL_MARKER + s)} + '\\n')" for s in skipped))
     module = "\n\n".join(pieces) + "\n"
     _parse(module, rel)
     return module, dropped

@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from grader.reports.escape import md_text, visible_controls
 from grader.student_view import student_message
-from grader.course import Course
+from grader.course import Assignment, Course
+from grader.grading.lateness import due_for, late_share
 from grader.grading.gradebook import atomic_write
 
 
@@ -49,6 +51,15 @@ ADVICE = {
 }
 
 
+_FILE_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
+
+
+def file_safe(student: str) -> str:
+    """A student id as a file name: its Unicode kept, only characters unsafe in a file name replaced."""
+    name = _FILE_UNSAFE.sub("_", student).strip(" .") or "student"
+    return name[:120]
+
+
 def fmt_points(x: float) -> str:
     return f"{round(float(x), 2):g}"
 
@@ -60,20 +71,91 @@ def totals(row: dict, exercise_ids: list[str]) -> tuple[float, float]:
     return score, maximum
 
 
+def apply_grading(rows: list[dict], exercise_ids: list[str], course: Course,
+                  overrides: dict[str, dict[str, dict]], assignment: Assignment | None = None) -> list[dict]:
+    """Copies of the rows with manual overrides in place of the checks' scores (the original kept
+    beside it) and, for an assignment, a `grade` block: raw, penalty (lateness, after the checks)
+    and final, with the submission time and where it came from."""
+    out = []
+    for row in rows:
+        row = dict(row, exercises=dict(row.get("exercises", {})))
+        for ex_id, o in overrides.get(row["student"], {}).items():
+            entry = row["exercises"].get(ex_id)
+            if ex_id in exercise_ids and entry:
+                row["exercises"][ex_id] = dict(entry, score=float(o["points"]),
+                                               override=dict(o, original=entry["score"]))
+        score, maximum = totals(row, exercise_ids)
+        grade: dict[str, Any] = {"raw": score, "max": maximum, "penalty": 0.0, "final": score,
+                                 "submitted_at": row.get("submitted", {}).get("at", ""),
+                                 "time_source": row.get("submitted", {}).get("source", "")}
+        if assignment is not None:
+            # the assignment's points: the checks' scores scaled to what it is worth
+            scale = assignment.points / sum(course.exercises[e].points for e in exercise_ids)
+            raw = round(score * scale, 4)
+            at = row.get("submitted", {}).get("at", "")
+            hours, share = late_share(assignment, row["student"], at)
+            penalty = round(raw * share, 4)
+            grade = {"raw": raw, "max": round(maximum * scale, 4), "penalty": penalty,
+                     "final": round(raw - penalty, 4), "assignment": assignment.id,
+                     "due": due_for(assignment, row["student"]).isoformat(),
+                     "extension": row["student"] in assignment.extensions,
+                     "submitted_at": at, "time_source": row.get("submitted", {}).get("source", ""),
+                     "hours_late": round(hours, 2), "penalty_share": share}
+        row["grade"] = grade
+        out.append(row)
+    return out
+
+
+def exercise_status(row: dict, entry: dict | None) -> str:
+    """What a spreadsheet cell next to the points says: graded, missing, error: syntax, ..."""
+    if entry is None:
+        return "not graded"
+    if entry.get("override"):
+        return "override"
+    if entry["status"] == "graded":
+        return "graded"
+    if entry["status"] == "missing":
+        return "missing"
+    message = (entry.get("message") or "").lower()
+    if row.get("problem"):
+        return "error: submission"
+    for needle, word in (("syntax error", "syntax"), ("not utf-8", "encoding"), ("nul bytes", "encoding"),
+                         ("larger than", "too large"), ("is empty", "empty"), ("could not be parsed", "syntax")):
+        if needle in message:
+            return f"error: {word}"
+    return "error: unreadable"
+
+
 # ---------------------------------------------------------------------------- grades.csv
 
 def grades_csv(rows: list[dict], exercise_ids: list[str]) -> str:
+    """One row per student: for each exercise its points (empty when it was not graded) and a
+    status column beside it; then raw, penalty, total (the final grade: raw - penalty) and max
+    (see README, "grades.csv")."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", *exercise_ids, "total", "max"])
+    header = ["student"]
+    for ex_id in exercise_ids:
+        header += [ex_id, f"{ex_id} status"]
+    writer.writerow([*header, "raw", "penalty", "total", "max", "submitted_at", "time_source", "hours_late"])
     for row in rows:
-        score, maximum = totals(row, exercise_ids)
+        grade = row.get("grade") or _plain_grade(row, exercise_ids)
         cells = []
         for ex_id in exercise_ids:
             entry = row.get("exercises", {}).get(ex_id)
-            cells.append(fmt_points(entry["score"]) if entry else "")
-        writer.writerow([_csv_safe(row["student"]), *cells, fmt_points(score), fmt_points(maximum)])
+            status = exercise_status(row, entry)
+            graded = entry is not None and (entry["status"] == "graded" or entry.get("override"))
+            cells += [fmt_points(entry["score"]) if graded else "", status]
+        writer.writerow([_csv_safe(row["student"]), *cells, fmt_points(grade["raw"]),
+                         fmt_points(grade["penalty"]), fmt_points(grade["final"]), fmt_points(grade["max"]),
+                         grade.get("submitted_at", ""), grade.get("time_source", ""),
+                         fmt_points(grade.get("hours_late", 0))])
     return out.getvalue()
+
+
+def _plain_grade(row: dict, exercise_ids: list[str]) -> dict:
+    score, maximum = totals(row, exercise_ids)
+    return {"raw": score, "max": maximum, "penalty": 0.0, "final": score}
 
 
 def _csv_safe(text: str) -> str:
@@ -97,6 +179,7 @@ def grades_json(rows: list[dict], exercise_ids: list[str], course: Course, metad
                 "message": entry.get("message", ""), "file": entry.get("source", ""),
                 "notes": entry.get("notes", []), "sandbox": entry.get("sandbox"),
                 "seconds": entry.get("seconds"), "worker": entry.get("worker"),
+                "cell": exercise_status(row, entry), "override": entry.get("override"),
                 "checks": [{"check": c["check_id"], "name": c["name"], "title": c.get("title", c["name"]),
                             "visible": c["visible"], "status": c["status"], "points": c["points"],
                             "max": c["max_points"], "message": c.get("message", ""),
@@ -105,6 +188,8 @@ def grades_json(rows: list[dict], exercise_ids: list[str], course: Course, metad
             }
         students.append({"student": row["student"], "source": row.get("source", ""), "kind": row.get("kind", ""),
                          "problem": row.get("problem", ""), "total": score, "max": maximum,
+                         "grade": row.get("grade") or _plain_grade(row, exercise_ids),
+                         "roster": row.get("roster"),
                          "facts": row.get("facts", {}), "exercises": exercises})
     doc = {"metadata": metadata,
            "exercises": {e: {"title": course.exercises[e].title, "points": course.exercises[e].points}
@@ -132,8 +217,20 @@ def run_facts(rows: list[dict]) -> dict:
 def feedback_md(row: dict, exercise_ids: list[str], course: Course) -> str:
     score, maximum = totals(row, exercise_ids)
     lines = [f"# Feedback for {md_text(row['student'])}", "",
-             f"{course.title} (version {course.version})", "",
-             f"**Total: {fmt_points(score)} / {fmt_points(maximum)} points**", ""]
+             f"{course.title} (version {course.version})", ""]
+    grade = row.get("grade") or {}
+    if grade.get("assignment"):
+        a = course.assignments[grade["assignment"]]
+        lines += [f"Assignment **{a.id}: {a.title}**, due {grade['due']}"
+                  + (" (your extension)" if grade.get("extension") else ""), ""]
+        when = grade.get("submitted_at") or "unknown"
+        lines += [f"Handed in: {when} (from {grade.get('time_source') or 'nothing'})"
+                  + (f", {fmt_points(grade['hours_late'])} h late" if grade.get("hours_late") else ", on time"), ""]
+        lines += [f"**Raw: {fmt_points(grade['raw'])} / {fmt_points(grade['max'])}, late penalty: "
+                  f"-{fmt_points(grade['penalty'])}, final: {fmt_points(grade['final'])} / "
+                  f"{fmt_points(grade['max'])} points**", ""]
+    else:
+        lines += [f"**Total: {fmt_points(score)} / {fmt_points(maximum)} points**", ""]
     if row.get("problem"):
         lines += [f"> **Your submission could not be used:** {md_text(row['problem'])}", ""]
     lines += ["| exercise | points |", "| --- | --- |"]
@@ -155,6 +252,10 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
     lines = [f"## {ex_id}: {ex.title} — {fmt_points(entry['score'])} / {fmt_points(entry['max'])}", ""]
     if entry.get("source"):
         lines += [f"Graded file: {md_text(entry['source'])}", ""]
+    if entry.get("override"):
+        o = entry["override"]
+        lines += [f"**Points set by {o['by']} on {o['at']}: {fmt_points(o['points'])}** "
+                  f"(the checks gave {fmt_points(o['original'])}). Reason: {md_text(o['reason'])}", ""]
     for note in entry.get("notes", []):
         lines += [f"Note: {md_text(note)}", ""]
     if entry["status"] != "graded":
@@ -217,15 +318,17 @@ def _indent_block(text: str) -> str:
 # ---------------------------------------------------------------------------- all files
 
 def write_reports(out: Path, rows: list[dict], exercise_ids: list[str], course: Course,
-                  metadata: dict) -> None:
+                  metadata: dict, overrides: dict[str, dict[str, dict]] | None = None,
+                  assignment: Assignment | None = None) -> None:
     out = Path(out)
+    rows = apply_grading(rows, exercise_ids, course, overrides or {}, assignment)
     atomic_write(out / "grades.csv", grades_csv(rows, exercise_ids))
     atomic_write(out / "grades.json", grades_json(rows, exercise_ids, course, metadata))
     feedback = out / "feedback"
     feedback.mkdir(parents=True, exist_ok=True)
     keep = set()
     for row in rows:
-        name = f"{row['student']}.md"
+        name = f"{file_safe(row['student'])}.md"
         keep.add(name)
         atomic_write(feedback / name, feedback_md(row, exercise_ids, course))
     # A student no longer in the class must not keep an old feedback file.

@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from grader.course import Course
-from grader.grading.gradebook import GRADEBOOK_FILE, atomic_write, read_gradebook
+from grader.grading.gradebook import GRADEBOOK_FILE, atomic_write, read_gradebook, read_overrides
 from grader.reports import figures, stats
 from grader.reports.grades import feedback_md, fmt_points, run_facts, totals
 from grader.reports.similarity import Pair, side_by_side, similar_pairs
@@ -55,6 +55,10 @@ def write_class_report(out: Path, course: Course, exercise_ids: list[str] | None
     out = Path(out)
     rows_by_id, meta = read_gradebook(out / GRADEBOOK_FILE)
     rows = [rows_by_id[s] for s in sorted(rows_by_id)]
+    overrides = read_overrides(out / GRADEBOOK_FILE)
+    if overrides:     # points set by hand count in the report as everywhere else
+        from grader.reports.grades import apply_grading
+        rows = apply_grading(rows, exercise_ids or report_exercises(course, rows)[0], course, overrides)
     feedback = out / "feedback"
     html, pngs, pages, info = build_report(course, rows, meta, exercise_ids, pages_in=feedback)
     fig_dir = out / FIGURES_DIR
@@ -110,6 +114,14 @@ def build_report(course: Course, rows: list[dict], meta: dict[str, str], exercis
         warnings.append(f"{len(old_rows)} row(s) come from an older gradebook without per-check results "
                         f"({', '.join(old_rows[:5])}{' ...' if len(old_rows) > 5 else ''}): they count in the totals, "
                         "not in the item analysis; grade them again for the full report.")
+    roster = json.loads(meta.get("roster") or "null")
+    if roster:
+        if roster.get("unmatched"):
+            warnings.append(f"Submissions not on the roster {roster.get('file', '')} (graded under their folder "
+                            f"names): {', '.join(roster['unmatched'])}.")
+        if roster.get("absent"):
+            warnings.append("Roster students with no submission: " + ", ".join(
+                p["id"] + (f" ({p['name']})" if p.get("name") else "") for p in roster["absent"]) + ".")
 
     threshold = course.report.similarity_threshold
     pairs, scores, sim_notes, codes = _similarity(course, rows, exercise_ids)

@@ -71,7 +71,7 @@ def read_csv(path: Path) -> dict[str, dict[str, str]]:
 def stable_json(path: Path) -> dict:
     """grades.json without what legitimately differs between runs: times and durations."""
     doc = json.loads(path.read_text())
-    for key in ("started", "finished", "command", "submissions", "interrupted"):
+    for key in ("started", "finished", "command", "submissions", "interrupted", "out"):
         doc["metadata"].pop(key, None)
     for student in doc["students"]:
         for entry in student["exercises"].values():
@@ -90,14 +90,20 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     assert "grading" in proc.stdout and "total" in proc.stdout       # progress bar and table
 
     lines = (out / "grades.csv").read_text().splitlines()
-    assert lines[0] == "student,ch1.basics,ch2.twice,total,max"
+    assert lines[0] == ("student,ch1.basics,ch1.basics status,ch2.twice,ch2.twice status,"
+                        "raw,penalty,total,max,submitted_at,time_source,hours_late")
     rows = read_csv(out / "grades.csv")
     expected = dict(EXPECTED, looper=(1, 0))
     assert sorted(rows) == sorted(expected)
     for student, (basics, twice) in expected.items():
         row = rows[student]
-        assert (float(row["ch1.basics"]), float(row["ch2.twice"])) == (basics, twice), (student, row)
+        assert (float(row["ch1.basics"] or 0), float(row["ch2.twice"] or 0)) == (basics, twice), (student, row)
         assert float(row["total"]) == basics + twice and float(row["max"]) == 6
+
+    # a real 0 and "could not be graded" are told apart: an empty cell and a status beside it
+    assert rows["syntax"]["ch1.basics"] == "" and rows["syntax"]["ch1.basics status"] == "error: syntax"
+    assert rows["wrong"]["ch2.twice status"] == "missing" and rows["good"]["ch1.basics status"] == "graded"
+    assert rows["good"]["time_source"] == "newest file mtime" and rows["good"]["penalty"] == "0"
 
     doc = json.loads((out / "grades.json").read_text())
     meta = doc["metadata"]
@@ -271,8 +277,9 @@ def test_nbgrader_course_folder(tiny_course: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = K.run_grader(tiny_course, "--out", out, "--nbgrader", nbcourse, "--assignment", "ch1")
     assert proc.returncode == 0, proc.stderr
-    assert (out / "grades.csv").read_text().splitlines() == [
-        "student,ch1.basics,total,max", "s1,4,4,4", "s2,1,1,4"]
+    rows = read_csv(out / "grades.csv")
+    assert [(s, r["ch1.basics"], r["total"], r["max"]) for s, r in rows.items()] == [
+        ("s1", "4", "4", "4"), ("s2", "1", "1", "4")]
 
 
 def test_ctrl_c_stops_cleanly_and_resumes(tiny_course: Path, tmp_path: Path) -> None:

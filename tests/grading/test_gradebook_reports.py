@@ -48,7 +48,9 @@ def test_reports_hide_hidden_details(tiny_course: Path, tmp_path: Path) -> None:
     course = load_course(tiny_course)
     rows = [_row("=cmd"), _row("bob", visible=True)]
     text = grades_csv(rows, ["ch1.basics"])
-    assert text.splitlines() == ["student,ch1.basics,total,max", "'=cmd,1,1,4", "bob,1,1,4"]
+    assert text.splitlines() == [
+        "student,ch1.basics,ch1.basics status,raw,penalty,total,max,submitted_at,time_source,hours_late",
+        "'=cmd,1,graded,1,0,1,4,,,0", "bob,1,graded,1,0,1,4,,,0"]
     hidden = feedback_md(rows[0], ["ch1.basics"], course)
     assert "(hidden check)" in hidden and "12 of 12 entries differ" in hidden
     assert "tensor(" not in hidden and "secret" not in hidden          # no detail, message cut short
