@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from grader import student_view
+from grader.checks import refcache
 from grader.checks.errors import (ForbiddenCall, MissingSymbol, StudentError, StudentException,
                                   StudentTimeout)
 from grader.checks.executor import import_file
@@ -178,7 +179,8 @@ def run_check(check: Check, *, student: Any, reference_module: ModuleType | None
         student.timeout = check.info.timeout or timeout
     start = time.perf_counter()
     try:
-        check.fn(**{p: fixtures[p] for p in params})
+        with refcache.running_check(check.id, check.seed):
+            check.fn(**{p: fixtures[p] for p in params})
     except CheckFailure as exc:
         result.status = "failed"
         result.message = exc.summary + (f"\n{exc.detail}" if check.visible and exc.detail else "")
@@ -211,6 +213,8 @@ def run_checks(checks: list[Check], student: Any, *, reference_module: ModuleTyp
                device: torch.device | str = "cpu", gpu_policy: str = "skip",
                gpu_available: bool | None = None, check_timeout: float | None = None) -> list[CheckResult]:
     device = torch.device(device)
+    if reference_module is not None:   # its direct calls memoised per check (refcache.py)
+        reference_module = refcache.CachedReference(reference_module)
     if gpu_available is None:
         gpu_available = torch.cuda.is_available()
     return [run_check(c, student=student, reference_module=reference_module, device=device,
