@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from grader import student_view
+from grader.checks import refcache
 from grader.checks.errors import (ForbiddenCall, MissingSymbol, StudentError, StudentException,
                                   StudentTimeout)
 from grader.checks.executor import _is_allocation_failure, import_file
@@ -184,7 +185,8 @@ def run_check(check: Check, *, student: Any, reference_module: ModuleType | None
         student._begin_check(budget)
     start = time.perf_counter()
     try:
-        check.fn(**{p: fixtures[p] for p in params})
+        with refcache.running_check(check.id, check.seed):
+            check.fn(**{p: fixtures[p] for p in params})
     except CheckFailure as exc:
         result.status = "failed"
         result.message = exc.summary + (f"\n{exc.detail}" if check.visible and exc.detail else "")
@@ -228,6 +230,8 @@ def run_checks(checks: list[Check], student: Any, *, reference_module: ModuleTyp
                budgets: dict[str, float] | None = None) -> list[CheckResult]:
     """budgets: check id -> seconds that check's student calls may spend waiting."""
     device = torch.device(device)
+    if reference_module is not None:   # its direct calls memoised per check (refcache.py)
+        reference_module = refcache.CachedReference(reference_module)
     if gpu_available is None:
         gpu_available = torch.cuda.is_available()
     budgets = budgets or {}

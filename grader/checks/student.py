@@ -17,7 +17,7 @@ from typing import Any, Callable, Protocol
 import torch
 
 from grader.checks import build as builds
-from grader.checks import codec
+from grader.checks import codec, refcache
 from grader.checks.errors import NotPlainData, ProtocolError, StudentError, error_from_reply
 from grader.checks.executor import Executor, _plain_or_none, reset_torch_state, seed_everything
 
@@ -277,14 +277,27 @@ def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
     comparison have been through the same codec. `_device` runs it under `torch.device(_device)`,
     as the same reserved argument does for a student call.
     """
+    fn = refcache.unwrap(fn)
+    plain_args = codec.roundtrip(encode_args(list(args)))
+    plain_kwargs = codec.roundtrip(encode_args(dict(kwargs)))
+    cache, key = refcache.CACHE, None
+    if refcache.enabled():
+        # The canonical bytes of the arguments, built specs included, as a student call sends
+        # them; builds are made under the check's default dtype, so that is an input too.
+        key = cache.key(fn, codec.dumps([plain_args, plain_kwargs]),
+                        (_seed, bool(_no_grad), None if _device is None else str(_device),
+                         str(torch.get_default_dtype())))
+    hit = cache.get(key, fn)
+    if hit is not None:
+        hit.restore(lambda: _materialize(builds.BuildContext(), plain_args, plain_kwargs), reset_torch_state)
+        return _decode_canon(hit.value), _decode_canon(hit.records)
+    before_builds = refcache.rng_states() if key is not None else ()
     ctx = builds.BuildContext()
-    args = ctx.materialize(codec.from_plain(codec.roundtrip(encode_args(list(args))),
-                                            on_tag=builds.decode_special))
-    kwargs = ctx.materialize(codec.from_plain(codec.roundtrip(encode_args(dict(kwargs))),
-                                              on_tag=builds.decode_special))
+    args, kwargs = _materialize(ctx, plain_args, plain_kwargs)
     reset_torch_state()
     if _seed is not None:
         seed_everything(int(_seed))
+    before_call = refcache.rng_states() if key is not None else ()
     with contextlib.ExitStack() as stack:
         if _no_grad:
             stack.enter_context(torch.no_grad())
@@ -293,12 +306,23 @@ def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
         value = fn(*args, **kwargs)
     ctx.result = value
 
-    def canon(v: Any) -> Any:
-        tree = codec.to_plain(v, "reference value", on_special=builds.encode_special)
-        return codec.from_plain(codec.roundtrip(tree), on_tag=builds.decode_special)
+    def canon(v: Any) -> bytes:
+        return codec.dumps(codec.to_plain(v, "reference value", on_special=builds.encode_special))
     records = ctx.records()
     records["args_after"] = [_plain_or_none(a) for a in args]
-    return canon(value), canon(records)
+    value_bytes, records_bytes = canon(value), canon(records)
+    cache.put(key, fn, value_bytes, records_bytes, seeded=_seed is not None,
+              before_builds=before_builds, before_call=before_call)
+    return _decode_canon(value_bytes), _decode_canon(records_bytes)
+
+
+def _materialize(ctx: builds.BuildContext, plain_args: Any, plain_kwargs: Any) -> tuple[Any, Any]:
+    return (ctx.materialize(codec.from_plain(plain_args, on_tag=builds.decode_special)),
+            ctx.materialize(codec.from_plain(plain_kwargs, on_tag=builds.decode_special)))
+
+
+def _decode_canon(data: bytes) -> Any:
+    return codec.from_plain(codec.loads(data), on_tag=builds.decode_special)
 
 
 __all__ = ["Student", "Handle", "LocalTransport", "Transport", "reference_call", "StudentError"]

@@ -1,0 +1,276 @@
+"""The reference cache: a hidden check's reference answers computed once per judge, not once per student.
+
+A check draws its inputs from its seeded `rng`, so for the same check the reference is called on
+the same inputs for every student. `reference_call` looks its answer up here, keyed by the check
+that runs, the reference function and the canonical bytes of everything the call depends on: its
+arguments (built specs included, as the tagged plain tree the codec writes), the reserved
+`_seed`/`_no_grad`/`_device` and the default dtype. Only answers that cannot depend on anything
+else are kept: a seeded call, or one whose reference drew nothing from the global RNGs. A hit
+replays what the call left behind (its value and records, decoded afresh, and the global RNG
+states after it), so the check sees exactly what a fresh call would give.
+
+The cache lives in the judge process only (and in `grader validate`'s processes); a worker
+never sees it. Turn it off with TORCHGRADE_REFERENCE_CACHE=off (or `grader grade/validate
+--no-reference-cache`, which sets it), e.g. to prove grades are the same without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import copy
+import functools
+import hashlib
+import inspect
+import os
+import random
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import torch
+
+ENV = "TORCHGRADE_REFERENCE_CACHE"
+MAX_ENTRIES = 20_000          # a bound, not a tuning knob: the course makes a few hundred
+
+_check: contextvars.ContextVar[str | None] = contextvars.ContextVar("torchgrade_check", default=None)
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV, "on").strip().lower() not in ("0", "off", "false", "no")
+
+
+@contextlib.contextmanager
+def running_check(check_id: str, seed: int) -> Iterator[None]:
+    """Names the check whose reference calls follow (part of every key)."""
+    token = _check.set(f"{check_id}@{seed}")
+    try:
+        yield
+    finally:
+        _check.reset(token)
+
+
+def rng_states() -> tuple[Any, ...]:
+    states: list[Any] = [torch.get_rng_state(), random.getstate()]
+    try:
+        import numpy as np
+        states.append(np.random.get_state())
+    except Exception:  # noqa: BLE001 - numpy is optional
+        states.append(None)
+    states.append(torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None)
+    return tuple(states)
+
+
+def _set_rng_states(states: tuple[Any, ...]) -> None:
+    torch.set_rng_state(states[0])
+    random.setstate(states[1])
+    if states[2] is not None:
+        import numpy as np
+        np.random.set_state(states[2])
+    if states[3] is not None and torch.cuda.is_initialized():
+        torch.cuda.set_rng_state_all(states[3])
+
+
+def _same_states(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    if not torch.equal(a[0], b[0]) or a[1] != b[1]:
+        return False
+    if (a[2] is None) != (b[2] is None) or (a[3] is None) != (b[3] is None):
+        return False
+    if a[2] is not None:
+        import numpy as np
+        if a[2][0] != b[2][0] or not np.array_equal(a[2][1], b[2][1]) or a[2][2:] != b[2][2:]:
+            return False
+    return all(torch.equal(x, y) for x, y in zip(a[3] or (), b[3] or ()))
+
+
+@dataclass
+class _Entry:
+    fn: Callable[..., Any]          # kept alive so its id() in the key cannot be reused
+    value: bytes                    # the canonical plain trees, decoded afresh on every hit
+    records: bytes
+    rng_after: tuple[Any, ...] | None   # seeded call: the global RNG states it leaves behind
+    builds_draw: bool               # unseeded call: making its builds drew from the global RNG
+    default_dtype: torch.dtype
+    grad_enabled: bool
+
+    def restore(self, rebuild: Callable[[], Any], reset: Callable[[], None]) -> None:
+        """Leave the global state as the call itself would have left it."""
+        if self.rng_after is None and self.builds_draw:
+            rebuild()           # its draws depend on the states it starts from: make them again
+        reset()
+        if self.rng_after is not None:
+            _set_rng_states(self.rng_after)
+        torch.set_default_dtype(self.default_dtype)
+        torch.set_grad_enabled(self.grad_enabled)
+
+
+class ReferenceCache:
+    """What one judge process has computed. A call is kept only when its answer cannot depend
+    on anything outside the key: it is seeded (`_seed`), or the reference drew nothing from the
+    global RNGs (then what it returns does not depend on their states)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[bytes, _Entry] = {}
+        self.direct: dict[bytes, tuple[Callable[..., Any], Any]] = {}   # CachedReference's answers
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, fn: Callable[..., Any], args_bytes: bytes, extra: tuple) -> bytes | None:
+        check = _check.get()
+        if check is None:
+            return None
+        h = hashlib.blake2b(digest_size=32)
+        h.update(repr((check, id(fn), getattr(fn, "__module__", ""), getattr(fn, "__qualname__", ""),
+                       extra)).encode())
+        h.update(args_bytes)
+        return h.digest()
+
+    def get(self, key: bytes | None, fn: Callable[..., Any]) -> _Entry | None:
+        entry = self.entries.get(key) if key is not None else None
+        if entry is None or entry.fn is not fn:
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: bytes | None, fn: Callable[..., Any], value: bytes, records: bytes, *, seeded: bool,
+            before_builds: tuple[Any, ...], before_call: tuple[Any, ...]) -> None:
+        """`before_builds`/`before_call`: the global RNG states before the builds were made and
+        right before the reference ran (after seeding, for a seeded call)."""
+        if key is None:
+            return
+        self.misses += 1
+        after = rng_states()
+        if not seeded and not _same_states(before_call, after):
+            return              # it drew from the global RNG: its answer depends on their states
+        if len(self.entries) >= MAX_ENTRIES:
+            self.entries.pop(next(iter(self.entries)))
+        self.entries[key] = _Entry(fn, value, records, after if seeded else None,
+                                   not seeded and not _same_states(before_builds, before_call),
+                                   torch.get_default_dtype(), torch.is_grad_enabled())
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.direct.clear()
+        self.hits = self.misses = 0
+
+
+class _NotData(Exception):
+    pass
+
+
+def _fingerprint(obj: Any, h: "hashlib._Hash", tensors: list[torch.Tensor], depth: int = 0) -> None:
+    """Feed `obj` to `h` exactly (types, tensor dtype/device/shape/strides/values); anything that
+    is not plain data raises _NotData. Tensors met are appended to `tensors`."""
+    kind = type(obj)
+    if depth > 50:
+        raise _NotData
+    if obj is None or kind in (bool, int, float, complex, str, bytes):
+        h.update(f"{kind.__name__}:{obj!r};".encode())
+    elif kind is torch.Tensor or kind is torch.nn.Parameter:
+        if obj.layout != torch.strided or obj.device.type == "meta":
+            raise _NotData
+        tensors.append(obj)
+        h.update(repr((kind.__name__, obj.dtype, str(obj.device), tuple(obj.shape), obj.stride(),
+                       obj.storage_offset(), obj.requires_grad)).encode())
+        h.update(obj.detach().to("cpu").contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
+                 if obj.numel() else b"")
+    elif kind in (list, tuple):
+        h.update(f"{kind.__name__}[{len(obj)}".encode())
+        for v in obj:
+            _fingerprint(v, h, tensors, depth + 1)
+        h.update(b"]")
+    elif kind is dict:
+        h.update(f"dict[{len(obj)}".encode())
+        for k, v in obj.items():
+            _fingerprint(k, h, tensors, depth + 1)
+            _fingerprint(v, h, tensors, depth + 1)
+        h.update(b"]")
+    elif kind in (torch.dtype, torch.device, torch.Size):
+        h.update(f"{kind.__name__}:{obj!r};".encode())
+    else:
+        raise _NotData
+
+
+def _digest(obj: Any) -> tuple[bytes, list[torch.Tensor]]:
+    h = hashlib.blake2b(digest_size=32)
+    tensors: list[torch.Tensor] = []
+    _fingerprint(obj, h, tensors)
+    return h.digest(), tensors
+
+
+def _storages(tensors: list[torch.Tensor]) -> set[int]:
+    return {t.untyped_storage().data_ptr() for t in tensors if t.numel()}
+
+
+class CachedReference:
+    """The `reference` fixture in the judge: the reference module, whose plain functions called
+    directly (`reference.accuracy(y_hat, y)`) are memoised like `reference_call`.
+
+    A direct call gets the check's own objects, so it is kept only when replaying it is exactly
+    the same as running it: every argument and the answer are plain data (no module, no tensor
+    that requires grad), the call changed none of its arguments, drew nothing from the global
+    RNGs, left the default dtype and grad mode alone, and its answer shares no memory with its
+    arguments. A hit is a deep copy of the kept answer. Anything else runs as it always did.
+    """
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+        self._wrapped: dict[str, Callable[..., Any]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._module, name)
+        if not (inspect.isfunction(value) and value.__module__ == getattr(self._module, "__name__", None)):
+            return value
+        wrapped = self._wrapped.get(name)
+        if wrapped is None or wrapped.__wrapped__ is not value:
+            wrapped = self._wrapped[name] = _memoised(value)
+        return wrapped
+
+    def __repr__(self) -> str:
+        return f"<cached reference {getattr(self._module, '__name__', '?')}>"
+
+
+def _memoised(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        check = _check.get()
+        if check is None or not enabled():
+            return fn(*args, **kwargs)
+        try:
+            args_digest, arg_tensors = _digest([args, kwargs])
+        except _NotData:
+            return fn(*args, **kwargs)
+        if any(t.requires_grad for t in arg_tensors):
+            return fn(*args, **kwargs)
+        key = hashlib.blake2b(repr((check, id(fn), str(torch.get_default_dtype()), torch.is_grad_enabled())).encode()
+                              + args_digest, digest_size=32).digest()
+        entry = CACHE.direct.get(key)
+        if entry is not None and entry[0] is fn:
+            CACHE.hits += 1
+            return copy.deepcopy(entry[1])
+        before = rng_states()
+        dtype, grad = torch.get_default_dtype(), torch.is_grad_enabled()
+        value = fn(*args, **kwargs)
+        CACHE.misses += 1
+        try:
+            _, value_tensors = _digest(value)
+            unchanged = _digest([args, kwargs])[0] == args_digest
+        except _NotData:
+            return value
+        if (unchanged and not any(t.requires_grad for t in value_tensors)
+                and not (_storages(value_tensors) & _storages(arg_tensors))
+                and dtype == torch.get_default_dtype() and grad == torch.is_grad_enabled()
+                and _same_states(before, rng_states()) and len(CACHE.direct) < MAX_ENTRIES):
+            CACHE.direct[key] = (fn, copy.deepcopy(value))
+        return value
+    call._tg_memoised = fn  # type: ignore[attr-defined]
+    return call
+
+
+def unwrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The reference function behind a CachedReference attribute (reference_call keeps its own)."""
+    return getattr(fn, "_tg_memoised", fn)
+
+
+CACHE = ReferenceCache()
+
+__all__ = ["CACHE", "CachedReference", "ENV", "ReferenceCache", "enabled", "running_check"]
