@@ -55,7 +55,7 @@ def test_bad_probability_raises(student, device, rng):
 @check(points=2)
 def test_mlp_shapes_and_modes(student, device, rng):
     """DropoutMLP flattens its input, is deterministic in eval mode and random in training mode."""
-    h = student.DropoutMLP(12, 5, 32, 16, 0.5, 0.5, _seed=3)
+    h = student.DropoutMLP(12, 5, 32, 16, 0.5, 0.5, _seed=3, _input_shape=(2, 12))
     h.to(device)
     sd = h.state_dict()
     for name in ("lin1.weight", "lin2.weight", "lin3.weight"):

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from grader.checks import build as builds
-from grader.checks import codec
+from grader.checks import codec, lazy
 from grader.checks.errors import NotPlainData
 from grader.checks.forbid import ForbiddenSignal, Guard, install_mode_switch_guards
 from grader.checks.probes import PROBES
@@ -159,6 +159,10 @@ class Executor:
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
                           extra_forbid=req.get("forbid") or (), no_grad=bool(req.get("no_grad")),
                           device=req.get("device"))
+        if req.get("input_shape") is not None and isinstance(value, nn.Module):
+            # a lazy network gets its shapes now, before the check reads its parameters
+            self._run(lazy.materialize, (value, req["input_shape"]), {}, symbol=name,
+                      extra_forbid=req.get("forbid") or (), device=req.get("device"))
         ctx.result = value
         reply = {"ok": True, "value": self._encode(value, symbol=name, objects=bool(req.get("objects")))}
         if req.get("record"):

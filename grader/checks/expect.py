@@ -217,3 +217,23 @@ def raises(exc: type[BaseException] | str, *, what: str = "the call") -> Iterato
                  f"{err.exc_type}: {err.message}" if raised != err.exc_type else err.message)
         return
     fail(f"{what}: expected {name} to be raised, but nothing was raised")
+
+
+def keeps_meta_device(thunk: Any, what: str) -> torch.Tensor:
+    """Run `thunk()`, a student call whose tensor inputs are on the 'meta' device, and assert it
+    returned a tensor there. A tensor the student's code creates without naming its input's
+    device lands on the CPU, which the meta device refuses to mix with: so "keeps its input's
+    device" is checked on a grading machine without a GPU, and the grade is the same on any."""
+    __tracebackhide__ = True
+    try:
+        got = thunk()
+    except StudentException as exc:
+        first = str(exc).splitlines()[0] if str(exc) else exc.exc_type
+        raise CheckFailure(f"{what} failed on an input on another device than the CPU (the 'meta' device: "
+                           f"{exc.exc_type}: {first[:160]}): create every tensor on the input's device "
+                           "(device=X.device, torch.zeros_like(X), torch.rand_like(X), ...), as a GPU "
+                           "input needs") from None
+    out = tensor(got, what)
+    true(out.device.type == "meta", f"{what} returned a tensor on {out.device}, not on its input's "
+         "device: create the result on X.device")
+    return out
