@@ -46,6 +46,12 @@ class StudentException(StudentError):
         self.exc_types = tuple(exc_types) or (exc_type,)
 
 
+# Engine text (safe to show for hidden checks too) for a file that imports the book's package.
+NO_D2L = ("your file imports d2l, and the grader has no d2l package: remove `import d2l` / "
+          "`from d2l import torch as d2l` and write (or copy into your file) the few d2l "
+          "functions you use")
+
+
 class LoadError(StudentError):
     """The student's file could not be imported (syntax error, failing import, exit at import)."""
     status = "error"

@@ -31,7 +31,7 @@ from torch import nn
 
 from grader.checks import build as builds
 from grader.checks import codec, lazy, opcount
-from grader.checks.errors import NotPlainData
+from grader.checks.errors import NO_D2L, NotPlainData
 from grader.checks.forbid import ForbiddenSignal, Guard, install_mode_switch_guards
 from grader.checks.probes import PROBES
 
@@ -121,6 +121,12 @@ class Executor:
         except SyntaxError as exc:
             exe.load_error = {"kind": "load", "message": f"syntax error in {path.name} line {exc.lineno}: "
                               f"{exc.msg}", "detail": exe._student_traceback(exc)}
+        except ModuleNotFoundError as exc:
+            if str(exc.name or "").split(".")[0] != "d2l":
+                exe.load_error = {"kind": "load", "message": f"importing {path.name} failed: "
+                                  f"{type(exc).__name__}: {exc}"[:2000], "detail": exe._student_traceback(exc)}
+            else:  # second-edition code pasted in: one line that says what to do
+                exe.load_error = {"kind": "load", "message": NO_D2L}
         except BaseException as exc:  # noqa: BLE001 - anything at import time is the student's fault
             exe.load_error = {"kind": "load", "message": f"importing {path.name} failed: "
                               f"{type(exc).__name__}: {exc}"[:2000], "detail": exe._student_traceback(exc)}

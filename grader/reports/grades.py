@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from grader.checks.errors import NO_D2L
 from grader.student_view import student_message
 from grader.course import Course
 from grader.grading.gradebook import atomic_write
@@ -169,6 +170,9 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
         lines += [f"**Not attempted:** every function of this exercise still raises NotImplementedError "
                   f"(the stub as handed out), so none of its {len(lost)} checks could pass. Fill in "
                   f"`{entry.get('source') or ex.file}` and run `pytest exercises/{ex.chapter}`.", ""]
+        return lines
+    if not passed and lost and all((c.get("summary") or "") == NO_D2L for c in lost):
+        lines += [f"**Could not be imported:** {NO_D2L}. None of its {len(lost)} checks could run.", ""]
         return lines
     if passed:
         lines.append(f"Passed ({len(passed)}):")

@@ -101,3 +101,51 @@ def test_loses_only_is_read_from_a_variant(tmp_path):
     path.write_text('"""Wrong in naming only."""\nVERDICT = "wrong"\nLOSES_ONLY = ["test_names"]\n')
     values, doc = _literal_assignments(path)
     assert values["LOSES_ONLY"] == ["test_names"] and doc == "Wrong in naming only."
+
+
+def test_passes_over_a_built_loader_leave_the_global_generator_alone():
+    from grader.checks import build
+    from grader.checks.build import BuildContext
+
+    ctx = BuildContext()
+    loader = ctx.materialize([build.loader(n=20, batch_size=4, seed=3, label="test")])[0]
+    torch.manual_seed(1)
+    expected = torch.rand(2)
+    torch.manual_seed(1)
+    for _ in range(3):
+        list(loader)
+    assert torch.equal(torch.rand(2), expected)
+    assert ctx.records()["test"] == {"iterations": 3, "batches": 15}
+
+
+def test_a_file_importing_d2l_is_one_line_of_feedback(tmp_path):
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from grader.checks.errors import NO_D2L
+    from grader.checks.runner import collect_checks, load_reference, run_checks
+    from grader.course import load_course
+    from grader.reports.grades import _exercise_feedback
+
+    course = load_course(Path(__file__).resolve().parents[2])
+    ex = course.exercise("ch3.softmax")
+    path = tmp_path / "softmax.py"
+    path.write_text("from d2l import torch as d2l\n\ndef softmax(X):\n    return d2l.softmax(X)\n")
+    student = Student(LocalTransport(Executor.from_file(path, "tg_fair_d2l")), ex)
+    results = run_checks(collect_checks(course, ex.id, hidden=True), student,
+                         reference_module=load_reference(ex), device=torch.device("cpu"),
+                         gpu_policy="skip", gpu_available=False)
+    assert results and all(r.summary == NO_D2L for r in results)
+    checks = [dict(asdict(r), title=r.name) for r in results]
+    entry = {"score": 0, "max": 10, "status": "graded", "checks": checks}
+    text = "\n".join(_exercise_feedback(ex.id, entry, course))
+    assert text.count("d2l package") == 1 and "❌" not in text
+
+
+def test_a_wrong_mode_names_the_call_and_the_expected_mode():
+    with pytest.raises(CheckFailure, match=r"at call 3 of 4 expected True, got False"):
+        expect.equal([True, True, False, False], [True, True, True, False], what="net.training")
+    with pytest.raises(CheckFailure, match=r"expected 4 calls, got 2 \(the first 2 agree\)"):
+        expect.equal([True, True], [True, True, True, False], what="net.training")
+    with pytest.raises(CheckFailure, match=r"final mode: is True, expected False"):
+        expect.equal(True, False, what="final mode")
