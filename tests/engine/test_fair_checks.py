@@ -149,3 +149,25 @@ def test_a_wrong_mode_names_the_call_and_the_expected_mode():
         expect.equal([True, True], [True, True, True, False], what="net.training")
     with pytest.raises(CheckFailure, match=r"final mode: is True, expected False"):
         expect.equal(True, False, what="final mode")
+
+
+def _results(exercise_id: str, variant: str, names: set[str]) -> dict[str, str]:
+    from pathlib import Path
+
+    from grader.checks.runner import collect_checks, load_reference, run_checks
+    from grader.course import load_course
+
+    course = load_course(Path(__file__).resolve().parents[2])
+    ex = course.exercise(exercise_id)
+    checks = [c for c in collect_checks(course, ex.id, hidden=True) if c.name in names]
+    path = ex.variants_dir / f"{variant}.py"
+    student = Student(LocalTransport(Executor.from_file(path, f"tg_fair_{variant}", forbid=ex.forbid)), ex)
+    results = run_checks(checks, student, reference_module=load_reference(ex), device=torch.device("cpu"),
+                         gpu_policy="skip", gpu_available=False)
+    return {r.name: r.status for r in results}
+
+
+def test_a_train_epoch_bug_is_not_charged_by_every_train_check():
+    got = _results("ch3.training", "mean_reduction_only",
+                   {"test_train_epoch_trajectory_none_loss", "test_train_trajectory"})
+    assert got == {"test_train_epoch_trajectory_none_loss": "error", "test_train_trajectory": "passed"}
