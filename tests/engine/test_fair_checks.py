@@ -171,3 +171,10 @@ def test_a_train_epoch_bug_is_not_charged_by_every_train_check():
     got = _results("ch3.training", "mean_reduction_only",
                    {"test_train_epoch_trajectory_none_loss", "test_train_trajectory"})
     assert got == {"test_train_epoch_trajectory_none_loss": "error", "test_train_trajectory": "passed"}
+
+
+def test_a_renamed_inception_loses_only_the_naming_check():
+    got = _results("ch7.googlenet", "renamed_paths", {"test_inception_layers", "test_inception_matches_reference",
+                                                      "test_inception_gradients", "test_googlenet_matches_reference"})
+    assert got == {"test_inception_layers": "failed", "test_inception_matches_reference": "passed",
+                   "test_inception_gradients": "passed", "test_googlenet_matches_reference": "passed"}
