@@ -178,3 +178,15 @@ def test_a_renamed_inception_loses_only_the_naming_check():
                                                       "test_inception_gradients", "test_googlenet_matches_reference"})
     assert got == {"test_inception_layers": "failed", "test_inception_matches_reference": "passed",
                    "test_inception_gradients": "passed", "test_googlenet_matches_reference": "passed"}
+
+
+def test_renamed_dropout_layers_lose_only_the_naming_checks():
+    from pathlib import Path
+
+    from grader.checks.runner import collect_checks
+    from grader.course import load_course
+
+    names = {c.name for c in collect_checks(load_course(Path(__file__).resolve().parents[2]), "ch4.dropout",
+                                            hidden=True)}
+    got = _results("ch4.dropout", "renamed_layers", names)
+    assert {k for k, v in got.items() if v != "passed"} == {"test_mlp_layers", "test_mlp_layer_names"}
