@@ -16,6 +16,12 @@ import re
 from typing import Any, Iterable
 
 HIDDEN_LINES = 6
+
+# Engine text (safe to show for hidden checks too) for a file that imports the book's package.
+# It lives here, not in grader.checks, so that reports can name it without importing torch.
+NO_D2L = ("your file imports d2l, and the grader has no d2l package: remove `import d2l` / "
+          "`from d2l import torch as d2l` and write (or copy into your file) the few d2l "
+          "functions you use")
 HIDDEN_CHARS = 600
 
 _TENSOR_TEXT = re.compile(r"tensor\((?:[^()]|\([^()]*\))*\)?", re.S)

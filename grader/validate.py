@@ -32,6 +32,7 @@ class Target:
     gpu_only: bool = False
     cpu_only: bool = False
     about: str = ""
+    loses_only: tuple[str, ...] = ()   # a wrong variant's LOSES_ONLY: exactly these checks fail
 
     @property
     def expectation(self) -> str:
@@ -78,7 +79,8 @@ def targets_for(exercise: Exercise) -> tuple[list[Target], list[str]]:
                 problems.append(f"{path.name}: VERDICT must be \"wrong\" or \"correct\", got {verdict!r}")
                 continue
             targets.append(Target(exercise.id, verdict, path.stem, path, bool(values.get("GPU_ONLY")),
-                                  bool(values.get("CPU_ONLY")), doc))
+                                  bool(values.get("CPU_ONLY")), doc,
+                                  tuple(str(n) for n in values.get("LOSES_ONLY") or ())))
     wrong = sum(t.kind == "wrong" for t in targets)
     correct = sum(t.kind == "correct" for t in targets)
     if wrong < MIN_WRONG:
@@ -123,6 +125,13 @@ def evaluate(course: Course, target: Target, gpu_available: bool | None = None) 
         if not outcome.ok:
             passed = [r.name for r in results if r.status == "passed"]
             outcome.note = "a stub must score 0, but these checks pass: " + ", ".join(passed)
+    elif target.loses_only:
+        # a slip one check is about (a naming contract) must cost that check and nothing else
+        failed = sorted(r.name for r in results if r.status not in ("passed", "skipped"))
+        outcome.ok = failed == sorted(target.loses_only)
+        if not outcome.ok:
+            outcome.note = (f"should lose exactly {', '.join(sorted(target.loses_only))}; lost: "
+                            + ("; ".join(outcome.lost[:4]) or "nothing"))
     else:
         outcome.ok = not full
         if not outcome.ok:

@@ -52,14 +52,19 @@ def test_bad_probability_raises(student, device, rng):
             student.dropout_layer(X, p)
 
 
+@check(points=1)
+def test_mlp_layer_names(student):
+    """DropoutMLP names its layers lin1, lin2, lin3."""
+    sd = student.DropoutMLP(12, 5, 32, 16, 0.5, 0.5, _seed=3, _input_shape=(2, 12)).state_dict()
+    for name in ("lin1.weight", "lin2.weight", "lin3.weight"):
+        expect.true(name in sd, f"DropoutMLP should have a layer named {name.split('.')[0]!r}")
+
+
 @check(points=2)
 def test_mlp_shapes_and_modes(student, device, rng):
     """DropoutMLP flattens its input, is deterministic in eval mode and random in training mode."""
-    h = student.DropoutMLP(12, 5, 32, 16, 0.5, 0.5, _seed=3)
+    h = student.DropoutMLP(12, 5, 32, 16, 0.5, 0.5, _seed=3, _input_shape=(2, 12))
     h.to(device)
-    sd = h.state_dict()
-    for name in ("lin1.weight", "lin2.weight", "lin3.weight"):
-        expect.true(name in sd, f"DropoutMLP should have a layer named {name.split('.')[0]!r}")
     X = torch.randn(8, 3, 4, generator=rng).to(device)
     h.eval()
     first = h(X)

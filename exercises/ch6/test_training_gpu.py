@@ -50,7 +50,8 @@ def test_evaluate_accuracy_gpu_weights_batches(student, device):
 def test_train_ch6_result_and_modes(student, device):
     """train_ch6 returns four floats and alternates train-mode epochs with eval-mode testing."""
     net = _cnn(4, dropout=0.3)
-    train = build.loader(n=40, shape=(1, 8, 8), classes=3, batch_size=16, seed=5, label="train")
+    # 5 training batches: ordinary progress code divides by num_batches // 5
+    train = build.loader(n=40, shape=(1, 8, 8), classes=3, batch_size=9, seed=5, label="train")
     test = build.loader(n=20, shape=(1, 8, 8), classes=3, batch_size=16, seed=6, label="test")
     result, rec = student.call_recorded("train_ch6", net, train, test, 2, 0.1, device, _seed=7)
     expect.true(type(result) is dict and set(result) == KEYS,
@@ -62,9 +63,10 @@ def test_train_ch6_result_and_modes(student, device):
         expect.true(0.0 <= result[key] <= 1.0, f"train_ch6's {key!r} is {result[key]}, not in [0, 1]")
     expect.true(result["train_loss"] > 0, "train_ch6's train_loss must be positive")
     expect.true(result["examples_per_sec"] > 0, "train_ch6's examples_per_sec must be positive")
-    # Per epoch: 3 training batches (16 + 16 + 8) in train mode, then 2 test batches in eval mode.
-    expect.equal(rec["net"]["modes"], [True, True, True, False, False] * 2, what="net.training at each forward pass")
-    expect.equal(rec["net"]["grad_enabled"], [True, True, True, False, False] * 2,
+    # Per epoch: 5 training batches (9 + 9 + 9 + 9 + 4) in train mode, then 2 test batches in eval mode.
+    per_epoch = [True] * 5 + [False] * 2
+    expect.equal(rec["net"]["modes"], per_epoch * 2, what="net.training at each forward pass")
+    expect.equal(rec["net"]["grad_enabled"], per_epoch * 2,
                  what="torch.is_grad_enabled() at each forward pass")
     expect.equal(rec["net"]["device"], str(torch.empty(0, device=device).device),
                  what="device of the net's parameters during training")
@@ -75,7 +77,7 @@ def test_train_ch6_result_and_modes(student, device):
 def test_train_ch6_xavier_init(student, device):
     """train_ch6 re-initialises Linear/Conv2d weights with Xavier-uniform and leaves the biases alone."""
     net = _cnn(8)
-    train = build.loader(n=20, shape=(1, 8, 8), classes=3, batch_size=10, seed=9, label="train")
+    train = build.loader(n=20, shape=(1, 8, 8), classes=3, batch_size=4, seed=9, label="train")
     test = build.loader(n=10, shape=(1, 8, 8), classes=3, batch_size=10, seed=10, label="test")
     _, before = student.call_recorded("evaluate_accuracy_gpu", net, test)   # the net as built
     _, rec = student.call_recorded("train_ch6", net, train, test, 1, 0.1, device, _seed=11)

@@ -22,11 +22,35 @@ def _single(value):
     return value
 
 
+def _inception(student, *args):
+    """The student's Inception(*args); lazy layers (nn.LazyConv2d) get their shapes from one
+    forward pass of a 4x4 input, run by the grader."""
+    return student.Inception(*args, _input_shape=(1, args[0], 4, 4))
+
+
+PARAMETERS = [f"{layer}.{kind}" for layer in ("p1_1", "p2_1", "p2_2", "p3_1", "p3_2", "p4_2")
+              for kind in ("weight", "bias")]
+
+
+def _by_role(state):
+    """The student's parameters under the names p1_1.weight ... p4_2.bias, and the student's own
+    names. Submodules named otherwise are matched by position (the order they were created in):
+    naming is test_inception_submodules' business, these checks test what the block computes."""
+    if sorted(state) == sorted(PARAMETERS) or len(state) != len(PARAMETERS):
+        return dict(state), {k: k for k in state}
+    names = dict(zip(PARAMETERS, state))
+    return {role: state[name] for role, name in names.items()}, names
+
+
+def _student_names(state, names):
+    return {names.get(k, k): v for k, v in state.items()}
+
+
 @check(points=1)
 def test_inception_output_shapes(student, device, rng):
     """The first two Inception blocks of GoogLeNet turn 192 channels into 256 and 256 into 480."""
     for args, out_channels in ((FIRST_BLOCK, 256), (SECOND_BLOCK, 480)):
-        h = student.Inception(*args)
+        h = _inception(student, *args)
         h.to(device)
         X = torch.randn(2, args[0], 4, 5, generator=rng).to(device)
         expect.shape(h(X), (2, out_channels, 4, 5), what=f"Inception{args} output")
@@ -35,7 +59,7 @@ def test_inception_output_shapes(student, device, rng):
 @check(points=1)
 def test_inception_submodules(student):
     """Inception has p1_1 ... p4_2 with the right kernel sizes, paddings and strides."""
-    h = student.Inception(*FIRST_BLOCK)
+    h = _inception(student, *FIRST_BLOCK)
     found = {e["name"]: e for e in h.modules()}
     for name, (kind, kernel, padding, stride) in LAYERS.items():
         expect.true(name in found, f"Inception has no submodule named {name!r}")
@@ -58,15 +82,16 @@ def test_inception_submodules(student):
 def test_inception_path_order_and_relus(student, device):
     """With zero weights each path outputs ReLU of its last bias: paths in order 1, 2, 3, 4, ReLU everywhere."""
     args = (3, 2, (2, 3), (2, 4), 5)
-    h = student.Inception(*args)
+    h = _inception(student, *args)
     state = {k: torch.zeros_like(v) for k, v in h.state_dict().items()}
+    state, names = _by_role(state)
     # Path 2's first layer outputs -1 everywhere; with the ReLU in between path 2 sees only zeros
     # and outputs its bias 2.0. Without it, the 3x3 convolution of all-ones weights sums the -1s.
     state["p2_1.bias"] = torch.full((2,), -1.0)
     state["p2_2.weight"] = torch.ones(3, 2, 3, 3)
     for name, value in (("p1_1", 1.0), ("p2_2", 2.0), ("p3_2", 3.0), ("p4_2", 4.0)):
         state[f"{name}.bias"] = torch.full_like(state[f"{name}.bias"], value)
-    h.load_state_dict(state)
+    h.load_state_dict(_student_names(state, names))
     h.to(device)
     X = torch.randn(1, 3, 4, 6, device=device)
     levels = torch.tensor([1.0] * 2 + [2.0] * 3 + [3.0] * 4 + [4.0] * 5, device=device)
@@ -80,7 +105,7 @@ def test_inception_path_order_and_relus(student, device):
     # Negative biases on every last layer: the final ReLUs turn all outputs into zeros.
     for name in ("p1_1", "p2_2", "p3_2", "p4_2"):
         state[f"{name}.bias"] = -state[f"{name}.bias"]
-    h.load_state_dict(state)
+    h.load_state_dict(_student_names(state, names))
     expect.close(h(X), torch.zeros(1, 14, 4, 6, device=device),
                  what="Inception output with zero weights and negative biases (ReLU after each path)")
 
@@ -88,10 +113,11 @@ def test_inception_path_order_and_relus(student, device):
 @check(points=1)
 def test_inception_max_pool_path(student, device):
     """Path 4 is a 3x3 max-pool (stride 1, padding 1) followed by a 1x1 convolution."""
-    h = student.Inception(2, 1, (1, 1), (1, 1), 1)
+    h = _inception(student, 2, 1, (1, 1), (1, 1), 1)
     state = {k: torch.zeros_like(v) for k, v in h.state_dict().items()}
+    state, names = _by_role(state)
     state["p4_2.weight"] = torch.tensor([1.0, 10.0]).view(1, 2, 1, 1)   # 1 * channel 0 + 10 * channel 1
-    h.load_state_dict(state)
+    h.load_state_dict(_student_names(state, names))
     h.to(device)
     X = torch.arange(2 * 5 * 5, dtype=torch.float32, device=device).view(1, 2, 5, 5).flip(-1) / 10
     pooled = F.max_pool2d(X, kernel_size=3, stride=1, padding=1)
@@ -105,7 +131,7 @@ def _googlenet(student, device, *args):
     """googlenet(*args) built on PyTorch's "meta" device (shapes only, no 24 MB of weights to
     initialise), then given real, deterministic weights on `device` by the grader's
     fill_parameters probe: the checks then run it on small inputs in milliseconds."""
-    h = student.googlenet(*args, _device="meta")
+    h = student.googlenet(*args, _device="meta", _input_shape=(1, args[0] if args else 1, 32, 64))
     student.probe("fill_parameters", module=h, seed=0, device=str(device))
     h.eval()
     return h
@@ -132,8 +158,9 @@ def test_googlenet_stage_shapes(student, device):
 @check(points=2)
 def test_googlenet_sizes(student):
     """googlenet() has 5,977,530 parameters; googlenet(in_channels=3, num_classes=7) has 5,980,727."""
-    expect.equal(student.googlenet(_device="meta").num_params(), 5_977_530,
+    expect.equal(student.googlenet(_device="meta", _input_shape=(1, 1, 32, 64)).num_params(), 5_977_530,
                  what="trainable parameters of googlenet()")
     # 3 input channels add 2 * 64 * 7 * 7 weights, 7 classes remove 3 * (1024 + 1)
-    expect.equal(student.googlenet(in_channels=3, num_classes=7, _device="meta").num_params(), 5_980_727,
+    expect.equal(student.googlenet(in_channels=3, num_classes=7, _device="meta",
+                                   _input_shape=(1, 3, 32, 64)).num_params(), 5_980_727,
                  what="trainable parameters of googlenet(in_channels=3, num_classes=7)")

@@ -442,7 +442,10 @@ def _make_loader(spec: dict) -> RecordingLoader:
     y = (X.reshape(spec["n"], -1) @ teacher).argmax(dim=1)
     if spec.get("device"):
         X, y = X.to(spec["device"]), y.to(spec["device"])
-    return RecordingLoader(TensorDataset(X, y), batch_size=spec["batch_size"], shuffle=False)
+    # Its own generator: DataLoader.__iter__ draws a base seed from the one it is given, so with
+    # the global generator an extra pass over a loader would shift every later dropout mask.
+    return RecordingLoader(TensorDataset(X, y), batch_size=spec["batch_size"], shuffle=False,
+                           generator=torch.Generator().manual_seed(spec["seed"]))
 
 
 class RecordingCrossEntropy(nn.CrossEntropyLoss):

@@ -6,6 +6,8 @@ status the runner gives the check when the check does not catch it.
 
 from __future__ import annotations
 
+from grader.student_view import NO_D2L  # re-exported: the engine raises it, reports name it
+
 
 class StudentError(Exception):
     status = "error"
@@ -44,6 +46,8 @@ class StudentException(StudentError):
         super().__init__(message, detail=detail)
         self.exc_type = exc_type
         self.exc_types = tuple(exc_types) or (exc_type,)
+
+
 
 
 class LoadError(StudentError):

@@ -12,6 +12,7 @@ Reply:                 {"ok": True, "value": tree[, "records": tree]}  or
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import linecache
@@ -29,8 +30,8 @@ import torch
 from torch import nn
 
 from grader.checks import build as builds
-from grader.checks import codec
-from grader.checks.errors import NotPlainData
+from grader.checks import codec, lazy, opcount
+from grader.checks.errors import NO_D2L, NotPlainData
 from grader.checks.forbid import ForbiddenSignal, Guard, install_mode_switch_guards
 from grader.checks.probes import PROBES
 
@@ -120,6 +121,12 @@ class Executor:
         except SyntaxError as exc:
             exe.load_error = {"kind": "load", "message": f"syntax error in {path.name} line {exc.lineno}: "
                               f"{exc.msg}", "detail": exe._student_traceback(exc)}
+        except ModuleNotFoundError as exc:
+            if str(exc.name or "").split(".")[0] != "d2l":
+                exe.load_error = {"kind": "load", "message": f"importing {path.name} failed: "
+                                  f"{type(exc).__name__}: {exc}"[:2000], "detail": exe._student_traceback(exc)}
+            else:  # second-edition code pasted in: one line that says what to do
+                exe.load_error = {"kind": "load", "message": NO_D2L}
         except BaseException as exc:  # noqa: BLE001 - anything at import time is the student's fault
             exe.load_error = {"kind": "load", "message": f"importing {path.name} failed: "
                               f"{type(exc).__name__}: {exc}"[:2000], "detail": exe._student_traceback(exc)}
@@ -156,13 +163,18 @@ class Executor:
         target = self._symbol(name)
         ctx = builds.BuildContext()
         args, kwargs = self._decode_args(req, ctx)
+        counter = opcount.OpCounter(req["count_ops"]) if req.get("count_ops") else None
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
                           extra_forbid=req.get("forbid") or (), no_grad=bool(req.get("no_grad")),
-                          device=req.get("device"))
+                          device=req.get("device"), counter=counter)
+        if req.get("input_shape") is not None and isinstance(value, nn.Module):
+            # a lazy network gets its shapes now, before the check reads its parameters
+            self._run(lazy.materialize, (value, req["input_shape"]), {}, symbol=name,
+                      extra_forbid=req.get("forbid") or (), device=req.get("device"))
         ctx.result = value
         reply = {"ok": True, "value": self._encode(value, symbol=name, objects=bool(req.get("objects")))}
         if req.get("record"):
-            reply["records"] = self._records(ctx, args)
+            reply["records"] = self._records(ctx, args, ops=counter.counts if counter is not None else None)
         return reply
 
     def _op_instance(self, req: dict) -> dict:
@@ -189,12 +201,14 @@ class Executor:
         self.handles[hid] = (obj, symbol)
         return {"__tg__": "handle", "id": hid, "type": type(obj).__name__}
 
-    def _records(self, ctx: builds.BuildContext, args: list) -> Any:
+    def _records(self, ctx: builds.BuildContext, args: list, ops: dict | None = None) -> Any:
         """What the builds recorded, plus the arguments as they are after the call (a function
         that modifies its input in place shows up here); arguments that are not plain data
         (built models, loaders) appear as None."""
         records = ctx.records()
         records["args_after"] = [_plain_or_none(a) for a in args]
+        if ops is not None:  # the call asked for _count_ops: {op: {dtype: count}}
+            records["ops"] = ops
         return self._encode(records, what="records")
 
     def _op_probe(self, req: dict) -> dict:
@@ -336,7 +350,8 @@ class Executor:
             raise _Fault({"kind": "not_plain", "message": str(exc)}) from None
 
     def _run(self, fn: Any, args: Any, kwargs: dict, *, symbol: str, seed: Any = None,
-             extra_forbid: Any = (), no_grad: bool = False, device: Any = None) -> Any:
+             extra_forbid: Any = (), no_grad: bool = False, device: Any = None,
+             counter: "opcount.OpCounter | None" = None) -> Any:
         reset_torch_state()
         if seed is not None:
             seed_everything(int(seed))
@@ -350,7 +365,7 @@ class Executor:
                           "message": f"the check asked for an unknown device {device!r}"}) from None
         guard = Guard(names)
         try:
-            with guard:
+            with guard, (counter if counter is not None else contextlib.nullcontext()):
                 if default_device is None:
                     result = fn(*args, **kwargs)
                 else:

@@ -143,6 +143,9 @@ def _compare(got: Any, exp: Any, what: str, rtol: float | None, atol: float | No
         if type(got) is not torch.Tensor:
             fail(f"{what}: expected a tensor, got {_type_name(got)}")
         _close_tensor(got, exp, what, rtol, atol, equal_nan, exact)
+    elif type(exp) is bool and type(got) is bool:
+        if got != exp:  # a bool says nothing secret: name both, so the student knows which way
+            fail(f"{what}: is {got}, expected {exp}")
     elif type(exp) is bool or exp is None or type(exp) is str or type(exp) is bytes:
         if type(got) is not type(exp) or got != exp:
             fail(f"{what}: expected {_type_name(exp)} value, got a different "
@@ -164,6 +167,9 @@ def _compare(got: Any, exp: Any, what: str, rtol: float | None, atol: float | No
     elif type(exp) in (list, tuple):
         if type(got) is not type(exp):
             fail(f"{what}: expected a {type(exp).__name__}, got {_type_name(got)}")
+        if exp and all(type(e) is bool for e in exp) and all(type(g) is bool for g in got):
+            _compare_flags(list(got), list(exp), what)
+            return
         if len(got) != len(exp):
             fail(f"{what}: expected {len(exp)} items, got {len(got)}")
         for i, (g, e) in enumerate(zip(got, exp)):
@@ -187,6 +193,20 @@ def _compare(got: Any, exp: Any, what: str, rtol: float | None, atol: float | No
     else:
         if type(got) is not type(exp) or got != exp:
             fail(f"{what}: wrong value", f"got {got!r}\nexpected {exp!r}")
+
+
+def _compare_flags(got: list[bool], exp: list[bool], what: str) -> None:
+    """A sequence of flags (the mode at each forward pass): name the first call that differs,
+    counted from 1, and what was expected there."""
+    __tracebackhide__ = True
+    for i, (g, e) in enumerate(zip(got, exp)):
+        if g != e:
+            fail(f"{what}: at call {i + 1} of {len(exp)} expected {e}, got {g}",
+                 f"got {got!r}\nexpected {exp!r}")
+    if len(got) != len(exp):
+        fail(f"{what}: expected {len(exp)} calls, got {len(got)}"
+             + (f" (the first {min(len(got), len(exp))} agree)" if got else ""),
+             f"got {got!r}\nexpected {exp!r}")
 
 
 def close(got: Any, expected: Any, *, rtol: float | None = None, atol: float | None = None,
@@ -217,3 +237,23 @@ def raises(exc: type[BaseException] | str, *, what: str = "the call") -> Iterato
                  f"{err.exc_type}: {err.message}" if raised != err.exc_type else err.message)
         return
     fail(f"{what}: expected {name} to be raised, but nothing was raised")
+
+
+def keeps_meta_device(thunk: Any, what: str) -> torch.Tensor:
+    """Run `thunk()`, a student call whose tensor inputs are on the 'meta' device, and assert it
+    returned a tensor there. A tensor the student's code creates without naming its input's
+    device lands on the CPU, which the meta device refuses to mix with: so "keeps its input's
+    device" is checked on a grading machine without a GPU, and the grade is the same on any."""
+    __tracebackhide__ = True
+    try:
+        got = thunk()
+    except StudentException as exc:
+        first = str(exc).splitlines()[0] if str(exc) else exc.exc_type
+        raise CheckFailure(f"{what} failed on an input on another device than the CPU (the 'meta' device: "
+                           f"{exc.exc_type}: {first[:160]}): create every tensor on the input's device "
+                           "(device=X.device, torch.zeros_like(X), torch.rand_like(X), ...), as a GPU "
+                           "input needs") from None
+    out = tensor(got, what)
+    true(out.device.type == "meta", f"{what} returned a tensor on {out.device}, not on its input's "
+         "device: create the result on X.device")
+    return out

@@ -15,8 +15,8 @@ import torch
 
 from grader import student_view
 from grader.checks import refcache
-from grader.checks.errors import (ForbiddenCall, MissingSymbol, StudentError, StudentException,
-                                  StudentTimeout)
+from grader.checks.errors import (NO_D2L, ForbiddenCall, LoadError, MissingSymbol, StudentError,
+                                  StudentException, StudentTimeout)
 from grader.checks.executor import _is_allocation_failure, import_file
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import CheckInfo, info_of
@@ -148,6 +148,8 @@ def safe_summary(exc: BaseException, check: Check) -> str:
         if exc.exc_type == "NotImplementedError" and exc.message.startswith(f"{symbol} is not implemented yet"):
             return f"{symbol} is not implemented yet"
         return student_view.raised_summary(symbol, exc.exc_types, exc.detail)
+    if isinstance(exc, LoadError) and exc.message == NO_D2L:
+        return NO_D2L
     if isinstance(exc, StudentError):
         return {"failed": "returned something that is not plain data (tensors, numbers, strings, "
                           "lists, tuples, dicts)",

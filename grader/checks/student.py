@@ -121,12 +121,18 @@ class Student:
         forbid = list(kwargs.pop("_forbid", ()))
         no_grad = bool(kwargs.pop("_no_grad", False))
         device = kwargs.pop("_device", None)
+        input_shape = kwargs.pop("_input_shape", None)
+        count_ops = kwargs.pop("_count_ops", None)
         request = dict(request, args=encode_args(list(args)), kwargs=encode_args(dict(kwargs)),
                        seed=seed, forbid=forbid, record=record)
         if no_grad:
             request["no_grad"] = True
         if device is not None:
             request["device"] = str(device)
+        if input_shape is not None:
+            request["input_shape"] = [int(s) for s in input_shape]
+        if count_ops:
+            request["count_ops"] = [str(n) for n in count_ops]
         reply = self._request(request)
         return self._decode(reply.get("value")), self._decode(reply.get("records", {"__tg__": "dict", "v": []}))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.reports.escape import md_text, visible_controls
-from grader.student_view import student_message
+from grader.student_view import NO_D2L, student_message
 from grader.course import Assignment, Course
 from grader.grading.lateness import due_for, late_share
 from grader.grading.gradebook import atomic_write
@@ -271,6 +271,9 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
         lines += [f"**Not attempted:** every function of this exercise still raises NotImplementedError "
                   f"(the stub as handed out), so none of its {len(lost)} checks could pass. Fill in "
                   f"`{entry.get('source') or ex.file}` and run `pytest exercises/{ex.chapter}`.", ""]
+        return lines
+    if not passed and lost and all((c.get("summary") or "") == NO_D2L for c in lost):
+        lines += [f"**Could not be imported:** {NO_D2L}. None of its {len(lost)} checks could run.", ""]
         return lines
     if passed:
         lines.append(f"Passed ({len(passed)}):")

@@ -141,6 +141,14 @@ def test_masks_are_independent(student, device, rng):
                 f"{distinct_cols} distinct columns out of 64): draw one decision per entry")
 
 
+@check(points=1)
+def test_keeps_the_device(student, rng):
+    """dropout_layer draws its mask on its input's device (checked on the 'meta' device, so no GPU is needed)."""
+    X = torch.empty(6, 5, device="meta")
+    out = expect.keeps_meta_device(lambda: student.dropout_layer(X, 0.5, _seed=141), "dropout_layer(X, 0.5)")
+    expect.shape(out, (6, 5), "dropout_layer(X, 0.5) on the meta device")
+
+
 # ------------------------------------------------------------------ DropoutMLP
 
 def _plain_mlp(sd: dict, X: torch.Tensor) -> torch.Tensor:
@@ -151,18 +159,34 @@ def _plain_mlp(sd: dict, X: torch.Tensor) -> torch.Tensor:
     return H @ sd["lin3.weight"].T + sd["lin3.bias"]
 
 
+ROLES = ("lin1.weight", "lin1.bias", "lin2.weight", "lin2.bias", "lin3.weight", "lin3.bias")
+
+
 def _state(h) -> dict:
+    """The student's weights under the names lin1.weight ... lin3.bias: by name, or by position
+    (the order the layers were created in) when they are named otherwise. Naming is
+    test_mlp_layers' business; the other checks test what the network computes."""
     sd = h.state_dict()
-    for name in ("lin1.weight", "lin1.bias", "lin2.weight", "lin2.bias", "lin3.weight", "lin3.bias"):
-        expect.true(name in sd, f"DropoutMLP.state_dict() has no {name!r}: name the layers lin1, lin2, lin3")
-    return sd
+    if all(name in sd for name in ROLES):
+        return sd
+    expect.true(len(sd) == len(ROLES), f"DropoutMLP holds {len(sd)} parameter tensors, expected three "
+                "Linear layers lin1, lin2, lin3 (a weight and a bias each) and nothing else")
+    return dict(zip(ROLES, sd.values()))
+
+
+def _load(h, sd: dict) -> None:
+    """Load weights given under the names lin1.weight ... into the student's own names."""
+    names = list(h.state_dict())
+    h.load_state_dict(sd if all(name in names for name in ROLES) else dict(zip(names, (sd[r] for r in ROLES))))
 
 
 @check(points=1)
 def test_mlp_layers(student, device, rng):
     """DropoutMLP has Linear layers lin1, lin2, lin3 of the requested sizes."""
-    h = student.DropoutMLP(30, 7, 20, 12, 0.2, 0.5, _seed=201)
-    sd = _state(h)
+    h = student.DropoutMLP(30, 7, 20, 12, 0.2, 0.5, _seed=201, _input_shape=(2, 30))
+    sd = h.state_dict()
+    for name in ROLES:  # the naming check: the other checks find the layers by position too
+        expect.true(name in sd, f"DropoutMLP.state_dict() has no {name!r}: name the layers lin1, lin2, lin3")
     for name, shape in (("lin1.weight", (20, 30)), ("lin2.weight", (12, 20)), ("lin3.weight", (7, 12)),
                         ("lin1.bias", (20,)), ("lin2.bias", (12,)), ("lin3.bias", (7,))):
         expect.shape(sd[name], shape, what=f"state_dict()[{name!r}]")
@@ -178,7 +202,7 @@ def test_mlp_layers(student, device, rng):
 @check(points=2)
 def test_mlp_eval_mode_is_plain_mlp(student, device, rng):
     """In eval mode DropoutMLP is the plain MLP: no dropout, input flattened."""
-    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5, _seed=202)
+    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5, _seed=202, _input_shape=(2, 24))
     h.to(device)
     h.eval()
     X = torch.randn(50, 2, 3, 4, generator=rng).to(device)
@@ -191,7 +215,7 @@ def test_mlp_eval_mode_is_plain_mlp(student, device, rng):
 @check(points=1)
 def test_mlp_training_with_zero_probabilities(student, device, rng):
     """In training mode with dropout1 = dropout2 = 0 the output is the plain MLP."""
-    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 0.0, _seed=203)
+    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 0.0, _seed=203, _input_shape=(2, 24))
     h.to(device)
     h.train(True)
     X = torch.randn(40, 24, generator=rng).to(device)
@@ -204,7 +228,7 @@ def test_mlp_dropout_placement(student, device, rng):
     """dropout1 acts after the first hidden layer and dropout2 after the second, not on the output."""
     X = torch.randn(30, 24, generator=rng).to(device)
     # Everything dropped after hidden layer 1: lin2 sees zeros, every row is lin3(relu(b2)).
-    h = student.DropoutMLP(24, 6, 32, 16, 1.0, 0.0, _seed=204)
+    h = student.DropoutMLP(24, 6, 32, 16, 1.0, 0.0, _seed=204, _input_shape=(2, 24))
     h.to(device)
     h.train(True)
     sd = _state(h)
@@ -212,7 +236,7 @@ def test_mlp_dropout_placement(student, device, rng):
     expect.close(h(X, _seed=101, _forbid=NO_BUILTIN_DROPOUT), row.expand(30, 6).contiguous(),
                  what="DropoutMLP(dropout1=1, dropout2=0) in training mode")
     # Everything dropped after hidden layer 2: lin3 sees zeros, every row is its bias.
-    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 1.0, _seed=205)
+    h = student.DropoutMLP(24, 6, 32, 16, 0.0, 1.0, _seed=205, _input_shape=(2, 24))
     h.to(device)
     h.train(True)
     sd = _state(h)
@@ -228,14 +252,14 @@ def _identity_layer(n: int, device: torch.device) -> tuple[torch.Tensor, torch.T
 def test_mlp_first_dropout_statistics(student, device, rng):
     """In training mode the first hidden layer's activations are dropped with dropout1 and rescaled."""
     p = 0.3
-    h = student.DropoutMLP(20, 40, 40, 40, p, 0.0, _seed=206)
+    h = student.DropoutMLP(20, 40, 40, 40, p, 0.0, _seed=206, _input_shape=(2, 20))
     h.to(device)
     h.train(True)
     sd = _state(h)
     # lin2 and lin3 made identities, so the output shows the dropped first hidden layer directly.
     sd["lin2.weight"], sd["lin2.bias"] = _identity_layer(40, device)
     sd["lin3.weight"], sd["lin3.bias"] = _identity_layer(40, device)
-    h.load_state_dict(sd)
+    _load(h, sd)
     X = torch.randn(500, 20, generator=rng).to(device)
     H1 = torch.relu(X @ sd["lin1.weight"].T + sd["lin1.bias"])
     out = expect.tensor(h(X, _seed=111, _forbid=NO_BUILTIN_DROPOUT), "DropoutMLP output")
@@ -252,12 +276,12 @@ def test_mlp_first_dropout_statistics(student, device, rng):
 def test_mlp_second_dropout_statistics(student, device, rng):
     """In training mode the second hidden layer's activations are dropped with dropout2 and rescaled."""
     p = 0.6
-    h = student.DropoutMLP(20, 48, 32, 48, 0.0, p, _seed=207)
+    h = student.DropoutMLP(20, 48, 32, 48, 0.0, p, _seed=207, _input_shape=(2, 20))
     h.to(device)
     h.train(True)
     sd = _state(h)
     sd["lin3.weight"], sd["lin3.bias"] = _identity_layer(48, device)
-    h.load_state_dict(sd)
+    _load(h, sd)
     X = torch.randn(500, 20, generator=rng).to(device)
     H1 = torch.relu(X @ sd["lin1.weight"].T + sd["lin1.bias"])
     H2 = torch.relu(H1 @ sd["lin2.weight"].T + sd["lin2.bias"])
@@ -272,12 +296,14 @@ def test_mlp_second_dropout_statistics(student, device, rng):
 @check(points=1)
 def test_mlp_backward_in_training(student, device, rng):
     """Backpropagation through DropoutMLP in training mode works (dropout must not modify its input in place)."""
-    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5, _seed=208)
+    h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5, _seed=208, _input_shape=(2, 24))
     h.to(device)
     h.train(True)
     X = torch.randn(64, 24, generator=rng).to(device)
     result = h.backward(X, _seed=131, _forbid=NO_BUILTIN_DROPOUT)
-    grads = result["grads"]
+    names = list(h.state_dict())
+    grads = result["grads"] if all(name in names for name in ROLES) else \
+        {role: result["grads"].get(name) for role, name in zip(ROLES, names)}
     for name in ("lin1.weight", "lin1.bias", "lin2.weight", "lin2.bias", "lin3.weight", "lin3.bias"):
         g = grads.get(name)
         expect.true(g is not None, f"no gradient reached {name}")

@@ -271,6 +271,34 @@ def _compare_with_probe(student, n: int, dev: torch.device, repeats: int, what: 
         disagree(min(theirs), min(mine))
 
 
+MATMUL_OPS = ("mm", "bmm", "matmul", "addmm", "dot")
+
+
+def _products(student, n: int, repeats: int) -> dict[str, int]:
+    """{dtype: matrix products} that time_matmul(n, "cpu", repeats) ran, counted by the engine."""
+    _, records = student.call_recorded("time_matmul", n, "cpu", repeats, _count_ops=MATMUL_OPS)
+    per_dtype: dict[str, int] = {}
+    for counts in (records.get("ops") or {}).values():
+        for dtype, count in counts.items():
+            per_dtype[dtype] = per_dtype.get(dtype, 0) + count
+    return per_dtype
+
+
+@check(points=2)
+def test_time_matmul_runs_the_products(student, device, rng):
+    """time_matmul multiplies float32 matrices, one untimed warm-up product and then `repeats` timed ones (counted, not timed)."""
+    once, many = _products(student, 32, 1), _products(student, 32, 9)
+    total_once, total_many = sum(once.values()), sum(many.values())
+    other = sorted((set(once) | set(many)) - {"float32"})
+    expect.true(not other, f"time_matmul multiplied {', '.join(other)} matrices: the contract times "
+                "float32 products (torch.rand gives float32)")
+    expect.true(total_many - total_once == 8,
+                f"time_matmul(32, cpu, repeats=1) ran {total_once} matrix products and repeats=9 ran "
+                f"{total_many}: time `repeats` products, one per repeat")
+    expect.true(total_once >= 2, f"time_matmul(32, cpu, repeats=1) ran {total_once} matrix product(s): "
+                "run one untimed warm-up product before the timed ones")
+
+
 @check(points=3)
 def test_time_matmul_cpu(student, device, rng):
     """time_matmul on the CPU reports the median seconds of one product, like the checker's own measurement."""

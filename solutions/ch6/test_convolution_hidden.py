@@ -92,6 +92,16 @@ def test_corr2d_keeps_dtype_and_device(student, reference, device, rng):
                  what=f"corr2d of float64 tensors ({h}x{w} input, {kh}x{kw} kernel)")
 
 
+@check(points=1)
+def test_corr2d_keeps_the_device(student, rng):
+    """corr2d creates its output on its input's device (checked on the 'meta' device, so no GPU is needed)."""
+    h, w, kh, kw = _non_square_shapes(rng, 1)[0]
+    X, K = torch.empty(h, w, device="meta"), torch.empty(kh, kw, device="meta")
+    out = expect.keeps_meta_device(lambda: student.corr2d(X, K, _forbid=NO_CONV),
+                                   f"corr2d of a {h}x{w} input and a {kh}x{kw} kernel")
+    expect.shape(out, (h - kh + 1, w - kw + 1), f"corr2d of a {h}x{w} input and a {kh}x{kw} kernel")
+
+
 @check(points=2)
 def test_corr2d_kernel_too_large(student, reference, device, rng):
     """corr2d raises ValueError when the kernel is taller or wider than the input, by any amount."""
