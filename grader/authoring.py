@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import json
-from pathlib import Path
 
 from grader.course import Course, Exercise
 from grader.errors import GraderError

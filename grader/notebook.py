@@ -149,7 +149,7 @@ def _caller_namespace(depth: int = 2) -> dict[str, Any]:
     """The IPython user namespace when running in IPython/Jupyter/Colab, else the globals of the
     code that called `check` (a script, a test)."""
     try:
-        from IPython import get_ipython  # type: ignore[import-not-found]
+        from IPython import get_ipython
         shell = get_ipython()
     except Exception:  # noqa: BLE001 - IPython missing or not running
         shell = None

@@ -313,7 +313,7 @@ def run_check(exercise_id: str, check_name: str, namespace: dict, *, hidden: boo
     """Run one check of `exercise_id` against the functions defined in `namespace` (a notebook's
     globals()). Prints one line when it passes; raises CheckFailed (an AssertionError) otherwise.
     A hidden check's failure shows only the safe summary, never inputs or expected values."""
-    __tracebackhide__ = True  # noqa: F841 - IPython leaves this frame out of the traceback
+    __tracebackhide__ = True
     import torch
 
     from grader.checks.executor import Executor

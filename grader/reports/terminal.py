@@ -20,6 +20,15 @@ def progress_bar(console: Console) -> Progress:
                     TextColumn("{task.fields[last]}"), console=console, transient=False)
 
 
+def sandbox_warning(facts: dict) -> str | None:
+    """A red line when some judge could not confine student code fully (None when all could)."""
+    levels = facts.get("sandbox_levels") or []
+    if not levels or facts.get("confined"):
+        return None
+    return ("[bold red]WARNING: student code was NOT fully confined[/] (sandbox level: "
+            + escape("; ".join(levels)) + "). Workers could read files this user can read.")
+
+
 # Past this many exercises the table shows one column per chapter: 33 columns do not fit a terminal.
 MAX_EXERCISE_COLUMNS = 10
 
