@@ -23,6 +23,7 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.results import status_mark
 from grader.student_view import student_message
 from typing import Any, Mapping
 
@@ -35,7 +36,6 @@ from grader.course import Course, CourseError, Exercise, find_course_root, insta
 
 MAX_MESSAGE_LINES = 8
 
-_MARK = {"passed": "PASS", "skipped": "SKIP"}
 
 
 @dataclass
@@ -62,7 +62,7 @@ class CheckSummary:
     def lines(self) -> list[str]:
         out = [f"{self.exercise} ({self.title}): {len(self.results)} visible checks on {self.device}"]
         for r in self.results:
-            mark = _MARK.get(r.status, "FAIL")
+            mark = status_mark(r.status)
             head = f"  {mark} {r.name.removeprefix('test_')} ({_fmt(r.points)}/{_fmt(r.max_points)})"
             if r.status != "passed":
                 head += f" [{r.status}]"

@@ -20,8 +20,8 @@ from grader.checks.executor import import_file
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import CheckInfo, info_of
 from grader.course import Course, CourseError, Exercise
+from grader.results import STATUSES
 
-STATUSES = ("passed", "failed", "error", "timeout", "oom", "crashed", "missing", "forbidden", "skipped")
 FIXTURES = ("student", "reference", "device", "rng")
 
 

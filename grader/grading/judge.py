@@ -44,7 +44,8 @@ class JudgeSettings:
         """The settings a stored result depends on: a change of any of them grades again."""
         return {"device": self.device, "submission_timeout": self.submission_timeout,
                 "check_timeout": self.check_timeout, "gpu_policy": self.gpu_policy,
-                "memory_mb": self.memory_mb, "max_processes": self.max_processes, "backend": "sandbox"}
+                "memory_mb": self.memory_mb, "max_processes": self.max_processes,
+                "backend": "sandbox"}   # the only backend; kept so stored keys still match
 
 
 def _report_dict(report: Any) -> dict:

@@ -9,9 +9,8 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from grader.reports.grades import fmt_points, not_attempted, totals
+from grader.results import status_style
 
-STATUS_STYLE = {"passed": "green", "failed": "yellow", "error": "red", "timeout": "magenta",
-                "oom": "magenta", "crashed": "red", "missing": "dim", "forbidden": "red", "skipped": "cyan"}
 
 
 def progress_bar(console: Console) -> Progress:
@@ -90,7 +89,7 @@ def _notes(row: dict, exercise_ids: list[str]) -> str:
             continue
         for c in lost:
             counts[c["status"]] = counts.get(c["status"], 0) + 1
-    parts = [f"[{STATUS_STYLE.get(s, 'white')}]{n} {s}[/]" for s, n in sorted(counts.items())]
+    parts = [f"[{status_style(s)}]{n} {s}[/]" for s, n in sorted(counts.items())]
     if untouched:
         parts.append(f"[dim]{untouched} not attempted[/]")
     return "; ".join([", ".join(parts)] * bool(parts) + problems)
