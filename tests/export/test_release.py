@@ -83,10 +83,10 @@ def test_another_exercises_answer_in_a_demo_cell_fails_the_scan(release: Path, r
     although the ch7 stub is public: answers are looked for in every exercise's files."""
     out = _copy(release, tmp_path)
     table = needles(real_course)
+    quoted = quoted_answers(real_course)["ch6.training_gpu"]
     loop = [ln for ln in _solution_blocks(real_course.exercise("ch6.training_gpu").solution_path
                                           .read_text(encoding="utf-8"))
-            if table.get(normalise(ln), ("", ""))[0] == "solution"
-            and normalise(ln) not in quoted_answers(real_course)["ch6.training_gpu"]][:CROSS_MIN + 2]
+            if table.get(normalise(ln), ("", ""))[0] == "solution" and normalise(ln) not in quoted][:CROSS_MIN + 2]
     assert len(loop) >= CROSS_MIN
     demo = out / "exercises" / "ch7" / "googlenet.py"
     demo.write_text(demo.read_text(encoding="utf-8") + "\n".join(loop) + "\n", encoding="utf-8")
@@ -115,9 +115,10 @@ def test_stub_hint_quoting_an_answer_is_a_warning_not_a_leak(release: Path, real
     # The same line in another exercise's stub is a leak (with enough company to be an answer).
     out = _copy(release, tmp_path)
     other = out / "exercises" / "ch4" / "dropout.py"
+    table = needles(real_course)      # once: it builds every stub
     lines = [conv] + [ln.strip() for ln in _solution_blocks(real_course.exercise("ch6.convolution")
                                                               .solution_path.read_text(encoding="utf-8"))
-                      if needles(real_course).get(normalise(ln), ("", ""))[0] == "solution"][:CROSS_MIN]
+                      if table.get(normalise(ln), ("", ""))[0] == "solution"][:CROSS_MIN]
     other.write_text(other.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
     assert ("exercises/ch4/dropout.py", conv) in {(lk.path, lk.text) for lk in leak_scan(real_course, out)}
 
