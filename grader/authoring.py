@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import ast
 import json
-from pathlib import Path
 
 from grader.course import Course, Exercise
 from grader.errors import GraderError
 from grader.export.notebooks import course_outputs, notebook_for
 from grader.generated import Output
+from grader.markers import BEGIN, END, HINT
 
-BEGIN = "### BEGIN SOLUTION"
-END = "### END SOLUTION"
-HINT = "# HINT:"
 DEFAULT_HINT = "write your code here"
 
 

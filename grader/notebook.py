@@ -24,6 +24,7 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.results import status_mark
 from grader.student_view import student_message
 from typing import Any, Mapping
 
@@ -36,7 +37,6 @@ from grader.course import Course, CourseError, Exercise, find_course_root, insta
 
 MAX_MESSAGE_LINES = 8
 
-_MARK = {"passed": "PASS", "skipped": "SKIP"}
 
 
 @dataclass
@@ -63,7 +63,7 @@ class CheckSummary:
     def lines(self) -> list[str]:
         out = [f"{self.exercise} ({self.title}): {len(self.results)} visible checks on {self.device}"]
         for r in self.results:
-            mark = _MARK.get(r.status, "FAIL")
+            mark = status_mark(r.status)
             head = f"  {mark} {r.name.removeprefix('test_')} ({_fmt(r.points)}/{_fmt(r.max_points)})"
             if r.status != "passed":
                 head += f" [{r.status}]"
@@ -157,7 +157,7 @@ def _caller_namespace(depth: int = 2) -> dict[str, Any]:
     """The IPython user namespace when running in IPython/Jupyter/Colab, else the globals of the
     code that called `check` (a script, a test)."""
     try:
-        from IPython import get_ipython  # type: ignore[import-not-found]
+        from IPython import get_ipython
         shell = get_ipython()
     except Exception:  # noqa: BLE001 - IPython missing or not running
         shell = None

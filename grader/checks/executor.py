@@ -76,7 +76,7 @@ def reset_torch_state() -> None:
     torch.set_grad_enabled(True)
     try:
         torch.set_default_device(None)
-    except Exception:
+    except Exception:  # noqa: BLE001 - older torch has no default device to reset
         pass
     torch.autograd.set_detect_anomaly(False)
 
@@ -87,7 +87,7 @@ def seed_everything(seed: int) -> None:
     try:
         import numpy as np
         np.random.seed(seed % (2**32))
-    except Exception:
+    except Exception:  # noqa: BLE001 - numpy is optional for seeding
         pass
 
 
@@ -310,7 +310,7 @@ class Executor:
         except AttributeError:
             raise _Fault({"kind": "missing", "message": f"{name} is not defined in your file; "
                           f"define it with exactly that name"}) from None
-        except BaseException as exc:  # a module __getattr__ that misbehaves
+        except BaseException as exc:  # noqa: BLE001 - a module __getattr__ that misbehaves
             raise _Fault(self._describe(exc, name)) from None
 
     def _decode(self, tree: Any, ctx: builds.BuildContext) -> Any:

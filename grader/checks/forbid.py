@@ -125,10 +125,10 @@ def _wrap_disable_torch_function() -> None:
         def __exit__(self, *exc: Any) -> Any:
             return self._inner.__exit__(*exc)
 
-    torch._C.DisableTorchFunction = DisableTorchFunction  # type: ignore[misc]
+    torch._C.DisableTorchFunction = DisableTorchFunction
 
 
-_MODE_SWITCHES = ((torch._C, ("_pop_torch_function_stack", "_pop_torch_dispatch_stack", "_unset_dispatch_mode")),
+_MODE_SWITCHES: tuple[tuple[Any, tuple[str, ...]], ...] = ((torch._C, ("_pop_torch_function_stack", "_pop_torch_dispatch_stack", "_unset_dispatch_mode")),
                   (torch.overrides, ("_pop_mode", "_pop_mode_temporarily")),
                   (torch.utils._python_dispatch, ("_pop_mode", "_pop_mode_temporarily", "_disable_current_modes")))
 
@@ -136,7 +136,7 @@ _MODE_SWITCHES = ((torch._C, ("_pop_torch_function_stack", "_pop_torch_dispatch_
 # torch functions written in plain Python that take no tensor at all, so that no mode ever sees
 # them (torch.broadcast_shapes works on tuples). They are wrapped like the mode switches; a call
 # counts as forbidden when the active guard bans the name.
-_TENSORLESS = ((torch, ("broadcast_shapes",)), (torch.functional, ("broadcast_shapes",)))
+_TENSORLESS: tuple[tuple[Any, tuple[str, ...]], ...] = ((torch, ("broadcast_shapes",)), (torch.functional, ("broadcast_shapes",)))
 
 
 def _wrap_tensorless(owner: Any, name: str, wrapped: dict) -> None:
@@ -206,6 +206,6 @@ class Guard:
         for mode in reversed(self._modes):
             try:
                 mode.__exit__(None, None, None)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a mode the student broke must not keep the others
                 pass
         self._modes = []

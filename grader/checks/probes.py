@@ -55,16 +55,6 @@ def device_info() -> dict:
     return info
 
 
-def peak_flops(device: torch.device | str) -> float:
-    """A generous upper bound on float32 FLOP/s: a figure above it cannot be a real measurement."""
-    dev = torch.device(device)
-    if dev.type == "cuda":
-        return 2.0e15  # no GPU we know of does dense fp32/tf32 matmul at 2 PFLOP/s
-    import os
-    cores = os.cpu_count() or 1
-    return cores * 6.0e9 * 64  # cores x 6 GHz x 64 fp32 FLOP per cycle (2 AVX-512 FMA units)
-
-
 # ---------------------------------------------------------------- files next to the student's code
 # Checks of code that saves and loads files work in a folder of the student's process: in the
 # sandbox the worker may write only inside its own scratch directory (tempfile's default there).

@@ -157,7 +157,7 @@ class _NotData(Exception):
     pass
 
 
-def _fingerprint(obj: Any, h: "hashlib._Hash", tensors: list[torch.Tensor], depth: int = 0) -> None:
+def _fingerprint(obj: Any, h: Any, tensors: list[torch.Tensor], depth: int = 0) -> None:
     """Feed `obj` to `h` exactly (types, tensor dtype/device/shape/strides/values); anything that
     is not plain data raises _NotData. Tensors met are appended to `tensors`."""
     kind = type(obj)
@@ -221,7 +221,7 @@ class CachedReference:
         if not (inspect.isfunction(value) and value.__module__ == getattr(self._module, "__name__", None)):
             return value
         wrapped = self._wrapped.get(name)
-        if wrapped is None or wrapped.__wrapped__ is not value:
+        if wrapped is None or getattr(wrapped, "__wrapped__", None) is not value:
             wrapped = self._wrapped[name] = _memoised(value)
         return wrapped
 

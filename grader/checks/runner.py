@@ -21,8 +21,8 @@ from grader.checks.executor import _is_allocation_failure, import_file
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import CheckInfo, info_of
 from grader.course import Course, CourseError, Exercise
+from grader.results import STATUSES
 
-STATUSES = ("passed", "failed", "error", "timeout", "oom", "crashed", "missing", "forbidden", "skipped")
 FIXTURES = ("student", "reference", "device", "rng")
 
 
@@ -232,12 +232,13 @@ def run_checks(checks: list[Check], student: Any, *, reference_module: ModuleTyp
                budgets: dict[str, float] | None = None) -> list[CheckResult]:
     """budgets: check id -> seconds that check's student calls may spend waiting."""
     device = torch.device(device)
-    if reference_module is not None:   # its direct calls memoised per check (refcache.py)
-        reference_module = refcache.CachedReference(reference_module)
+    reference: Any = reference_module
+    if reference is not None:   # its direct calls memoised per check (refcache.py)
+        reference = refcache.CachedReference(reference)
     if gpu_available is None:
         gpu_available = torch.cuda.is_available()
     budgets = budgets or {}
-    return [run_check(c, student=student, reference_module=reference_module, device=device,
+    return [run_check(c, student=student, reference_module=reference, device=device,
                       gpu_available=gpu_available, gpu_policy=gpu_policy, timeout=check_timeout,
                       budget=budgets.get(c.id))
             for c in checks]

@@ -39,7 +39,6 @@ def nbgrader_export(ctx: click.Context, course_dir: Path, exercise_ids: tuple[st
     Then, from COURSE_DIR:  nbgrader generate_assignment ch3   ...   nbgrader autograde ch3
     Scores to trust come from: grader grade --nbgrader COURSE_DIR --assignment ch3 --out DIR
     """
-    from grader.course import CourseError
     from grader.export.nbgrader import export_course
     course = _course(ctx)
     written = export_course(course, course_dir, exercise_ids=exercise_ids or None, assignment=assignment,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from grader.errors import ExitCode
 
@@ -23,21 +24,28 @@ def release(ctx: click.Context, out: Path, force: bool, scan_only: bool) -> None
     engine, course.toml, a README and a pyproject. Nothing from solutions/. Exits 1 when the leak
     scan finds a solution line, a hidden-check line or a solution marker anywhere in OUT."""
     from grader.course import load_course
-    from grader.export.release import ReleaseError, build_release, leak_scan
+    from grader.export.release import ReleaseError, build_release, scan_release
 
     course = load_course((ctx.obj or {}).get("course_root"))
     if scan_only:
         if not out.is_dir():
             raise ReleaseError(f"{out} is not a folder")
-        leaks = leak_scan(course, out)
+        found = scan_release(course, out)
+        leaks = [lk for lk in found if lk.kind != "quoted"]
+        warnings = [lk for lk in found if lk.kind == "quoted"]
         files = sum(1 for p in out.rglob("*") if p.is_file())
     else:
         report = build_release(course, out, force=force)
-        leaks, files = report.leaks, len(report.files)
+        leaks, warnings, files = report.leaks, report.warnings, len(report.files)
+    if warnings:
+        # Not fatal: the instructor wrote these hints, but each one hands an answer line over.
+        console.print(f"[yellow]warning: {len(warnings)} stub line(s) quote an answer verbatim:[/]")
+        for w in warnings[:50]:
+            console.print(f"  {escape(str(w))}")
     if leaks:
         console.print(f"[bold red]LEAK: {len(leaks)} finding(s) in {out}; do not publish it.[/]")
         for leak in leaks[:50]:
-            console.print(f"  {leak}")
+            console.print(f"  {escape(str(leak))}")
         if len(leaks) > 50:
             console.print(f"  ... and {len(leaks) - 50} more")
         sys.exit(ExitCode.FAILED)

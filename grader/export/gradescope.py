@@ -38,8 +38,10 @@ from typing import Any, Iterable
 
 import click
 
+from grader.atomic import atomic_write
 from grader.errors import GraderError
 from grader.reports.escape import plain_text
+from grader.results import status_word
 from grader.student_view import student_message
 
 ROOT_ENV = "GRADESCOPE_ROOT"
@@ -57,10 +59,6 @@ class PackageError(GraderError):
 
 # ---------------------------------------------------------------------------- results.json
 
-STATUS_WORDS = {"passed": "passed", "failed": "wrong result", "error": "your code raised an error",
-                "timeout": "took too long", "oom": "ran out of memory",
-                "crashed": "the process running your code died", "missing": "missing",
-                "forbidden": "used a forbidden built-in", "skipped": "skipped"}
 
 
 def _check_dict(c: Any) -> dict:
@@ -89,7 +87,7 @@ def _safe_output(c: dict) -> str:
     """The status word and what the student may read about the check (student_view's policy)."""
     if c.get("status") == "passed":
         return "passed"
-    word = STATUS_WORDS.get(c.get("status", ""), c.get("status", ""))
+    word = status_word(c.get("status", ""))
     text = student_message(c)[:VISIBLE_OUTPUT_CHARS]
     return f"{word}: {text}" if text else word
 
@@ -363,20 +361,7 @@ def _grade_in_process(course: Any, exercise_ids: list[str], class_dir: Path, wor
 def write_results(results_dir: Path, doc: dict) -> Path:
     """Atomically (re)place results.json: whatever is at that path (a file or a link a
     submission may have left) is replaced by ours, never opened or followed."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    target = results_dir / "results.json"
-    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=results_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1, allow_nan=False)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    return atomic_write(results_dir / "results.json", json.dumps(doc, indent=1, allow_nan=False) + "\n")
 
 
 def run(root: Path, course_dir: Path | None = None, engine: str = "auto") -> dict:

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from grader.course import Course
 from grader.errors import GraderError
-from grader.grading.gradebook import GRADEBOOK_FILE, atomic_write, read_gradebook
+from grader.atomic import atomic_write
+from grader.grading.gradebook import GRADEBOOK_FILE, read_gradebook
 from grader.grading.submissions import sanitize_id
 from grader.reports.grades import _csv_safe, fmt_points
 

@@ -37,14 +37,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from grader.errors import GraderError
+from grader.markers import BEGIN as BEGIN_SOLUTION, BEGIN_HIDDEN, END as END_SOLUTION, END_HIDDEN, HINT
 from grader.student_view import student_message
 
 COURSE_ENV = "TORCHGRADE_COURSE"
-BEGIN_SOLUTION = "### BEGIN SOLUTION"
-END_SOLUTION = "### END SOLUTION"
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
-HINT = "# HINT:"
 SCHEMA_VERSION = 3
 POINT_DECIMALS = 4
 _GRADE_ID = re.compile(r"[^A-Za-z0-9_-]+")
@@ -313,7 +309,7 @@ def run_check(exercise_id: str, check_name: str, namespace: dict, *, hidden: boo
     """Run one check of `exercise_id` against the functions defined in `namespace` (a notebook's
     globals()). Prints one line when it passes; raises CheckFailed (an AssertionError) otherwise.
     A hidden check's failure shows only the safe summary, never inputs or expected values."""
-    __tracebackhide__ = True  # noqa: F841 - IPython leaves this frame out of the traceback
+    __tracebackhide__ = True
     import torch
 
     from grader.checks.executor import Executor

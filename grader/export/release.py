@@ -10,9 +10,11 @@ solution markers.
 
 The leak scan reads every file in the release (notebooks decoded, so escaped JSON cannot hide a
 line) and fails on: a solution marker; a line of a reference solution's answers (text between the
-markers, whitespace normalised, >= 20 characters); a line of any other file under solutions/
-(hidden checks, variants, ...) that is not also public (in a generated stub or the shipped engine);
-a file named like a hidden check.
+markers, whitespace normalised, >= 20 characters) anywhere in the release, another exercise's
+stub or demo cell included; a line of any other file under solutions/ (hidden checks, variants,
+...) that is not also public (in a generated stub or the shipped engine); a file named like a
+hidden check. An answer line that the exercise's own stub repeats (a hint that quotes it) is not
+a leak, since the instructor wrote it there, but a warning the instructor sees.
 """
 
 from __future__ import annotations
@@ -32,19 +34,24 @@ else:  # pragma: no cover
 
 import tomli_w
 
-from grader.authoring import BEGIN, END, HINT, outputs_for
+from grader.authoring import outputs_for
 from grader.course import COURSE_FILE, Course
 from grader.errors import GraderError
+from grader.markers import ALL, answer_lines
 from grader.export.notebooks import colab_badge_url, course_data_outputs, install_url
 
 MIN_NEEDLE = 20
-MARKERS = (BEGIN, END, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+# Another exercise's stub or notebook may share an idiom or two with an answer
+# (`optimizer.zero_grad()`); this many distinct answer lines of other exercises in one of them is
+# a copied answer (a demo cell that rebuilds a training loop), and each line is reported.
+CROSS_MIN = 3
+MARKERS = ALL
 RELEASE_STAMP = ".torchgrade-release"
 
 # The engine a student runs, relative to grader/. Instructor-only modules stay out: they hold no
 # secrets, but they name the solution markers and are of no use without solutions/.
 ENGINE_FILES = ("__init__.py", "course.py", "errors.py", "pytest_plugin.py", "notebook.py", "student_view.py",
-                "pack.py")
+                "pack.py", "results.py")
 ENGINE_DIRS = ("checks",)
 ENGINE_SKIP = ("API.md",)  # the check-writing contract documents the solution markers
 
@@ -60,14 +67,15 @@ class ReleaseError(GraderError):
 class Leak:
     path: str          # relative to the release folder
     line: int          # 1-based line in the (decoded) file, 0 for the file itself
-    kind: str          # marker | solution | secret | file
+    kind: str          # marker | solution | secret | file | quoted (a warning, not a leak)
     source: str        # where the leaked text comes from
     text: str          # the normalised text found (shown to the instructor only)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         what = {"marker": "a solution marker", "solution": "a reference solution line",
-                "secret": "a line of an instructor-only file", "file": "an instructor-only file"}[self.kind]
+                "secret": "a line of an instructor-only file", "file": "an instructor-only file",
+                "quoted": "the stub quotes an answer line"}[self.kind]
         return f"{where}: {what} from {self.source}: {self.text[:120]!r}"
 
 
@@ -76,6 +84,7 @@ class ReleaseReport:
     out: Path
     files: list[str] = field(default_factory=list)
     leaks: list[Leak] = field(default_factory=list)
+    warnings: list[Leak] = field(default_factory=list)   # kind "quoted": shown, not fatal
     needles: int = 0
 
 
@@ -85,17 +94,7 @@ def normalise(line: str) -> str:
 
 # ---------------------------------------------------------------- what must not leak
 
-def _solution_blocks(source: str) -> list[str]:
-    lines, inside = [], False
-    for line in source.splitlines():
-        text = line.strip()
-        if text.startswith(BEGIN):
-            inside = True
-        elif text.startswith(END):
-            inside = False
-        elif inside and not text.startswith(HINT):
-            lines.append(line)
-    return lines
+_solution_blocks = answer_lines     # the name the release's tests know it by
 
 
 def _text_files(root: Path) -> list[Path]:
@@ -107,37 +106,65 @@ def _normalised_text(texts: list[str]) -> str:
     return "\n".join(normalise(ln) for text in texts for ln in text.splitlines())
 
 
-def _public_texts(course: Course) -> tuple[str, str]:
+def _stub_texts(course: Course) -> dict[str, str]:
+    """Normalised text of each exercise's generated stub (its solution file outside the markers)."""
+    return {ex.id: _normalised_text([o.content for o in outputs_for(ex) if o.path.suffix == ".py"])
+            for ex in course.exercises.values() if ex.solution_path.is_file()}
+
+
+def _public_texts(course: Course) -> tuple[str, str, str]:
     """Normalised text the release may contain even where a secret file has it too.
 
-    First: the generated stubs (they come from the solutions by design), the shipped engine and
-    course.toml. Second: that plus the visible tests, which the instructor publishes on purpose;
-    a line they share with a hidden check (imports, `EXERCISE = ...`, a common call) is not a
-    leak of the hidden check. Solution answer lines are still looked for in visible tests."""
-    texts = [(course.root / COURSE_FILE).read_text(encoding="utf-8")]
-    for ex in course.exercises.values():
-        if ex.solution_path.is_file():
-            texts += [o.content for o in outputs_for(ex) if o.path.suffix == ".py"]
-    texts += [p.read_text(encoding="utf-8", errors="replace") for p in _engine_sources(course)]
+    First: the shipped engine and course.toml, where an answer line may stand (a helper the
+    engine also has). Second: that plus every generated stub: they come from the solutions by
+    design, so a hidden check's line they hold is public. Third: that plus the visible tests,
+    which the instructor publishes on purpose; a line they share with a hidden check (imports,
+    `EXERCISE = ...`, a common call) is not a leak of the hidden check. Answer lines are looked
+    for in every stub but the exercise's own (see `quoted_answers`) and in visible tests."""
+    common = [(course.root / COURSE_FILE).read_text(encoding="utf-8")]
+    common += [p.read_text(encoding="utf-8", errors="replace") for p in _engine_sources(course)]
+    stubs = list(_stub_texts(course).values())
     visible = [ex.visible_tests_path.read_text(encoding="utf-8") for ex in course.exercises.values()
                if ex.visible_tests_path.is_file()]
-    return _normalised_text(texts), _normalised_text(texts + visible)
+    return (_normalised_text(common), "\n".join([_normalised_text(common)] + stubs),
+            "\n".join([_normalised_text(common + visible)] + stubs))
+
+
+def _answer_lines(course: Course) -> dict[str, list[str]]:
+    """exercise id -> the normalised lines of its reference answers long enough to look for."""
+    out: dict[str, list[str]] = {}
+    for ex in course.exercises.values():
+        if ex.solution_path.is_file():
+            lines = (normalise(ln) for ln in answer_lines(ex.solution_path.read_text(encoding="utf-8")))
+            out[ex.id] = [n for n in lines if len(n) >= MIN_NEEDLE]
+    return out
+
+
+def quoted_answers(course: Course) -> dict[str, set[str]]:
+    """exercise id -> its answer lines that its own stub repeats (a hint quoting the answer).
+
+    The release keeps them (the instructor put them there) and the scan reports each as a
+    warning; the same line anywhere else in the release is a leak."""
+    stubs = _stub_texts(course)
+    return {ex_id: {n for n in lines if n in stubs.get(ex_id, "")}
+            for ex_id, lines in _answer_lines(course).items()}
 
 
 def needles(course: Course) -> dict[str, tuple[str, str]]:
     """normalised text -> (kind, where it comes from)."""
     found: dict[str, tuple[str, str]] = {}
-    public, published = _public_texts(course)
+    common, public, published = _public_texts(course)
     solutions = course.root / "solutions"
     reference = {ex.solution_path.resolve() for ex in course.exercises.values()}
+    for ex_id, lines in _answer_lines(course).items():
+        rel = course.exercise(ex_id).solution_path.relative_to(course.root).as_posix()
+        for n in lines:
+            if n not in found and n not in common:
+                found[n] = ("solution", rel)
     for path in _text_files(solutions) if solutions.is_dir() else []:
         rel = path.relative_to(course.root).as_posix()
         text = path.read_text(encoding="utf-8", errors="replace")
         if path.resolve() in reference:
-            for line in _solution_blocks(text):
-                n = normalise(line)
-                if len(n) >= MIN_NEEDLE and n not in found and n not in public:
-                    found[n] = ("solution", rel)
             continue
         for line in text.splitlines():
             n = normalise(line)
@@ -191,10 +218,25 @@ def _secret_digests(course: Course) -> dict[str, str]:
 
 def leak_scan(course: Course, out: Path) -> list[Leak]:
     """Every leak in the folder `out`; empty when it is safe to publish."""
+    return [lk for lk in scan_release(course, out) if lk.kind != "quoted"]
+
+
+def scan_release(course: Course, out: Path) -> list[Leak]:
+    """Every leak in the folder `out`, and (kind "quoted") each answer line a stub quotes."""
     out = Path(out)
     table = needles(course)
     long_needles = sorted(table)
     digests = _secret_digests(course)
+    # A released file of an exercise may repeat that exercise's own quoted answer lines.
+    quoted = quoted_answers(course)
+    answers_of: dict[str, set[str]] = {}      # answer line -> the exercises it is an answer of
+    for ex_id, lines_of_ex in _answer_lines(course).items():
+        for n in lines_of_ex:
+            answers_of.setdefault(n, set()).add(ex_id)
+    owner: dict[str, str] = {}                # released stub/notebook -> its exercise
+    for ex in course.exercises.values():
+        for path in (ex.stub_path, ex.notebook_path):
+            owner[path.relative_to(course.root).as_posix()] = ex.id
     leaks: list[Leak] = []
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         rel = path.relative_to(out).as_posix()
@@ -211,12 +253,22 @@ def leak_scan(course: Course, out: Path) -> list[Leak]:
             if marker in joined:
                 number = next(i for i, ln in enumerate(lines, 1) if marker in ln)
                 leaks.append(Leak(rel, number, "marker", "the solution markers", marker))
+        file_ex = owner.get(rel)
+        borrowed: list[Leak] = []             # answer lines of other exercises in this one's files
         for n in long_needles:
             # Substring, not whole line: an answer pasted into a comment or a string still counts.
             if n in joined:
                 number = next((i for i, ln in enumerate(lines, 1) if n in ln), 0)
                 kind, source = table[n]
+                if kind == "solution" and file_ex is not None:
+                    if file_ex not in answers_of.get(n, set()):
+                        borrowed.append(Leak(rel, number, kind, source, n))
+                        continue
+                    if n in quoted.get(file_ex, set()):
+                        kind = "quoted"
                 leaks.append(Leak(rel, number, kind, source, n))
+        if len(borrowed) >= CROSS_MIN:
+            leaks += sorted(borrowed, key=lambda lk: lk.line)
     return leaks
 
 
@@ -375,8 +427,10 @@ def build_release(course: Course, out: Path, *, force: bool = False, scan: bool 
     report.files.sort()
     if scan:
         report.needles = len(needles(course))
-        report.leaks = leak_scan(course, out)
+        found = scan_release(course, out)
+        report.leaks = [lk for lk in found if lk.kind != "quoted"]
+        report.warnings = [lk for lk in found if lk.kind == "quoted"]
     return report
 
 
-__all__ = ["build_release", "leak_scan", "needles", "Leak", "ReleaseReport", "ReleaseError", "stale_outputs"]
+__all__ = ["build_release", "leak_scan", "scan_release", "needles", "quoted_answers", "Leak", "ReleaseReport", "ReleaseError", "stale_outputs"]

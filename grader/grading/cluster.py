@@ -117,7 +117,8 @@ class JudgePlugin(WorkerPlugin):
         from distributed.comm import get_address_host
         self._ready, self._lock = threading.Event(), threading.Lock()
         self._judge: Any = None
-        self._error, self._tmp = "", None
+        self._error = ""
+        self._tmp: Path | None = None
         if self.ignore_sigint and threading.current_thread() is threading.main_thread():
             # local:N workers share the terminal's process group: Ctrl-C is the coordinator's
             # to handle (it cancels the tasks and closes the cluster), as for local judges.
@@ -156,12 +157,13 @@ class JudgePlugin(WorkerPlugin):
                 return root
         except OSError:
             pass
-        self._tmp = Path(tempfile.mkdtemp(prefix="torchgrade-course-"))
+        tmp = Path(tempfile.mkdtemp(prefix="torchgrade-course-"))
+        self._tmp = tmp
         for rel, data in self.course.items():
-            path = self._tmp / rel
+            path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        return self._tmp
+        return tmp
 
     def grade(self, submission: dict, exercises: list[str]) -> str:
         self._ready.wait()
@@ -192,7 +194,7 @@ def grade_on_worker(submission: dict, exercises: list[str]) -> str:
     plugin = get_worker().plugins.get(PLUGIN_NAME)
     if plugin is None:
         return json.dumps({"error": "this Dask worker has no torchgrade judge"})
-    return plugin.grade(submission, exercises)
+    return plugin.grade(submission, exercises)  # type: ignore[attr-defined]  # a JudgePlugin
 
 
 # ---------------------------------------------------------------------------- coordinator side
@@ -295,7 +297,7 @@ class Cluster:
             client = self.client()
             plugin = (settings_data(settings), course_files(settings.course_root), engine_digest())
             if plugin != self._plugin:      # the same judges serve a second run of the same settings
-                per_host = Counter(w.get("host") for w in self._workers().values())
+                per_host = Counter(str(w.get("host")) for w in self._workers().values())
                 client.register_plugin(JudgePlugin(*plugin, dict(per_host), ignore_sigint=bool(self.local_workers)),
                                        name=PLUGIN_NAME)
                 self._plugin = plugin

@@ -15,7 +15,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
@@ -218,15 +217,3 @@ def merge(old: dict | None, new: dict) -> dict:
     exercises.update(new.get("exercises", {}))
     row["exercises"] = {k: exercises[k] for k in sorted(exercises)}
     return row
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write a file so readers see the old or the new content, never half of it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

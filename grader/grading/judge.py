@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 import platform
 import sys
-import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,47 +48,15 @@ class JudgeSettings:
     memory_mb: int
     max_processes: int
     output_limit_kb: int
-    backend: str = "sandbox"         # "local": in-process stand-in, for developing without a sandbox
     protect: tuple[str, ...] = ()    # instructor paths no worker may read (solutions, output, class)
     threads: int = 0                 # torch threads in the judge and each worker; 0: torch's default
-    extra: dict = field(default_factory=dict)
 
-
-class _LocalWorker:
-    """Development stand-in for a sandbox worker: runs the student's code IN the judge. Not
-    confined, no timeouts. Only used with TORCHGRADE_GRADE_BACKEND=local."""
-
-    def __init__(self, files: dict[str, bytes], module_file: str, module_name: str,
-                 forbid: dict[str, list[str]]) -> None:
-        from grader.checks.executor import Executor
-        from grader.checks.student import LocalTransport
-        self._dir = tempfile.TemporaryDirectory(prefix="tg-local-")
-        for rel, data in files.items():
-            path = Path(self._dir.name) / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        self._start = time.monotonic()
-        self._transport = LocalTransport(Executor.from_file(Path(self._dir.name) / module_file,
-                                                            module_name, forbid))
-
-    def request(self, request: dict, timeout: float | None = None, **_: Any) -> dict:
-        return self._transport.request(request, timeout)
-
-    def close(self) -> dict:
-        self._dir.cleanup()
-        return {"stdout": "", "stderr": "", "exit_status": 0, "signal": None, "killed": False,
-                "seconds": round(time.monotonic() - self._start, 4)}
-
-
-class _LocalZygote:
-    sandbox_level = "none: in-process stand-in (TORCHGRADE_GRADE_BACKEND=local), student code NOT confined"
-
-    def spawn(self, files: dict[str, bytes], module_file: str, module_name: str,
-              forbid: dict[str, list[str]]) -> _LocalWorker:
-        return _LocalWorker(files, module_file, module_name, forbid)
-
-    def close(self) -> None:
-        pass
+    def key(self) -> dict:
+        """The settings a stored result depends on: a change of any of them grades again."""
+        return {"device": self.device, "submission_timeout": self.submission_timeout,
+                "check_timeout": self.check_timeout, "gpu_policy": self.gpu_policy,
+                "memory_mb": self.memory_mb, "max_processes": self.max_processes,
+                "backend": "sandbox"}   # the only backend; kept so stored keys still match
 
 
 def _report_dict(report: Any) -> dict:
@@ -244,10 +211,9 @@ class Judge:
         if self._zygote is None and self._starting is None:
             # Import here, in this thread: two threads importing the same package at once can
             # see each other's half-initialised modules.
-            import grader.checks.runner  # noqa: F401
-            import grader.checks.student  # noqa: F401
-            if self.settings.backend != "local":
-                import grader.sandbox  # noqa: F401
+            import grader.checks.runner
+            import grader.checks.student
+            import grader.sandbox  # noqa: F401
             self._starting = threading.Thread(target=self._start_zygote, name="zygote-start", daemon=True)
             self._starting.start()
 
@@ -258,8 +224,6 @@ class Judge:
             self._start_error = exc
 
     def _make_zygote(self) -> Any:
-        if self.settings.backend == "local":
-            return _LocalZygote()
         from grader.sandbox import Limits, Zygote
         limits = Limits(memory_mb=self.settings.memory_mb, max_processes=self.settings.max_processes,
                         output_limit_kb=self.settings.output_limit_kb, threads=self.settings.threads)
@@ -347,11 +311,12 @@ class Judge:
         return facts
 
     # -- grading
-    def grade(self, sub: Submission) -> dict:
+    def grade(self, sub: Submission, exercises: tuple[str, ...] | None = None) -> dict:
+        """Grade `exercises` of `sub` (default: every exercise the judge was started for)."""
         start = time.monotonic()
         result: dict[str, Any] = {"student": sub.student, "kind": sub.kind, "source": sub.path.name,
                                   "problem": sub.problem, "exercises": {}}
-        for ex_id in self.settings.exercises:
+        for ex_id in self.settings.exercises if exercises is None else exercises:
             files = sub.exercises.get(ex_id) or ExerciseFiles(ex_id, "missing", "not handed in")
             result["exercises"][ex_id] = self.grade_exercise(self.course.exercise(ex_id), files)
         result["facts"] = self.facts()
@@ -494,7 +459,7 @@ def limit_judge_memory(settings: JudgeSettings) -> int | None:
     that a student's reply the judge cannot hold ends as a MemoryError in that student's check,
     not as the kernel killing the judge and every student queued behind it. Returns the limit."""
     import resource
-    if settings.device != "cpu" or settings.backend == "local":
+    if settings.device != "cpu":
         return None
     with open("/proc/self/statm") as fh:
         vm = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -506,7 +471,8 @@ def limit_judge_memory(settings: JudgeSettings) -> int | None:
     return limit
 
 
-def grade_in_process(sub: Submission) -> dict:
+def grade_in_process(sub: Submission, exercises: tuple[str, ...] | None = None) -> dict:
+    """Grade `exercises` of `sub` in this judge process (its task in the scheduler's pool)."""
     if _JUDGE is None:
         raise RuntimeError(_INIT_ERROR or "judge process not initialised")
-    return _JUDGE.grade(sub)
+    return _JUDGE.grade(sub, exercises)

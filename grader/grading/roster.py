@@ -60,7 +60,8 @@ def load_roster(path: Path, columns: dict[str, str] | None = None) -> list[Roste
     if names["id"] not in headers:
         raise RosterError(f"--roster {path}: no column {names['id']!r} for the student id (columns: "
                           f"{', '.join(headers) or 'none'}); name it with --roster-column id=HEADER")
-    students, seen = [], {}
+    students: list = []
+    seen: dict[str, int] = {}
     for line, row in enumerate(reader, start=2):
         sid = unicodedata.normalize("NFC", (row.get(names["id"]) or "").strip())
         if not sid:

@@ -82,7 +82,7 @@ def select_exercises(course: Course, only: tuple[str, ...] = (), assignment: str
 
 def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, device: str = "auto",
                 only: tuple[str, ...] = (), students: tuple[str, ...] = (), timeout: float | None = None,
-                assignment: str | None = None, backend: str | None = None, cluster: str | None = None,
+                assignment: str | None = None, cluster: str | None = None,
                 roster: Path | None = None, roster_columns: dict[str, str] | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, dict], None] | None = None,
@@ -134,12 +134,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                              submission_timeout=sub_timeout, check_timeout=min(g.check_timeout, sub_timeout),
                              gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb,
                              max_processes=g.max_processes, output_limit_kb=g.output_limit_kb,
-                             backend=backend or os.environ.get("TORCHGRADE_GRADE_BACKEND", "sandbox"),
                              protect=tuple(str(p.resolve()) for p in
                                            (course.root / "solutions", out, submissions)))
-    key_settings = {"device": resolved, "submission_timeout": sub_timeout,
-                    "check_timeout": settings.check_timeout, "gpu_policy": g.gpu_policy,
-                    "memory_mb": g.memory_limit_mb, "max_processes": g.max_processes, "backend": settings.backend}
+    key_settings = settings.key()
     digests = {e: checks_digest(course.exercises[e]) for e in exercise_ids}
 
     out.mkdir(parents=True, exist_ok=True)
@@ -161,7 +158,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 todo.append((sub, tuple(stale), keys))
             elif old is not None:
                 reused.append(sub.student)
-        graded_now, failures = [], []
+        graded_now: list[str] = []
+        failures: list[str] = []
         interrupted = False
         if on_start:
             on_start(len(todo))
@@ -210,8 +208,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 "exercises": exercise_ids,
                 "submissions": str(submissions),
                 "students": len(final), "not_graded": not_graded,
-                "options": {"device": device, "timeout": sub_timeout, "check_timeout": settings.check_timeout,
-                            "gpu_policy": g.gpu_policy, "jobs": jobs or g.jobs or os.cpu_count(),
+                "options": {"device": device, "timeout": settings.submission_timeout,
+                            "check_timeout": settings.check_timeout, "gpu_policy": settings.gpu_policy,
+                            "jobs": jobs or g.jobs or os.cpu_count(),
                             **({"cluster": cluster} if cluster else {})},
                 "command": command or [],
                 "assignment": _assignment_facts(the_assignment),
@@ -257,8 +256,7 @@ def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
     pending: dict[Future, tuple[Submission, dict]] = {}
     try:
         for sub, stale, keys in todo:
-            only = replace(settings, exercises=stale)
-            fut = pool.submit(_grade_task, sub, only)
+            fut = pool.submit(grade_in_process, sub, stale)
             pending[fut] = (sub, keys)
         while pending:
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
@@ -282,13 +280,6 @@ def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
     except BaseException:
         _terminate(pool)
         raise
-
-
-def _grade_task(sub: Submission, settings: JudgeSettings) -> dict:
-    from grader.grading import judge
-    if judge._JUDGE is not None:
-        judge._JUDGE.settings = settings      # this student's exercises (the stale ones)
-    return grade_in_process(sub)
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:

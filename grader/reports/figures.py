@@ -12,10 +12,10 @@ from typing import Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from grader.reports.stats import ExerciseStats, ItemStats, LOW_DISCRIMINATION  # noqa: E402
+from grader.reports.stats import ExerciseStats, ItemStats, LOW_DISCRIMINATION
 
 DPI = 110
 STATUS_COLOURS = {"full marks": "#2e7d32", "partial": "#9ccc65", "zero (handed in)": "#ffb300",
@@ -33,7 +33,7 @@ def totals_histogram(totals: Sequence[float], maximum: float) -> bytes:
     fig, ax = plt.subplots(figsize=(7, 3.2))
     top = maximum if maximum > 0 else max(list(totals) + [1.0])
     bins = np.linspace(0, top, min(20, max(5, len(totals) // 3)) + 1)
-    ax.hist(np.clip(totals, 0, top), bins=bins, color="#3f6fb5", edgecolor="white")
+    ax.hist(np.clip(totals, 0, top), bins=bins.tolist(), color="#3f6fb5", edgecolor="white")
     if len(totals):
         ax.axvline(float(np.mean(totals)), color="#c62828", linestyle="--", label=f"mean {np.mean(totals):.1f}")
         ax.axvline(float(np.median(totals)), color="#222", linestyle=":", label=f"median {np.median(totals):.1f}")
@@ -112,7 +112,7 @@ def item_map(items: list[ItemStats]) -> bytes:
 def similarity_histogram(scores: Sequence[float], threshold: float) -> bytes:
     """Every compared pair's overlap score, with the course's threshold."""
     fig, ax = plt.subplots(figsize=(7, 3))
-    ax.hist(scores, bins=np.linspace(0, 1, 21), color="#7e57c2", edgecolor="white")
+    ax.hist(scores, bins=np.linspace(0, 1, 21).tolist(), color="#7e57c2", edgecolor="white")
     ax.axvline(threshold, color="#c62828", linestyle="--", label=f"threshold {threshold:g}")
     ax.set_yscale("log" if len(scores) > 50 else "linear")
     ax.set_xlabel("fingerprint overlap of a pair of submissions (Jaccard)")

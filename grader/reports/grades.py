@@ -14,41 +14,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grader.reports.escape import md_text, visible_controls
-from grader.student_view import NO_D2L, student_message
+from grader.atomic import atomic_write
 from grader.course import Assignment, Course
 from grader.grading.lateness import due_for, late_share
-from grader.grading.gradebook import atomic_write
-
-
-STATUS_WORDS = {
-    "passed": "passed",
-    "failed": "wrong result",
-    "error": "your code raised an error",
-    "timeout": "took too long",
-    "oom": "ran out of memory",
-    "crashed": "the process running your code died",
-    "missing": "missing",
-    "forbidden": "used a forbidden built-in",
-    "skipped": "skipped",
-}
-
-ADVICE = {
-    "failed": "Your code ran but returned the wrong thing. Compare shape, dtype and values with "
-              "what the exercise asks for; run the visible tests (`pytest exercises/{chapter}`) to see a "
-              "worked comparison.",
-    "error": "Your code raised an exception. The message shows where; run the visible tests locally "
-             "to reproduce it.",
-    "timeout": "Your code did not finish in time. Look for an infinite loop, or Python loops over "
-               "elements where a tensor operation would do.",
-    "oom": "Your code used more memory than allowed. Avoid building huge intermediate tensors.",
-    "crashed": "The process running your code stopped (exit(), os._exit(), a crash or a killed "
-               "process). Remove calls that exit and top-level code that does work at import.",
-    "missing": "A file, function or class the exercise asks for was not found. Keep the names and "
-               "the file layout of the stub.",
-    "forbidden": "You called a built-in this exercise asks you to write yourself. Build it from "
-                 "basic tensor operations instead.",
-}
+from grader.reports.escape import md_text, visible_controls
+from grader.results import CheckStatus, status_word
+from grader.student_view import NO_D2L, student_message
 
 
 _FILE_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
@@ -282,15 +253,15 @@ def _exercise_feedback(ex_id: str, entry: dict, course: Course) -> list[str]:
     if lost:
         lines.append(f"Not passed ({len(lost)}):")
         for c in lost:
-            lines.append(f"- ❌ {_label(c)} — **{STATUS_WORDS.get(c['status'], c['status'])}** "
+            lines.append(f"- ❌ {_label(c)} — **{status_word(c['status'])}** "
                          f"(0 / {fmt_points(c['max_points'])} pt)")
             message = student_message(c)
             if message:
                 lines += ["", _indent_block(message), ""]
         lines.append("")
-        statuses = sorted({c["status"] for c in lost}, key=list(STATUS_WORDS).index)
+        statuses = [s for s in CheckStatus if s in {c["status"] for c in lost} and s.advice]
         lines.append("What to do:")
-        lines += [f"- {STATUS_WORDS[s]}: " + ADVICE[s].format(chapter=ex.chapter) for s in statuses if s in ADVICE]
+        lines += [f"- {s.word}: " + s.advice.format(chapter=ex.chapter) for s in statuses]
         lines.append("")
     if skipped:
         lines.append(f"Skipped ({len(skipped)}):")

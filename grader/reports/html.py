@@ -20,7 +20,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from grader.course import Course
-from grader.grading.gradebook import GRADEBOOK_FILE, atomic_write, read_gradebook, read_overrides
+from grader.atomic import atomic_write
+from grader.grading.gradebook import GRADEBOOK_FILE, read_gradebook, read_overrides
 from grader.reports import figures, stats
 from grader.reports.grades import feedback_md, fmt_points, run_facts, totals
 from grader.reports.similarity import Pair, side_by_side, similar_pairs

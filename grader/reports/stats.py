@@ -241,8 +241,8 @@ def failure_reasons(rows: list[dict], exercise_ids: list[str], top: int = 5) -> 
     for cid, slot in found.items():
         reasons = []
         for wordings in slot["groups"].values():
-            text = max(sorted(wordings), key=lambda w: wordings[w])
-            reasons.append(Reason(text, sum(wordings.values()), len(wordings)))
+            wording = max(sorted(wordings), key=lambda w: wordings[w])
+            reasons.append(Reason(wording, sum(wordings.values()), len(wordings)))
         reasons.sort(key=lambda r: (-r.count, r.text))
         out.append(CheckFailures(cid, slot["exercise"], slot["title"], slot["n"], reasons[:top]))
     out.sort(key=lambda f: (-f.failed, f.check_id))

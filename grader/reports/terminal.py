@@ -9,16 +9,22 @@ from rich.table import Table
 
 from grader.reports.escape import rich_text
 from grader.reports.grades import fmt_points, not_attempted, totals
-
-STATUS_STYLE = {"passed": "green", "failed": "yellow", "error": "red", "timeout": "magenta",
-                "oom": "magenta", "crashed": "red", "missing": "dim", "forbidden": "red", "skipped": "cyan",
-                "tampering": "bold red"}
+from grader.results import status_style
 
 
 def progress_bar(console: Console) -> Progress:
     return Progress(SpinnerColumn(), TextColumn("[bold]grading[/]"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                     TextColumn("{task.fields[last]}"), console=console, transient=False)
+
+
+def sandbox_warning(facts: dict) -> str | None:
+    """A red line when some judge could not confine student code fully (None when all could)."""
+    levels = facts.get("sandbox_levels") or []
+    if not levels or facts.get("confined"):
+        return None
+    return ("[bold red]WARNING: student code was NOT fully confined[/] (sandbox level: "
+            + rich_text("; ".join(levels)) + "). Workers could read files this user can read.")
 
 
 # Past this many exercises the table shows one column per chapter: 33 columns do not fit a terminal.
@@ -86,15 +92,8 @@ def _notes(row: dict, exercise_ids: list[str]) -> str:
             continue
         for c in lost:
             counts[c["status"]] = counts.get(c["status"], 0) + 1
-    parts = [f"[{STATUS_STYLE.get(s, 'white')}]{n} {s}[/]" for s, n in sorted(counts.items())]
+    parts = [f"[{status_style(s)}]{n} {s}[/]" for s, n in sorted(counts.items())]
     if untouched:
         parts.append(f"[dim]{untouched} not attempted[/]")
     return "; ".join([", ".join(parts)] * bool(parts) + problems)
 
-
-def sandbox_warning(facts: dict) -> str | None:
-    levels = facts.get("sandbox_levels") or []
-    if not levels or facts.get("confined"):
-        return None
-    return ("[bold red]WARNING: student code was NOT fully confined[/] (sandbox level: "
-            + rich_text("; ".join(levels)) + "). Workers could read files this user can read.")

@@ -50,7 +50,7 @@ def _program(deny_families: tuple[int, ...], deny_ipc: bool = False) -> list[tup
     arch, nr_socket, nr_socketpair = ARCHES[platform.machine()]
     ipc = [(JEQ_K, "deny", None, nr) for nr in IPC_CALLS[platform.machine()]] if deny_ipc else []
     # instructions as (code, jump-if-true label, jump-if-false label, k); labels resolved below
-    prog: list[tuple[int, object, object, int]] = [
+    prog: list[tuple[object, object, object, int]] = [
         (LD_W_ABS, None, None, OFF_ARCH),
         (JEQ_K, None, "deny", arch),
         (LD_W_ABS, None, None, OFF_NR),
@@ -79,7 +79,7 @@ def _program(deny_families: tuple[int, ...], deny_ipc: bool = False) -> list[tup
         if isinstance(ins[0], str):
             labels[ins[0]] = len(code)
         else:
-            code.append(ins)
+            code.append((int(ins[0]), ins[1], ins[2], ins[3]))  # type: ignore[call-overload]
     out = []
     for i, (op, jt, jf, k) in enumerate(code):
         rel = lambda label: 0 if label is None else labels[label] - i - 1  # noqa: E731

@@ -135,7 +135,6 @@ def _run_autograder(root: Path, files: dict[str, str], *, plant: str | None = No
     if plant is not None:
         (root / "results" / "results.json").write_text(plant)
     env = dict(os.environ, GRADESCOPE_ROOT=str(root), TORCHGRADE_PYTHON=sys.executable)
-    env.pop("TORCHGRADE_GRADE_BACKEND", None)
     cmd = [str(root / "source" / "run_autograder")] if engine_args is None else \
         [sys.executable, "-m", "grader.export.gradescope", "run", "--root", str(root), *engine_args]
     proc = subprocess.run(cmd, cwd=root, env=dict(env, PYTHONPATH=str(root / "source" / "course")),

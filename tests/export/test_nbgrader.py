@@ -30,7 +30,6 @@ def _env(tmp: Path) -> dict:
                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")):
         env[var] = str(tmp / ".jupyter" / sub)
     env["TORCHGRADE_COURSE"] = str(ROOT)
-    env.pop("TORCHGRADE_GRADE_BACKEND", None)
     return env
 
 

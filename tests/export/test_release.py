@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from grader.course import Course
-from grader.export.release import (MARKERS, ReleaseError, _solution_blocks, build_release, leak_scan,
-                                   needles, normalise)
+from grader.export.release import (CROSS_MIN, MARKERS, ReleaseError, _solution_blocks, build_release,
+                                   leak_scan, needles, normalise, quoted_answers, scan_release)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,6 +75,52 @@ def test_planted_solution_line_fails_the_scan(release: Path, real_course: Course
     assert [(lk.path, lk.kind, lk.source) for lk in leaks] == \
         [("exercises/ch4/dropout.py", "solution", "solutions/ch4/dropout.py")]
     assert normalise(line) in str(leaks[0]) and "exercises/ch4/dropout.py:" in str(leaks[0])
+
+
+def test_another_exercises_answer_in_a_demo_cell_fails_the_scan(release: Path, real_course: Course,
+                                                                tmp_path: Path) -> None:
+    """ch6.training_gpu's batch loop pasted into ch7's GoogLeNet demo is a leak of ch6's answer,
+    although the ch7 stub is public: answers are looked for in every exercise's files."""
+    out = _copy(release, tmp_path)
+    table = needles(real_course)
+    quoted = quoted_answers(real_course)["ch6.training_gpu"]
+    loop = [ln for ln in _solution_blocks(real_course.exercise("ch6.training_gpu").solution_path
+                                          .read_text(encoding="utf-8"))
+            if table.get(normalise(ln), ("", ""))[0] == "solution" and normalise(ln) not in quoted][:CROSS_MIN + 2]
+    assert len(loop) >= CROSS_MIN
+    demo = out / "exercises" / "ch7" / "googlenet.py"
+    demo.write_text(demo.read_text(encoding="utf-8") + "\n".join(loop) + "\n", encoding="utf-8")
+    leaks = leak_scan(real_course, out)
+    assert {lk.path for lk in leaks} == {"exercises/ch7/googlenet.py"}
+    assert {lk.text for lk in leaks} == {normalise(ln) for ln in loop}
+    assert all(lk.kind == "solution" for lk in leaks)
+
+
+def test_ch7_demos_call_train_ch6_instead_of_a_training_loop(real_course: Course) -> None:
+    for ex_id in ("ch7.googlenet", "ch7.alexnet"):
+        stub = real_course.exercise(ex_id).stub_path.read_text(encoding="utf-8")
+        assert "from training_gpu import train_ch6" in stub and "train_ch6(net," in stub
+        assert "optimizer.zero_grad()" not in stub and ".backward()" not in stub
+
+
+def test_stub_hint_quoting_an_answer_is_a_warning_not_a_leak(release: Path, real_course: Course,
+                                                             tmp_path: Path) -> None:
+    conv = "layer = Conv2D(kernel_size).to(X.device)"   # ch6.convolution's hint quotes this answer line
+    assert conv in quoted_answers(real_course)["ch6.convolution"]
+    found = scan_release(real_course, release)
+    warnings = [lk for lk in found if lk.kind == "quoted"]
+    assert ("exercises/ch6/convolution.py", conv) in {(w.path, w.text) for w in warnings}
+    assert "quotes an answer line" in str(warnings[0])
+    assert leak_scan(real_course, release) == []
+    # The same line in another exercise's stub is a leak (with enough company to be an answer).
+    out = _copy(release, tmp_path)
+    other = out / "exercises" / "ch4" / "dropout.py"
+    table = needles(real_course)      # once: it builds every stub
+    lines = [conv] + [ln.strip() for ln in _solution_blocks(real_course.exercise("ch6.convolution")
+                                                              .solution_path.read_text(encoding="utf-8"))
+                      if table.get(normalise(ln), ("", ""))[0] == "solution"][:CROSS_MIN]
+    other.write_text(other.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
+    assert ("exercises/ch4/dropout.py", conv) in {(lk.path, lk.text) for lk in leak_scan(real_course, out)}
 
 
 def test_scan_sees_through_notebook_json_markers_and_hidden_files(release: Path, real_course: Course,
