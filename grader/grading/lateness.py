@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import zipfile
 from pathlib import Path
 
 from grader.course import Assignment
+from grader.grading.submissions import MAX_DEPTH, MAX_FOLDER_ENTRIES
 
 METADATA_FILES = ("submission_metadata.json", "timestamp.txt")
 
@@ -24,12 +26,11 @@ def submission_time(path: Path) -> tuple[str, str]:
     texts: dict[str, str] = {}
     mtimes: list[float] = []
     if path.is_dir():
-        for f in path.rglob("*"):
-            if f.is_file() and not f.is_symlink():
-                if f.name in METADATA_FILES and f.parent == path:
-                    texts[f.name] = f.read_text(encoding="utf-8", errors="replace")[:100_000]
-                elif not any(p.startswith(".") or p == "__pycache__" for p in f.relative_to(path).parts):
-                    mtimes.append(f.stat().st_mtime)
+        for f, top in _files(path):
+            if f.name in METADATA_FILES and top:
+                texts[f.name] = f.read_text(encoding="utf-8", errors="replace")[:100_000]
+            else:
+                mtimes.append(f.stat().st_mtime)
     elif path.is_file() and path.suffix.lower() == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
@@ -54,6 +55,30 @@ def submission_time(path: Path) -> tuple[str, str]:
     if mtimes:
         return _iso(_dt.datetime.fromtimestamp(max(mtimes), _dt.timezone.utc)), "newest file mtime"
     return "", ""
+
+
+def _files(folder: Path) -> list[tuple[Path, bool]]:
+    """Regular files of a student's folder (and whether each is at its top), walked without
+    recursion within discovery's depth and entry limits: a hostile folder tree cannot crash this."""
+    found: list[tuple[Path, bool]] = []
+    stack: list[tuple[Path, int]] = [(folder, 0)]
+    seen = 0
+    while stack and seen < MAX_FOLDER_ENTRIES:
+        here, depth = stack.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if depth + 1 < MAX_DEPTH:
+                    stack.append((Path(entry.path), depth + 1))
+            elif entry.is_file(follow_symlinks=False):
+                found.append((Path(entry.path), depth == 0))
+    return found
 
 
 def _from_metadata(text: str) -> str:
