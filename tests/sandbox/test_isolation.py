@@ -96,7 +96,7 @@ def test_zygote_command_line_names_no_path(zyg, secret_dirs):
 
 def test_ipc_objects_do_not_reach_the_next_worker_or_outlive_theirs(zyg):
     writer, student = _worker(zyg, IPC)
-    made = student.make("print('stolen solution')")
+    made = student.call("make", "print('stolen solution')")  # student.make is the build-handle method
     writer_pid = writer.pid
     reader, other = _worker(zyg, IPC)
     try:
