@@ -11,7 +11,8 @@ from rich.table import Table
 from grader.reports.grades import fmt_points, not_attempted, totals
 
 STATUS_STYLE = {"passed": "green", "failed": "yellow", "error": "red", "timeout": "magenta",
-                "oom": "magenta", "crashed": "red", "missing": "dim", "forbidden": "red", "skipped": "cyan"}
+                "oom": "magenta", "crashed": "red", "missing": "dim", "forbidden": "red", "skipped": "cyan",
+                "tampering": "bold red"}
 
 
 def progress_bar(console: Console) -> Progress:
@@ -70,6 +71,10 @@ def _notes(row: dict, exercise_ids: list[str]) -> str:
     untouched = 0
     for ex_id in exercise_ids:
         entry = row.get("exercises", {}).get(ex_id) or {}
+        if entry.get("tampering"):
+            problems.append(f"[bold red]{ex_id}: tampering (scored 0, see review.md)[/]")
+        elif entry.get("review"):
+            problems.append(f"[yellow]{ex_id}: {len(entry['review'])} review flag(s), see review.md[/]")
         if entry.get("status") == "error":      # "missing" already shows in its cell
             message = entry.get("message", "")
             problems.append(f"[dim]{ex_id}: {escape(message[:70])}{'...' if len(message) > 70 else ''}[/]")
@@ -85,3 +90,11 @@ def _notes(row: dict, exercise_ids: list[str]) -> str:
     if untouched:
         parts.append(f"[dim]{untouched} not attempted[/]")
     return "; ".join([", ".join(parts)] * bool(parts) + problems)
+
+
+def sandbox_warning(facts: dict) -> str | None:
+    levels = facts.get("sandbox_levels") or []
+    if not levels or facts.get("confined"):
+        return None
+    return ("[bold red]WARNING: student code was NOT fully confined[/] (sandbox level: "
+            + "; ".join(levels) + "). Workers could read files this user can read.")
