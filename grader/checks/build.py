@@ -16,6 +16,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from grader.checks.integrity import Sealed
+
 
 @dataclass(frozen=True)
 class BuildSpec:
@@ -160,31 +162,45 @@ def _init_params(model: nn.Module, seed: int) -> None:
             p.copy_((torch.rand(p.shape, generator=gen) * 2 - 1) * bound)
 
 
-class ModelRecorder:
+class ModelRecorder(metaclass=Sealed):
     def __init__(self, model: nn.Module) -> None:
         self.model = model
         self.modes: list[bool] = []
         self.grad_enabled: list[bool] = []
         self.initial_state: dict | None = None
         self.device: str | None = None
-        model.register_forward_pre_hook(self._hook)
+        self._hook_fn = self._hook
+        self._hook_handle = model.register_forward_pre_hook(self._hook_fn)
 
     def _hook(self, module: nn.Module, args: Any) -> None:
         if self.initial_state is None:
             self.initial_state = _state(module)
-            self.device = str(next(module.parameters()).device)
+            self.device = str(next(nn.Module.parameters(module)).device)
         self.modes.append(bool(module.training))
         self.grad_enabled.append(torch.is_grad_enabled())
 
+    def intact(self) -> bool:
+        """The hook is still the one registered and the lists are still lists: a student who
+        removed, replaced or swapped them has tampered with the record."""
+        hooks = getattr(self.model, "_forward_pre_hooks", None)
+        return (hooks is not None and hooks.get(self._hook_handle.id) is self._hook_fn
+                and type(self.modes) is list and type(self.grad_enabled) is list)
+
     def records(self) -> dict:
+        if not self.intact():
+            from grader.checks import integrity
+            integrity.ATTEMPTS.append("the recorder of a built model was removed or replaced")
         return {"initial_state": self.initial_state or _state(self.model), "final_state": _state(self.model),
-                "modes": self.modes, "grad_enabled": self.grad_enabled, "forwards": len(self.modes),
+                "modes": list(self.modes), "grad_enabled": list(self.grad_enabled), "forwards": len(self.modes),
                 "final_training": bool(self.model.training),
-                "device": self.device or str(next(self.model.parameters()).device)}
+                "device": self.device or str(next(nn.Module.parameters(self.model)).device)}
 
 
 def _state(model: nn.Module) -> dict:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    # unbound and without state_dict hooks: the student's code may shadow or hook state_dict
+    params = dict(nn.Module.named_parameters(model))
+    params.update(nn.Module.named_buffers(model))
+    return {k: v.detach().clone() for k, v in params.items()}
 
 
 def _make_mlp(spec: dict) -> nn.Module:
@@ -209,7 +225,7 @@ def _make_cnn(spec: dict) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-class RecordingLoader(DataLoader):
+class RecordingLoader(DataLoader, metaclass=Sealed):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.iterations = 0
@@ -236,7 +252,7 @@ def _make_loader(spec: dict) -> RecordingLoader:
     return RecordingLoader(TensorDataset(X, y), batch_size=spec["batch_size"], shuffle=False)
 
 
-class RecordingCrossEntropy(nn.CrossEntropyLoss):
+class RecordingCrossEntropy(nn.CrossEntropyLoss, metaclass=Sealed):
     def __init__(self, reduction: str) -> None:
         super().__init__(reduction=reduction)
         self.calls = 0
@@ -249,7 +265,7 @@ class RecordingCrossEntropy(nn.CrossEntropyLoss):
         return {"calls": self.calls, "reduction": self.reduction}
 
 
-class RecordingSGD(torch.optim.SGD):
+class RecordingSGD(torch.optim.SGD, metaclass=Sealed):
     def __init__(self, model: nn.Module, **kwargs: Any) -> None:
         super().__init__(model.parameters(), **kwargs)
         self._names = {id(p): n for n, p in model.named_parameters()}
@@ -269,6 +285,14 @@ class RecordingSGD(torch.optim.SGD):
 
     def records(self) -> dict:
         return {"steps": self.steps, "zero_grad_calls": self.zero_grad_calls}
+
+
+def prime() -> None:
+    """Let torch patch what it patches on first use (an optimizer class's step, once), before
+    the worker's seal is taken: afterwards any change is the student's."""
+    model = nn.Linear(1, 1)
+    RecordingSGD(model, lr=0.1)
+    torch.optim.SGD(model.parameters(), lr=0.1)
 
 
 def _numpy():
@@ -320,7 +344,7 @@ def _make_array(spec: BuildSpec, ctx: "BuildContext") -> Any:
     return t.to(s["device"]) if s.get("device") else t
 
 
-class ArrayRecorder:
+class ArrayRecorder(metaclass=Sealed):
     """Records a built tensor or ndarray: its contents after the call, and whether the call
     returned this very object."""
 
@@ -362,7 +386,7 @@ FUNCTIONS: dict[str, Any] = {
 }
 
 
-class RecordingFunction:
+class RecordingFunction(metaclass=Sealed):
     """A built function: calls the registered callable and counts the calls."""
 
     def __init__(self, name: str, params: dict) -> None:
@@ -378,7 +402,7 @@ class RecordingFunction:
         return {"calls": self.calls, "name": self.name}
 
 
-class LeafRecorder:
+class LeafRecorder(metaclass=Sealed):
     def __init__(self, tensor: torch.Tensor) -> None:
         self.tensor = tensor
 
@@ -401,7 +425,7 @@ def _make_leaf(spec: dict) -> torch.Tensor:
     return t
 
 
-class BuildContext:
+class BuildContext(metaclass=Sealed):
     """The objects built for one call, by label, and what they recorded."""
 
     def __init__(self) -> None:

@@ -58,7 +58,8 @@ class PackageError(GraderError):
 STATUS_WORDS = {"passed": "passed", "failed": "wrong result", "error": "your code raised an error",
                 "timeout": "took too long", "oom": "ran out of memory",
                 "crashed": "the process running your code died", "missing": "missing",
-                "forbidden": "used a forbidden built-in", "skipped": "skipped"}
+                "forbidden": "used a forbidden built-in", "skipped": "skipped",
+                "tampering": "changed the grader's own code"}
 
 
 def _check_dict(c: Any) -> dict:
