@@ -578,17 +578,7 @@ def can_mount_scratch(hide: list[str]) -> bool:
         return False  # an unprivileged user namespace would do, but many distributions forbid it
     scratch = tempfile.mkdtemp(prefix="tg-probe-")
     try:
-        pid = os.fork()
-        if pid == 0:
-            ok = 1
-            try:
-                mount_scratch(scratch, 1, hide)
-                ok = 0
-            except BaseException:  # noqa: BLE001
-                pass
-            os._exit(ok)
-        st = _waitpid(pid)
-        return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+        return _in_child(lambda: mount_scratch(scratch, 1, hide))
     finally:
         _rmtree(scratch)
 
