@@ -104,11 +104,15 @@ def measure(course: Course, exercise_id: str, repeats: int = 3) -> Cost:
     checks = collect_checks(course, exercise_id)
     reference = load_reference(ex)
     best: Cost | None = None
+    # One reference module for all runs, as one judge keeps one for all its students: the
+    # reference cache and the checks' own memos (keyed by the reference's functions) stay warm.
+    reference_clock = Clock()
+    proxy = timed_reference(reference, reference_clock) if reference is not None else None
     for _ in range(repeats + 1):  # the first run warms caches, as a grader's judges are warm
-        student_clock, reference_clock = Clock(), Clock()
+        student_clock = Clock()
+        reference_clock.seconds = 0.0
         executor = Executor.from_file(ex.solution_path, f"cost_{ex.chapter}_{ex.name}", forbid=ex.forbid)
         student = Student(TimedTransport(executor, student_clock), ex)
-        proxy = timed_reference(reference, reference_clock) if reference is not None else None
         start = NOW()
         results = run_checks(checks, student, reference_module=proxy, device="cpu", gpu_available=False)
         total = NOW() - start

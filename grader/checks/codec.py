@@ -1,21 +1,24 @@
 """Plain data across the judge/worker boundary.
 
 Student code is never trusted to hand the judge an object: results are converted here into a
-tree of built-in values and *exact* torch.Tensors (no subclass, no custom __eq__), serialised with
-torch.save and read back with torch.load(weights_only=True), which cannot run code. Local
+tree of built-in values and *exact* torch.Tensors (no subclass, no custom __eq__), written as a
+frame (MessagePack for the structure, raw bytes for tensor data) whose reader can only ever
+build None, booleans, numbers, strings, bytes, lists, string-keyed dicts and dense tensors: no
+class is named on the wire, so nothing the worker writes can run code in the judge. Local
 (pytest) mode goes through the very same round trip, so a check sees the same data in both modes.
 
-Containers and torch scalars that pickle's weights-only loader does not take are written as
-small tagged dicts: {"__tg__": "tuple", "v": [...]}.
+Containers and torch scalars MessagePack does not have are written as small tagged dicts:
+{"__tg__": "tuple", "v": [...]}. (The wire was torch.save/torch.load(weights_only=True) until
+that proved to be most of a cheap check's cost: its unpickler is a Python loop.)
 """
 
 from __future__ import annotations
 
-import io
+import struct
 import time
-import zipfile
 from typing import Any, Callable
 
+import msgpack
 import torch
 
 from grader.checks.errors import NotPlainData, ProtocolError
@@ -24,12 +27,16 @@ TAG = "__tg__"
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000
 MAX_BYTES = 512 * 1024 * 1024
-# Decoding, on the judge's side, of bytes the worker wrote (or forged): the weights-only
-# unpickler is a Python loop (about 1.4 s per MB of pickle here), so the pickle part of a reply
-# is capped; tensor data lives in separate records and does not count. The tree is rebuilt under
+# Decoding, on the judge's side, of bytes the worker wrote (or forged): every byte of structure
+# can become a Python object, so the structure part of a reply is capped; tensor data lives in
+# its own section, is sliced and never parsed, and does not count. The tree is rebuilt under
 # the same node and byte budget as it was built, and under a clock.
-MAX_PICKLE_BYTES = 2 * 1024 * 1024
+MAX_STRUCTURE_BYTES = 2 * 1024 * 1024
 DECODE_SECONDS = 5.0
+MAGIC = b"TGW1"
+_LENGTH = struct.Struct(">Q")
+_EXT_TENSOR = 1
+_EXT_BIGINT = 2
 
 _SCALARS = (type(None), bool, int, float, str, bytes)
 
@@ -268,69 +275,117 @@ def from_plain(tree: Any, *, on_tag: Callable[[str, dict], Any] | None = None,
 
 
 def dumps(tree: Any) -> bytes:
-    buf = io.BytesIO()
-    torch.save(tree, buf)
-    return buf.getvalue()
+    """The frame of a wire tree: MAGIC, the structure's length, the structure (MessagePack), then
+    the tensors' bytes one after another. A tensor in the structure is an extension record
+    naming its dtype, shape and place in the data section."""
+    _guard(tree)
+    chunks: list[bytes] = []
+    offset = 0
+
+    def extension(obj: Any) -> msgpack.ExtType:
+        nonlocal offset
+        if type(obj) is torch.Tensor:
+            data = obj.detach().to("cpu")
+            raw = data.reshape(-1).view(torch.uint8).numpy().tobytes() if data.numel() else b""
+            meta = msgpack.packb([str(data.dtype).removeprefix("torch."), list(data.shape), offset, len(raw)])
+            chunks.append(raw)
+            offset += len(raw)
+            return msgpack.ExtType(_EXT_TENSOR, meta)
+        if type(obj) is int:  # beyond 64 bits
+            return msgpack.ExtType(_EXT_BIGINT, str(obj).encode())
+        raise NotPlainData(f"{describe_type(obj)} in a wire tree")
+
+    structure = msgpack.packb(tree, default=extension, use_bin_type=True, unicode_errors="surrogatepass")
+    return b"".join([MAGIC, _LENGTH.pack(len(structure)), structure, *chunks])
 
 
-class _View(io.RawIOBase):
-    """A seekable file over a buffer, without copying it (a frame may be hundreds of MB)."""
-
-    def __init__(self, data: Any) -> None:
-        self._view, self._pos = memoryview(data), 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self._pos = max(0, offset if whence == 0 else self._pos + offset if whence == 1
-                        else len(self._view) + offset)
-        return self._pos
-
-    def readinto(self, buf: Any) -> int:
-        chunk = self._view[self._pos:self._pos + len(buf)]
-        buf[:len(chunk)] = chunk
-        self._pos += len(chunk)
-        return len(chunk)
+def _guard(tree: Any) -> None:
+    """A tree about to be written is walked as the structure it expands to: within MAX_NODES
+    and MAX_DEPTH, its tensors the dense, contiguous copies to_plain makes. A reply forged past
+    to_plain (shared references that expand to 2**40 nodes, a zero-stride tensor of 32 GB) is
+    refused here in the worker, quickly, instead of being expanded or materialised as it is
+    written. (The frame itself cannot express either: its reader needs no such walk.)"""
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise NotPlainData(f"the reply has more than {MAX_NODES} parts once its shared parts are "
+                               "counted: not plain data")
+        kind = type(node)
+        if kind is list or kind is dict:
+            if depth > MAX_DEPTH + 2:
+                raise NotPlainData("the reply is nested too deeply: not plain data")
+            stack.extend((v, depth + 1) for v in (node if kind is list else node.values()))
+        elif kind is torch.Tensor:
+            check_wire_tensor(node)
 
 
-def check_archive(data: Any) -> None:
-    """The frame's zip directory, read before torch.load sees it: every record stored (a
-    deflated record could be a zip bomb), records no larger than the frame, a small pickle."""
+def check_frame(data: Any) -> None:
+    """What can be told of a frame before it is decoded: its marker and a structure part small
+    enough to read back (tensor data does not count; it is sliced, never parsed)."""
+    view = memoryview(data)
+    if len(view) < len(MAGIC) + _LENGTH.size or bytes(view[:len(MAGIC)]) != MAGIC:
+        raise ProtocolError("the worker sent an unreadable reply (not a torchgrade frame)")
+    (size,) = _LENGTH.unpack(view[len(MAGIC):len(MAGIC) + _LENGTH.size])
+    if size > len(view) - len(MAGIC) - _LENGTH.size:
+        raise NotPlainData("the reply's structure is larger than the reply")
+    if size > MAX_STRUCTURE_BYTES:
+        raise NotPlainData(f"the returned structure is too large to read back ({size >> 10} KB of "
+                           f"structure, the limit is {MAX_STRUCTURE_BYTES >> 10} KB): return a tensor instead "
+                           "of long lists of numbers")
+
+
+def _tensor_from(meta: bytes, section: memoryview) -> torch.Tensor:
     try:
-        infos = zipfile.ZipFile(_View(data)).infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise ProtocolError(f"the worker sent an unreadable reply (not an archive: {exc})") from None
-    if len(infos) > MAX_NODES:
-        raise NotPlainData("reply holds too many records")
-    total = 0
-    for info in infos:
-        if info.compress_type != zipfile.ZIP_STORED:
-            raise NotPlainData("reply holds a compressed record: refused (a zip bomb?)")
-        total += info.file_size
-        if info.filename.endswith("data.pkl") and info.file_size > MAX_PICKLE_BYTES:
-            raise NotPlainData(f"the returned structure is too large to read back ({info.file_size >> 10} KB of "
-                               f"structure, the limit is {MAX_PICKLE_BYTES >> 10} KB): return a tensor instead "
-                               "of long lists of numbers")
-    if total > len(data):
-        raise NotPlainData("reply records are larger than the reply")
+        dtype_name, shape, offset, nbytes = msgpack.unpackb(meta, use_list=True)
+    except Exception:  # noqa: BLE001
+        raise NotPlainData("malformed tensor record") from None
+    dtype = parse_dtype(dtype_name)
+    if type(shape) is not list or len(shape) > MAX_DEPTH or any(type(d) is not int or d < 0 for d in shape) \
+            or type(offset) is not int or type(nbytes) is not int or offset < 0 or nbytes < 0 \
+            or offset + nbytes > len(section):
+        raise NotPlainData("malformed tensor record")
+    numel = 1
+    for d in shape:
+        numel *= d
+    if numel * dtype.itemsize != nbytes:
+        raise NotPlainData("a tensor record whose shape does not match its data")
+    if nbytes == 0:
+        return torch.empty(shape, dtype=dtype)
+    # a copy of its own: aligned, writable, and not keeping the whole frame alive
+    flat = torch.frombuffer(bytearray(section[offset:offset + nbytes]), dtype=torch.uint8)
+    return flat.view(dtype).reshape(shape)
 
 
-def loads(data: bytes, *, untrusted: bool = False) -> Any:
-    """Read bytes written by dumps; weights_only=True means no arbitrary object can be built.
-    untrusted: bytes from a worker, read in the judge: the archive is checked first."""
+def loads(data: bytes) -> Any:
+    """Read bytes written by dumps, or forged by a worker. Only plain values come back
+    (MessagePack has no way to name a class or a function); tensors are rebuilt from a dtype, a
+    shape and bytes, after the structure's size is bounded."""
     if len(data) > MAX_BYTES + (1 << 20):
         raise NotPlainData("reply larger than the frame limit")
-    if untrusted:
-        check_archive(data)
     try:
-        return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
+        check_frame(data)
+    except ProtocolError as exc:
+        raise NotPlainData(str(exc)) from None
+    view = memoryview(data)
+    head = len(MAGIC) + _LENGTH.size
+    (size,) = _LENGTH.unpack(view[len(MAGIC):head])
+    section = view[head + size:]
+
+    def extension(code: int, payload: bytes) -> Any:
+        if code == _EXT_TENSOR:
+            return _tensor_from(payload, section)
+        if code == _EXT_BIGINT and len(payload) <= 5000:
+            return int(payload.decode("ascii"))
+        raise NotPlainData(f"unknown record type {code} in the reply")
+
+    try:
+        return msgpack.unpackb(view[head:head + size], ext_hook=extension, raw=False, use_list=True,
+                               strict_map_key=True, unicode_errors="surrogatepass")
+    except NotPlainData:
+        raise
     except Exception as exc:  # noqa: BLE001 - a forged or truncated frame fails in any way
         raise NotPlainData(f"could not decode the data safely: {type(exc).__name__}: {exc}") from None
 

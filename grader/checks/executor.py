@@ -70,6 +70,35 @@ def import_file(path: Path, module_name: str) -> ModuleType:
     return module
 
 
+# torch.nn.init's in-place initialisers: on a "meta" tensor they compute nothing, yet built-in
+# layers call them from reset_parameters, which is half of the time it takes to build a big
+# network on "meta" (GoogLeNet: 10 ms of 20). During a call made with _device="meta" they return
+# a meta tensor untouched; any other tensor is initialised as usual.
+_INITIALISERS = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
+                 "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+                 "orthogonal_", "sparse_")
+
+
+@contextlib.contextmanager
+def _initialisers_skip_meta() -> Any:
+    saved = {name: getattr(nn.init, name) for name in _INITIALISERS if hasattr(nn.init, name)}
+
+    def skipping(init: Any) -> Any:
+        def initialise(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(tensor, torch.Tensor) and tensor.is_meta:
+                return tensor
+            return init(tensor, *args, **kwargs)
+        return initialise
+    for name, init in saved.items():
+        setattr(nn.init, name, skipping(init))
+    try:
+        yield
+    finally:
+        for name, init in saved.items():
+            setattr(nn.init, name, init)
+
+
+
 def reset_torch_state() -> None:
     """Undo global changes a previous call may have made (default dtype, grad mode, ...)."""
     torch.set_default_dtype(torch.float32)
@@ -369,7 +398,8 @@ class Executor:
                 if default_device is None:
                     result = fn(*args, **kwargs)
                 else:
-                    with default_device:
+                    with default_device, (_initialisers_skip_meta() if default_device.type == "meta"
+                                          else contextlib.nullcontext()):
                         result = fn(*args, **kwargs)
         except ForbiddenSignal as sig:
             raise _Fault(_forbidden(sig, symbol)) from None

@@ -24,6 +24,7 @@ import hashlib
 import inspect
 import os
 import random
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -229,6 +230,21 @@ class CachedReference:
         return f"<cached reference {getattr(self._module, '__name__', '?')}>"
 
 
+_FIXTURES: "weakref.WeakKeyDictionary[Any, CachedReference]" = weakref.WeakKeyDictionary()
+
+
+def cached_reference(module: Any) -> CachedReference:
+    """The one CachedReference of `module`: every student a judge grades gets the same object,
+    so a check's own memo keyed by the fixture (a reference network built once) lasts."""
+    try:
+        found = _FIXTURES.get(module)
+    except TypeError:   # not weakly referable: a fresh wrapper every time
+        return CachedReference(module)
+    if found is None:
+        found = _FIXTURES[module] = CachedReference(module)
+    return found
+
+
 def _memoised(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
@@ -273,4 +289,4 @@ def unwrap(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 CACHE = ReferenceCache()
 
-__all__ = ["CACHE", "CachedReference", "ENV", "ReferenceCache", "enabled", "running_check"]
+__all__ = ["CACHE", "CachedReference", "cached_reference", "ENV", "ReferenceCache", "enabled", "running_check"]

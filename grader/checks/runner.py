@@ -234,7 +234,7 @@ def run_checks(checks: list[Check], student: Any, *, reference_module: ModuleTyp
     device = torch.device(device)
     reference: Any = reference_module
     if reference is not None:   # its direct calls memoised per check (refcache.py)
-        reference = refcache.CachedReference(reference)
+        reference = refcache.cached_reference(reference)
     if gpu_available is None:
         gpu_available = torch.cuda.is_available()
     budgets = budgets or {}

@@ -284,7 +284,7 @@ def _engine_sources(course: Course) -> list[Path]:
 
 
 def _pyproject(course: Course) -> str:
-    deps: list[str] = ["torch", "pytest", "numpy", "nbformat"]
+    deps: list[str] = ["torch", "pytest", "numpy", "nbformat", "msgpack"]
     source = course.root / "pyproject.toml"
     if source.is_file():
         project = tomllib.loads(source.read_text(encoding="utf-8")).get("project", {})

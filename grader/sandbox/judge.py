@@ -309,7 +309,7 @@ class Worker:
         try:
             # a whole frame was read, so the stream is still in step: a reply refused for its
             # shape is that call's failure (NotPlainData), not the worker's
-            codec.check_archive(frame)
+            codec.check_frame(frame)
         except ProtocolError as exc:
             raise self._fail(exc) from None
         except NotPlainData as exc:

@@ -3,8 +3,8 @@
 Two channels exist:
 - control (judge <-> zygote): JSON messages, length-prefixed, with file descriptors attached
   (SCM_RIGHTS). Only the judge and the zygote ever hold it; a worker closes it right after fork.
-- requests (judge <-> one worker): codec frames (torch.save / torch.load(weights_only=True)),
-  length-prefixed. Before its first reply a worker sends two bare headers: SETUP_DONE once
+- requests (judge <-> one worker): codec frames (MessagePack structure + raw tensor bytes; see
+  codec.dumps), length-prefixed. Before its first reply a worker sends two bare headers: SETUP_DONE once
   confined (before any student code runs) and READY once the student's module is imported.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 HEADER = struct.Struct(">Q")
 READY = 0        # the student's module is imported
 SETUP_DONE = 1   # the sandbox is in place; no student code has run before this
-# A reply may carry up to codec.MAX_BYTES of tensors (512 MB) plus pickle overhead; anything
+# A reply may carry up to codec.MAX_BYTES of tensors (512 MB) plus its structure; anything
 # larger is a reply bomb and the worker is killed.
 MAX_FRAME = 512 * 1024 * 1024 + (16 << 20)
 MAX_CONTROL = 256 * 1024 * 1024

@@ -1,6 +1,7 @@
 """Only plain data crosses the boundary; everything else is rejected, not compared."""
 
 import math
+import struct
 
 import numpy as np
 import pytest
@@ -79,11 +80,61 @@ def test_cycles_and_huge_structures_are_cut_off():
 def test_forged_bytes_cannot_run_code():
     import pickle
 
+    import msgpack
+
     class Evil:
         def __reduce__(self):
             return (print, ("pwned",))
-    with pytest.raises(NotPlainData, match="could not decode"):
+    with pytest.raises(NotPlainData, match="not a torchgrade frame"):
         codec.loads(pickle.dumps(Evil()))
+    body = pickle.dumps(Evil())     # a pickle where the structure goes is just bad MessagePack
+    with pytest.raises(NotPlainData):
+        codec.loads(codec.MAGIC + struct.pack(">Q", len(body)) + body)
+    unknown = msgpack.packb(msgpack.ExtType(7, b"os.system"))
+    with pytest.raises(NotPlainData, match="unknown record type 7"):
+        codec.loads(codec.MAGIC + struct.pack(">Q", len(unknown)) + unknown)
+
+
+def _frame_with_tensor(meta: list, data: bytes) -> bytes:
+    import msgpack
+    structure = msgpack.packb(msgpack.ExtType(1, msgpack.packb(meta)))
+    return codec.MAGIC + struct.pack(">Q", len(structure)) + structure + data
+
+
+@pytest.mark.parametrize("meta, data, message", [
+    (["float32", [4], 0, 16], b"\0" * 8, "malformed"),              # data past the end of the frame
+    (["float32", [1000, 1000], 0, 16], b"\0" * 16, "does not match"),  # a small record claiming a big shape
+    (["float32", [-1], 0, 0], b"", "malformed"),
+    (["object", [1], 0, 8], b"\0" * 8, "unknown dtype"),
+    (["float32", [2]], b"\0" * 8, "malformed"),
+])
+def test_forged_tensor_records_are_refused(meta, data, message):
+    with pytest.raises(NotPlainData, match=message):
+        codec.loads(_frame_with_tensor(meta, data))
+
+
+def test_structure_part_is_bounded_before_it_is_read():
+    huge = codec.dumps(list(range(600_000)))
+    with pytest.raises(NotPlainData, match="too large to read back"):
+        codec.check_frame(huge)
+    with pytest.raises(NotPlainData, match="larger than the reply"):
+        codec.loads(huge[:100])
+
+
+@pytest.mark.parametrize("dtype", sorted(codec._DTYPES.values(), key=str))
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 0, 3), (2, 3, 4)])
+def test_every_dtype_and_shape_survives_the_frame(dtype, shape):
+    t = (torch.randn(shape, dtype=torch.float64) * 5).to(dtype)
+    back = rt(t)
+    assert type(back) is torch.Tensor and back.dtype == dtype and back.shape == t.shape
+    assert torch.equal(back, t) and back.is_contiguous()
+    back.add_(1) if dtype != torch.bool else back.logical_not_()   # writable, its own memory
+
+
+def test_scalars_beyond_messagepack_survive():
+    for value in (2 ** 70, -(2 ** 90), "lone \ud800 surrogate", b"\x00\xff", -0.0, float("inf")):
+        back = rt(value)
+        assert back == value and type(back) is type(value)
 
 
 def test_view_of_a_big_tensor_ships_only_the_view():
