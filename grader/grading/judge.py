@@ -51,6 +51,13 @@ class JudgeSettings:
     protect: tuple[str, ...] = ()    # instructor paths no worker may read (solutions, output, class)
     threads: int = 0                 # torch threads in the judge and each worker; 0: torch's default
 
+    def new_zygote(self) -> Any:
+        """A zygote for these settings (the run's shared one, or a judge's own)."""
+        from grader.sandbox import Limits, Zygote
+        limits = Limits(memory_mb=self.memory_mb, max_processes=self.max_processes,
+                        output_limit_kb=self.output_limit_kb, threads=self.threads)
+        return Zygote(device=self.device, limits=limits, protect=list(self.protect))
+
     def key(self) -> dict:
         """The settings a stored result depends on: a change of any of them grades again."""
         return {"device": self.device, "submission_timeout": self.submission_timeout,
@@ -203,6 +210,10 @@ class Judge:
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
         self._budgets: dict[str, dict[str, float]] = {}
+        # the run's one zygote, when the scheduler shares it: a queue that hands this judge a
+        # connection of its own (see Zygote.attach); used for the first zygote only, a
+        # replacement after an engine failure is this judge's own
+        self.shared_zygote: Any = None
 
     # -- resources
     def prestart(self) -> None:
@@ -224,10 +235,13 @@ class Judge:
             self._start_error = exc
 
     def _make_zygote(self) -> Any:
-        from grader.sandbox import Limits, Zygote
-        limits = Limits(memory_mb=self.settings.memory_mb, max_processes=self.settings.max_processes,
-                        output_limit_kb=self.settings.output_limit_kb, threads=self.settings.threads)
-        return Zygote(device=self.settings.device, limits=limits, protect=list(self.settings.protect))
+        handed, self.shared_zygote = self.shared_zygote, None
+        if handed is not None:
+            from grader.sandbox.shared import receive
+            zygote = receive(handed)
+            if zygote is not None:
+                return zygote
+        return self.settings.new_zygote()   # none shared, or it could not start: our own
 
     @property
     def zygote(self) -> Any:
@@ -391,13 +405,15 @@ _JUDGE: Judge | None = None
 _INIT_ERROR: str = ""
 
 
-def start_judge(settings: JudgeSettings) -> Judge:
+def start_judge(settings: JudgeSettings, shared_zygote: Any = None) -> Judge:
     """A judge ready to grade: its zygote starting, the checks and references imported. The
-    same for a judge process on this machine and for one hosted by a Dask worker."""
+    same for a judge process on this machine and for one hosted by a Dask worker.
+    shared_zygote: a queue holding (connection, facts) of the run's one zygote, if it has one."""
     if settings.threads > 0:
         import torch
         torch.set_num_threads(settings.threads)
     judge = Judge(settings)
+    judge.shared_zygote = shared_zygote
     judge.prestart()
     try:
         for ex_id in settings.exercises:     # import checks and references while the zygote starts
@@ -414,14 +430,15 @@ def start_judge(settings: JudgeSettings) -> Judge:
     return judge
 
 
-def init_process(settings: JudgeSettings) -> None:
-    """Initializer of a judge process (spawned, so nothing of the parent is inherited)."""
+def init_process(settings: JudgeSettings, shared_zygote: Any = None) -> None:
+    """Initializer of a judge process (spawned, so nothing of the parent is inherited but what
+    is passed: the settings, and the queue that hands out connections to the run's zygote)."""
     import signal
     global _JUDGE, _INIT_ERROR
     # Ctrl-C reaches the whole process group; the parent decides what to do about it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _JUDGE = start_judge(settings)
+        _JUDGE = start_judge(settings, shared_zygote)
     except Exception as exc:  # noqa: BLE001 - an initializer that raises breaks the whole pool
         _INIT_ERROR = f"the judge could not start: {type(exc).__name__}: {exc}"
         return

@@ -2,8 +2,9 @@
 as their result arrives, then write every report from the gradebook.
 
 Judges are separate processes started with the "spawn" method: they inherit nothing from this
-process (no CUDA state, no half-imported modules), and each owns one zygote. This process never
-imports a check, a reference solution or student code, and never touches CUDA.
+process (no CUDA state, no half-imported modules). With several judges, this process starts the
+run's one zygote and hands each judge a connection to it (grader/sandbox/shared.py). This
+process never imports torch, a check, a reference solution or student code, and never touches CUDA.
 """
 
 from __future__ import annotations
@@ -251,8 +252,12 @@ def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
     """Grade `todo` with `n_jobs` judge processes; commit each student as it finishes."""
     failures: list[str] = []
     ctx = mp.get_context("spawn")
+    shared = None
+    if n_jobs > 1:   # one zygote for all the judges of this run (grader/sandbox/shared.py)
+        from grader.sandbox.shared import SharedZygote
+        shared = SharedZygote(settings.new_zygote, n_jobs, ctx.Queue())
     pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=init_process,
-                               initargs=(settings,))
+                               initargs=(settings, shared.queue if shared else None))
     pending: dict[Future, tuple[Submission, dict]] = {}
     try:
         for sub, stale, keys in todo:
@@ -280,6 +285,9 @@ def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
     except BaseException:
         _terminate(pool)
         raise
+    finally:
+        if shared is not None:
+            shared.close()
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:

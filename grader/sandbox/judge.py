@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.checks import codec
 from grader.checks.errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
                                   WorkerCrashed)
 from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, processes,
@@ -112,19 +111,69 @@ class Zygote:
 
     # ------------------------------------------------------------------ control channel
 
+    # ------------------------------------------------------------------ one zygote, several judges
+
+    def facts(self) -> dict:
+        """What a judge attached to this zygote needs to know of it (plain data)."""
+        return {"device": self.device, "limits": self.limits.to_dict(), "pid": self.pid,
+                "sandbox_level": self.sandbox_level, "landlock_abi": self.landlock_abi,
+                "exposed": list(self.exposed), "baseline_rss_mb": self.baseline_rss_mb}
+
+    def attach(self) -> socket.socket:
+        """A control connection of its own for another judge process: one zygote then serves a
+        whole run (one torch start instead of one per judge). Pass it, with facts(), to
+        Zygote.attached in that process."""
+        with self._lock:
+            if self._closed:
+                raise ZygoteError("the sandbox zygote is closed")
+            send_control(self._ctl, {"op": "attach"})
+            reply, fds = self._receive_with_fds(60.0, "attach")
+        if not reply.get("ok") or len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise ZygoteError(f"the sandbox zygote gave no connection: {reply.get('error')}")
+        return socket.socket(fileno=fds[0])
+
+    @classmethod
+    def attached(cls, sock: socket.socket, facts: dict) -> "Zygote":
+        """The client of a zygote another process started (see attach). Closing it ends only
+        this judge's workers; the zygote lives until the process that started it closes it."""
+        self = cls.__new__(cls)
+        self.device = str(facts["device"])
+        self.limits = Limits(**facts["limits"])
+        self._lock = threading.Lock()
+        self._closed = False
+        self._ctl = sock
+        self._proc = None
+        self._errlog = None
+        self.pid = int(facts["pid"])
+        self.sandbox_level = str(facts["sandbox_level"])
+        self.landlock_abi = int(facts["landlock_abi"])
+        self.exposed = list(facts.get("exposed") or [])
+        self.baseline_rss_mb = float(facts.get("baseline_rss_mb") or 0.0)
+        return self
+
     def _receive(self, timeout: float | None, what: str) -> dict:
+        message, fds = self._receive_with_fds(timeout, what)
+        for fd in fds:
+            os.close(fd)
+        return message
+
+    def _receive_with_fds(self, timeout: float | None, what: str) -> tuple[dict, list[int]]:
         self._ctl.settimeout(timeout)
         try:
             message, fds = recv_control(self._ctl)
         except (socket.timeout, OSError) as exc:
             raise ZygoteError(f"sandbox zygote did not answer ({what}): {exc}{self._log_tail()}") from None
-        for fd in fds:
-            os.close(fd)
         if message is None:
+            for fd in fds:
+                os.close(fd)
             raise ZygoteError(f"sandbox zygote exited ({what}){self._log_tail()}")
-        return message
+        return message, fds
 
     def _log_tail(self) -> str:
+        if self._errlog is None:     # attached: the zygote's output is its starter's
+            return ""
         try:
             self._errlog.seek(0)
             text = self._errlog.read()[-4000:].decode(errors="replace").strip()
@@ -196,9 +245,11 @@ class Zygote:
                 return
             self._closed = True
             try:
-                self._ctl.close()  # EOF: the zygote kills its workers and exits
+                self._ctl.close()  # EOF: the zygote kills its workers (and exits, if it is ours)
             except OSError:
                 pass
+        if self._proc is None:
+            return
         try:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -293,6 +344,7 @@ class Worker:
             raise type(self._failure)(f"the worker is no longer running: {self._failure}")
         if self._report is not None:
             raise WorkerCrashed("the worker was closed")
+        from grader.checks import codec   # here: starting a zygote must not import torch
         payload = codec.dumps(request)
         self._request_start = time.monotonic()
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -7,7 +7,9 @@ worker that needs the GPU initialises its own context after the fork.
 
 Control protocol (see wire.py): {"op": "spawn", ...} with three fds (request socket, stdout
 pipe, stderr pipe) -> {"ok": True, "pid": ..., "tempdir": ...}; {"op": "reap", "pid", "grace"}
--> exit status; {"op": "info"} -> facts for tests; EOF -> kill everything and exit.
+-> exit status; {"op": "info"} -> facts for tests; {"op": "attach"} -> {"ok": True} with one fd,
+a control connection of its own for another judge (one zygote serves a whole grading run); EOF
+of the first connection -> kill everything and exit; EOF of an attached one -> kill its workers.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class ZygoteState:
         self.device = device
         self.tmp_root = tmp_root
         self.workers: dict[int, str] = {}  # pid -> tempdir
+        self.owners: dict[int, int] = {}   # pid -> the control socket (fd) of the judge that asked
+        self.judges: dict[int, Any] = {}   # control socket fd -> _Judge (serve fills it)
         self.abi = landlock.abi_version()
         self.read_paths = read_paths()
         self.devices = device_paths() if device == "cuda" else []
@@ -183,31 +187,134 @@ def warm_up() -> None:
     assert not torch.cuda.is_initialized()
 
 
+class _Judge:
+    """One judge's control connection. The first (the process that started the zygote) is
+    primary: its EOF ends the zygote. Others come from "attach": their EOF ends their workers."""
+
+    def __init__(self, sock: socket.socket, primary: bool) -> None:
+        self.sock = sock
+        self.primary = primary
+        self.reaping: tuple[int, float, int | None] | None = None   # pid, deadline, pidfd
+
+
 def serve(ctl: socket.socket, state: ZygoteState) -> None:
+    """Answer every judge's requests, one at a time, in the order they come. A reap that must
+    wait for its worker to end does not hold the others up: it is answered when the worker
+    ends (its pidfd) or when its grace is over, whichever comes first."""
+    judges = {ctl.fileno(): _Judge(ctl, primary=True)}
+    state.judges = judges
     while True:
-        message, fds = recv_control(ctl)
-        if message is None:
-            return
-        op = message.get("op")
+        waiting = [j for j in judges.values() if j.reaping is not None]
+        now = time.monotonic()
+        timeout = max(0.0, min(j.reaping[1] for j in waiting) - now) if waiting else None
+        readable = [j.sock for j in judges.values() if j.reaping is None]
+        readable += [j.reaping[2] for j in waiting if j.reaping[2] is not None]
         try:
-            if op == "spawn":
-                reply = spawn(ctl, state, message, fds)
-            elif op == "reap":
-                reply = reap(state, int(message["pid"]), float(message.get("grace", 0.0)))
-            elif op == "info":
-                import torch
-                reply = {"ok": True, "modules": sorted(sys.modules), "pid": os.getpid(),
-                         "cuda_initialized": bool(torch.cuda.is_initialized()),
-                         "workers": sorted(state.workers), "children": sorted(children())}
+            ready, _, _ = select.select(readable, [], [], timeout)
+        except InterruptedError:
+            continue
+        for judge in waiting:
+            _finish_reap_if_due(state, judge)
+        for sock in ready:
+            if not isinstance(sock, socket.socket):
+                continue
+            judge = judges.get(sock.fileno())
+            if judge is None or judge.reaping is not None:
+                continue
+            message, fds = recv_control(sock)
+            if message is None:
+                if judge.primary:
+                    return
+                _detach(state, judge)
+                continue
+            reply = _answer(state, judge, message, fds)
+            if reply is not None:
+                _send(state, judge, reply)
+
+
+def _answer(state: ZygoteState, judge: _Judge, message: dict, fds: list[int]) -> dict | None:
+    """The reply to one request, or None when it comes later (a reap that waits)."""
+    op = message.get("op")
+    reply_fds: list[int] = []
+    try:
+        if op == "spawn":
+            reply = spawn(judge.sock, state, message, fds)
+            state.owners[int(reply["pid"])] = judge.sock.fileno()
+        elif op == "reap":
+            pid, grace = int(message["pid"]), float(message.get("grace", 0.0))
+            if pid not in state.workers or state.owners.get(pid) != judge.sock.fileno():
+                reply = {"ok": False, "error": f"no worker {pid}"}
             else:
-                reply = {"ok": False, "error": f"unknown op {op!r}"}
-        except Exception as exc:  # noqa: BLE001 - report, keep serving other submissions
-            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}",
-                     "detail": traceback.format_exc()}
-        finally:
-            for fd in fds:
-                _close(fd)
-        send_control(ctl, reply)
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done or grace <= 0:
+                    reply = finish_reap(state, pid, status if done else None)
+                else:
+                    judge.reaping = (pid, time.monotonic() + grace, _pidfd(pid))
+                    return None
+        elif op == "attach":
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            state.judges[ours.fileno()] = _Judge(ours, primary=False)
+            reply, reply_fds = {"ok": True}, [theirs.fileno()]
+            try:
+                send_control(judge.sock, reply, reply_fds)
+            finally:
+                theirs.close()
+            return None
+        elif op == "info":
+            import torch
+            reply = {"ok": True, "modules": sorted(sys.modules), "pid": os.getpid(),
+                     "cuda_initialized": bool(torch.cuda.is_initialized()),
+                     "workers": sorted(state.workers), "children": sorted(children()),
+                     "judges": len(state.judges)}
+        else:
+            reply = {"ok": False, "error": f"unknown op {op!r}"}
+    except Exception as exc:  # noqa: BLE001 - report, keep serving other submissions
+        reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "detail": traceback.format_exc()}
+    finally:
+        for fd in fds:
+            _close(fd)
+    return reply
+
+
+def _send(state: ZygoteState, judge: _Judge, reply: dict) -> None:
+    try:
+        send_control(judge.sock, reply)
+    except OSError:   # that judge is gone; the others are not
+        if judge.primary:
+            raise
+        _detach(state, judge)
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _finish_reap_if_due(state: ZygoteState, judge: _Judge) -> None:
+    assert judge.reaping is not None
+    pid, deadline, pidfd = judge.reaping
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if not done and time.monotonic() < deadline:
+        return
+    judge.reaping = None
+    if pidfd is not None:
+        _close(pidfd)
+    _send(state, judge, finish_reap(state, pid, status if done else None))
+
+
+def _detach(state: ZygoteState, judge: _Judge) -> None:
+    """A judge other than the primary went away: its workers go too, nobody else's."""
+    fd = judge.sock.fileno()
+    if judge.reaping is not None and judge.reaping[2] is not None:
+        _close(judge.reaping[2])
+    judge.reaping = None
+    for pid in [p for p, owner in state.owners.items() if owner == fd]:
+        if pid in state.workers:
+            finish_reap(state, pid, None)
+    state.judges.pop(fd, None)
+    judge.sock.close()
 
 
 def safe_relpath(name: str) -> PurePosixPath:
@@ -234,7 +341,12 @@ def spawn(ctl: socket.socket, state: ZygoteState, message: dict, fds: list[int])
     if pid == 0:
         code = 70
         try:
-            ctl.close()  # the worker must never be able to ask us for anything
+            # the worker must never be able to ask us for anything, for any judge
+            for judge in list(state.judges.values()):
+                judge.sock.close()
+                if judge.reaping is not None and judge.reaping[2] is not None:
+                    _close(judge.reaping[2])
+            ctl.close()
             worker_main(state, message, tempdir, *fds)
             code = 0
         except BaseException:  # noqa: BLE001
@@ -249,11 +361,15 @@ def spawn(ctl: socket.socket, state: ZygoteState, message: dict, fds: list[int])
 
 
 def reap(state: ZygoteState, pid: int, grace: float) -> dict:
-    """Wait up to `grace` s for the worker to end by itself, then kill its process group and
-    every orphan it left behind; report how it ended."""
+    """Wait up to `grace` s for the worker to end by itself, then finish_reap."""
     if pid not in state.workers:
         return {"ok": False, "error": f"no worker {pid}"}
-    status = _wait_exit(pid, grace)
+    return finish_reap(state, pid, _wait_exit(pid, grace))
+
+
+def finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:
+    """Kill the worker's process group (status None: it is still running) and every orphan it
+    left behind; report how it ended."""
     ended_by_itself = status is not None
     # members of its group still around (background processes) are killed too
     killed = status is None or _group_had_members(pid)
@@ -267,6 +383,7 @@ def reap(state: ZygoteState, pid: int, grace: float) -> dict:
         killed = True
     killed = sweep_orphans(state) or killed
     _rmtree(state.workers.pop(pid))
+    state.owners.pop(pid, None)
     exit_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     return {"ok": True, "exit_status": exit_status, "signal": sig, "killed": killed,
