@@ -239,6 +239,31 @@ def raises(exc: type[BaseException] | str, *, what: str = "the call") -> Iterato
     fail(f"{what}: expected {name} to be raised, but nothing was raised")
 
 
+# What PyTorch says when code that computed on "meta" tensors finally asks for a value (.item(),
+# float(), .cpu(), .tolist()): proof that the work itself was done on the device it was given.
+_READ_OUT_OF_META = ("cannot be called on meta tensors", "Cannot copy out of meta tensor",
+                     "can't convert meta device type tensor")
+
+
+def runs_on_meta_device(thunk: Any, what: str) -> None:
+    """Run `thunk()`, a student call told to work on the 'meta' device (a network there, or
+    tensors there) whose work ends in a Python number, and assert the work was done there: it
+    returned, or it stopped only where a number is read out of a meta tensor. A batch or a layer
+    the student's code never moved meets the meta network on the CPU, which PyTorch refuses to
+    mix: so "moves its data to `device`" is checked on a machine without a GPU too."""
+    __tracebackhide__ = True
+    try:
+        thunk()
+    except StudentException as exc:
+        message = str(exc)
+        if any(marker in message for marker in _READ_OUT_OF_META):
+            return
+        first = message.splitlines()[0] if message else exc.exc_type
+        raise CheckFailure(f"{what} failed on another device than the CPU (the 'meta' device: "
+                           f"{exc.exc_type}: {first[:160]}): move every batch and every layer to the "
+                           "device you are given (X.to(device), net.to(device)), as a GPU needs") from None
+
+
 def keeps_meta_device(thunk: Any, what: str) -> torch.Tensor:
     """Run `thunk()`, a student call whose tensor inputs are on the 'meta' device, and assert it
     returned a tensor there. A tensor the student's code creates without naming its input's

@@ -234,3 +234,27 @@ def test_learn_kernel_returns_plain_results(student, reference, device, rng):
                 f"the learned kernel is on {kernel.device}, expected {device} (the device of X)")
     expect.finite(kernel, what="the learned kernel")
     expect.true(type(got[1]) is list and len(got[1]) == 2, "learn_kernel(..., num_iters=2) must return 2 losses")
+
+
+@check(points=1)
+def test_learn_kernel_moves_its_layer(student, rng):
+    """learn_kernel puts its Conv2D on X's device (checked on the 'meta' device, so no GPU is needed)."""
+    h, w, kh, kw = _non_square_shapes(rng, 1)[0]
+    X = torch.empty(h, w, device="meta")
+    Y = torch.empty(h - kh + 1, w - kw + 1, device="meta")
+    seed = _int(rng, 0, 10_000)
+    # Only learn_kernel's own slip costs this check: with a corr2d that leaves the device
+    # (charged by test_corr2d_keeps_the_device alone) it asks only that learn_kernel runs on the CPU.
+    try:
+        out = student.corr2d(X, torch.empty(kh, kw, device="meta"), _forbid=NO_CONV)
+        corr2d_keeps_device = isinstance(out, torch.Tensor) and out.device.type == "meta"
+    except Exception:  # noqa: BLE001 - corr2d's own checks say what is wrong
+        corr2d_keeps_device = False
+    if not corr2d_keeps_device:
+        got = student.learn_kernel(torch.randn(h, w, generator=rng), torch.randn(h - kh + 1, w - kw + 1, generator=rng),
+                                   (kh, kw), num_iters=2, lr=1e-3, _seed=seed, _forbid=NO_CONV)
+        expect.true(type(got) in (tuple, list) and len(got) == 2, "learn_kernel must return a pair (kernel, losses)")
+        return
+    expect.runs_on_meta_device(
+        lambda: student.learn_kernel(X, Y, (kh, kw), num_iters=2, lr=1e-3, _seed=seed, _forbid=NO_CONV),
+        f"learn_kernel(X, Y, ({kh}, {kw})) with X on the 'meta' device")

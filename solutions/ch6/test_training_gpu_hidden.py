@@ -72,6 +72,10 @@ def test_evaluate_accuracy_gpu_default_device(student, reference, device, rng):
     exp, ref = reference_call(reference.evaluate_accuracy_gpu, s["net"], s["train"])
     expect.true(type(got) is float, f"evaluate_accuracy_gpu returned a {type(got).__name__}, expected a Python float")
     expect.close(got, exp, **METRIC_TOL, what="evaluate_accuracy_gpu with device=None")
+    # the net's device, not the CPU: a net on "meta" shows it on any grading machine
+    m = _setup(rng, net_device="meta")
+    expect.runs_on_meta_device(lambda: student.evaluate_accuracy_gpu(m["net"], m["test"]),
+                               "evaluate_accuracy_gpu(net, data_iter) with the net on 'meta' and no device")
 
 
 @check(points=1)
@@ -99,6 +103,14 @@ def test_evaluate_accuracy_gpu_weights_by_batch_size(student, reference, device,
     got = student.evaluate_accuracy_gpu(s["net"], batches, device)
     exp, _ = reference_call(reference.evaluate_accuracy_gpu, s["net"], batches, device)
     expect.close(got, exp, **METRIC_TOL, what="evaluate_accuracy_gpu over batches of 2, 4 and 1 examples")
+
+
+@check(points=1)
+def test_evaluate_accuracy_gpu_moves_batches(student, rng):
+    """evaluate_accuracy_gpu moves every batch to `device` (checked on PyTorch's "meta" device, so on any grading machine)."""
+    s = _setup(rng, net_device="meta")
+    expect.runs_on_meta_device(lambda: student.evaluate_accuracy_gpu(s["net"], s["test"], "meta"),
+                               "evaluate_accuracy_gpu(net, data_iter, device) with net and device 'meta'")
 
 
 # ---------------------------------------------------------------- train_ch6
@@ -166,3 +178,11 @@ def test_train_ch6_throughput(student, reference, device, rng):
     expect.true(math.isfinite(rate) and rate > 0, f"examples_per_sec must be positive and finite, got {rate}")
     # Far above anything a tiny CNN reaches even on a GPU: a rate that counts no time at all.
     expect.true(rate < 1e9, f"examples_per_sec is {rate:.3g}: the timer cannot have measured the training")
+
+
+@check(points=1)
+def test_train_ch6_moves_net_and_batches(student, rng):
+    """train_ch6 moves the net and every training batch to `device` (checked on PyTorch's "meta" device, so on any grading machine)."""
+    s = _setup(rng)
+    expect.runs_on_meta_device(lambda: student.train_ch6(s["net"], s["train"], s["test"], 1, 0.1, "meta"),
+                               "train_ch6(net, train_iter, test_iter, 1, 0.1, device='meta')")

@@ -39,6 +39,17 @@ def products(n, repeats, dtype=torch.float32):
     for _ in range(repeats):
         torch.mm(x, x)
     return 0.5
+
+def accuracy(net, batches, device, move=True):
+    correct = 0
+    for X, y in batches:
+        if move:
+            X, y = X.to(device), y.to(device)
+        correct += int((net(X).argmax(1) == y).sum())
+    return correct / sum(len(y) for _, y in batches)
+
+def meta_net():
+    return nn.Linear(4, 3, device="meta")
 '''
 
 
@@ -94,6 +105,15 @@ def test_meta_device_catches_a_tensor_made_on_the_cpu(student):
     assert out.device.type == "meta"
     with pytest.raises(CheckFailure, match="create every tensor on the input's device"):
         expect.keeps_meta_device(lambda: student.cpu_zeros(X), "cpu_zeros(X)")
+
+
+def test_meta_device_catches_batches_that_are_never_moved(student):
+    batches = [(torch.randn(2, 4), torch.tensor([0, 1]))]
+    net = student.meta_net()
+    # moved: it computed on meta and stopped only where it read the count out (.item())
+    expect.runs_on_meta_device(lambda: student.accuracy(net, batches, "meta"), "accuracy")
+    with pytest.raises(CheckFailure, match="move every batch and every layer to the device"):
+        expect.runs_on_meta_device(lambda: student.accuracy(net, batches, "meta", move=False), "accuracy")
 
 
 def test_loses_only_is_read_from_a_variant(tmp_path):
