@@ -245,7 +245,7 @@ _READ_OUT_OF_META = ("cannot be called on meta tensors", "Cannot copy out of met
                      "can't convert meta device type tensor")
 
 
-def runs_on_meta_device(thunk: Any, what: str) -> None:
+def runs_on_meta_device(thunk: Any, what: str) -> Any:
     """Run `thunk()`, a student call told to work on the 'meta' device (a network there, or
     tensors there) whose work ends in a Python number, and assert the work was done there: it
     returned, or it stopped only where a number is read out of a meta tensor. A batch or a layer
@@ -253,11 +253,11 @@ def runs_on_meta_device(thunk: Any, what: str) -> None:
     mix: so "moves its data to `device`" is checked on a machine without a GPU too."""
     __tracebackhide__ = True
     try:
-        thunk()
+        return thunk()     # what it returned, for the check to look at (None: stopped at a read-out)
     except StudentException as exc:
         message = str(exc)
         if any(marker in message for marker in _READ_OUT_OF_META):
-            return
+            return None
         first = message.splitlines()[0] if message else exc.exc_type
         raise CheckFailure(f"{what} failed on another device than the CPU (the 'meta' device: "
                            f"{exc.exc_type}: {first[:160]}): move every batch and every layer to the "

@@ -220,3 +220,12 @@ def test_train_concise_unknown_loss(student, device, rng):
     for name in ("l1", "MSE"):
         with expect.raises(ValueError, what=f"train_concise(..., loss={name!r})"):
             student.train_concise(X, y, loss=name, num_epochs=1)
+
+
+@check(points=1)
+def test_train_concise_moves_the_net(student, rng):
+    """train_concise puts its network on X's device (checked on the 'meta' device, so no GPU is needed)."""
+    n, d = 4 * _int(rng, 2, 4), _int(rng, 2, 4)
+    X, y = torch.empty(n, d, device="meta"), torch.empty(n, 1, device="meta")
+    expect.runs_on_meta_device(lambda: student.train_concise(X, y, num_epochs=1, batch_size=4),
+                               "train_concise(X, y) with X on the 'meta' device")

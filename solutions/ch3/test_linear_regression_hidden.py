@@ -272,3 +272,18 @@ def test_train_linreg_uses_generator(student, device, rng):
     first = student.train_linreg(X, y, num_epochs=1, batch_size=20, generator=build.generator(seed), _seed=31)
     second = student.train_linreg(X, y, num_epochs=1, batch_size=20, generator=build.generator(seed), _seed=32)
     expect.close(second, first, what="train_linreg with equally seeded generators (global seeds differ)")
+
+
+@check(points=1)
+def test_train_linreg_keeps_the_device(student, rng):
+    """train_linreg creates w and b on X's device (checked on the 'meta' device, so no GPU is needed)."""
+    n, d = 5 * _int(rng, 3, 5), _int(rng, 2, 4)
+    X, y = torch.empty(n, d, device="meta"), torch.empty(n, 1, device="meta")
+    got = expect.runs_on_meta_device(
+        lambda: student.train_linreg(X, y, num_epochs=1, batch_size=5, generator=build.generator(_int(rng, 0, 9999))),
+        "train_linreg(X, y) with X on the 'meta' device")
+    if got is not None:
+        expect.true(type(got) in (tuple, list) and len(got) == 2, "train_linreg must return (w, b)")
+        for t, name in zip(got, "wb"):
+            expect.true(isinstance(t, torch.Tensor) and t.device.type == "meta",
+                        f"train_linreg's {name} is not on X's device: create it there (device=X.device)")

@@ -1,9 +1,8 @@
-"""Wrong: train_concise leaves the network on the CPU when X is on a GPU."""
+"""Wrong: train_concise leaves the network on the CPU whatever X's device (caught on the meta device, so on a CPU too)."""
 
 import torch
 
 VERDICT = "wrong"
-GPU_ONLY = True
 from torch import nn
 from torch.utils import data
 

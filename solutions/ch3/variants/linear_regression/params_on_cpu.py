@@ -1,9 +1,8 @@
-"""Wrong: train_linreg creates w and b on the CPU whatever X's device (fails when X is on a GPU)."""
+"""Wrong: train_linreg creates w and b on the CPU whatever X's device (caught on the meta device, so on a CPU too)."""
 
 import torch
 
 VERDICT = "wrong"
-GPU_ONLY = True
 
 
 def synthetic_data(w, b, n, noise=0.01, generator=None):
