@@ -359,7 +359,7 @@ def _tensor_from(meta: bytes, section: memoryview) -> torch.Tensor:
     return flat.view(dtype).reshape(shape)
 
 
-def loads(data: bytes) -> Any:
+def loads(data: bytes | bytearray) -> Any:
     """Read bytes written by dumps, or forged by a worker. Only plain values come back
     (MessagePack has no way to name a class or a function); tensors are rebuilt from a dtype, a
     shape and bytes, after the structure's size is bounded."""

@@ -7,7 +7,7 @@
         report = worker.close()                                   # stdout/stderr, exit, seconds
 """
 
-from grader.sandbox.judge import Worker, WorkerReport, Zygote, ZygoteError
+from grader.sandbox.client import Worker, WorkerReport, Zygote, ZygoteError
 from grader.sandbox.wire import Limits
 
 __all__ = ["Zygote", "Limits", "Worker", "WorkerReport", "ZygoteError"]

@@ -18,7 +18,7 @@ import threading
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
-from grader.sandbox.judge import Zygote
+from grader.sandbox.client import Zygote
 
 HAND_OUT_SECONDS = 180.0
 

@@ -71,7 +71,7 @@ def recv_control(sock: socket.socket, *, max_fds: int = 8) -> tuple[dict | None,
     data, fds, _flags, _addr = socket.recv_fds(sock, HEADER.size, max_fds)
     if not data:
         for fd in fds:
-            _close(fd)
+            close_fd(fd)
         return None, []
     if len(data) < HEADER.size:
         rest = recv_exact(sock, HEADER.size - len(data))
@@ -104,7 +104,7 @@ def processes() -> list[tuple[int, list[bytes]]]:
     return found
 
 
-def _close(fd: int) -> None:
+def close_fd(fd: int) -> None:
     import os
     try:
         os.close(fd)

@@ -90,8 +90,8 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._ctl = ours
         env = zygote_environment(protect)
-        self._errlog = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen([sys.executable, "-I", "-c", BOOT.format(fd=theirs.fileno())],
+        self._errlog: Any = tempfile.TemporaryFile()
+        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen([sys.executable, "-I", "-c", BOOT.format(fd=theirs.fileno())],
                                       pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
                                       stdout=self._errlog, stderr=self._errlog, start_new_session=True,
                                       cwd="/")

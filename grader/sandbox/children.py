@@ -1,0 +1,133 @@
+"""The zygote's children: waiting for a worker, killing its process group, sweeping the
+orphans it left behind, removing its directory; and the /proc readings the limits need."""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import time
+from typing import TYPE_CHECKING, Any
+
+from grader.sandbox.wire import processes
+
+if TYPE_CHECKING:
+    from grader.sandbox.zygote import ZygoteState
+
+
+def wait_exit(pid: int, grace: float) -> int | None:
+    """The wait status if `pid` ends within `grace` seconds, else None (it keeps running)."""
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done or grace <= 0:
+        return status if done else None
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    try:
+        deadline = time.monotonic() + grace
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if pidfd is not None:
+                select.select([pidfd], [], [], left)
+            else:
+                time.sleep(min(left, 0.002))
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def group_has_members(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def kill_worker(pid: int) -> None:
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def wait_pid(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return 0
+
+
+def children() -> list[int]:
+    me = os.getpid()
+    return [pid for pid, fields in processes() if len(fields) > 1 and int(fields[1]) == me]
+
+
+def sweep_orphans(state: ZygoteState) -> bool:
+    """Kill and reap every child that is not a live worker: processes a student detached."""
+    killed = False
+    for _ in range(200):
+        strays = [pid for pid in children() if pid not in state.workers]
+        if not strays:
+            break
+        for pid in strays:
+            kill_worker(pid)
+        for pid in strays:
+            wait_pid(pid)
+        killed = True
+    return killed
+
+
+def remove_tree(path: str) -> None:
+    def fix(func: Any, p: str, _exc: Any) -> None:
+        try:
+            os.chmod(os.path.dirname(p), 0o700)
+            os.chmod(p, 0o700)
+            func(p)
+        except OSError:
+            pass
+    try:
+        shutil.rmtree(path, onerror=fix)
+    except RecursionError:  # a student's folder chain deeper than Python recurses
+        import subprocess
+        subprocess.run(["rm", "-rf", "--", path], check=False)
+
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+
+
+def vm_size() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def user_tasks(uid: int) -> int:
+    """Threads the user already has (RLIMIT_NPROC counts them all, not just ours)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        uid_line = text[text.find("Uid:"):].split("\n", 1)[0].split()
+        if len(uid_line) > 1 and int(uid_line[1]) == uid:
+            t = text.find("Threads:")
+            total += int(text[t:].split("\n", 1)[0].split()[1]) if t >= 0 else 1
+    return total
