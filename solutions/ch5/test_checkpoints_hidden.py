@@ -60,10 +60,23 @@ class Setup:
         return [ctx.make(s) for s in self.specs(seed)]
 
 
+_REFERENCE_RUNS: dict[tuple, tuple[dict, dict[str, dict]]] = {}
+
+
 def _reference_run(reference, setup: Setup, epochs: int, every: int | None = None,
                    seed: int | None = None) -> tuple[dict, dict[str, dict]]:
-    """The reference's results and the checkpoints it saved, by file name. The reference's
-    save_checkpoint is replaced by an in-memory copy for the run (no disk, no unpickling)."""
+    """The reference's results and the checkpoints it saved, by file name (a fresh copy of
+    what this judge computed for the same setup: a check's rng gives every student the same)."""
+    key = (id(reference), tuple(sorted((k, str(v)) for k, v in vars(setup).items())), epochs, every, seed)
+    if key not in _REFERENCE_RUNS:
+        _REFERENCE_RUNS[key] = _run_reference(reference, setup, epochs, every, seed)
+    return copy.deepcopy(_REFERENCE_RUNS[key])
+
+
+def _run_reference(reference, setup: Setup, epochs: int, every: int | None,
+                   seed: int | None) -> tuple[dict, dict[str, dict]]:
+    """The reference's save_checkpoint is replaced by an in-memory copy for the run (no disk,
+    no unpickling)."""
     model, loader, loss, opt = setup.local(seed)
     files: dict[str, dict] = {}
 
