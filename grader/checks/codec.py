@@ -14,6 +14,7 @@ that proved to be most of a cheap check's cost: its unpickler is a Python loop.)
 
 from __future__ import annotations
 
+import math
 import struct
 import time
 from typing import Any, Callable
@@ -322,9 +323,10 @@ def _guard(tree: Any) -> None:
             check_wire_tensor(node)
 
 
-def check_frame(data: Any) -> None:
+def check_frame(data: Any) -> int:
     """What can be told of a frame before it is decoded: its marker and a structure part small
-    enough to read back (tensor data does not count; it is sliced, never parsed)."""
+    enough to read back (tensor data does not count; it is sliced, never parsed). Returns the
+    structure's length."""
     view = memoryview(data)
     if len(view) < len(MAGIC) + _LENGTH.size or bytes(view[:len(MAGIC)]) != MAGIC:
         raise ProtocolError("the worker sent an unreadable reply (not a torchgrade frame)")
@@ -335,6 +337,7 @@ def check_frame(data: Any) -> None:
         raise NotPlainData(f"the returned structure is too large to read back ({size >> 10} KB of "
                            f"structure, the limit is {MAX_STRUCTURE_BYTES >> 10} KB): return a tensor instead "
                            "of long lists of numbers")
+    return size
 
 
 def _tensor_from(meta: bytes, section: memoryview) -> torch.Tensor:
@@ -347,10 +350,7 @@ def _tensor_from(meta: bytes, section: memoryview) -> torch.Tensor:
             or type(offset) is not int or type(nbytes) is not int or offset < 0 or nbytes < 0 \
             or offset + nbytes > len(section):
         raise NotPlainData("malformed tensor record")
-    numel = 1
-    for d in shape:
-        numel *= d
-    if numel * dtype.itemsize != nbytes:
+    if math.prod(shape) * dtype.itemsize != nbytes:
         raise NotPlainData("a tensor record whose shape does not match its data")
     if nbytes == 0:
         return torch.empty(shape, dtype=dtype)
@@ -366,12 +366,11 @@ def loads(data: bytes | bytearray) -> Any:
     if len(data) > MAX_BYTES + (1 << 20):
         raise NotPlainData("reply larger than the frame limit")
     try:
-        check_frame(data)
+        size = check_frame(data)
     except ProtocolError as exc:
         raise NotPlainData(str(exc)) from None
     view = memoryview(data)
     head = len(MAGIC) + _LENGTH.size
-    (size,) = _LENGTH.unpack(view[len(MAGIC):head])
     section = view[head + size:]
 
     def extension(code: int, payload: bytes) -> Any:

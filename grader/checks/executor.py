@@ -98,7 +98,6 @@ def _initialisers_skip_meta() -> Any:
             setattr(nn.init, name, init)
 
 
-
 def reset_torch_state() -> None:
     """Undo global changes a previous call may have made (default dtype, grad mode, ...)."""
     torch.set_default_dtype(torch.float32)

@@ -24,7 +24,6 @@ import hashlib
 import inspect
 import os
 import random
-import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -230,18 +229,16 @@ class CachedReference:
         return f"<cached reference {getattr(self._module, '__name__', '?')}>"
 
 
-_FIXTURES: "weakref.WeakKeyDictionary[Any, CachedReference]" = weakref.WeakKeyDictionary()
+_FIXTURES: dict[int, CachedReference] = {}   # id(module) -> its wrapper, for the judge's lifetime
 
 
 def cached_reference(module: Any) -> CachedReference:
     """The one CachedReference of `module`: every student a judge grades gets the same object,
-    so a check's own memo keyed by the fixture (a reference network built once) lasts."""
-    try:
-        found = _FIXTURES.get(module)
-    except TypeError:   # not weakly referable: a fresh wrapper every time
-        return CachedReference(module)
-    if found is None:
-        found = _FIXTURES[module] = CachedReference(module)
+    so a check's own memo keyed by the fixture (a reference network built once) lasts. The
+    wrapper holds its module, so an id is never reused while its entry exists."""
+    found = _FIXTURES.get(id(module))
+    if found is None or found._module is not module:
+        found = _FIXTURES[id(module)] = CachedReference(module)
     return found
 
 
