@@ -200,7 +200,7 @@ def _truncate(text: str, keep: int) -> str:
 class Judge:
     """One per judge process: loads the course, checks and references once, owns one zygote."""
 
-    def __init__(self, settings: JudgeSettings) -> None:
+    def __init__(self, settings: JudgeSettings, shared_zygote: Any = None) -> None:
         self.settings = settings
         self.course: Course = load_course(settings.course_root)
         self._zygote: Any = None
@@ -213,7 +213,7 @@ class Judge:
         # the run's one zygote, when the scheduler shares it: a queue that hands this judge a
         # connection of its own (see Zygote.attach); used for the first zygote only, a
         # replacement after an engine failure is this judge's own
-        self.shared_zygote: Any = None
+        self.shared_zygote = shared_zygote
 
     # -- resources
     def prestart(self) -> None:
@@ -412,8 +412,7 @@ def start_judge(settings: JudgeSettings, shared_zygote: Any = None) -> Judge:
     if settings.threads > 0:
         import torch
         torch.set_num_threads(settings.threads)
-    judge = Judge(settings)
-    judge.shared_zygote = shared_zygote
+    judge = Judge(settings, shared_zygote)
     judge.prestart()
     try:
         for ex_id in settings.exercises:     # import checks and references while the zygote starts

@@ -4,43 +4,14 @@ orphans it left behind, removing its directory; and the /proc readings the limit
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import signal
-import time
 from typing import TYPE_CHECKING, Any
 
 from grader.sandbox.wire import processes
 
 if TYPE_CHECKING:
     from grader.sandbox.zygote import ZygoteState
-
-
-def wait_exit(pid: int, grace: float) -> int | None:
-    """The wait status if `pid` ends within `grace` seconds, else None (it keeps running)."""
-    done, status = os.waitpid(pid, os.WNOHANG)
-    if done or grace <= 0:
-        return status if done else None
-    try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        pidfd = None
-    try:
-        deadline = time.monotonic() + grace
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            if pidfd is not None:
-                select.select([pidfd], [], [], left)
-            else:
-                time.sleep(min(left, 0.002))
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return status
-    finally:
-        if pidfd is not None:
-            os.close(pidfd)
 
 
 def group_has_members(pgid: int) -> bool:

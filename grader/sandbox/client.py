@@ -27,6 +27,7 @@ from typing import Any
 
 from grader.checks.errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
                                   WorkerCrashed)
+from grader.sandbox.children import kill_worker, rss_mb
 from grader.sandbox.wire import (HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, processes,
                                  recv_control, send_control)
 
@@ -91,10 +92,10 @@ class Zygote:
         self._ctl = ours
         env = zygote_environment(protect)
         self._errlog: Any = tempfile.TemporaryFile()
-        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen([sys.executable, "-I", "-c", BOOT.format(fd=theirs.fileno())],
-                                      pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
-                                      stdout=self._errlog, stderr=self._errlog, start_new_session=True,
-                                      cwd="/")
+        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+            [sys.executable, "-I", "-c", BOOT.format(fd=theirs.fileno())], pass_fds=(theirs.fileno(),),
+            env=env, stdin=subprocess.DEVNULL, stdout=self._errlog, stderr=self._errlog,
+            start_new_session=True, cwd="/")
         theirs.close()
         # Paths go over the socket, never on the command line: every process may read every
         # other's /proc/<pid>/cmdline, and a worker's own is the zygote's.
@@ -102,6 +103,10 @@ class Zygote:
                             "tmp_root": str(tmp_root) if tmp_root else None,
                             "protect": [str(p) for p in protect]})
         hello = self._receive(start_timeout, "start")
+        self._learn(hello)
+
+    def _learn(self, hello: dict) -> None:
+        """What the zygote said of itself when it started (also what an attached judge is told)."""
         self.pid: int = int(hello["pid"])
         self.sandbox_level: str = str(hello["sandbox_level"])
         self.landlock_abi: int = int(hello["landlock_abi"])
@@ -109,25 +114,19 @@ class Zygote:
         # what a worker shares with the zygote (torch) is not the student's memory use
         self.baseline_rss_mb: float = float(hello.get("rss_mb") or 0.0)
 
-    # ------------------------------------------------------------------ control channel
-
     # ------------------------------------------------------------------ one zygote, several judges
 
     def facts(self) -> dict:
         """What a judge attached to this zygote needs to know of it (plain data)."""
         return {"device": self.device, "limits": self.limits.to_dict(), "pid": self.pid,
                 "sandbox_level": self.sandbox_level, "landlock_abi": self.landlock_abi,
-                "exposed": list(self.exposed), "baseline_rss_mb": self.baseline_rss_mb}
+                "exposed": list(self.exposed), "rss_mb": self.baseline_rss_mb}
 
     def attach(self) -> socket.socket:
         """A control connection of its own for another judge process: one zygote then serves a
         whole run (one torch start instead of one per judge). Pass it, with facts(), to
         Zygote.attached in that process."""
-        with self._lock:
-            if self._closed:
-                raise ZygoteError("the sandbox zygote is closed")
-            send_control(self._ctl, {"op": "attach"})
-            reply, fds = self._receive_with_fds(60.0, "attach")
+        reply, fds = self._exchange({"op": "attach"})
         if not reply.get("ok") or len(fds) != 1:
             for fd in fds:
                 os.close(fd)
@@ -146,11 +145,7 @@ class Zygote:
         self._ctl = sock
         self._proc = None
         self._errlog = None
-        self.pid = int(facts["pid"])
-        self.sandbox_level = str(facts["sandbox_level"])
-        self.landlock_abi = int(facts["landlock_abi"])
-        self.exposed = list(facts.get("exposed") or [])
-        self.baseline_rss_mb = float(facts.get("baseline_rss_mb") or 0.0)
+        self._learn(facts)
         return self
 
     def _receive(self, timeout: float | None, what: str) -> dict:
@@ -182,6 +177,14 @@ class Zygote:
         return f"\n--- zygote output ---\n{text}" if text else ""
 
     def _call(self, message: dict, fds: tuple[int, ...] = (), timeout: float | None = 60.0) -> dict:
+        reply, received = self._exchange(message, fds, timeout)
+        for fd in received:
+            os.close(fd)
+        return reply
+
+    def _exchange(self, message: dict, fds: tuple[int, ...] = (),
+                  timeout: float | None = 60.0) -> tuple[dict, list[int]]:
+        """One request and its reply, with the descriptors the reply carries."""
         with self._lock:
             if self._closed:
                 raise ZygoteError("the sandbox zygote is closed")
@@ -189,7 +192,7 @@ class Zygote:
                 send_control(self._ctl, message, fds)
             except OSError as exc:
                 raise ZygoteError(f"sandbox zygote is gone: {exc}{self._log_tail()}") from None
-            return self._receive(timeout, str(message.get("op")))
+            return self._receive_with_fds(timeout, str(message.get("op")))
 
     def info(self) -> dict:
         """Facts about the zygote process (tests: loaded modules, CUDA state, children)."""
@@ -518,19 +521,14 @@ class Worker:
 
     def _rss_mb(self) -> float:
         try:
-            with open(f"/proc/{self.pid}/statm") as fh:
-                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+            return rss_mb(self.pid)
         except (OSError, ValueError, IndexError):
             return 0.0
 
     def _kill(self) -> None:
         """SIGKILL the whole group now, then let the zygote reap it (and any detached orphans)."""
         self._we_killed = True
-        for kill in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
-            try:
-                kill()
-            except (ProcessLookupError, PermissionError):
-                pass
+        kill_worker(self.pid)
         try:
             self._reap(0.0)
         except Exception:  # noqa: BLE001 - zygote gone; close() reports what it can

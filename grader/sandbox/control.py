@@ -20,7 +20,6 @@ from grader.sandbox.children import (
     kill_worker,
     remove_tree,
     sweep_orphans,
-    wait_exit,
     wait_pid,
 )
 from grader.sandbox.confine import safe_relpath
@@ -49,8 +48,7 @@ def serve(ctl: socket.socket, state: ZygoteState) -> None:
     while True:
         waiting = [j for j in judges.values() if j.reaping is not None]
         reaps = [j.reaping for j in waiting if j.reaping is not None]
-        now = time.monotonic()
-        timeout = max(0.0, min(r[1] for r in reaps) - now) if reaps else None
+        timeout = max(0.0, min(r[1] for r in reaps) - time.monotonic()) if reaps else None
         readable: list[Any] = [j.sock for j in judges.values() if j.reaping is None]
         readable += [r[2] for r in reaps if r[2] is not None]
         try:
@@ -79,10 +77,9 @@ def serve(ctl: socket.socket, state: ZygoteState) -> None:
 def _answer(state: ZygoteState, judge: _Judge, message: dict, fds: list[int]) -> dict | None:
     """The reply to one request, or None when it comes later (a reap that waits)."""
     op = message.get("op")
-    reply_fds: list[int] = []
     try:
         if op == "spawn":
-            reply = spawn(judge.sock, state, message, fds)
+            reply = spawn(state, message, fds)
             state.owners[int(reply["pid"])] = judge.sock.fileno()
         elif op == "reap":
             pid, grace = int(message["pid"]), float(message.get("grace", 0.0))
@@ -98,9 +95,8 @@ def _answer(state: ZygoteState, judge: _Judge, message: dict, fds: list[int]) ->
         elif op == "attach":
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             state.judges[ours.fileno()] = _Judge(ours, primary=False)
-            reply, reply_fds = {"ok": True}, [theirs.fileno()]
-            try:
-                send_control(judge.sock, reply, reply_fds)
+            try:   # answered here: the reply carries the new connection's other end
+                send_control(judge.sock, {"ok": True}, [theirs.fileno()])
             finally:
                 theirs.close()
             return None
@@ -136,24 +132,26 @@ def _pidfd(pid: int) -> int | None:
         return None
 
 
+def _stop_waiting(judge: _Judge) -> None:
+    if judge.reaping is not None and judge.reaping[2] is not None:
+        close_fd(judge.reaping[2])
+    judge.reaping = None
+
+
 def _finish_reap_if_due(state: ZygoteState, judge: _Judge) -> None:
     assert judge.reaping is not None
-    pid, deadline, pidfd = judge.reaping
+    pid, deadline, _ = judge.reaping
     done, status = os.waitpid(pid, os.WNOHANG)
     if not done and time.monotonic() < deadline:
         return
-    judge.reaping = None
-    if pidfd is not None:
-        close_fd(pidfd)
+    _stop_waiting(judge)
     _send(state, judge, finish_reap(state, pid, status if done else None))
 
 
 def _detach(state: ZygoteState, judge: _Judge) -> None:
     """A judge other than the primary went away: its workers go too, nobody else's."""
     fd = judge.sock.fileno()
-    if judge.reaping is not None and judge.reaping[2] is not None:
-        close_fd(judge.reaping[2])
-    judge.reaping = None
+    _stop_waiting(judge)
     for pid in [p for p, owner in state.owners.items() if owner == fd]:
         if pid in state.workers:
             finish_reap(state, pid, None)
@@ -161,7 +159,7 @@ def _detach(state: ZygoteState, judge: _Judge) -> None:
     judge.sock.close()
 
 
-def spawn(ctl: socket.socket, state: ZygoteState, message: dict, fds: list[int]) -> dict:
+def spawn(state: ZygoteState, message: dict, fds: list[int]) -> dict:
     if len(fds) != 3:
         raise ValueError("spawn needs 3 descriptors")
     tempdir = tempfile.mkdtemp(prefix="tg-w-", dir=state.tmp_root)
@@ -178,12 +176,11 @@ def spawn(ctl: socket.socket, state: ZygoteState, message: dict, fds: list[int])
     if pid == 0:
         code = 70
         try:
-            # the worker must never be able to ask us for anything, for any judge
+            # the worker must never be able to ask us for anything, for any judge (the
+            # one that asked is among them)
             for judge in list(state.judges.values()):
                 judge.sock.close()
-                if judge.reaping is not None and judge.reaping[2] is not None:
-                    close_fd(judge.reaping[2])
-            ctl.close()
+                _stop_waiting(judge)
             worker_main(state, message, tempdir, *fds)
             code = 0
         except BaseException:  # noqa: BLE001
@@ -195,13 +192,6 @@ def spawn(ctl: socket.socket, state: ZygoteState, message: dict, fds: list[int])
             os._exit(code)
     state.workers[pid] = tempdir
     return {"ok": True, "pid": pid, "tempdir": tempdir}
-
-
-def reap(state: ZygoteState, pid: int, grace: float) -> dict:
-    """Wait up to `grace` s for the worker to end by itself, then finish_reap."""
-    if pid not in state.workers:
-        return {"ok": False, "error": f"no worker {pid}"}
-    return finish_reap(state, pid, wait_exit(pid, grace))
 
 
 def finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:

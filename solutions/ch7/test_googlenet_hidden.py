@@ -290,15 +290,16 @@ def _reference_meta(reference, *args: Any) -> dict:
 def _reference_scores(facts: dict, seed: int, X: torch.Tensor) -> torch.Tensor:
     """The reference's scores for X with the pattern weights of `seed`. The check's rng is seeded
     the same for every student, so one judge computes them once, not once per student."""
-    key = ("scores", seed, str(X.device), X.cpu().numpy().tobytes())
-    if key not in facts:
+    scores = facts.setdefault("scores", {})
+    key = (seed, str(X.device), X.cpu().numpy().tobytes())
+    if key not in scores:
         ref = facts["net"]
         probes.fill_parameters(ref, seed=seed, keys={k: i for i, k in enumerate(facts["state"])},
                                device=str(X.device))
         ref.eval()
         with torch.no_grad():
-            facts[key] = ref(X)
-    return facts[key]
+            scores[key] = ref(X)
+    return scores[key]
 
 
 def _meta_net(student, *args: Any):
