@@ -36,6 +36,10 @@ class CheckStatus(str, Enum):
                  "You called a built-in this exercise asks you to write yourself. Build it from "
                  "basic tensor operations instead.", "FAIL")
     SKIPPED = ("skipped", "skipped", "cyan", "", "SKIP")
+    TAMPERING = ("tampering", "changed the grader's own code", "bold red",
+                 "Your code changed the grader's own code (its checks, recorders or torch itself), so "
+                 "the exercise scores 0 and your instructor was told. Only write the functions asked for.",
+                 "FAIL")
 
     word: str
     style: str

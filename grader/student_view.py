@@ -37,6 +37,7 @@ _GENERIC = {
     "crashed": "the process running your code died",
     "missing": "a function or class the check needs is missing",
     "forbidden": "used a forbidden built-in",
+    "tampering": "your code changed the grader's own code; the exercise scores 0 and the instructor is told",
 }
 
 

@@ -8,6 +8,7 @@ them (forward modes, optimizer steps...), and those records come back as plain d
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
+
+from grader.checks.integrity import Sealed
 
 
 @dataclass(frozen=True)
@@ -249,31 +252,48 @@ def _init_params(model: nn.Module, seed: int) -> None:
             p.copy_((torch.rand(p.shape, generator=gen) * 2 - 1) * bound)
 
 
-class ModelRecorder:
+class ModelRecorder(metaclass=Sealed):
     def __init__(self, model: nn.Module) -> None:
         self.model = model
         self.modes: list[bool] = []
         self.grad_enabled: list[bool] = []
         self.initial_state: dict | None = None
         self.device: str | None = None
-        model.register_forward_pre_hook(self._hook)
+        self._hook_fn = self._hook
+        self._hook_handle = model.register_forward_pre_hook(self._hook_fn)
 
     def _hook(self, module: nn.Module, args: Any) -> None:
         if self.initial_state is None:
             self.initial_state = _state(module)
-            self.device = str(next(module.parameters()).device)
+            self.device = str(next(nn.Module.parameters(module)).device)
         self.modes.append(bool(module.training))
         self.grad_enabled.append(torch.is_grad_enabled())
 
+    def intact(self) -> bool:
+        """The hook is still the one registered and the lists are still lists: a student who
+        removed, replaced or swapped them has tampered with the record."""
+        hooks = getattr(self.model, "_forward_pre_hooks", None)
+        return (hooks is not None and hooks.get(self._hook_handle.id) is self._hook_fn
+                and type(self.modes) is list and type(self.grad_enabled) is list)
+
+    def _note_if_tampered(self) -> None:
+        if not self.intact():
+            from grader.checks import integrity
+            integrity.ATTEMPTS.append("the recorder of a built model was removed or replaced")
+
     def records(self) -> dict:
+        self._note_if_tampered()
         return {"initial_state": self.initial_state or _state(self.model), "final_state": _state(self.model),
-                "modes": self.modes, "grad_enabled": self.grad_enabled, "forwards": len(self.modes),
+                "modes": list(self.modes), "grad_enabled": list(self.grad_enabled), "forwards": len(self.modes),
                 "final_training": bool(self.model.training),
-                "device": self.device or str(next(self.model.parameters()).device)}
+                "device": self.device or str(next(nn.Module.parameters(self.model)).device)}
 
 
 def _state(model: nn.Module) -> dict:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    # unbound and without state_dict hooks: the student's code may shadow or hook state_dict
+    params = dict(nn.Module.named_parameters(model))
+    params.update(nn.Module.named_buffers(model))
+    return {k: v.detach().clone() for k, v in params.items()}
 
 
 def _make_mlp(spec: dict) -> nn.Module:
@@ -373,8 +393,8 @@ class NetRecorder(ModelRecorder):
         rec = super().records()
         del rec["initial_state"]  # built_state is the state before the call; one state less to ship
         rec["built_state"] = self.built_state
-        rec["requires_grad"] = {n: bool(p.requires_grad) for n, p in self.model.named_parameters()}
-        rec["modules"] = [_describe_module(n, m) for n, m in self.model.named_modules()]
+        rec["requires_grad"] = {n: bool(p.requires_grad) for n, p in nn.Module.named_parameters(self.model)}
+        rec["modules"] = [_describe_module(n, m) for n, m in nn.Module.named_modules(self.model)]
         if self.step is not None:
             rec["after_step"] = self._step()
         return rec
@@ -384,10 +404,10 @@ class NetRecorder(ModelRecorder):
         model, step = self.model, self.step
         was_training = model.training
         try:
-            first = next(model.parameters())
+            first = next(nn.Module.parameters(model))
             gen = torch.Generator().manual_seed(int(step.get("seed", 0)))
             X = torch.randn([int(d) for d in step["input_shape"]], generator=gen).to(first.dtype)
-            opt = torch.optim.SGD(model.parameters(), lr=float(step.get("lr", 0.1)))
+            opt = torch.optim.SGD(nn.Module.parameters(model), lr=float(step.get("lr", 0.1)))
             opt.zero_grad()
             model.eval()
             with torch.enable_grad():
@@ -395,7 +415,7 @@ class NetRecorder(ModelRecorder):
                 weights = torch.randn(out.shape, generator=gen).to(out.dtype).to(out.device)
                 (out * weights).sum().backward()
             opt.step()
-            return {n: p.detach().clone() for n, p in model.named_parameters()}
+            return {n: p.detach().clone() for n, p in nn.Module.named_parameters(model)}
         except Exception as exc:  # noqa: BLE001 - the student's changes broke the model
             return {"error": f"{type(exc).__name__}: {exc}"[:500]}
         finally:
@@ -418,7 +438,7 @@ def _make_strided(spec: dict) -> torch.Tensor:
                               int(spec["offset"]))
 
 
-class RecordingLoader(DataLoader):
+class RecordingLoader(DataLoader, metaclass=Sealed):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.iterations = 0
@@ -448,7 +468,7 @@ def _make_loader(spec: dict) -> RecordingLoader:
                            generator=torch.Generator().manual_seed(spec["seed"]))
 
 
-class RecordingCrossEntropy(nn.CrossEntropyLoss):
+class RecordingCrossEntropy(nn.CrossEntropyLoss, metaclass=Sealed):
     def __init__(self, reduction: str) -> None:
         super().__init__(reduction=reduction)
         self.calls = 0
@@ -461,7 +481,7 @@ class RecordingCrossEntropy(nn.CrossEntropyLoss):
         return {"calls": self.calls, "reduction": self.reduction}
 
 
-class RecordingSGD(torch.optim.SGD):
+class RecordingSGD(torch.optim.SGD, metaclass=Sealed):
     def __init__(self, model: nn.Module, **kwargs: Any) -> None:
         super().__init__(model.parameters(), **kwargs)
         self._names = {id(p): n for n, p in model.named_parameters()}
@@ -496,7 +516,7 @@ class RecordingSGD(torch.optim.SGD):
         return rec
 
 
-class RecordingGenerator:
+class RecordingGenerator(metaclass=Sealed):
     def __init__(self, seed: int) -> None:
         self.generator = torch.Generator().manual_seed(seed)
         self.initial = self.generator.get_state()
@@ -505,7 +525,7 @@ class RecordingGenerator:
         return {"used": not torch.equal(self.initial, self.generator.get_state())}
 
 
-class RecordingParams:
+class RecordingParams(metaclass=Sealed):
     def __init__(self, values: list, grads: list | None) -> None:
         self.tensors = []
         for i, v in enumerate(values):
@@ -525,6 +545,14 @@ class RecordingParams:
 def _from_values(s: dict) -> torch.Tensor:
     """The tensor a `_values` tree describes."""
     return torch.tensor(s["values"], dtype=getattr(torch, str(s["dtype"]))).reshape(tuple(s["shape"]))
+
+
+def prime() -> None:
+    """Let torch patch what it patches on first use (an optimizer class's step, once), before
+    the worker's seal is taken: afterwards any change is the student's."""
+    model = nn.Linear(1, 1)
+    RecordingSGD(model, lr=0.1)
+    torch.optim.SGD(model.parameters(), lr=0.1)
 
 
 def _numpy():
@@ -576,7 +604,7 @@ def _make_array(spec: BuildSpec, ctx: "BuildContext") -> Any:
     return t.to(s["device"]) if s.get("device") else t
 
 
-class ArrayRecorder:
+class ArrayRecorder(metaclass=Sealed):
     """Records a built tensor or ndarray: its contents after the call, and whether the call
     returned this very object."""
 
@@ -618,7 +646,7 @@ FUNCTIONS: dict[str, Any] = {
 }
 
 
-class RecordingFunction:
+class RecordingFunction(metaclass=Sealed):
     """A built function: calls the registered callable and counts the calls."""
 
     def __init__(self, name: str, params: dict) -> None:
@@ -634,7 +662,7 @@ class RecordingFunction:
         return {"calls": self.calls, "name": self.name}
 
 
-class LeafRecorder:
+class LeafRecorder(metaclass=Sealed):
     def __init__(self, tensor: torch.Tensor) -> None:
         self.tensor = tensor
 
@@ -677,14 +705,16 @@ class LayerRecorder(ModelRecorder):
         self.grad_enabled.append(torch.is_grad_enabled())
 
     def records(self) -> dict:
+        self._note_if_tampered()
         return {"initial_state": self.initial_state if self.initial_state is not None else _state(self.model),
-                "final_state": _state(self.model), "modes": self.modes, "grad_enabled": self.grad_enabled,
+                "final_state": _state(self.model), "modes": list(self.modes),
+                "grad_enabled": list(self.grad_enabled),
                 "forwards": len(self.modes), "final_training": bool(self.model.training),
                 "device": self.device or _device_of(self.model, ())}
 
 
 def _device_of(module: nn.Module, args: Any) -> str:
-    for t in list(module.parameters()) + list(module.buffers()):
+    for t in itertools.chain(nn.Module.parameters(module), nn.Module.buffers(module)):
         return str(t.device)
     for a in args:
         if isinstance(a, torch.Tensor):
@@ -692,7 +722,7 @@ def _device_of(module: nn.Module, args: Any) -> str:
     return "cpu"
 
 
-class BuildContext:
+class BuildContext(metaclass=Sealed):
     """The objects built for one call, by label, and what they recorded."""
 
     def __init__(self) -> None:

@@ -67,6 +67,12 @@ class WorkerCrashed(StudentError):
     status = "crashed"
 
 
+class Tampering(StudentError):
+    """The student's code changed the grader's own code in its worker (grader.checks.integrity):
+    the whole exercise scores 0 and the instructor is told."""
+    status = "tampering"
+
+
 class ProtocolError(WorkerCrashed):
     """The worker sent something that is not a valid reply."""
 
@@ -80,6 +86,7 @@ ERROR_KINDS: dict[str, type[StudentError]] = {
     "oom": OutOfMemory,
     "timeout": StudentTimeout,
     "crashed": WorkerCrashed,
+    "tampering": Tampering,
 }
 
 

@@ -30,7 +30,8 @@ import torch
 from torch import nn
 
 from grader.checks import build as builds
-from grader.checks import codec, lazy, opcount
+from grader.checks import codec, integrity, lazy, opcount
+from grader.checks import forbid as forbids
 from grader.checks.errors import NO_D2L, NotPlainData
 from grader.checks.forbid import ForbiddenSignal, Guard, install_mode_switch_guards
 from grader.checks.probes import PROBES
@@ -119,7 +120,7 @@ def seed_everything(seed: int) -> None:
         pass
 
 
-class Executor:
+class Executor(metaclass=integrity.Sealed):
     def __init__(self, module: ModuleType | None, *, source: Path | None = None,
                  load_error: dict | None = None, forbid: dict[str, tuple[str, ...]] | None = None) -> None:
         self.module = module
@@ -130,12 +131,19 @@ class Executor:
         self.handles: dict[int, tuple[Any, str]] = {}  # id -> (object, symbol it came from)
         self.object_handles: set[int] = set()  # handles made by new_object: their results may be objects too
         self._next = 1
+        self.tampered: list[str] = []   # what the student's code changed of the engine (sticky)
+        self._sealed = False
+        self._strict = any(bool(v) for v in self.forbid.values())  # no TorchScript/compile then
+        forbids.set_strict(self, self._strict)
 
     @classmethod
     def from_file(cls, path: Path, module_name: str,
                   forbid: dict[str, Any] | None = None) -> "Executor":
         path = Path(path)
         exe = cls(None, source=path, forbid=forbid)
+        builds.prime()
+        integrity.seal()  # from here on the engine modules are frozen and verified
+        exe._sealed = True
         if not path.is_file():
             exe.load_error = {"kind": "load", "message": f"file {path.name} not found"}
             return exe
@@ -163,6 +171,32 @@ class Executor:
     # ------------------------------------------------------------------ requests
 
     def handle(self, request: Any) -> dict:
+        """Answer one request; the engine's seal is verified before and after it, and once the
+        student's code has changed the engine every reply says so (`tampering`)."""
+        if self._check_seal():
+            return self._tampering_reply()
+        forbids.set_strict(self, self._strict)  # another executor in this process may have answered
+        reply = self._answer(request)
+        if self._check_seal(after=True):
+            return self._tampering_reply()
+        return reply
+
+    def _check_seal(self, after: bool = False) -> bool:
+        if not self.tampered:
+            self.tampered = integrity.changes()
+            if self._sealed and not integrity.sealed():
+                self.tampered.append("the seal itself was removed")
+            if after and self._strict and not forbids.strict_for(self):
+                self.tampered.append("the ban on TorchScript and torch.compile was switched off")
+        return bool(self.tampered)
+
+    def _tampering_reply(self) -> dict:
+        shown = "; ".join(self.tampered[:5]) + (f" (+{len(self.tampered) - 5} more)" if len(self.tampered) > 5 else "")
+        return {"ok": False, "error": {"kind": "tampering", "message": "your code changed the grader's own code "
+                                       f"({shown}); the exercise scores 0 and the instructor is told",
+                                       "detail": "\n".join(self.tampered[:50])}}
+
+    def _answer(self, request: Any) -> dict:
         try:
             if type(request) is not dict or "op" not in request:
                 return _error("exception", "malformed request")
@@ -177,6 +211,10 @@ class Executor:
             return _error("not_plain", str(exc))
         except MemoryError:
             return _error("oom", "ran out of memory")
+
+    def _op_verify(self, req: dict) -> dict:
+        """The judge asks this last, so a change made after the last call is seen too."""
+        return {"ok": True, "value": None}
 
     def _op_info(self, req: dict) -> dict:
         return {"ok": True, "value": self._encode(PROBES["device_info"]())}
@@ -268,7 +306,7 @@ class Executor:
         elif method == "backward":
             value = self._backward(obj, args, kwargs, symbol, seed, extra)
         elif method == "state_dict":
-            value = {k: v for k, v in obj.state_dict().items()}
+            value = {k: v for k, v in nn.Module.state_dict(obj).items()}
         elif method == "load_state_dict":
             value = self._run(obj.load_state_dict, args, kwargs, symbol=symbol, seed=seed)
             value = {"missing": list(value.missing_keys), "unexpected": list(value.unexpected_keys)}
@@ -281,9 +319,9 @@ class Executor:
         elif method == "training":
             value = bool(obj.training)
         elif method == "num_params":
-            value = int(sum(p.numel() for p in obj.parameters() if p.requires_grad))
+            value = int(sum(p.numel() for p in nn.Module.parameters(obj) if p.requires_grad))
         elif method == "modules":
-            value = [_describe_module(n, m) for n, m in obj.named_modules()]
+            value = [_describe_module(n, m) for n, m in nn.Module.named_modules(obj)]
         elif method == "child":
             child = obj.get_submodule(str(args[0])) if args else obj
             value = child
@@ -426,7 +464,7 @@ class Executor:
         grad_output = kwargs.pop("grad_output", None)
         inputs = [a.detach().clone().requires_grad_(True) if isinstance(a, torch.Tensor)
                   and a.is_floating_point() else a for a in args]
-        for p in module.parameters():
+        for p in nn.Module.parameters(module):
             p.grad = None
 
         def forward_backward() -> Any:
@@ -441,7 +479,7 @@ class Executor:
         out = self._run(forward_backward, (), {}, symbol=symbol, seed=seed, extra_forbid=extra_forbid)
         return {"output": out.detach(),
                 "grads": {n: (p.grad.detach() if p.grad is not None else None)
-                          for n, p in module.named_parameters()},
+                          for n, p in nn.Module.named_parameters(module)},
                 "input_grads": [(a.grad.detach() if isinstance(a, torch.Tensor) and a.grad is not None
                                  else None) for a in inputs]}
 
@@ -509,7 +547,9 @@ def _forbidden(sig: ForbiddenSignal, symbol: str) -> dict:
 
 
 def _describe_module(name: str, module: nn.Module) -> dict:
-    entry: dict[str, Any] = {"name": name, "type": type(module).__name__}
+    # torch_type: the torch.nn class it derives from, which a student's subclass cannot rename
+    torch_type = next((c.__name__ for c in type(module).__mro__ if getattr(nn, c.__name__, None) is c), "")
+    entry: dict[str, Any] = {"name": name, "type": type(module).__name__, "torch_type": torch_type}
     for attr in MODULE_ATTRS:
         if attr in vars(module) or hasattr(type(module), attr) and not callable(getattr(module, attr, None)):
             value = getattr(module, attr, None)

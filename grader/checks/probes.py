@@ -1,7 +1,11 @@
-"""Trusted measurements a check runs in the student's own process, beside the student's code.
+"""Trusted engine code a check runs next to the student's code: measurements and file helpers.
 
 `student.probe("matmul_seconds", n=512, device="cpu")` gives the check its own figure, measured
-on the same machine at the same moment, to compare the student's timing with.
+on the same machine at the same moment, to compare the student's timing with. Measurements
+(`MEASUREMENTS`: facts about the machine) run under `grader grade` in a probe worker that never
+imported the submission, so no student code can fake them; the other probes act on the
+student's own worker (its scratch directory, a handle of the student's object) and run there,
+sealed like the rest of the engine (grader.checks.integrity).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any, Callable
 import torch
 
 PROBES: dict[str, Callable[..., Any]] = {}
+MEASUREMENTS = frozenset({"matmul_seconds", "device_info"})
 
 
 def probe(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,13 +16,14 @@ import torch
 from grader import student_view
 from grader.checks import refcache
 from grader.checks.errors import (NO_D2L, ForbiddenCall, LoadError, MissingSymbol, StudentError,
-                                  StudentException, StudentTimeout)
+                                  StudentException, StudentTimeout, Tampering)
 from grader.checks.executor import _is_allocation_failure, import_file
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import CheckInfo, info_of
 from grader.course import Course, CourseError, Exercise
 from grader.results import STATUSES
 
+TAMPERING_SUMMARY = "your code changed the grader's own code; the exercise scores 0 and the instructor is told"
 FIXTURES = ("student", "reference", "device", "rng")
 
 
@@ -150,6 +151,8 @@ def safe_summary(exc: BaseException, check: Check) -> str:
         return student_view.raised_summary(symbol, exc.exc_types, exc.detail)
     if isinstance(exc, LoadError) and exc.message == NO_D2L:
         return NO_D2L
+    if isinstance(exc, Tampering):
+        return TAMPERING_SUMMARY
     if isinstance(exc, StudentError):
         return {"failed": "returned something that is not plain data (tensors, numbers, strings, "
                           "lists, tuples, dicts)",
@@ -246,7 +249,10 @@ def run_checks(checks: list[Check], student: Any, *, reference_module: ModuleTyp
 
 def exercise_score(results: list[CheckResult], exercise: Exercise) -> tuple[float, float]:
     """Check points scaled to the exercise's points in course.toml. Checks left out by the GPU
-    policy 'skip' have max 0, so the other checks carry the whole exercise."""
+    policy 'skip' have max 0, so the other checks carry the whole exercise. A submission caught
+    tampering with the engine in any check scores 0 for the whole exercise."""
+    if any(r.status == "tampering" for r in results):
+        return 0.0, exercise.points
     earned = sum(r.points for r in results)
     available = sum(r.max_points for r in results)
     if available <= 0:

@@ -35,6 +35,8 @@ JUDGE_HEADROOM_MB = 2048
 REFERENCE_FACTOR = 20.0
 MIN_CHECK_SECONDS = 1.0
 IDLE_GRACE = 0.25         # what a call starting after its check's budget may still wait (IPC)
+VERIFY_TIMEOUT = 2.0      # seconds for the worker's last look at the engine's seal
+PROBE_FILE = "_tg_probe.py"  # the probe worker's module: empty, so no student code is imported
 
 
 @dataclass(frozen=True)
@@ -90,15 +92,44 @@ class _ExerciseTransport:
         self.timeouts: dict[str, int] = {}   # function -> how many of its calls timed out
         self.check_deadline: float | None = None
         self.check_budget: float | None = None
+        self.tampered = ""                   # what the worker said the student's code changed
+        self.clean: Any = None               # the probe worker: never imports the submission
 
     def begin_check(self, budget: float | None) -> None:
         """The next requests belong to a new check, whose calls share `budget` seconds."""
         self.check_budget = budget
         self.check_deadline = None if budget is None else time.monotonic() + budget
 
+    def _measure(self, request: dict, limit: float) -> dict:
+        """Timing and device facts come from a worker forked from the same clean zygote that
+        never imports the submission, so no student code can fake them."""
+        from grader.checks.errors import WorkerCrashed
+        try:
+            if self.clean is None:
+                self.clean = self.judge.zygote.spawn({PROBE_FILE: b""}, PROBE_FILE, "tg_probe", {})
+            return self.clean.request(request, timeout=limit)
+        except WorkerCrashed:
+            self._close_clean()
+            raise
+
+    def _close_clean(self) -> None:
+        if self.clean is not None:
+            clean, self.clean = self.clean, None
+            try:
+                clean.close()
+            except Exception:  # noqa: BLE001 - it ran no student code; nothing to report
+                pass
+
+    def _note(self, reply: Any) -> Any:
+        if type(reply) is dict and reply.get("ok") is False and type(reply.get("error")) is dict \
+                and reply["error"].get("kind") == "tampering" and not self.tampered:
+            self.tampered = str(reply["error"].get("detail") or reply["error"].get("message") or "tampering")
+        return reply
+
     def request(self, request: dict, timeout: float | None = None) -> dict:
         # imported here so that the parent process, which only needs JudgeSettings, stays free of torch
         from grader.checks.errors import OutOfMemory, StudentTimeout, WorkerCrashed
+        from grader.checks.probes import MEASUREMENTS
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise StudentTimeout(f"the exercise used up its time budget of {self.budget:g} s; "
@@ -115,6 +146,8 @@ class _ExerciseTransport:
         import_limit = min(self.judge.settings.check_timeout, left)
         if strikes:
             limit = min(limit, RETRY_TIMEOUT)
+        if request.get("op") == "info" or request.get("op") == "probe" and request.get("name") in MEASUREMENTS:
+            return self._measure(request, limit)
         if self.dead is not None:
             raise self.dead[0](self.dead[1])
         if self.worker is None:
@@ -133,7 +166,7 @@ class _ExerciseTransport:
             try:
                 # A cheap first request: it returns once the module is imported, so a module
                 # that hangs or dies at import is told apart from a function that does.
-                self.worker.request({"op": "has", "name": self.ex.symbols[0]}, timeout=import_limit)
+                self._note(self.worker.request({"op": "has", "name": self.ex.symbols[0]}, timeout=import_limit))
             except (StudentTimeout, WorkerCrashed, OutOfMemory) as exc:
                 self.close()
                 # A fresh worker would only import it again and fail the same way.
@@ -149,8 +182,8 @@ class _ExerciseTransport:
             idle_after = max(IDLE_GRACE, self.check_deadline - time.monotonic())
         try:
             if idle_after is None:
-                return self.worker.request(request, timeout=limit)
-            return self.worker.request(request, timeout=limit, idle_after=idle_after)
+                return self._note(self.worker.request(request, timeout=limit))
+            return self._note(self.worker.request(request, timeout=limit, idle_after=idle_after))
         except (StudentTimeout, WorkerCrashed, OutOfMemory) as exc:
             self.close()
             if isinstance(exc, StudentTimeout):
@@ -171,6 +204,13 @@ class _ExerciseTransport:
                 f"{MIN_CHECK_SECONDS:g} s)")
 
     def close(self) -> None:
+        self._close_clean()
+        if self.worker is not None and not self.tampered:
+            # a last look at the seal: a change made after the last call (a thread, a __del__)
+            try:
+                self._note(self.worker.request({"op": "verify"}, timeout=VERIFY_TIMEOUT))
+            except Exception:  # noqa: BLE001 - a dead or hung worker has nothing more to say
+                pass
         if self.worker is not None:
             worker, self.worker = self.worker, None
             try:
@@ -338,6 +378,7 @@ class Judge:
         return result
 
     def grade_exercise(self, ex: Exercise, files: ExerciseFiles) -> dict:
+        from grader.checks.review import review_submission
         from grader.checks.runner import CheckResult, exercise_score, run_checks, skipped_result
         import torch
 
@@ -372,7 +413,12 @@ class Judge:
             entry["worker"] = transport.report()
             entry["notes"] += _cell_notes(entry["worker"])
             entry["status"] = "graded"
+            entry["review"] = review_submission(files, ex)
         score, maximum = exercise_score(results, ex)
+        if files.status == "ok" and transport.tampered:
+            # scored 0 even when the change was seen only after the last check
+            entry["tampering"] = _truncate(transport.tampered, DETAIL_KEEP)
+            score = 0.0
         titles = {c.id: c.doc for c in checks}
         entry["checks"] = [_check_dict(r, titles.get(r.check_id, r.name)) for r in results]
         entry["score"], entry["max"] = score, maximum

@@ -149,6 +149,7 @@ def grades_json(rows: list[dict], exercise_ids: list[str], course: Course, metad
                 "score": entry["score"], "max": entry["max"], "status": entry["status"],
                 "message": entry.get("message", ""), "file": entry.get("source", ""),
                 "notes": entry.get("notes", []), "sandbox": entry.get("sandbox"),
+                "tampering": entry.get("tampering", ""), "review": entry.get("review", []),
                 "seconds": entry.get("seconds"), "worker": entry.get("worker"),
                 "cell": exercise_status(row, entry), "override": entry.get("override"),
                 "checks": [{"check": c["check_id"], "name": c["name"], "title": c.get("title", c["name"]),
@@ -165,8 +166,41 @@ def grades_json(rows: list[dict], exercise_ids: list[str], course: Course, metad
     doc = {"metadata": metadata,
            "exercises": {e: {"title": course.exercises[e].title, "points": course.exercises[e].points}
                          for e in exercise_ids},
+           "for_review": for_review(rows, exercise_ids),
            "students": students}
     return json.dumps(doc, indent=1, sort_keys=False, allow_nan=False, default=str) + "\n"
+
+
+def for_review(rows: list[dict], exercise_ids: list[str]) -> list[dict]:
+    """What the instructor should look at: tampering (scored 0) and the static review's flags
+    (scored as usual: unusual code is not cheating by itself)."""
+    found = []
+    for row in rows:
+        for ex_id in exercise_ids:
+            entry = row.get("exercises", {}).get(ex_id) or {}
+            if entry.get("tampering") or entry.get("review"):
+                found.append({"student": row["student"], "exercise": ex_id,
+                              "tampering": entry.get("tampering", ""), "flags": entry.get("review", [])})
+    return found
+
+
+def review_md(rows: list[dict], exercise_ids: list[str]) -> str:
+    """review.md, for the instructor only (never in feedback/)."""
+    items = for_review(rows, exercise_ids)
+    lines = ["# Submissions to look at", ""]
+    if not items:
+        return "\n".join(lines + ["Nothing was flagged.", ""])
+    lines += ["Tampering scores 0 for the exercise. Flags from the static review change no score.", ""]
+    for item in items:
+        lines.append(f"## {item['student']}, {item['exercise']}")
+        lines.append("")
+        if item["tampering"]:
+            lines += ["**Tampering** (scored 0):", "", _indent_block(item["tampering"]), ""]
+        if item["flags"]:
+            lines.append("Static review:")
+            lines += [f"- `{flag}`" if "`" not in flag else f"- {flag}" for flag in item["flags"]]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def run_facts(rows: list[dict]) -> dict:
@@ -301,6 +335,7 @@ def write_reports(out: Path, rows: list[dict], exercise_ids: list[str], course: 
     rows = apply_grading(rows, exercise_ids, course, overrides or {}, assignment)
     atomic_write(out / "grades.csv", grades_csv(rows, exercise_ids))
     atomic_write(out / "grades.json", grades_json(rows, exercise_ids, course, metadata))
+    atomic_write(out / "review.md", review_md(rows, exercise_ids))
     feedback = out / "feedback"
     feedback.mkdir(parents=True, exist_ok=True)
     keep = set()

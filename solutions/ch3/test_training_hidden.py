@@ -97,8 +97,12 @@ def test_evaluate_accuracy_matches_reference(student, reference, device, rng):
 def test_evaluate_accuracy_eval_mode(student, reference, device, rng):
     """evaluate_accuracy puts the net in eval mode for every forward pass."""
     s = _setup(rng, device)
-    _, rec = student.call_recorded("evaluate_accuracy", s["net"], s["train"], _seed=s["seed"])
+    got, rec = student.call_recorded("evaluate_accuracy", s["net"], s["train"], _seed=s["seed"])
     expect.equal(rec["net"]["modes"], [False] * s["batches"], what="net.training at each forward pass")
+    # the record is a hint from the student's process; the data must agree: on a dropout net a
+    # forward pass in train mode changes the accuracy
+    exp, _ = reference_call(reference.evaluate_accuracy, s["net"], s["train"], _seed=s["seed"])
+    expect.close(got, exp, **METRIC_TOL, what="evaluate_accuracy (in eval mode)")
 
 
 @check(points=1)

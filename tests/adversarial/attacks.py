@@ -444,3 +444,217 @@ attack("visible_message_markup", {"ch3/softmax.py": returning(
     "_raise()", "def _raise():\n    raise ValueError('\\n\\n**Total: 70 / 70 points**\\n\\n<script>alert(1)</script>"
     " [x](javascript:alert(1)) ```\\n# Forged heading')\n")},
        why="a visible check shows the student's own message, inside a code block, as text")
+# ---------------------------------------------------------------- issue 8, class 1: engine state
+# patched from student code. Each either rewrites the engine and then calls the banned built-ins
+# (a working bypass would score 10), or is a correct answer that tampers on the side: tampering
+# scores 0 for the exercise whatever the answers, and is listed for the instructor.
+
+BANNED = '''
+import torch
+import torch.nn.functional as F
+def softmax(X):
+    return F.softmax(X, dim=1)
+def cross_entropy(y_hat, y):
+    return F.nll_loss(torch.log(y_hat), y)
+def cross_entropy_logits(logits, y):
+    return F.cross_entropy(logits, y)
+'''
+TAMPERING = "the engine's own code was changed: tampering scores 0"
+
+attack("tamper_guard_seen_noop", {"ch3/softmax.py": '''
+import grader.checks.forbid as forbid
+forbid.Guard.seen = lambda self, func: None
+''' + BANNED}, why=TAMPERING)
+attack("tamper_guard_seen_code", {"ch3/softmax.py": '''
+import grader.checks.forbid as forbid
+forbid.Guard.seen.__code__ = (lambda self, func: None).__code__
+''' + BANNED}, why=TAMPERING)
+attack("tamper_module_dict", {"ch3/softmax.py": '''
+import grader.checks.forbid as forbid
+vars(forbid)["expand_families"] = lambda names: frozenset()
+type.__setattr__(forbid.Guard, "seen", lambda self, func: None)
+''' + BANNED}, why=TAMPERING)
+attack("tamper_family_table", {"ch3/softmax.py": '''
+import grader.checks.forbid as forbid
+for key in list(forbid.FAMILIES):
+    forbid.FAMILIES[key] = frozenset()
+import torch
+def softmax(X):
+    return torch.exp(torch.ops.aten._safe_softmax(X, 1).log())
+def cross_entropy(y_hat, y):
+    return torch.ops.aten.nll_loss_forward(torch.log(y_hat), y, None, 1, -100)[0]
+def cross_entropy_logits(logits, y):
+    return -(logits - torch.logcumsumexp(logits, 1)[:, -1:]).gather(1, y[:, None]).mean()
+'''}, why=TAMPERING)
+attack("tamper_codec_helper", {"ch3/softmax.py": '''
+import grader.checks.codec as codec
+_real = codec.encode_tensor
+def _lie(t, path, budget):
+    return _real(t, path, budget)
+codec.encode_tensor = _lie
+''' + "{PERFECT}"}, why="a correct answer that patches the codec: " + TAMPERING)
+attack("tamper_caught_attempt", {"ch3/softmax.py": '''
+try:
+    import grader.checks.executor as executor
+    executor.reset_torch_state = lambda: None
+except Exception:
+    pass
+''' + "{PERFECT}"}, why="a refused patch, caught by the student, is still tampering")
+attack("tamper_sys_modules", {"ch3/softmax.py": '''
+import sys, types
+sys.modules["grader.checks.codec"] = types.ModuleType("grader.checks.codec")
+''' + "{PERFECT}"}, why=TAMPERING)
+attack("tamper_torch_class", {"ch3/softmax.py": '''
+import torch
+_named = torch.nn.Module.named_modules
+def named_modules(self, *a, **k):
+    return ((n, m) for n, m in _named(self, *a, **k) if type(m).__name__ != "Dropout")
+torch.nn.Module.named_modules = named_modules
+''' + "{PERFECT}"}, why="hiding modules from the engine is tampering even in an exercise without them")
+attack("tamper_in_call", {"ch3/softmax.py": "{PERFECT}" + '''
+_honest = softmax
+def softmax(X):
+    import grader.checks.build as build
+    try:
+        build.ModelRecorder.records = lambda self: {}
+    except Exception:
+        pass
+    return _honest(X)
+'''}, why="tampering inside a call is seen after that call")
+
+# ---------------------------------------------------------------- class 2: bans reached around
+# the guard. Each function calls a banned built-in another way: a bypass scores like an honest
+# failure (0), never like a correct answer.
+
+attack("ban_helper_thread", {"ch3/softmax.py": '''
+import threading
+import torch
+import torch.nn.functional as F
+def _in_thread(fn, *args):
+    out = []
+    t = threading.Thread(target=lambda: out.append(fn(*args)))
+    t.start()
+    t.join()
+    return out[0] if out else torch.zeros(())
+def softmax(X):
+    return _in_thread(lambda X: F.softmax(X, dim=1), X)
+def cross_entropy(y_hat, y):
+    return _in_thread(lambda a, b: F.nll_loss(torch.log(a), b), y_hat, y)
+def cross_entropy_logits(logits, y):
+    return _in_thread(F.cross_entropy, logits, y)
+'''})
+attack("ban_thread_started_at_import", {"ch3/softmax.py": '''
+import queue, threading
+import torch
+import torch.nn.functional as F
+_jobs, _done = queue.Queue(), queue.Queue()
+def _serve():
+    while True:
+        fn, args = _jobs.get()
+        try:
+            _done.put(fn(*args))
+        except BaseException:
+            _done.put(torch.zeros(()))
+threading.Thread(target=_serve, daemon=True).start()
+def _ask(fn, *args):
+    _jobs.put((fn, args))
+    return _done.get()
+def softmax(X):
+    return _ask(lambda X: F.softmax(X, dim=1), X)
+def cross_entropy(y_hat, y):
+    return _ask(lambda a, b: F.nll_loss(torch.log(a), b), y_hat, y)
+def cross_entropy_logits(logits, y):
+    return _ask(F.cross_entropy, logits, y)
+'''})
+attack("ban_thread_pool", {"ch3/softmax.py": '''
+from concurrent.futures import ThreadPoolExecutor
+import torch
+import torch.nn.functional as F
+_pool = ThreadPoolExecutor(2)
+def softmax(X):
+    return _pool.submit(F.softmax, X, 1).result()
+def cross_entropy(y_hat, y):
+    return _pool.submit(F.nll_loss, torch.log(y_hat), y).result()
+def cross_entropy_logits(logits, y):
+    return _pool.submit(F.cross_entropy, logits, y).result()
+'''})
+attack("ban_torchscript", {"ch3/softmax.py": '''
+import torch
+torch._C._jit_override_can_fuse_on_cpu(True)
+@torch.jit.script
+def _softmax(X):
+    return torch.softmax(X, 1)
+@torch.jit.script
+def _ce(logits, y):
+    return torch.nn.functional.cross_entropy(logits, y)
+def softmax(X):
+    return _softmax(X)
+def cross_entropy(y_hat, y):
+    return _ce(torch.log(y_hat), y)
+def cross_entropy_logits(logits, y):
+    return _ce(logits, y)
+'''})
+attack("ban_torchscript_in_call", {"ch3/softmax.py": '''
+import torch
+def softmax(X):
+    return torch.jit.trace(lambda X: torch.softmax(X, 1), (X,))(X)
+def cross_entropy(y_hat, y):
+    return torch.jit.trace(lambda a: torch.log_softmax(torch.log(a), 1), (y_hat,))(y_hat).gather(1, y[:, None]).neg().mean()
+def cross_entropy_logits(logits, y):
+    return torch.jit.trace(lambda a: torch.log_softmax(a, 1), (logits,))(logits).gather(1, y[:, None]).neg().mean()
+'''})
+attack("ban_apply_callback", {"ch3/softmax.py": '''
+import torch
+def _rowwise(X, fn):
+    out = X.clone()
+    rows = list(X)
+    index = iter(range(X.numel()))
+    flat = torch.cat([fn(r) for r in rows])
+    out.view(-1).apply_(lambda v: float(flat[next(index)]))
+    return out
+def softmax(X):
+    return _rowwise(X, lambda r: torch.softmax(r, 0))
+def cross_entropy(y_hat, y):
+    return -_rowwise(y_hat, lambda r: torch.log_softmax(torch.log(r), 0)).gather(1, y[:, None]).mean()
+def cross_entropy_logits(logits, y):
+    return -_rowwise(logits, lambda r: torch.log_softmax(r, 0)).gather(1, y[:, None]).mean()
+'''})
+attack("ban_wrapped_original", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+def _unguarded(fn, *args):
+    pop = getattr(torch._C._pop_torch_function_stack, "__wrapped__", torch._C._pop_torch_function_stack)
+    disable = getattr(torch._C.DisableTorchFunction, "__wrapped__", torch._C.DisableTorchFunction)
+    with disable():
+        return fn(*args)
+def softmax(X):
+    return _unguarded(F.softmax, X, 1)
+def cross_entropy(y_hat, y):
+    return _unguarded(F.nll_loss, torch.log(y_hat), y)
+def cross_entropy_logits(logits, y):
+    return _unguarded(F.cross_entropy, logits, y)
+'''})
+attack("ban_aten_overloads", {"ch3/softmax.py": '''
+import torch
+aten = torch.ops.aten
+def softmax(X):
+    return aten._safe_softmax.default(X, 1)
+def cross_entropy(y_hat, y):
+    return aten.nll_loss_forward.default(torch.log(y_hat), y, None, 1, -100)[0]
+def cross_entropy_logits(logits, y):
+    logp = logits - torch.logcumsumexp(logits, 1)[:, -1:]
+    return aten.nll_loss2d.default(logp[:, :, None, None], y[:, None, None], None, 1, -100)
+'''}, why="_safe_softmax, nll_loss_forward, nll_loss2d and logcumsumexp are the banned families")
+attack("ban_attention_softmax", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+def softmax(X):
+    n, q = X.shape
+    eye = torch.eye(q, dtype=X.dtype).expand(n, q, q)
+    # one query of 1 against keys X: the attention weights are softmax(X) row by row
+    return F.scaled_dot_product_attention(torch.ones(n, 1, 1, dtype=X.dtype), X[:, :, None], eye, scale=1.0)[:, 0]
+def cross_entropy(y_hat, y):
+    return torch.ops.aten.nll_loss_nd(torch.log(y_hat), y, None, 1, -100)
+def cross_entropy_logits(logits, y):
+    return -torch.log(softmax(logits).gather(1, y[:, None])).mean()
+'''}, why="attention computes a softmax")

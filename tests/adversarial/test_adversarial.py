@@ -256,3 +256,43 @@ def test_feedback_renders_no_forged_markup(graded):
         assert len(re.findall(r"<h1>", html)) == 1, path.name
         assert "<script" not in html and "<img" not in html, path.name
         assert 'href="javascript' not in html.lower() and "<a " not in html, path.name
+TAMPERERS = sorted(n for n in ATTACKS if n.startswith("tamper_"))
+# every bypass but attention (an ordinary function, banned at run time) uses a tool the review flags
+BYPASSES = sorted(n for n in ATTACKS if n.startswith("ban_") and n != "ban_attention_softmax")
+
+
+def _report(graded) -> dict:
+    return json.loads((graded["out"] / "grades.json").read_text())
+
+
+def _exercise(report: dict, student: str) -> dict:
+    row = next(s for s in report["students"] if s["student"] == student)
+    return row["exercises"]["ch3.softmax"]
+
+
+@pytest.mark.parametrize("name", TAMPERERS)
+def test_tampering_is_reported_and_listed_for_the_instructor(graded, name):
+    report = _report(graded)
+    entry = _exercise(report, name)
+    assert entry["tampering"], (name, entry)
+    assert any(c["status"] == "tampering" for c in entry["checks"]), [c["status"] for c in entry["checks"]]
+    assert any(item["student"] == name and item["tampering"] for item in report["for_review"])
+    assert name in (graded["out"] / "review.md").read_text()
+    feedback = (graded["out"] / "feedback" / f"{name}.md").read_text()
+    assert "changed the grader's own code" in feedback
+
+
+@pytest.mark.parametrize("name", BYPASSES)
+def test_ban_bypasses_are_flagged_for_review(graded, name):
+    entry = _exercise(_report(graded), name)
+    assert entry["review"], (name, entry.get("review"))
+    assert not entry["tampering"]
+
+
+def test_honest_students_are_neither_flagged_nor_tampering(graded):
+    report = _report(graded)
+    for name in ("control_perfect", "zz_control_perfect", "control_wrong"):
+        entry = _exercise(report, name)
+        assert entry["review"] == [] and entry["tampering"] == "", (name, entry["review"], entry["tampering"])
+    review = (graded["out"] / "review.md").read_text()
+    assert "control_perfect" not in review

@@ -1,0 +1,237 @@
+"""The engine's seal in a worker: what student code must not change, frozen and verified.
+
+A worker imports the student's module into the same interpreter as the engine code that guards
+bans, builds and records objects and encodes replies, so student code can reach that code and
+rewrite it (`Guard.seen = lambda *a: None`, `torch.nn.Module.named_modules = ...`,
+`Guard.seen.__code__ = ...`). `seal()` runs before the student's import:
+
+- the engine modules get a module class that refuses attribute rebinding, and the engine's own
+  classes (declared with `metaclass=Sealed`) refuse class-level patching; a refused attempt is
+  remembered even if the student's code catches the error;
+- a snapshot keeps, by identity, every attribute of the engine modules and classes, of the torch
+  modules and classes the engine relies on (and of `builtins`), and for each Python function
+  found there its code, defaults and closure cells.
+
+`changes()` compares the present with the snapshot; the executor calls it before and after every
+request and reports any difference as `tampering`. This is detection inside the student's own
+interpreter: code that rewrites memory (ctypes) or reaches the snapshot itself can still defeat
+it, which is why the judge's static review flags those tools (grader.checks.review).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+from typing import Any, Iterable
+
+ENGINE_MODULES = ("grader.checks.errors", "grader.checks.codec", "grader.checks.build", "grader.checks.forbid",
+                  "grader.checks.probes", "grader.checks.executor", "grader.checks.integrity")
+# torch modules whose attributes the engine calls (names added later, e.g. lazy submodules, are fine)
+TORCH_MODULES = ("torch", "torch.nn.functional", "torch.nn.modules.module", "torch.overrides",
+                 "torch.utils._python_dispatch", "torch.serialization", "torch.autograd", "torch.autograd.grad_mode",
+                 "torch.random", "torch.jit", "torch._C")
+# attributes torch itself rebinds at run time (set_default_dtype swaps torch.Storage)
+VOLATILE = {"torch": ("Storage",)}
+# modules of which only the names the engine uses are sealed (a student may rebind print)
+PARTLY = {"builtins": ("isinstance", "issubclass", "type", "len", "getattr", "hasattr", "setattr", "str", "int",
+                       "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset", "id", "iter",
+                       "next", "range", "zip", "min", "max", "sum", "sorted", "repr", "vars", "callable",
+                       "object", "super", "enumerate", "reversed", "any", "all", "round", "abs", "__import__"),
+          "threading": ("Thread", "_start_new_thread", "Lock", "RLock", "Event", "current_thread"),
+          "_thread": ("start_new_thread", "start_new", "allocate_lock"),
+          "pickle": ("Pickler", "Unpickler", "dump", "dumps", "load", "loads", "_Pickler", "_Unpickler"),
+          "io": ("BytesIO",), "copyreg": ("dispatch_table", "_reconstructor", "__reduce_ex__")}
+
+
+def _torch_classes() -> list[type]:
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._python_dispatch import TorchDispatchMode
+    return [torch.Tensor, torch._C.TensorBase, nn.Module, nn.Sequential, nn.Linear, nn.Conv2d, nn.Flatten,
+            nn.ReLU, nn.MaxPool2d, nn.CrossEntropyLoss, nn.modules.dropout._DropoutNd, nn.Dropout,
+            torch.optim.Optimizer, torch.optim.SGD, DataLoader, TensorDataset, TorchFunctionMode,
+            TorchDispatchMode, torch.Generator, threading.Thread, types.ModuleType, type]
+
+
+class TamperingError(AttributeError):
+    """Raised at a refused rebinding of a sealed engine attribute."""
+
+
+_STATE: dict[str, Any] = {"frozen": False, "snapshot": None}   # one object, so sealing rebinds nothing
+ATTEMPTS: list[str] = []   # refused rebindings, kept even when the student's code caught the error
+
+
+def _refuse(what: str) -> None:
+    ATTEMPTS.append(what)
+    raise TamperingError(f"{what}: the grader's own code cannot be changed")
+
+
+class Sealed(type):
+    """Metaclass of the engine's classes: no class-level patching once the worker is sealed."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        if _STATE["frozen"]:
+            _refuse(f"setting {cls.__module__}.{cls.__qualname__}.{name}")
+        super().__setattr__(name, value)
+
+    def __delattr__(cls, name: str) -> None:
+        if _STATE["frozen"]:
+            _refuse(f"deleting {cls.__module__}.{cls.__qualname__}.{name}")
+        super().__delattr__(name)
+
+
+class _FrozenModule(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if _STATE["frozen"]:
+            _refuse(f"setting {self.__name__}.{name}")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if _STATE["frozen"]:
+            _refuse(f"deleting {self.__name__}.{name}")
+        super().__delattr__(name)
+
+
+_PLAIN = (bool, int, float, complex, str, bytes, type(None))
+MUTABLE = ("_ACTIVE", "STRICT", "ATTEMPTS", "_STATE", "_INSTALLED")  # engine state that changes by design
+
+
+def _contents(value: Any) -> tuple:
+    if type(value) is dict:
+        return tuple(x for item in value.items() for x in item)
+    if type(value) is set:
+        return tuple(sorted(value, key=id))
+    return tuple(value)
+
+
+def _function_parts(fn: Any) -> tuple:
+    """What a function is besides its identity: the objects a patch would replace."""
+    cells = []
+    for cell in fn.__closure__ or ():
+        try:
+            cells.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            cells.append(None)
+    return (fn.__code__, fn.__defaults__, fn.__kwdefaults__, tuple(cells), fn.__globals__.get("__name__"))
+
+
+class _Snapshot:
+    """Every attribute of the sealed owners, by identity (the snapshot keeps the objects alive,
+    so an id cannot be reused by a look-alike)."""
+
+    def __init__(self, owners: Iterable[tuple[str, Any, bool, tuple | None]]) -> None:
+        self.entries: list[tuple[str, Any, dict, bool]] = []
+        self.functions: list[tuple[str, Any, tuple]] = []
+        seen: set[int] = set()
+        for label, owner, strict, names in owners:
+            skip = VOLATILE.get(label, ())
+            # torch keeps state in module-level flags (_is_in_torch_dispatch_mode): outside the
+            # engine only what can be called or looked into is sealed, not plain values
+            attrs = {k: v for k, v in vars(owner).items() if (names is None or k in names) and k not in skip
+                     and (strict or not isinstance(v, _PLAIN))}
+            self.entries.append((label, owner, attrs, strict))
+            for name, value in attrs.items():
+                fn = value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
+                if isinstance(fn, types.FunctionType) and id(fn) not in seen:
+                    seen.add(id(fn))
+                    self.functions.append((f"{label}.{name}", fn, _function_parts(fn)))
+        # the engine's own tables (FAMILIES, PROBES, FUNCTIONS...): their contents, by identity
+        self.tables = [(f"{label}.{name}", value, _contents(value))
+                       for label, owner, strict, _ in owners if strict and isinstance(owner, types.ModuleType)
+                       for name, value in vars(owner).items()
+                       if type(value) in (dict, list, set) and name not in MUTABLE]
+        self.modules = {name: sys.modules.get(name) for name in ENGINE_MODULES + TORCH_MODULES + tuple(PARTLY)}
+
+    def changes(self) -> list[str]:
+        found = []
+        for label, owner, attrs, strict in self.entries:
+            now = vars(owner)
+            for name, value in attrs.items():
+                if name not in now:
+                    found.append(f"{label}.{name} was deleted")
+                elif now[name] is not value:
+                    found.append(f"{label}.{name} was replaced")
+            if strict:
+                found.extend(f"{label}.{name} was added" for name in now if name not in attrs)
+        for label, fn, parts in self.functions:
+            now = _function_parts(fn)
+            if any(a is not b for a, b in zip(now[:3], parts[:3])) or len(now[3]) != len(parts[3]) \
+                    or any(a is not b for a, b in zip(now[3], parts[3])):
+                found.append(f"the code of {label} was changed")
+        for label, value, contents in self.tables:
+            now = _contents(value)
+            if len(now) != len(contents) or any(a is not b for a, b in zip(now, contents)):
+                found.append(f"the table {label} was changed")
+        for name, module in self.modules.items():
+            if sys.modules.get(name) is not module:
+                found.append(f"sys.modules[{name!r}] was replaced")
+        return found
+
+
+_LOCK = threading.Lock()
+
+
+def _owners() -> list[tuple[str, Any, bool, tuple | None]]:
+    owners: list[tuple[str, Any, bool, tuple | None]] = []
+    for name in ENGINE_MODULES:
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        owners.append((name, module, True, None))
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and value.__module__ == name:
+                owners.append((f"{name}.{value.__qualname__}", value, True, None))
+    for name in TORCH_MODULES:
+        module = sys.modules.get(name)
+        if module is not None:
+            owners.append((name, module, False, None))
+    for name, names in PARTLY.items():
+        __import__(name)
+        owners.append((name, sys.modules[name], False, names))
+    for cls in _torch_classes():
+        owners.append((f"{cls.__module__}.{cls.__qualname__}", cls, False, None))
+    return owners
+
+
+def seal() -> None:
+    """Freeze the engine modules and take the snapshot; call once per worker, after the engine
+    has installed its own wrappers and before any student code is imported."""
+    with _LOCK:
+        if _STATE["snapshot"] is not None:
+            return
+        # dynamo rebinds torch.manual_seed (and more) when first imported: let it, before the snapshot
+        import torch._dynamo  # noqa: F401
+        for name in ENGINE_MODULES:
+            __import__(name)
+            module = sys.modules[name]
+            if type(module) is types.ModuleType:
+                module.__class__ = _FrozenModule
+        _STATE["snapshot"] = _Snapshot(_owners())
+        _STATE["frozen"] = True
+
+
+def sealed() -> bool:
+    return _STATE["snapshot"] is not None and _STATE["frozen"] is True
+
+
+def changes() -> list[str]:
+    """What student code changed of the sealed engine since `seal()` (empty: nothing)."""
+    snapshot = _STATE["snapshot"]
+    if snapshot is None:
+        return []
+    found = [f"refused: {a}" for a in ATTEMPTS]
+    if _STATE["frozen"] is not True:
+        found.append("the seal itself was switched off")
+    return found + snapshot.changes()
+
+
+def _unseal_for_tests() -> None:
+    """Tests that seal their own process undo it here, so later tests may monkeypatch."""
+    _STATE.update(frozen=False, snapshot=None)
+    ATTEMPTS.clear()
+
+
+__all__ = ["seal", "sealed", "changes", "Sealed", "TamperingError"]
