@@ -95,6 +95,7 @@ class _FrozenModule(types.ModuleType):
         super().__delattr__(name)
 
 
+IGNORED = ("__warningregistry__",)  # the warnings module's cache, written into any module that warns
 _PLAIN = (bool, int, float, complex, str, bytes, type(None))
 MUTABLE = ("_ACTIVE", "STRICT", "ATTEMPTS", "_STATE", "_INSTALLED")  # engine state that changes by design
 
@@ -130,7 +131,8 @@ class _Snapshot:
             skip = VOLATILE.get(label, ())
             # torch keeps state in module-level flags (_is_in_torch_dispatch_mode): outside the
             # engine only what can be called or looked into is sealed, not plain values
-            attrs = {k: v for k, v in vars(owner).items() if (names is None or k in names) and k not in skip
+            attrs = {k: v for k, v in vars(owner).items()
+                     if (names is None or k in names) and k not in skip and k not in IGNORED
                      and (strict or not isinstance(v, _PLAIN))}
             self.entries.append((label, owner, attrs, strict))
             for name, value in attrs.items():
@@ -155,7 +157,8 @@ class _Snapshot:
                 elif now[name] is not value:
                     found.append(f"{label}.{name} was replaced")
             if strict:
-                found.extend(f"{label}.{name} was added" for name in now if name not in attrs)
+                found.extend(f"{label}.{name} was added" for name in now
+                             if name not in attrs and name not in IGNORED)
         for label, fn, parts in self.functions:
             now = _function_parts(fn)
             if any(a is not b for a, b in zip(now[:3], parts[:3])) or len(now[3]) != len(parts[3]) \
