@@ -133,6 +133,7 @@ class Executor(metaclass=integrity.Sealed):
         self._next = 1
         self.tampered: list[str] = []   # what the student's code changed of the engine (sticky)
         self._sealed = False
+        self._answered = False
         self._strict = any(bool(v) for v in self.forbid.values())  # no TorchScript/compile then
         forbids.set_strict(self, self._strict)
 
@@ -173,8 +174,10 @@ class Executor(metaclass=integrity.Sealed):
     def handle(self, request: Any) -> dict:
         """Answer one request; the engine's seal is verified before and after it, and once the
         student's code has changed the engine every reply says so (`tampering`)."""
-        if self._check_seal():
+        # before the first request: what the import changed (later, the previous check covers it)
+        if (self.tampered or not self._answered) and self._check_seal():
             return self._tampering_reply()
+        self._answered = True
         forbids.set_strict(self, self._strict)  # another executor in this process may have answered
         reply = self._answer(request)
         if self._check_seal(after=True):

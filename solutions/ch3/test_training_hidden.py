@@ -188,10 +188,14 @@ def test_train_epoch_metrics_none_loss(student, reference, device, rng):
 @check(points=1)
 def test_train_epoch_modes(student, reference, device, rng):
     """train_epoch runs every forward pass in train mode with gradients on."""
-    s, _, rec, _, _ = _train_epoch_both(student, reference, device, rng, "mean")
+    s, _, rec, _, ref = _train_epoch_both(student, reference, device, rng, "mean")
     expect.equal(rec["net"]["modes"], [True] * s["batches"], what="net.training at each forward pass")
     expect.equal(rec["net"]["grad_enabled"], [True] * s["batches"],
                  what="torch.is_grad_enabled() at each forward pass")
+    # the records are hints from the student's process; the parameters must agree (dropout in
+    # train mode and gradients both shape the trajectory of a dropout net)
+    expect.close(rec["net"]["final_state"], ref["net"]["final_state"], **PARAM_TOL,
+                 what="parameters after the epoch")
 
 
 @check(points=1)
@@ -203,6 +207,9 @@ def test_train_epoch_switches_an_eval_net_to_train_mode(student, reference, devi
     _, rec = student.call_recorded("train_epoch", *args, _seed=s["seed"])
     expect.equal(rec["net"]["modes"], [True] * s["batches"],
                  what="net.training at each forward pass (net handed over in eval mode)")
+    _, ref = reference_call(reference.train_epoch, *args, _seed=s["seed"])
+    expect.close(rec["net"]["final_state"], ref["net"]["final_state"], **PARAM_TOL,
+                 what="parameters after the epoch (net handed over in eval mode)")
 
 
 @check(points=1)
