@@ -268,10 +268,4 @@ def changes() -> list[str]:
     return found + (snapshot.changes() or ["the engine's state changed"])
 
 
-def _unseal_for_tests() -> None:
-    """Tests that seal their own process undo it here, so later tests may monkeypatch."""
-    _STATE.update(frozen=False, snapshot=None)
-    ATTEMPTS.clear()
-
-
 __all__ = ["seal", "sealed", "changes", "Sealed", "TamperingError"]

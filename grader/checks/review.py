@@ -13,7 +13,7 @@ Pure standard library (the judge's parent process must not import torch for it).
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterable
+from typing import Any
 
 MAX_FLAGS = 40
 TABLE_NUMBERS = 64        # numeric constants in one literal: a table of answers, not code
@@ -197,12 +197,3 @@ def review_submission(files: Any, exercise: Any = None) -> list[str]:
         flags += review_source(text, str(rel).rsplit("/", 1)[-1])
     return flags[:MAX_FLAGS]
 
-
-def review_files(paths: Iterable[Any]) -> list[str]:
-    """Flags for files on disk (tests, `grader validate`)."""
-    from pathlib import Path
-    flags: list[str] = []
-    for path in paths:
-        p = Path(path)
-        flags += review_source(p.read_text(encoding="utf-8", errors="replace"), p.name)
-    return flags
