@@ -120,6 +120,15 @@ def seed_everything(seed: int) -> None:
         pass
 
 
+def seal_engine() -> None:
+    """Install the guard's wrappers, let torch finish its first-use patching, then freeze and
+    snapshot the engine (grader.checks.integrity). The zygote calls it once before it forks, so
+    a worker inherits the seal rather than taking it (~16 ms each); in a worker it is a no-op."""
+    install_mode_switch_guards()
+    builds.prime()
+    integrity.seal()
+
+
 class Executor(metaclass=integrity.Sealed):
     def __init__(self, module: ModuleType | None, *, source: Path | None = None,
                  load_error: dict | None = None, forbid: dict[str, tuple[str, ...]] | None = None) -> None:
@@ -142,8 +151,7 @@ class Executor(metaclass=integrity.Sealed):
                   forbid: dict[str, Any] | None = None) -> "Executor":
         path = Path(path)
         exe = cls(None, source=path, forbid=forbid)
-        builds.prime()
-        integrity.seal()  # from here on the engine modules are frozen and verified
+        seal_engine()  # from here on the engine modules are frozen and verified
         exe._sealed = True
         if not path.is_file():
             exe.load_error = {"kind": "load", "message": f"file {path.name} not found"}

@@ -250,8 +250,8 @@ def _wrap_thread_start() -> None:
             return function(*a, **k)
         return original(run, args, kwargs or {})
 
-    _thread.start_new_thread = start_new_thread  # type: ignore[assignment]
-    _thread.start_new = start_new_thread  # type: ignore[attr-defined]
+    _thread.start_new_thread = start_new_thread
+    _thread.start_new = start_new_thread
     threading._start_new_thread = start_new_thread  # type: ignore[attr-defined]
 
 

@@ -20,15 +20,18 @@ it, which is why the judge's static review flags those tools (grader.checks.revi
 
 from __future__ import annotations
 
+import copyreg
 import sys
 import threading
 import types
 from typing import Any, Iterable
 
 ENGINE_MODULES = ("grader.checks.errors", "grader.checks.codec", "grader.checks.build", "grader.checks.forbid",
-                  "grader.checks.probes", "grader.checks.executor", "grader.checks.integrity")
-# torch modules whose attributes the engine calls (names added later, e.g. lazy submodules, are fine)
-TORCH_MODULES = ("torch", "torch.nn.functional", "torch.nn.modules.module", "torch.overrides",
+                  "grader.checks.probes", "grader.checks.lazy", "grader.checks.opcount", "grader.checks.executor",
+                  "grader.checks.integrity")
+# torch modules whose attributes the engine calls (names added later, e.g. lazy submodules, are
+# fine), and msgpack, which writes the reply
+TORCH_MODULES = ("msgpack", "torch", "torch.nn.functional", "torch.nn.modules.module", "torch.overrides",
                  "torch.utils._python_dispatch", "torch.serialization", "torch.autograd", "torch.autograd.grad_mode",
                  "torch.random", "torch.jit", "torch._C")
 # attributes torch itself rebinds at run time (set_default_dtype swaps torch.Storage)
@@ -245,6 +248,11 @@ def seal() -> None:
         for name in ENGINE_MODULES:
             __import__(name)
             module = sys.modules[name]
+            for value in list(vars(module).values()):
+                if isinstance(value, type) and value.__module__ == name:
+                    # the cache pickle and deepcopy write on a class the first time (a student's
+                    # copy.deepcopy of a model carries its recorder): filled in now, not later
+                    copyreg._slotnames(value)
             if type(module) is types.ModuleType:
                 module.__class__ = _FrozenModule
         _STATE["snapshot"] = _Snapshot(_owners())

@@ -152,15 +152,16 @@ class _Reviewer(ast.NodeVisitor):
                 self._tables.add(id(inner))
             self.flag(node, f"a literal table of {count} numbers (answers written out?)")
 
-    def visit_List(self, node: ast.List) -> None:
+    def _container(self, node: ast.AST) -> None:
         self._table(node)
         self.generic_visit(node)
 
-    visit_Tuple = visit_Set = visit_Dict = visit_List
+    visit_List = visit_Tuple = visit_Set = visit_Dict = _container
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if type(node.value) in (str, bytes) and len(node.value) >= LONG_STRING:
-            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+        value = node.value
+        if isinstance(value, (str, bytes)) and len(value) >= LONG_STRING:
+            text = value if isinstance(value, str) else value.decode("latin-1")
             words = len(text.split())
             if words < len(text) / 40:  # prose has a space every few characters; encoded data does not
                 self.flag(node, f"a {len(text)}-character encoded literal (data written out?)")

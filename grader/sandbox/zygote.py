@@ -128,6 +128,8 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
     import grader.checks.probes  # noqa: F401
 
     warm_up()
+    from grader.checks.executor import seal_engine
+    seal_engine()  # every worker inherits the frozen engine and its snapshot
     # Everything allocated so far is shared with the workers copy-on-write; a garbage
     # collection in a worker would touch every object header and copy the whole heap.
     import gc

@@ -416,6 +416,39 @@ def cross_entropy_logits(logits, y):
     return logits
 '''}, why="a reply whose structure alone takes seconds to unpickle: refused before unpickling")
 
+# The three above patch the engine's encoder, which the seal now refuses (tampering). A worker
+# that is wholly the student's can still write any bytes on its socket: these write a forged
+# frame there themselves, then exit, so only the judge's reader stands between them and it.
+RAW_FRAME = '''
+import os, socket, struct
+import msgpack
+def _send(structure, data=b"", claimed=None):
+    frame = b"TGW1" + struct.pack(">Q", len(structure) if claimed is None else claimed) + structure + data
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                socket.socket(fileno=os.dup(int(fd))).sendall(struct.pack(">Q", len(frame)) + frame)
+        except OSError:
+            pass
+    os._exit(0)
+'''
+
+
+def raw_frame(send: str) -> dict[str, str]:
+    return {"ch3/softmax.py": returning(f"_send({send})", RAW_FRAME)}
+
+
+attack("forged_frame_zero_stride", raw_frame(
+    'msgpack.packb({"ok": True, "value": {"__tg__": "tensor", "data": msgpack.ExtType(1, msgpack.packb('
+    '["float32", [1 << 33], 0, 4])), "device": "cpu"}}), b"\\0" * 4'),
+    why="a tensor record of 2**33 floats backed by 4 bytes: refused before any allocation")
+attack("forged_frame_length_claim", raw_frame('msgpack.packb({"ok": True}), claimed=1 << 40'),
+       why="a structure that claims a terabyte: refused from its header")
+attack("forged_frame_deep_nesting", raw_frame('b"\\x91" * 1_500_000 + b"\\xc0"'),
+       why="1.5 million nested lists inside the 2 MB structure limit: refused by the reader")
+attack("forged_frame_array_claim", raw_frame('b"\\xdd\\xff\\xff\\xff\\xff" + b"\\xc0" * 1_000_000'),
+       why="an array header claiming 4 billion items over a 1 MB structure: refused, nothing preallocated")
+
 attack("sleeper", {"ch3/softmax.py": returning("_nap()", '''
 import time
 def _nap():
