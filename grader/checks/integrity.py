@@ -252,7 +252,7 @@ def seal() -> None:
                 if isinstance(value, type) and value.__module__ == name:
                     # the cache pickle and deepcopy write on a class the first time (a student's
                     # copy.deepcopy of a model carries its recorder): filled in now, not later
-                    copyreg._slotnames(value)
+                    copyreg._slotnames(value)  # type: ignore[attr-defined]  # private, no stub
             if type(module) is types.ModuleType:
                 module.__class__ = _FrozenModule
         _STATE["snapshot"] = _Snapshot(_owners())

@@ -11,9 +11,11 @@ from grader.results import CheckStatus, status_mark, status_style, status_word
 WORDS = {"passed": "passed", "failed": "wrong result", "error": "your code raised an error",
          "timeout": "took too long", "oom": "ran out of memory",
          "crashed": "the process running your code died", "missing": "missing",
-         "forbidden": "used a forbidden built-in", "skipped": "skipped"}
+         "forbidden": "used a forbidden built-in", "skipped": "skipped",
+         "tampering": "changed the grader's own code"}
 STYLES = {"passed": "green", "failed": "yellow", "error": "red", "timeout": "magenta",
-          "oom": "magenta", "crashed": "red", "missing": "dim", "forbidden": "red", "skipped": "cyan"}
+          "oom": "magenta", "crashed": "red", "missing": "dim", "forbidden": "red", "skipped": "cyan",
+          "tampering": "bold red"}
 
 
 def test_every_status_has_one_word_style_and_mark() -> None:
