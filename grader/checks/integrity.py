@@ -24,6 +24,8 @@ import copyreg
 import sys
 import threading
 import types
+from itertools import repeat
+from operator import attrgetter, is_not
 from typing import Any, Iterable
 
 ENGINE_MODULES = ("grader.checks.errors", "grader.checks.codec", "grader.checks.build", "grader.checks.forbid",
@@ -100,6 +102,16 @@ class _FrozenModule(types.ModuleType):
 
 IGNORED = ("__warningregistry__",)  # the warnings module's cache, written into any module that warns
 _MISSING = object()
+_CODE, _DEFAULTS, _KWDEFAULTS = attrgetter("__code__"), attrgetter("__defaults__"), attrgetter("__kwdefaults__")
+_CONTENTS = attrgetter("cell_contents")
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
 _PLAIN = (bool, int, float, complex, str, bytes, type(None))
 MUTABLE = ("_ACTIVE", "STRICT", "ATTEMPTS", "_STATE", "_INSTALLED")  # engine state that changes by design
 
@@ -153,32 +165,53 @@ class _Snapshot:
         self._prepare()
 
     def _prepare(self) -> None:
-        self._triples = [(vars(owner), name, value) for _, owner, attrs, _ in self.entries
-                         for name, value in attrs.items()]
+        # laid out for clean(): one (dict, keys, values) per owner and flat tuples of function
+        # parts, so the comparisons run in map(), not in a Python loop (~0.3 ms, not 1.1)
+        self._owner_values = [(vars(owner), tuple(attrs), tuple(attrs.values()))
+                              for _, owner, attrs, _ in self.entries]
         self._sizes = [(vars(owner), len(attrs), strict) for _, owner, attrs, strict in self.entries]
-        self._fn_parts = [(fn, parts[0], parts[1], parts[2], tuple(fn.__closure__ or ()), parts[3])
-                          for _, fn, parts in self.functions]
+        fns = [fn for _, fn, _ in self.functions]
+        self._fns = tuple(fns)
+        self._codes = tuple(parts[0] for _, _, parts in self.functions)
+        self._defaults = tuple(parts[1] for _, _, parts in self.functions)
+        self._kwdefaults = tuple(parts[2] for _, _, parts in self.functions)
+        # a function's closure tuple cannot be rebound, only its cells' contents
+        cells = [(cell, value) for _, fn, parts in self.functions
+                 for cell, value in zip(fn.__closure__ or (), parts[3])]
+        self._full_cells = tuple(cell for cell, _ in cells if _filled(cell))
+        self._full_contents = tuple(value for cell, value in cells if _filled(cell))
+        self._empty_cells = tuple(cell for cell, _ in cells if not _filled(cell))
+        self._dict_tables = [(value, len(value), tuple(value), tuple(value.values()))
+                             for _, value, _ in self.tables if type(value) is dict]
+        self._list_tables = [(value, tuple(value)) for _, value, _ in self.tables if type(value) is list]
+        # the members are kept (in self.tables) so that no id is reused by a look-alike
+        self._set_tables = [(value, frozenset(map(id, value))) for _, value, _ in self.tables if type(value) is set]
 
     def clean(self) -> bool:
         """The fast path, run after every request: True when nothing sealed has changed."""
-        missing = _MISSING
-        if any(d.get(k, missing) is not v for d, k, v in self._triples):
+        for d, keys, values in self._owner_values:
+            if any(map(is_not, map(d.get, keys, repeat(_MISSING)), values)):
+                return False
+        fns = self._fns
+        if any(map(is_not, map(_CODE, fns), self._codes)) \
+                or any(map(is_not, map(_DEFAULTS, fns), self._defaults)) \
+                or any(map(is_not, map(_KWDEFAULTS, fns), self._kwdefaults)):
             return False
-        for fn, code, defaults, kwdefaults, cells, contents in self._fn_parts:
-            if fn.__code__ is not code or fn.__defaults__ is not defaults or fn.__kwdefaults__ is not kwdefaults:
+        try:
+            if any(map(is_not, map(_CONTENTS, self._full_cells), self._full_contents)):
                 return False
-            if len(cells) != len(contents) or (cells and fn.__closure__ is None):
+        except ValueError:  # a cell was emptied
+            return False
+        if any(map(_filled, self._empty_cells)):
+            return False
+        for table, size, keys, values in self._dict_tables:
+            if len(table) != size or any(map(is_not, map(table.get, keys, repeat(_MISSING)), values)):
                 return False
-            for cell, value in zip(cells, contents):
-                try:
-                    if cell.cell_contents is not value:
-                        return False
-                except ValueError:
-                    if value is not None:
-                        return False
-        for _, value, contents in self.tables:
-            now = _contents(value)
-            if len(now) != len(contents) or any(a is not b for a, b in zip(now, contents)):
+        for table, items in self._list_tables:
+            if len(table) != len(items) or any(map(is_not, table, items)):
+                return False
+        for table, ids in self._set_tables:
+            if len(table) != len(ids) or not ids.issuperset(map(id, table)):
                 return False
         if any(sys.modules.get(name) is not module for name, module in self.modules.items()):
             return False
