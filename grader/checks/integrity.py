@@ -207,11 +207,11 @@ class _Snapshot:
         for table, size, keys, values in self._dict_tables:
             if len(table) != size or any(map(is_not, map(table.get, keys, repeat(_MISSING)), values)):
                 return False
-        for table, items in self._list_tables:
-            if len(table) != len(items) or any(map(is_not, table, items)):
+        for items, kept in self._list_tables:
+            if len(items) != len(kept) or any(map(is_not, items, kept)):
                 return False
-        for table, ids in self._set_tables:
-            if len(table) != len(ids) or not ids.issuperset(map(id, table)):
+        for members, ids in self._set_tables:
+            if len(members) != len(ids) or not ids.issuperset(map(id, members)):
                 return False
         if any(sys.modules.get(name) is not module for name, module in self.modules.items()):
             return False
