@@ -1,6 +1,6 @@
 """Visible checks for ch2.autograd: the worked examples of the text.
 
-`f` arguments are `build.function(...)` specs: the grader builds the named function next to your
+`f` arguments are `specs.function(...)` specs: the grader builds the named function next to your
 code (here "two_dot" is x -> 2 * sum(x * x) and "quadratic" with c=2.0 is x -> (x - 2) ** 2), so
 your functions receive an ordinary Python callable.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch2.autograd"
 
@@ -18,15 +18,15 @@ EXERCISE = "ch2.autograd"
 def test_gradient_of_two_dot(student, device):
     """The gradient of 2 x.x at arange(4) is [0, 4, 8, 12], also when x.grad already holds values."""
     x = torch.arange(4.0, device=device)
-    expect.close(student.gradient(build.function("two_dot"), x),
+    expect.close(student.gradient(specs.function("two_dot"), x),
                  torch.tensor([0.0, 4.0, 8.0, 12.0], device=device), what="gradient(two_dot, arange(4.))")
-    value, records = student.call_recorded("gradient", build.function("two_dot"),
-                                           build.leaf(torch.arange(4.0), grad=torch.ones(4), label="x"))
+    value, records = student.call_recorded("gradient", specs.function("two_dot"),
+                                           specs.leaf(torch.arange(4.0), grad=torch.ones(4), label="x"))
     expect.close(value, torch.tensor([0.0, 4.0, 8.0, 12.0]),
                  what="gradient(two_dot, x) for an x that requires grad and has x.grad = ones")
     expect.close(records["x"]["grad"], torch.ones(4), what="the caller's x.grad afterwards (should stay ones)")
     with expect.raises(ValueError, what="gradient(two_dot, arange(4)) on an int64 tensor"):
-        student.gradient(build.function("two_dot"), torch.arange(4))
+        student.gradient(specs.function("two_dot"), torch.arange(4))
 
 
 @check(points=1)
@@ -51,11 +51,11 @@ def test_hand_graph_example(student):
 @check(points=2, timeout=5)
 def test_minimize_from_minus_3_5(student):
     """(x - 2)^2 from -3.5 with lr = 0.1 reaches 2.0 in about 54 steps; lr = 1.1 raises RuntimeError."""
-    got = student.minimize_1d(build.function("quadratic", c=2.0), -3.5)
+    got = student.minimize_1d(specs.function("quadratic", c=2.0), -3.5)
     expect.true(type(got) is tuple and len(got) == 2, "minimize_1d should return a tuple (x, steps)",
                 f"got {got!r}")
     x, steps = got
     expect.true(type(x) is float and abs(x - 2.0) < 1e-4, f"minimize_1d ended at {x!r}, expected about 2.0")
     expect.true(type(steps) is int and 53 <= steps <= 55, f"minimize_1d took {steps!r} steps, expected 54")
     with expect.raises(RuntimeError, what="minimize_1d((x - 2)^2, -3.5, lr=1.1, max_steps=100)"):
-        student.minimize_1d(build.function("quadratic", c=2.0), -3.5, lr=1.1, max_steps=100)
+        student.minimize_1d(specs.function("quadratic", c=2.0), -3.5, lr=1.1, max_steps=100)

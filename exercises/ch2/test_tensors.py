@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch2.tensors"
 
@@ -36,7 +36,7 @@ def test_add_into_keeps_the_object(student, device, rng):
     """add_into(X, Y) writes X + Y into X and returns X itself."""
     X = torch.arange(6, dtype=torch.float32).reshape(2, 3)
     Y = torch.ones(2, 3)
-    value, records = student.call_recorded("add_into", build.tensor(X, label="X"), Y)
+    value, records = student.call_recorded("add_into", specs.tensor(X, label="X"), Y)
     expect.close(value, X + Y, what="add_into(X, Y)")
     expect.close(records["X"]["value"], X + Y, what="X after add_into(X, Y)")
     expect.true(records["X"]["is_result"], "add_into(X, Y) returned a new tensor, not X itself")
@@ -45,11 +45,11 @@ def test_add_into_keeps_the_object(student, device, rng):
 @check(points=2)
 def test_numpy_shares_and_torch_tensor_copies(student, device, rng):
     """t.numpy() shares t's memory; torch.tensor(a) and t.clone() make copies."""
-    t = build.tensor(torch.ones(3), label="t")
-    expect.equal(student.shares_memory(t, build.derived("t", "numpy", label="n")), True,
+    t = specs.tensor(torch.ones(3), label="t")
+    expect.equal(student.shares_memory(t, specs.derived("t", "numpy", label="n")), True,
                  what="shares_memory(t, t.numpy())")
-    expect.equal(student.shares_memory(t, build.derived("t", "copy", label="c")), False,
+    expect.equal(student.shares_memory(t, specs.derived("t", "copy", label="c")), False,
                  what="shares_memory(t, t.clone())")
-    a = build.ndarray(torch.ones(2, dtype=torch.float64), label="a")
-    expect.equal(student.shares_memory(a, build.derived("a", "torch_tensor", label="c")), False,
+    a = specs.ndarray(torch.ones(2, dtype=torch.float64), label="a")
+    expect.equal(student.shares_memory(a, specs.derived("a", "torch_tensor", label="c")), False,
                  what="shares_memory(a, torch.tensor(a))")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 from grader.checks.errors import NotPlainData
 
 EXERCISE = "ch3.linear_regression"
@@ -14,7 +14,7 @@ EXERCISE = "ch3.linear_regression"
 def test_synthetic_data_shapes(student, device, rng):
     """1000 examples of w = (2, -3.4), b = 4.2: X is (1000, 2), y is (1000, 1), y close to X w + b."""
     w = torch.tensor([2.0, -3.4], device=device)
-    X, y = student.synthetic_data(w, 4.2, 1000, generator=build.generator(0))
+    X, y = student.synthetic_data(w, 4.2, 1000, generator=specs.generator(0))
     expect.shape(X, (1000, 2), "X")
     expect.shape(y, (1000, 1), "y")
     expect.close(y, X @ w.reshape(2, 1) + 4.2, atol=0.06, rtol=0.0, what="y (noise 0.01 around X w + b)")
@@ -26,9 +26,9 @@ def test_data_iter_covers_the_data(student, device, rng):
     X = torch.arange(10, dtype=torch.float32, device=device).reshape(10, 1)
     y = X * 2
     try:
-        batches = student.new_object("data_iter", 4, X, y, build.generator(1)).items()
+        batches = student.new_object("data_iter", 4, X, y, specs.generator(1)).items()
     except NotPlainData:
-        batches = student.data_iter(4, X, y, build.generator(1))
+        batches = student.data_iter(4, X, y, specs.generator(1))
     expect.equal([len(b[0]) for b in batches], [4, 4, 2], what="batch sizes")
     seen = sorted(int(v) for b in batches for v in b[0].reshape(-1).tolist())
     expect.equal(seen, list(range(10)), what="the examples met in one pass")
@@ -51,7 +51,7 @@ def test_linreg_and_loss(student, device, rng):
 @check(points=2)
 def test_sgd_step(student, device, rng):
     """sgd([p], lr=0.5, batch_size=2) with p = 1 and grad 4 leaves p = 0 and a zero gradient."""
-    _, rec = student.call_recorded("sgd", build.params([torch.ones(2)], [torch.full((2,), 4.0)]), 0.5, 2)
+    _, rec = student.call_recorded("sgd", specs.params([torch.ones(2)], [torch.full((2,), 4.0)]), 0.5, 2)
     expect.close(rec["params"]["values"][0], torch.zeros(2), what="the parameter after sgd")
     g = rec["params"]["grads"][0]
     expect.true(g is None or bool((g == 0).all()), "the gradient was not reset to zero after sgd")
@@ -63,6 +63,6 @@ def test_train_linreg(student, device, rng):
     gen = torch.Generator().manual_seed(0)
     X = torch.randn(100, 2, generator=gen)
     y = X @ torch.tensor([[2.0], [-3.4]]) + 4.2 + 0.01 * torch.randn(100, 1, generator=gen)
-    w, b = student.train_linreg(X, y, lr=0.5, batch_size=20, generator=build.generator(0))
+    w, b = student.train_linreg(X, y, lr=0.5, batch_size=20, generator=specs.generator(0))
     expect.close(w, torch.tensor([[2.0], [-3.4]]), atol=0.02, rtol=0.0, what="trained w")
     expect.close(b, torch.tensor([4.2]), atol=0.02, rtol=0.0, what="trained b")

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch3.training"
 
@@ -29,8 +29,8 @@ def test_accuracy_known_values(student, device):
 @check(points=2)
 def test_evaluate_accuracy_eval_mode_no_grad(student, device):
     """evaluate_accuracy runs the net in eval mode, without gradients, over each batch once."""
-    net = build.mlp([6, 12, 3], dropout=0.5, seed=1, label="net", device=str(device))
-    data = build.loader(n=37, shape=(6,), classes=3, batch_size=8, seed=2, label="test", device=str(device))
+    net = specs.mlp([6, 12, 3], dropout=0.5, seed=1, label="net", device=str(device))
+    data = specs.loader(n=37, shape=(6,), classes=3, batch_size=8, seed=2, label="test", device=str(device))
     acc, rec = student.call_recorded("evaluate_accuracy", net, data)
     expect.true(_is_float(acc), f"evaluate_accuracy returned a {type(acc).__name__}, expected a Python float")
     expect.true(0.0 <= acc <= 1.0, f"evaluate_accuracy returned {acc}, which is not in [0, 1]")
@@ -44,7 +44,7 @@ def test_evaluate_accuracy_eval_mode_no_grad(student, device):
 @check(points=2)
 def test_evaluate_accuracy_weights_batches(student, device):
     """evaluate_accuracy weights every batch by its size (a small last batch counts less)."""
-    net = build.mlp([4, 8, 2], seed=5, label="net", device=str(device))
+    net = specs.mlp([4, 8, 2], seed=5, label="net", device=str(device))
     row = torch.tensor([[0.5, -1.0, 2.0, 0.3]], device=device)
     # Two identical inputs labelled 0 and 1: exactly one of them is right, whatever the net says.
     half = (row.repeat(2, 1), torch.tensor([0, 1], device=device))
@@ -58,10 +58,10 @@ def test_evaluate_accuracy_weights_batches(student, device):
 @check(points=2)
 def test_train_epoch_steps_and_metrics(student, device):
     """train_epoch trains in train mode, steps once per batch and returns two floats."""
-    net = build.mlp([6, 10, 3], dropout=0.2, seed=3, label="net", device=str(device))
-    data = build.loader(n=45, shape=(6,), classes=3, batch_size=10, seed=4, label="train", device=str(device))
-    loss = build.loss("cross_entropy", reduction="mean")
-    opt = build.sgd("net", lr=0.1)
+    net = specs.mlp([6, 10, 3], dropout=0.2, seed=3, label="net", device=str(device))
+    data = specs.loader(n=45, shape=(6,), classes=3, batch_size=10, seed=4, label="train", device=str(device))
+    loss = specs.loss("cross_entropy", reduction="mean")
+    opt = specs.sgd("net", lr=0.1)
     value, rec = student.call_recorded("train_epoch", net, data, loss, opt, _seed=7)
     expect.true(type(value) in (tuple, list) and len(value) == 2,
                 "train_epoch must return a tuple (loss per example, accuracy)")
@@ -82,11 +82,11 @@ def test_train_epoch_loss_is_per_example(student, device):
     results = {}
     for reduction in ("mean", "none"):
         for batch_size in (8, 29):   # 29 examples: batches 8+8+8+5, or a single batch of 29
-            net = build.mlp([5, 7, 4], seed=11, label="net", device=str(device))
-            data = build.loader(n=29, shape=(5,), classes=4, batch_size=batch_size, seed=12,
+            net = specs.mlp([5, 7, 4], seed=11, label="net", device=str(device))
+            data = specs.loader(n=29, shape=(5,), classes=4, batch_size=batch_size, seed=12,
                                 label="train", device=str(device))
-            value = student.train_epoch(net, data, build.loss("cross_entropy", reduction=reduction),
-                                        build.sgd("net", lr=0.0))
+            value = student.train_epoch(net, data, specs.loss("cross_entropy", reduction=reduction),
+                                        specs.sgd("net", lr=0.0))
             results[reduction, batch_size] = value
     one_batch = results["mean", 29]
     for key, value in results.items():
@@ -99,14 +99,14 @@ def test_train_epoch_loss_is_per_example(student, device):
 @check(points=2)
 def test_train_history_and_modes(student, device):
     """train returns one dict per epoch (epochs from 1) and switches train/eval mode each epoch."""
-    net = build.mlp([6, 10, 3], dropout=0.3, seed=8, label="net", device=str(device))
-    train_data = build.loader(n=30, shape=(6,), classes=3, batch_size=16, seed=9, label="train",
+    net = specs.mlp([6, 10, 3], dropout=0.3, seed=8, label="net", device=str(device))
+    train_data = specs.loader(n=30, shape=(6,), classes=3, batch_size=16, seed=9, label="train",
                               device=str(device))
-    test_data = build.loader(n=20, shape=(6,), classes=3, batch_size=16, seed=10, label="test",
+    test_data = specs.loader(n=20, shape=(6,), classes=3, batch_size=16, seed=10, label="test",
                              device=str(device))
     history, rec = student.call_recorded("train", net, train_data, test_data,
-                                         build.loss("cross_entropy", reduction="none"), 3,
-                                         build.sgd("net", lr=0.1), _seed=4)
+                                         specs.loss("cross_entropy", reduction="none"), 3,
+                                         specs.sgd("net", lr=0.1), _seed=4)
     expect.true(type(history) is list and len(history) == 3,
                 "train(..., num_epochs=3, ...) must return a list of 3 dicts")
     for i, row in enumerate(history):

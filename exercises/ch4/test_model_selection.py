@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch4.model_selection"
 
@@ -12,7 +12,7 @@ EXERCISE = "ch4.model_selection"
 @check(points=2)
 def test_split_sizes_and_partition(student, device, rng):
     """train_val_indices(10, 3) gives 7 + 3 long indices that together are 0..9."""
-    train, val = student.train_val_indices(10, 3, generator=build.generator(0))
+    train, val = student.train_val_indices(10, 3, generator=specs.generator(0))
     expect.dtype(train, torch.long, "train")
     expect.shape(train, (7,), "train")
     expect.shape(val, (3,), "val")
@@ -26,7 +26,7 @@ def test_split_sizes_and_partition(student, device, rng):
 @check(points=2)
 def test_early_stopping_worked_example(student, device, rng):
     """The text's example: scores 0.6, 0.7, 0.7, 0.65 with patience 2 stop after epoch 4; best is epoch 2."""
-    model = student.make(build.mlp([3, 4, 2], seed=0, label="model"))
+    model = student.make(specs.mlp([3, 4, 2], seed=0, label="model"))
     stopper = student.instance("EarlyStopping", 2)
     answers = [stopper.call_method("step", score, model) for score in (0.6, 0.7, 0.7, 0.65)]
     expect.equal(answers, [False, False, False, True], what="step's answers")
@@ -37,7 +37,7 @@ def test_early_stopping_worked_example(student, device, rng):
 @check(points=1)
 def test_best_state_is_a_copy(student, device, rng):
     """best_state keeps the weights of the best epoch after the model's weights change."""
-    model = student.make(build.mlp([3, 4, 2], seed=1, label="model"))
+    model = student.make(specs.mlp([3, 4, 2], seed=1, label="model"))
     stopper = student.instance("EarlyStopping", 3)
     before = model.state_dict()
     stopper.call_method("step", 0.9, model)
@@ -49,10 +49,10 @@ def test_best_state_is_a_copy(student, device, rng):
 @check(points=2)
 def test_fit_restores_the_best_epoch(student, device, rng):
     """fit_early_stopping (patience 1) returns its summary and leaves the weights of the best epoch in the model."""
-    args = (build.mlp([5, 6, 3], seed=2, label="net"),
-            build.loader(n=18, shape=(5,), classes=3, batch_size=4, seed=3, label="train"),
-            build.loader(n=18, shape=(5,), classes=3, batch_size=18, seed=3, label="val"),
-            build.loss("cross_entropy"), build.sgd("net", lr=0.1, label="updater"), 6, 1)
+    args = (specs.mlp([5, 6, 3], seed=2, label="net"),
+            specs.loader(n=18, shape=(5,), classes=3, batch_size=4, seed=3, label="train"),
+            specs.loader(n=18, shape=(5,), classes=3, batch_size=18, seed=3, label="val"),
+            specs.loss("cross_entropy"), specs.sgd("net", lr=0.1, label="updater"), 6, 1)
     got, records = student.call_recorded("fit_early_stopping", *args, _seed=0)
     expect.true(type(got) is dict and set(got) == {"best_epoch", "best_val_acc", "epochs_run"},
                 "fit_early_stopping must return a dict with keys best_epoch, best_val_acc, epochs_run",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch5.blocks"
 
@@ -16,8 +16,8 @@ LENET = (("Conv2d", 1, 6, 5, {"padding": 2}), ("Sigmoid",), ("AvgPool2d", 2, {"s
 @check(points=2)
 def test_mysequential_chain(student, device, rng):
     """MySequential(Linear, ReLU, Linear) computes lin2(relu(lin1(X))) and names its children 0, 1, 2."""
-    layers = [build.layer("Linear", 4, 8, seed=1, label="a"), build.layer("ReLU", label="b"),
-              build.layer("Linear", 8, 3, seed=2, label="c")]
+    layers = [specs.layer("Linear", 4, 8, seed=1, label="a"), specs.layer("ReLU", label="b"),
+              specs.layer("Linear", 8, 3, seed=2, label="c")]
     h = student.MySequential(*layers)
     h.to(device)
     sd = h.state_dict()
@@ -30,8 +30,8 @@ def test_mysequential_chain(student, device, rng):
 @check(points=1)
 def test_mysequential_len_and_index(student, device, rng):
     """len(net) is 3 and net[0], net[-1] are the first and last modules."""
-    layers = [build.layer("Linear", 4, 8, seed=1, label="a"), build.layer("ReLU", label="b"),
-              build.layer("Linear", 8, 3, seed=2, label="c")]
+    layers = [specs.layer("Linear", 4, 8, seed=1, label="a"), specs.layer("ReLU", label="b"),
+              specs.layer("Linear", 8, 3, seed=2, label="c")]
     h = student.MySequential(*layers)
     expect.equal(h.call_method("__len__"), 3, what="len(net)")
     expect.equal(h.call_method("__getitem__", 1).type_name, "ReLU", what="type of net[1]")
@@ -44,9 +44,9 @@ def test_mysequential_len_and_index(student, device, rng):
 @check(points=2)
 def test_features_classifier_keeps_batch(student, device, rng):
     """FeaturesClassifier gives (N, 10) for N = 1 and N = 8 images."""
-    features = build.sequential(("Conv2d", 1, 4, 3, {"padding": 1}), ("ReLU",), ("MaxPool2d", 2), seed=3,
+    features = specs.sequential(("Conv2d", 1, 4, 3, {"padding": 1}), ("ReLU",), ("MaxPool2d", 2), seed=3,
                                 label="features")
-    classifier = build.layer("Linear", 4 * 14 * 14, 10, seed=4, label="classifier")
+    classifier = specs.layer("Linear", 4 * 14 * 14, 10, seed=4, label="classifier")
     h = student.FeaturesClassifier(features, classifier)
     h.to(device)
     for n in (1, 8):
@@ -57,7 +57,7 @@ def test_features_classifier_keeps_batch(student, device, rng):
 @check(points=2)
 def test_layer_shapes_lenet(student, device, rng):
     """layer_shapes on the text's LeNet-style chain gives the shapes in the text."""
-    net = build.sequential(*LENET, seed=5, label="net", device=str(device))
+    net = specs.sequential(*LENET, seed=5, label="net", device=str(device))
     got = student.layer_shapes(net, torch.rand(1, 1, 28, 28, generator=rng).to(device))
     expected = [("Conv2d", (1, 6, 28, 28)), ("Sigmoid", (1, 6, 28, 28)), ("AvgPool2d", (1, 6, 14, 14)),
                 ("Conv2d", (1, 16, 10, 10)), ("Sigmoid", (1, 16, 10, 10)), ("AvgPool2d", (1, 16, 5, 5)),
@@ -70,6 +70,6 @@ def test_layer_shapes_lenet(student, device, rng):
 @check(points=1)
 def test_layer_shapes_keeps_mode(student, device, rng):
     """layer_shapes leaves a net in training mode in training mode."""
-    net = build.sequential(*LENET, seed=5, label="net", device=str(device), training=True)
+    net = specs.sequential(*LENET, seed=5, label="net", device=str(device), training=True)
     _, records = student.call_recorded("layer_shapes", net, torch.rand(2, 1, 28, 28, generator=rng).to(device))
     expect.equal(records["net"]["final_training"], True, what="net.training after layer_shapes")

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch5.checkpoints"
 
 
 def _specs(seed: int = 0) -> list:
     """A 6-8-3 MLP, 40 examples in 5 batches (no shuffling), mean cross-entropy, SGD with momentum 0.9."""
-    return [build.mlp([6, 8, 3], seed=seed), build.loader(n=40, shape=(6,), classes=3, batch_size=8, seed=1, label="train"),
-            build.loss("cross_entropy"), build.sgd("net", lr=0.1, momentum=0.9, record_steps=False)]
+    return [specs.mlp([6, 8, 3], seed=seed), specs.loader(n=40, shape=(6,), classes=3, batch_size=8, seed=1, label="train"),
+            specs.loss("cross_entropy"), specs.sgd("net", lr=0.1, momentum=0.9, record_steps=False)]
 
 
 def _read(student, path: str) -> dict:

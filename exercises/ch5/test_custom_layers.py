@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch5.custom_layers"
 
@@ -62,6 +62,6 @@ def test_flatten_shapes_of_the_text(student, device, rng):
 def test_flatten_channels_last(student, device, rng):
     """MyFlatten works on a permuted (non-contiguous) batch, where view() would fail."""
     X = torch.arange(2 * 5 * 6 * 3, dtype=torch.float32, device=device).reshape(2, 5, 6, 3).permute(0, 3, 1, 2)
-    # Tensors cross to your code contiguous; build.strided rebuilds X's exact (permuted) layout there.
-    got = student.MyFlatten()(build.strided(X))
+    # Tensors cross to your code contiguous; specs.strided rebuilds X's exact (permuted) layout there.
+    got = student.MyFlatten()(specs.strided(X))
     expect.equal(got, X.reshape(2, 90), what="MyFlatten() on a permuted (2, 3, 5, 6) batch")

@@ -6,8 +6,8 @@ import math
 
 import torch
 
-from grader.checks import StudentException, build, check, expect
-from grader.checks.build import Movable, Opaque
+from grader.checks import StudentException, check, expect, specs
+from grader.checks.specs import Movable, Opaque
 
 EXERCISE = "ch5.gpu"
 
@@ -47,7 +47,7 @@ def test_move_list_and_tuple(student, device, rng):
 def test_move_nested_dict(student, device, rng):
     """Dict keys and values, nested containers and objects with .to are moved; other objects are left alone."""
     batch = {"images": torch.rand(2, 3), torch.tensor(7): "tensor key",
-             "extra": [build.movable(label="model"), build.opaque("config"), 5, "name", None]}
+             "extra": [specs.movable(label="model"), specs.opaque("config"), 5, "name", None]}
     got = student.move_to(batch, "meta")
     expect.true(type(got) is dict and len(got) == 3, f"move_to(dict) should return a dict of 3 entries, got {got!r}")
     keys = list(got)

@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch6.cnn"
 
@@ -55,14 +55,14 @@ def test_flattened_size_of_the_convolutions(student, device):
                  what="flattened_size(model.cn1, (1, 28, 28))")
     expect.equal(student.flattened_size(h.child("cn1"), (1, 10, 7)), 16 * 8 * 5,
                  what="flattened_size(model.cn1, (1, 10, 7))")
-    expect.equal(student.flattened_size(build.cnn(in_channels=1, size=8, classes=3), (1, 8, 8)), 3,
+    expect.equal(student.flattened_size(specs.cnn(in_channels=1, size=8, classes=3), (1, 8, 8)), 3,
                  what="flattened_size of a small network with 3 outputs")
 
 
 @check(points=2)
 def test_predict(student, device, rng):
     """predict gives int64 labels (N,) and hands the model back in the mode it was in."""
-    net = build.mlp([6, 8, 4], dropout=0.5, training=True, label="net")
+    net = specs.mlp([6, 8, 4], dropout=0.5, training=True, label="net")
     X = torch.randn(5, 6, generator=rng)
     labels, records = student.call_recorded("predict", net, X)
     labels = expect.tensor(labels, what="predict output")

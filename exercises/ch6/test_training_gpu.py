@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch6.training_gpu"
 
@@ -12,7 +12,7 @@ KEYS = {"train_loss", "train_acc", "test_acc", "examples_per_sec"}
 
 
 def _cnn(seed: int, device: str | None = None, dropout: float = 0.0):
-    return build.cnn(in_channels=1, size=8, classes=3, channels=4, dropout=dropout, seed=seed,
+    return specs.cnn(in_channels=1, size=8, classes=3, channels=4, dropout=dropout, seed=seed,
                      label="net", device=device)
 
 
@@ -21,7 +21,7 @@ def test_evaluate_accuracy_gpu_modes(student, device):
     """evaluate_accuracy_gpu runs in eval mode without gradients, over each batch once, on net's device."""
     net = _cnn(1, device=str(device), dropout=0.5)
     # The loader yields CPU batches: evaluate_accuracy_gpu must move them to the net's device.
-    data = build.loader(n=37, shape=(1, 8, 8), classes=3, batch_size=8, seed=2, label="test")
+    data = specs.loader(n=37, shape=(1, 8, 8), classes=3, batch_size=8, seed=2, label="test")
     acc, rec = student.call_recorded("evaluate_accuracy_gpu", net, data)
     expect.true(type(acc) is float, f"evaluate_accuracy_gpu returned a {type(acc).__name__}, expected a Python float")
     expect.true(0.0 <= acc <= 1.0, f"evaluate_accuracy_gpu returned {acc}, which is not in [0, 1]")
@@ -51,8 +51,8 @@ def test_train_ch6_result_and_modes(student, device):
     """train_ch6 returns four floats and alternates train-mode epochs with eval-mode testing."""
     net = _cnn(4, dropout=0.3)
     # 5 training batches: ordinary progress code divides by num_batches // 5
-    train = build.loader(n=40, shape=(1, 8, 8), classes=3, batch_size=9, seed=5, label="train")
-    test = build.loader(n=20, shape=(1, 8, 8), classes=3, batch_size=16, seed=6, label="test")
+    train = specs.loader(n=40, shape=(1, 8, 8), classes=3, batch_size=9, seed=5, label="train")
+    test = specs.loader(n=20, shape=(1, 8, 8), classes=3, batch_size=16, seed=6, label="test")
     result, rec = student.call_recorded("train_ch6", net, train, test, 2, 0.1, device, _seed=7)
     expect.true(type(result) is dict and set(result) == KEYS,
                 f"train_ch6 must return a dict with keys {sorted(KEYS)}")
@@ -77,8 +77,8 @@ def test_train_ch6_result_and_modes(student, device):
 def test_train_ch6_xavier_init(student, device):
     """train_ch6 re-initialises Linear/Conv2d weights with Xavier-uniform and leaves the biases alone."""
     net = _cnn(8)
-    train = build.loader(n=20, shape=(1, 8, 8), classes=3, batch_size=4, seed=9, label="train")
-    test = build.loader(n=10, shape=(1, 8, 8), classes=3, batch_size=10, seed=10, label="test")
+    train = specs.loader(n=20, shape=(1, 8, 8), classes=3, batch_size=4, seed=9, label="train")
+    test = specs.loader(n=10, shape=(1, 8, 8), classes=3, batch_size=10, seed=10, label="test")
     _, before = student.call_recorded("evaluate_accuracy_gpu", net, test)   # the net as built
     _, rec = student.call_recorded("train_ch6", net, train, test, 1, 0.1, device, _seed=11)
     built, start = before["net"]["initial_state"], rec["net"]["initial_state"]

@@ -11,7 +11,7 @@ import importlib
 from typing import Any
 
 _WHERE = {
-    "build": ("grader.checks.build", None), "expect": ("grader.checks.expect", None),
+    "specs": ("grader.checks.specs", None), "expect": ("grader.checks.expect", None),
     "check": ("grader.checks.registry", "check"), "CheckFailure": ("grader.checks.expect", "CheckFailure"),
     "Student": ("grader.checks.student", "Student"), "Handle": ("grader.checks.student", "Handle"),
     "reference_call": ("grader.checks.student", "reference_call"),

@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from grader.checks import build as builds
+from grader.checks import specs
 from grader.checks import codec, integrity, lazy, opcount
 from grader.checks import forbid as forbids
 from grader.checks.errors import NO_D2L, NotPlainData
@@ -125,7 +125,7 @@ def seal_engine() -> None:
     snapshot the engine (grader.checks.integrity). The zygote calls it once before it forks, so
     a worker inherits the seal rather than taking it (~16 ms each); in a worker it is a no-op."""
     install_mode_switch_guards()
-    builds.prime()
+    specs.prime()
     integrity.seal()
 
 
@@ -238,7 +238,7 @@ class Executor(metaclass=integrity.Sealed):
     def _op_call(self, req: dict) -> dict:
         name = str(req["name"])
         target = self._symbol(name)
-        ctx = builds.BuildContext()
+        ctx = specs.BuildContext()
         args, kwargs = self._decode_args(req, ctx)
         counter = opcount.OpCounter(req["count_ops"]) if req.get("count_ops") else None
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
@@ -259,7 +259,7 @@ class Executor(metaclass=integrity.Sealed):
         classes that are not nn.Modules, e.g. an early-stopping helper)."""
         name = str(req["name"])
         target = self._symbol(name)
-        args, kwargs = self._decode_args(req, builds.BuildContext())
+        args, kwargs = self._decode_args(req, specs.BuildContext())
         value = self._run(target, args, kwargs, symbol=name, seed=req.get("seed"),
                           extra_forbid=req.get("forbid") or ())
         return {"ok": True, "value": self._keep(value, name)}
@@ -267,7 +267,7 @@ class Executor(metaclass=integrity.Sealed):
     def _op_make(self, req: dict) -> dict:
         """Build a model from a spec and keep it here as a handle, for checks that need one object
         across several calls."""
-        spec = self._decode(req.get("spec"), builds.BuildContext())
+        spec = self._decode(req.get("spec"), specs.BuildContext())
         if not isinstance(spec, nn.Module):
             return _error("exception", "make builds models only")
         return {"ok": True, "value": self._keep(spec, "")}
@@ -278,7 +278,7 @@ class Executor(metaclass=integrity.Sealed):
         self.handles[hid] = (obj, symbol)
         return {"__tg__": "handle", "id": hid, "type": type(obj).__name__}
 
-    def _records(self, ctx: builds.BuildContext, args: list, ops: dict | None = None) -> Any:
+    def _records(self, ctx: specs.BuildContext, args: list, ops: dict | None = None) -> Any:
         """What the builds recorded, plus the arguments as they are after the call (a function
         that modifies its input in place shows up here); arguments that are not plain data
         (built models, loaders) appear as None."""
@@ -292,7 +292,7 @@ class Executor(metaclass=integrity.Sealed):
         name = str(req["name"])
         if name not in PROBES:
             return _error("exception", f"unknown probe {name!r}")
-        spec = self._decode(req.get("spec", {}), builds.BuildContext())
+        spec = self._decode(req.get("spec", {}), specs.BuildContext())
         reset_torch_state()
         return {"ok": True, "value": self._encode(PROBES[name](**spec))}
 
@@ -306,7 +306,7 @@ class Executor(metaclass=integrity.Sealed):
             return _error("exception", f"object #{hid} no longer exists")
         obj, symbol = self.handles[hid]
         method = str(req["method"])
-        ctx = builds.BuildContext()
+        ctx = specs.BuildContext()
         args, kwargs = self._decode_args(req, ctx)
         seed = req.get("seed")
         extra = req.get("forbid") or ()
@@ -390,17 +390,17 @@ class Executor(metaclass=integrity.Sealed):
         except BaseException as exc:  # noqa: BLE001 - a module __getattr__ that misbehaves
             raise _Fault(self._describe(exc, name)) from None
 
-    def _decode(self, tree: Any, ctx: builds.BuildContext) -> Any:
+    def _decode(self, tree: Any, ctx: specs.BuildContext) -> Any:
         def on_tag(tag: str, node: dict) -> Any:
             if tag == "handle":
                 hid = int(node["id"])
                 if hid not in self.handles:
                     raise NotPlainData(f"object #{hid} no longer exists")
                 return self.handles[hid][0]
-            return builds.decode_special(tag, node)
+            return specs.decode_special(tag, node)
         return ctx.materialize(codec.from_plain(tree, on_tag=on_tag))
 
-    def _decode_args(self, req: dict, ctx: builds.BuildContext) -> tuple[list, dict]:
+    def _decode_args(self, req: dict, ctx: specs.BuildContext) -> tuple[list, dict]:
         args = self._decode(req.get("args", []), ctx)
         kwargs = self._decode(req.get("kwargs", {"__tg__": "dict", "v": []}), ctx)
         if type(args) is not list or type(kwargs) is not dict:
@@ -415,7 +415,7 @@ class Executor(metaclass=integrity.Sealed):
             return {"__tg__": "handle", "id": hid, "type": type(module).__name__}
 
         def on_special(obj: Any) -> dict | None:
-            special = builds.encode_special(obj)
+            special = specs.encode_special(obj)
             if special is None and objects and _is_object(obj):
                 special = on_module(obj)
                 self.object_handles.add(special["id"])
@@ -534,7 +534,7 @@ def _is_object(obj: Any) -> bool:
 
 def _plain_or_none(value: Any) -> Any:
     try:
-        codec.to_plain(value, on_special=builds.encode_special)
+        codec.to_plain(value, on_special=specs.encode_special)
     except NotPlainData:
         return None
     return value

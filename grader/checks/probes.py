@@ -108,7 +108,7 @@ def write_checkpoint(path: str, content: Any, unsafe: bool = False) -> None:
     """torch.save(content, path); unsafe=True also stores an engine object under "unsafe" (a file
     that torch.load(..., weights_only=True) must refuse)."""
     if unsafe:
-        from grader.checks.build import Opaque
+        from grader.checks.specs import Opaque
         content = dict(content, unsafe=Opaque("pickled object"))
     torch.save(content, path)
 def pattern_tensor(shape: Any, seed: int, key: int, scale: float | None = None) -> torch.Tensor:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Protocol
 
 import torch
 
-from grader.checks import build as builds
+from grader.checks import specs
 from grader.checks import codec, refcache
 from grader.checks.errors import NotPlainData, ProtocolError, StudentError, error_from_reply
 from grader.checks.executor import Executor, _plain_or_none, reset_torch_state, seed_everything
@@ -72,7 +72,7 @@ def encode_args(value: Any) -> Any:
     def special(obj: Any) -> dict | None:
         if isinstance(obj, Handle):
             return {"__tg__": "handle", "id": obj.id}
-        return builds.encode_special(obj)
+        return specs.encode_special(obj)
     return codec.to_plain(value, "argument", on_special=special)
 
 
@@ -113,7 +113,7 @@ class Student:
         def on_tag(tag: str, node: dict) -> Any:
             if tag == "handle":
                 return Handle(self, int(node["id"]), str(node.get("type", "")))
-            return builds.decode_special(tag, node)
+            return specs.decode_special(tag, node)
         return codec.from_plain(tree, on_tag=on_tag)
 
     def _invoke(self, request: dict, args: tuple, kwargs: dict, record: bool = False) -> tuple[Any, Any]:
@@ -295,10 +295,10 @@ def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
                          str(torch.get_default_dtype())))
     hit = cache.get(key, fn)
     if hit is not None:
-        hit.restore(lambda: _materialize(builds.BuildContext(), plain_args, plain_kwargs), reset_torch_state)
+        hit.restore(lambda: _materialize(specs.BuildContext(), plain_args, plain_kwargs), reset_torch_state)
         return _decode_canon(hit.value), _decode_canon(hit.records)
     before_builds = refcache.rng_states() if key is not None else ()
-    ctx = builds.BuildContext()
+    ctx = specs.BuildContext()
     args, kwargs = _materialize(ctx, plain_args, plain_kwargs)
     reset_torch_state()
     if _seed is not None:
@@ -313,7 +313,7 @@ def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
     ctx.result = value
 
     def canon(v: Any) -> bytes:
-        return codec.dumps(codec.to_plain(v, "reference value", on_special=builds.encode_special))
+        return codec.dumps(codec.to_plain(v, "reference value", on_special=specs.encode_special))
     records = ctx.records()
     records["args_after"] = [_plain_or_none(a) for a in args]
     value_bytes, records_bytes = canon(value), canon(records)
@@ -322,13 +322,13 @@ def reference_call(fn: Callable[..., Any], *args: Any, _seed: int | None = None,
     return _decode_canon(value_bytes), _decode_canon(records_bytes)
 
 
-def _materialize(ctx: builds.BuildContext, plain_args: Any, plain_kwargs: Any) -> tuple[Any, Any]:
-    return (ctx.materialize(codec.from_plain(plain_args, on_tag=builds.decode_special)),
-            ctx.materialize(codec.from_plain(plain_kwargs, on_tag=builds.decode_special)))
+def _materialize(ctx: specs.BuildContext, plain_args: Any, plain_kwargs: Any) -> tuple[Any, Any]:
+    return (ctx.materialize(codec.from_plain(plain_args, on_tag=specs.decode_special)),
+            ctx.materialize(codec.from_plain(plain_kwargs, on_tag=specs.decode_special)))
 
 
 def _decode_canon(data: bytes) -> Any:
-    return codec.from_plain(codec.loads(data), on_tag=builds.decode_special)
+    return codec.from_plain(codec.loads(data), on_tag=specs.decode_special)
 
 
 __all__ = ["Student", "Handle", "LocalTransport", "Transport", "reference_call", "StudentError"]

@@ -2,7 +2,7 @@
 
 Started by `grader.sandbox.Zygote` with `python -I` and a scrubbed environment, it never sees a
 check, a reference solution or the course's files: only engine modules that run beside student
-code are imported here (executor, codec, build, probes). CUDA is never initialised here; a
+code are imported here (executor, codec, specs, probes). CUDA is never initialised here; a
 worker that needs the GPU initialises its own context after the fork.
 
 Control protocol (see wire.py): {"op": "spawn", ...} with three fds (request socket, stdout
@@ -122,7 +122,7 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
     import torch._dynamo  # noqa: F401
     import torch.nn.functional  # noqa: F401
 
-    import grader.checks.build  # noqa: F401
+    import grader.checks.specs  # noqa: F401
     import grader.checks.codec  # noqa: F401
     import grader.checks.executor  # noqa: F401
     import grader.checks.probes  # noqa: F401

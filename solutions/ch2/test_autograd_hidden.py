@@ -1,9 +1,9 @@
 """Hidden checks for ch2.autograd.
 
-A Python function cannot cross the sandbox boundary, so `f` is a `build.function` spec: the
+A Python function cannot cross the sandbox boundary, so `f` is a `specs.function` spec: the
 worker builds one of the engine's fixed functions (square, cube, sin, exp, two_dot, control_flow,
 quadratic, log_cosh) right before the call, and the judge builds the same one for the reference.
-Whether the caller's tensor is left alone is observed on a `build.leaf`: a tensor made next to the
+Whether the caller's tensor is left alone is observed on a `specs.leaf`: a tensor made next to the
 student code with requires_grad and a .grad already set, whose state after the call comes back
 in the records. hand_graph runs with `_no_grad=True` (inside torch.no_grad() in the worker).
 minimize_1d's failure cases use small max_steps and a short timeout, so a loop without a step
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect, reference_call
+from grader.checks import specs, check, expect, reference_call
 from grader.checks.errors import StudentException
 
 EXERCISE = "ch2.autograd"
@@ -42,7 +42,7 @@ def test_gradient_elementwise_functions(student, reference, device, rng):
              ("exp", (), torch.float64), ("two_dot", (2, 3), torch.float64)]
     for name, shape, dtype in cases:
         x = _uniform(rng, *shape, dtype=dtype).to(device)
-        f = build.function(name)
+        f = specs.function(name)
         expected, _ = reference_call(reference.gradient, f, x)
         expect.close(student.gradient(f, x), expected, what=f"gradient of {name} at a {dtype} tensor of shape {shape}")
 
@@ -52,13 +52,13 @@ def test_gradient_control_flow(student, reference, device, rng):
     """gradient works through Python control flow (a loop and a branch that depend on the values)."""
     for shape, dtype in (((4,), torch.float32), ((3, 2), torch.float64)):
         x = _away_from_zero(rng, *shape, dtype=dtype).to(device) * 0.01
-        f = build.function("control_flow")
+        f = specs.function("control_flow")
         expected, _ = reference_call(reference.gradient, f, x)
         expect.close(student.gradient(f, x), expected,
                      what=f"gradient of the control-flow function at a {dtype} tensor of shape {shape}")
     x = -_away_from_zero(rng, 5).abs().to(device)   # negative sum: the other branch
-    expected, _ = reference_call(reference.gradient, build.function("control_flow"), x)
-    expect.close(student.gradient(build.function("control_flow"), x), expected,
+    expected, _ = reference_call(reference.gradient, specs.function("control_flow"), x)
+    expect.close(student.gradient(specs.function("control_flow"), x), expected,
                  what="gradient of the control-flow function at a tensor with a negative sum")
 
 
@@ -67,8 +67,8 @@ def test_gradient_leaves_caller_alone(student, rng):
     """gradient works on a copy: a caller's leaf keeps its values, requires_grad flag and existing .grad."""
     x = torch.arange(4.0)
     old_grad = _uniform(rng, 4)
-    value, records = student.call_recorded("gradient", build.function("two_dot"),
-                                           build.leaf(x, requires_grad=True, grad=old_grad, label="x"))
+    value, records = student.call_recorded("gradient", specs.function("two_dot"),
+                                           specs.leaf(x, requires_grad=True, grad=old_grad, label="x"))
     expect.close(value, torch.tensor([0.0, 4.0, 8.0, 12.0]),
                  what="gradient of two_dot at arange(4) when x.grad already holds values (no accumulation)")
     after = records["x"]
@@ -76,8 +76,8 @@ def test_gradient_leaves_caller_alone(student, rng):
     expect.true(after["requires_grad"] is True, "gradient switched off requires_grad on the caller's x")
     expect.close(after["grad"], old_grad, what="the caller's x.grad after gradient (must not change)")
     y = _uniform(rng, 3, 2, dtype=torch.float64)
-    value, records = student.call_recorded("gradient", build.function("square"),
-                                           build.leaf(y, requires_grad=False, label="y"))
+    value, records = student.call_recorded("gradient", specs.function("square"),
+                                           specs.leaf(y, requires_grad=False, label="y"))
     expect.close(value, 2 * y, what="gradient of square at a tensor that does not require grad")
     expect.true(records["y"]["requires_grad"] is False,
                 "gradient switched on requires_grad on the caller's tensor: work on a detached copy")
@@ -91,7 +91,7 @@ def test_gradient_rejects_non_float(student, rng):
     for x in (torch.randint(-3, 4, (4,), generator=rng), torch.randint(0, 5, (2, 2), generator=rng).to(torch.int32),
               torch.rand(3, generator=rng) > 0.5):
         with expect.raises(ValueError, what=f"gradient(square, a {x.dtype} tensor)"):
-            student.gradient(build.function("square"), x)
+            student.gradient(specs.function("square"), x)
 
 
 @check(points=1)
@@ -99,7 +99,7 @@ def test_gradient_keeps_device_meta(student):
     """gradient returns a tensor on x's device with x's dtype (checked on the meta device)."""
     for dtype in (torch.float32, torch.float64):
         x = torch.empty(3, 2, dtype=dtype, device=META)
-        expect.close(student.gradient(build.function("cube"), x), torch.empty(3, 2, dtype=dtype, device=META),
+        expect.close(student.gradient(specs.function("cube"), x), torch.empty(3, 2, dtype=dtype, device=META),
                      what=f"gradient of cube at a {dtype} tensor on the meta device")
 
 
@@ -122,11 +122,11 @@ def test_detached_product_grad_leaves_caller_alone(student, rng):
     x = _away_from_zero(rng, 5)
     old_grad = _uniform(rng, 5)
     value, records = student.call_recorded("detached_product_grad",
-                                           build.leaf(x, requires_grad=True, grad=old_grad, label="x"))
+                                           specs.leaf(x, requires_grad=True, grad=old_grad, label="x"))
     expect.close(value, x * x, what="detached_product_grad when x.grad already holds values")
     expect.close(records["x"]["grad"], old_grad, what="the caller's x.grad after detached_product_grad")
     expect.true(records["x"]["requires_grad"] is True, "detached_product_grad changed the caller's requires_grad")
-    value, records = student.call_recorded("detached_product_grad", build.leaf(x, requires_grad=False, label="y"))
+    value, records = student.call_recorded("detached_product_grad", specs.leaf(x, requires_grad=False, label="y"))
     expect.true(records["y"]["requires_grad"] is False and records["y"]["grad"] is None,
                 "detached_product_grad changed a caller's tensor that does not require grad")
 
@@ -195,7 +195,7 @@ def test_minimize_1d_quadratics(student, reference, rng):
         c = float(_uniform(rng, 1, low=-3.0, high=3.0))
         x0 = float(_uniform(rng, 1, low=-5.0, high=5.0))
         lr = float(_uniform(rng, 1, low=0.15, high=0.6)) / a
-        f = build.function("quadratic", a=a, c=c)
+        f = specs.function("quadratic", a=a, c=c)
         expected, _ = reference_call(reference.minimize_1d, f, x0, lr)
         _expect_minimum(student.minimize_1d(f, x0, lr), expected,
                         f"minimize_1d({a:.3f} * (x - {c:.3f})^2, x0={x0:.3f}, lr={lr:.3f})", 1e-5)
@@ -205,7 +205,7 @@ def test_minimize_1d_quadratics(student, reference, rng):
 def test_minimize_1d_other_function_and_eps(student, reference, rng):
     """minimize_1d honours eps and works on a non-quadratic function (log cosh)."""
     c = float(_uniform(rng, 1, low=-2.0, high=2.0))
-    f = build.function("log_cosh", c=c)
+    f = specs.function("log_cosh", c=c)
     for x0, lr, eps in ((c + 4.0, 0.5, 1e-5), (c - 2.0, 0.4, 1e-3)):
         expected, _ = reference_call(reference.minimize_1d, f, x0, lr=lr, eps=eps)
         _expect_minimum(student.minimize_1d(f, x0, lr=lr, eps=eps), expected,
@@ -216,7 +216,7 @@ def test_minimize_1d_other_function_and_eps(student, reference, rng):
 def test_minimize_1d_divergence_raises(student, rng):
     """minimize_1d raises RuntimeError when the learning rate is too large (lr = 1.1 on (x - 2)^2)."""
     for x0, max_steps in ((-3.5, 40), (float(_uniform(rng, 1, low=3.0, high=6.0)), 50)):
-        _expect_runtime_error(student, build.function("quadratic", c=2.0), x0, lr=1.1, max_steps=max_steps,
+        _expect_runtime_error(student, specs.function("quadratic", c=2.0), x0, lr=1.1, max_steps=max_steps,
                               what=f"minimize_1d((x - 2)^2, {x0:.3f}, lr=1.1, max_steps={max_steps})")
 
 
@@ -224,9 +224,9 @@ def test_minimize_1d_divergence_raises(student, rng):
 def test_minimize_1d_stops_at_max_steps(student, rng):
     """minimize_1d raises RuntimeError after max_steps steps when the descent is too slow to converge."""
     for lr, max_steps in ((0.001, 20), (0.01, 30)):
-        _expect_runtime_error(student, build.function("quadratic", c=2.0), -3.5, lr=lr, max_steps=max_steps,
+        _expect_runtime_error(student, specs.function("quadratic", c=2.0), -3.5, lr=lr, max_steps=max_steps,
                               what=f"minimize_1d((x - 2)^2, -3.5, lr={lr}, max_steps={max_steps})")
-    f = build.function("quadratic", c=2.0)
+    f = specs.function("quadratic", c=2.0)
     got = student.minimize_1d(f, -3.5, 0.1, 1e-5, 54)   # exactly enough steps: converges on the last one
     expect.true(type(got) is tuple and len(got) == 2 and abs(got[0] - 2.0) < 1e-4,
                 "minimize_1d((x - 2)^2, -3.5, max_steps=54) should converge on its last allowed step",

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch2.tensors"
 
@@ -104,7 +104,7 @@ def test_add_into_in_place(student, device, rng):
     """add_into writes X + Y into X, returns X itself, and leaves Y alone."""
     X = torch.randn(4, 5, generator=rng)
     Y = torch.randn(4, 5, generator=rng)
-    value, records = student.call_recorded("add_into", build.tensor(X, label="X"), Y)
+    value, records = student.call_recorded("add_into", specs.tensor(X, label="X"), Y)
     expect.close(value, X + Y, what="add_into(X, Y)")
     expect.close(records["X"]["value"], X + Y, what="X after add_into(X, Y)")
     expect.true(records["X"]["is_result"], "add_into(X, Y) returned a new tensor, not X itself")
@@ -120,7 +120,7 @@ def test_add_into_broadcasts_and_keeps_dtype(student, device, rng):
              (torch.randint(-9, 9, (2, 3), generator=rng), torch.randint(-9, 9, (2, 3), generator=rng))]
     for X, Y in cases:
         what = f"add_into(X, Y) for X {tuple(X.shape)} {X.dtype} and Y {tuple(Y.shape)}"
-        value, records = student.call_recorded("add_into", build.tensor(X, label="X"), Y)
+        value, records = student.call_recorded("add_into", specs.tensor(X, label="X"), Y)
         expect.close(value, X + Y, what=what)
         expect.close(records["X"]["value"], X + Y, what=f"X after {what}")
         expect.true(records["X"]["is_result"], f"{what} returned a new tensor, not X itself")
@@ -135,39 +135,39 @@ def _expect_shares(student, a, b, expected: bool, what: str) -> None:
 @check(points=2)
 def test_shares_across_numpy(student, device, rng):
     """t.numpy() and torch.from_numpy(a) share memory; np.array(t) and torch.tensor(a) copy."""
-    t = build.tensor(torch.randn(3, 4, generator=rng), label="t")
-    a = build.ndarray(torch.randn(5, generator=rng, dtype=torch.float64), label="a")
-    _expect_shares(student, t, build.derived("t", "numpy", label="n"), True, "t, t.numpy()")
-    _expect_shares(student, build.derived(t, "numpy", label="n"), t, True, "t.numpy(), t")
-    _expect_shares(student, t, build.derived("t", "np_array", label="c"), False, "t, np.array(t)")
-    _expect_shares(student, a, build.derived("a", "from_numpy", label="f"), True, "a, torch.from_numpy(a)")
-    _expect_shares(student, a, build.derived("a", "torch_tensor", label="c"), False, "a, torch.tensor(a)")
+    t = specs.tensor(torch.randn(3, 4, generator=rng), label="t")
+    a = specs.ndarray(torch.randn(5, generator=rng, dtype=torch.float64), label="a")
+    _expect_shares(student, t, specs.derived("t", "numpy", label="n"), True, "t, t.numpy()")
+    _expect_shares(student, specs.derived(t, "numpy", label="n"), t, True, "t.numpy(), t")
+    _expect_shares(student, t, specs.derived("t", "np_array", label="c"), False, "t, np.array(t)")
+    _expect_shares(student, a, specs.derived("a", "from_numpy", label="f"), True, "a, torch.from_numpy(a)")
+    _expect_shares(student, a, specs.derived("a", "torch_tensor", label="c"), False, "a, torch.tensor(a)")
 
 
 @check(points=2)
 def test_shares_with_views(student, device, rng):
     """Slices with an offset, transposes and dtype views share memory; clones do not."""
-    t = build.tensor(torch.randn(12, generator=rng), label="t")
-    _expect_shares(student, t, build.derived("t", "slice", index=[(5, None)], label="v"), True, "t, t[5:]")
-    _expect_shares(student, build.derived(t, "slice", index=[(2, 9)], label="v"), t, True, "t[2:9], t")
-    _expect_shares(student, t, build.derived("t", "view_dtype", dtype="int32", label="v"), True,
+    t = specs.tensor(torch.randn(12, generator=rng), label="t")
+    _expect_shares(student, t, specs.derived("t", "slice", index=[(5, None)], label="v"), True, "t, t[5:]")
+    _expect_shares(student, specs.derived(t, "slice", index=[(2, 9)], label="v"), t, True, "t[2:9], t")
+    _expect_shares(student, t, specs.derived("t", "view_dtype", dtype="int32", label="v"), True,
                    "t, t.view(torch.int32)")
-    _expect_shares(student, t, build.derived("t", "copy", label="v"), False, "t, t.clone()")
-    a = build.ndarray(torch.randn(4, 3, generator=rng), label="a")
-    _expect_shares(student, a, build.derived("a", "transpose", label="v"), True, "a, a.T")
-    _expect_shares(student, build.derived(a, "slice", index=[(None, None, -1)], label="v"), a, True,
+    _expect_shares(student, t, specs.derived("t", "copy", label="v"), False, "t, t.clone()")
+    a = specs.ndarray(torch.randn(4, 3, generator=rng), label="a")
+    _expect_shares(student, a, specs.derived("a", "transpose", label="v"), True, "a, a.T")
+    _expect_shares(student, specs.derived(a, "slice", index=[(None, None, -1)], label="v"), a, True,
                    "a[::-1], a")
 
 
 @check(points=1)
 def test_shares_only_overlapping_bytes(student, device, rng):
     """Two halves of one tensor share no byte; overlapping slices do, also across tensor and array."""
-    base = build.tensor(torch.randn(10, generator=rng), label="base")
-    head = build.derived(base, "slice", index=[(0, 5)], label="head")
-    tail = build.derived(base, "slice", index=[(5, None)], label="tail")
+    base = specs.tensor(torch.randn(10, generator=rng), label="base")
+    head = specs.derived(base, "slice", index=[(0, 5)], label="head")
+    tail = specs.derived(base, "slice", index=[(5, None)], label="tail")
     _expect_shares(student, head, tail, False, "t[:5], t[5:]")
-    middle = build.derived(base, "slice", index=[(4, 7)], label="middle")
+    middle = specs.derived(base, "slice", index=[(4, 7)], label="middle")
     _expect_shares(student, head, middle, True, "t[:5], t[4:7]")
-    tail_np = build.derived(build.derived(base, "slice", index=[(5, None)], label="tail"), "numpy", label="tail_np")
-    _expect_shares(student, build.derived(base, "slice", index=[(3, 8)], label="mid"), tail_np, True,
+    tail_np = specs.derived(specs.derived(base, "slice", index=[(5, None)], label="tail"), "numpy", label="tail_np")
+    _expect_shares(student, specs.derived(base, "slice", index=[(3, 8)], label="mid"), tail_np, True,
                    "t[3:8], t[5:].numpy()")

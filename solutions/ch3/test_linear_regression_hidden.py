@@ -6,14 +6,14 @@ cover the data exactly once per pass, in an order that comes from the generator 
 (the returned Python generator stays next to the student's code and is drained there through a
 handle); synthetic_data must have the right shapes, the exact noise-free relation and the right
 noise level; train_linreg must fit known data. linreg and squared_loss are deterministic and are
-compared with the reference; sgd works on a `build.params` list of leaf tensors with gradients.
+compared with the reference; sgd works on a `specs.params` list of leaf tensors with gradients.
 """
 
 from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 from grader.checks.errors import NotPlainData
 
 EXERCISE = "ch3.linear_regression"
@@ -31,7 +31,7 @@ def test_synthetic_shapes_and_dtype(student, device, rng):
     for dtype in (torch.float32, torch.float64):
         d, n = _int(rng, 1, 5), _int(rng, 5, 40)
         w = torch.randn(d, generator=rng).to(dtype).to(device)
-        got = student.synthetic_data(w, 1.5, n, generator=build.generator(_int(rng, 0, 9999)))
+        got = student.synthetic_data(w, 1.5, n, generator=specs.generator(_int(rng, 0, 9999)))
         expect.true(type(got) in (tuple, list) and len(got) == 2, "synthetic_data must return (X, y)")
         X, y = got
         for t, shape, name in ((X, (n, d), "X"), (y, (n, 1), "y")):
@@ -46,7 +46,7 @@ def test_synthetic_noise_free_relation(student, device, rng):
     d, n = _int(rng, 2, 4), _int(rng, 20, 50)
     w = torch.randn(d, generator=rng).to(device)
     b = float(torch.randn(1, generator=rng))
-    X, y = student.synthetic_data(w, b, n, noise=0.0, generator=build.generator(_int(rng, 0, 9999)))
+    X, y = student.synthetic_data(w, b, n, noise=0.0, generator=specs.generator(_int(rng, 0, 9999)))
     expect.close(y, X @ w.reshape(-1, 1) + b, what="y from synthetic_data(w, b, n, noise=0)")
 
 
@@ -55,7 +55,7 @@ def test_synthetic_distributions(student, device, rng):
     """X is standard normal and y - (X w + b) has standard deviation `noise`."""
     n, noise = 4000, 0.05 + 0.2 * float(torch.rand(1, generator=rng))
     w = torch.tensor([2.0, -3.4], device=device)
-    X, y = student.synthetic_data(w, 4.2, n, noise=noise, generator=build.generator(_int(rng, 0, 9999)))
+    X, y = student.synthetic_data(w, 4.2, n, noise=noise, generator=specs.generator(_int(rng, 0, 9999)))
     X, y = expect.tensor(X, "X"), expect.tensor(y, "y")
     expect.true(abs(float(X.mean())) < 0.06 and abs(float(X.std()) - 1) < 0.05,
                 f"X should be standard normal: mean {float(X.mean()):.3f}, std {float(X.std()):.3f}")
@@ -71,10 +71,10 @@ def test_synthetic_uses_generator(student, device, rng):
     """synthetic_data draws from its generator: same seed, same data, whatever the global seed."""
     w = torch.randn(3, generator=rng).to(device)
     seed = _int(rng, 0, 9999)
-    first = student.synthetic_data(w, 0.5, 20, generator=build.generator(seed), _seed=1)
-    second = student.synthetic_data(w, 0.5, 20, generator=build.generator(seed), _seed=2)
+    first = student.synthetic_data(w, 0.5, 20, generator=specs.generator(seed), _seed=1)
+    second = student.synthetic_data(w, 0.5, 20, generator=specs.generator(seed), _seed=2)
     expect.equal(second, first, what="synthetic_data with equally seeded generators (global seeds differ)")
-    other = student.synthetic_data(w, 0.5, 20, generator=build.generator(seed + 1), _seed=1)
+    other = student.synthetic_data(w, 0.5, 20, generator=specs.generator(seed + 1), _seed=1)
     expect.true(not torch.equal(other[0], first[0]), "generators with different seeds gave the same X")
 
 
@@ -111,7 +111,7 @@ def test_data_iter_one_pass(student, device, rng):
     bs = _int(rng, 3, 8)
     n = bs * _int(rng, 3, 6) + _int(rng, 1, bs - 1)
     X, y = _data(rng, device, n)
-    batches = _batches(student, bs, X, y, build.generator(_int(rng, 0, 9999)))
+    batches = _batches(student, bs, X, y, specs.generator(_int(rng, 0, 9999)))
     sizes = [len(X_b) for X_b, _ in batches]
     expected_sizes = [bs] * (n // bs) + [n % bs]
     expect.equal(sizes, expected_sizes, what=f"batch sizes of data_iter({bs}, X with {n} rows)")
@@ -130,9 +130,9 @@ def test_data_iter_exact_multiple(student, device, rng):
     bs = _int(rng, 2, 6)
     n = bs * _int(rng, 2, 5)
     X, y = _data(rng, device, n)
-    batches = _batches(student, bs, X, y, build.generator(3))
+    batches = _batches(student, bs, X, y, specs.generator(3))
     expect.equal([len(X_b) for X_b, _ in batches], [bs] * (n // bs), what=f"batch sizes for n = {n}, batch_size = {bs}")
-    batches = _batches(student, n + 3, X, y, build.generator(4))
+    batches = _batches(student, n + 3, X, y, specs.generator(4))
     expect.equal(sorted(_order(batches)), list(range(n)), what=f"data_iter({n + 3}, X with {n} rows)")
     expect.equal(len(batches), 1, what=f"number of batches for batch_size {n + 3} > n = {n}")
 
@@ -142,10 +142,10 @@ def test_data_iter_uses_generator(student, device, rng):
     """The order comes from the generator: equal seeds give equal orders, other seeds other orders."""
     X, y = _data(rng, device, 40)
     seed = _int(rng, 0, 9999)
-    first = _order(_batches(student, 6, X, y, build.generator(seed), _seed=11))
-    second = _order(_batches(student, 6, X, y, build.generator(seed), _seed=12))
+    first = _order(_batches(student, 6, X, y, specs.generator(seed), _seed=11))
+    second = _order(_batches(student, 6, X, y, specs.generator(seed), _seed=12))
     expect.equal(second, first, what="the order from two equally seeded generators (global seeds differ)")
-    other = _order(_batches(student, 6, X, y, build.generator(seed + 1), _seed=11))
+    other = _order(_batches(student, 6, X, y, specs.generator(seed + 1), _seed=11))
     expect.true(other != first, "generators with different seeds gave the same order")
     expect.true(first != list(range(40)), "data_iter did not shuffle the examples")
 
@@ -200,7 +200,7 @@ def test_sgd_update(student, device, rng):
     """sgd moves every parameter in place by -lr * grad / batch_size."""
     values, grads = _params(rng)
     lr, bs = 0.03 + float(torch.rand(1, generator=rng)), _int(rng, 2, 20)
-    _, rec = student.call_recorded("sgd", build.params(values, grads), lr, bs)
+    _, rec = student.call_recorded("sgd", specs.params(values, grads), lr, bs)
     expected = [v - lr * g / bs for v, g in zip(values, grads)]
     expect.close(rec["params"]["values"], expected, what=f"parameters after sgd(params, {lr:.3f}, {bs})")
     expect.equal(rec["params"]["is_leaf"], [True, True],
@@ -212,7 +212,7 @@ def test_sgd_update(student, device, rng):
 def test_sgd_zeroes_gradients(student, device, rng):
     """After sgd every gradient is zero (or None), so the next backward does not accumulate."""
     values, grads = _params(rng)
-    _, rec = student.call_recorded("sgd", build.params(values, grads), 0.1, 4)
+    _, rec = student.call_recorded("sgd", specs.params(values, grads), 0.1, 4)
     for k, g in enumerate(rec["params"]["grads"]):
         expect.true(g is None or bool((g == 0).all()), f"the gradient of parameter {k} was not reset after sgd")
 
@@ -247,7 +247,7 @@ def test_train_linreg_fits(student, device, rng):
     """train_linreg recovers the true w and b of noisy linear data (lr 0.5, batches of 20, 3 epochs)."""
     X, y, true_w, true_b = _regression(rng, device)
     got = student.train_linreg(X, y, lr=0.5, num_epochs=3, batch_size=20,
-                               generator=build.generator(_int(rng, 0, 9999)))
+                               generator=specs.generator(_int(rng, 0, 9999)))
     w, b = _wb(got, X.shape[1], device, "train_linreg")
     expect.close(w, true_w, atol=0.03, rtol=0.0, what="trained w (compared with the true w)")
     expect.close(b, true_b, atol=0.03, rtol=0.0, what="trained b (compared with the true b)")
@@ -257,7 +257,7 @@ def test_train_linreg_fits(student, device, rng):
 def test_train_linreg_start(student, device, rng):
     """With zero epochs train_linreg returns its start: w ~ N(0, 0.01**2), b = 0."""
     X, y, _, _ = _regression(rng, device, n=30)
-    w, b = _wb(student.train_linreg(X, y, num_epochs=0, generator=build.generator(5)), X.shape[1], device,
+    w, b = _wb(student.train_linreg(X, y, num_epochs=0, generator=specs.generator(5)), X.shape[1], device,
                "train_linreg(num_epochs=0)")
     expect.equal(b, torch.zeros(1, device=device), what="the initial b")
     expect.true(bool((w.abs() < 0.06).all()) and bool((w != 0).any()),
@@ -269,8 +269,8 @@ def test_train_linreg_uses_generator(student, device, rng):
     """All randomness of train_linreg comes from its generator: equal seeds give equal results."""
     X, y, _, _ = _regression(rng, device, n=40)
     seed = _int(rng, 0, 9999)
-    first = student.train_linreg(X, y, num_epochs=1, batch_size=20, generator=build.generator(seed), _seed=31)
-    second = student.train_linreg(X, y, num_epochs=1, batch_size=20, generator=build.generator(seed), _seed=32)
+    first = student.train_linreg(X, y, num_epochs=1, batch_size=20, generator=specs.generator(seed), _seed=31)
+    second = student.train_linreg(X, y, num_epochs=1, batch_size=20, generator=specs.generator(seed), _seed=32)
     expect.close(second, first, what="train_linreg with equally seeded generators (global seeds differ)")
 
 
@@ -280,7 +280,7 @@ def test_train_linreg_keeps_the_device(student, rng):
     n, d = 5 * _int(rng, 3, 5), _int(rng, 2, 4)
     X, y = torch.empty(n, d, device="meta"), torch.empty(n, 1, device="meta")
     got = expect.runs_on_meta_device(
-        lambda: student.train_linreg(X, y, num_epochs=1, batch_size=5, generator=build.generator(_int(rng, 0, 9999))),
+        lambda: student.train_linreg(X, y, num_epochs=1, batch_size=5, generator=specs.generator(_int(rng, 0, 9999))),
         "train_linreg(X, y) with X on the 'meta' device")
     if got is not None:
         expect.true(type(got) in (tuple, list) and len(got) == 2, "train_linreg must return (w, b)")

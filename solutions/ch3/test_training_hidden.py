@@ -7,7 +7,7 @@ trajectories (the state after every optimizer step) must then agree.
 
 import torch
 
-from grader.checks import build, check, expect, reference_call
+from grader.checks import specs, check, expect, reference_call
 
 EXERCISE = "ch3.training"
 
@@ -28,16 +28,16 @@ def _setup(rng: torch.Generator, device: torch.device, *, dropout: float = 0.5,
     n = batch * _int(rng, 2, 4) + _int(rng, 1, batch - 1)
     dev = str(device)
     setup = {
-        "net": build.mlp([features, _int(rng, 8, 16), classes], dropout=dropout,
+        "net": specs.mlp([features, _int(rng, 8, 16), classes], dropout=dropout,
                          seed=_int(rng, 0, 10_000), label="net", device=dev, training=training),
-        "train": build.loader(n=n, shape=(features,), classes=classes, batch_size=batch,
+        "train": specs.loader(n=n, shape=(features,), classes=classes, batch_size=batch,
                               seed=_int(rng, 0, 10_000), label="train", device=dev),
         "seed": _int(rng, 0, 10_000),
         "batches": -(-n // batch),
     }
     if test:
         m = batch + _int(rng, 1, batch - 1)
-        setup["test"] = build.loader(n=m, shape=(features,), classes=classes, batch_size=batch,
+        setup["test"] = specs.loader(n=m, shape=(features,), classes=classes, batch_size=batch,
                                      seed=_int(rng, 0, 10_000), label="test", device=dev)
         setup["test_batches"] = 2
     return setup
@@ -118,7 +118,7 @@ def test_evaluate_accuracy_no_grad(student, reference, device, rng):
 def test_evaluate_accuracy_weights_by_batch_size(student, reference, device, rng):
     """evaluate_accuracy weights batches by their size (batches of different sizes)."""
     features = _int(rng, 3, 6)
-    net = build.mlp([features, 8, 2], seed=_int(rng, 0, 10_000), label="net", device=str(device))
+    net = specs.mlp([features, 8, 2], seed=_int(rng, 0, 10_000), label="net", device=str(device))
     batches = []
     for size in (2, 4, 1):
         # Identical rows labelled 0 and 1 alternately: exactly half right, whatever the net says,
@@ -135,8 +135,8 @@ def test_evaluate_accuracy_weights_by_batch_size(student, reference, device, rng
 
 def _train_epoch_both(student, reference, device, rng, reduction: str):
     s = _setup(rng, device)
-    args = (s["net"], s["train"], build.loss("cross_entropy", reduction=reduction),
-            build.sgd("net", lr=0.3, label="updater"))
+    args = (s["net"], s["train"], specs.loss("cross_entropy", reduction=reduction),
+            specs.sgd("net", lr=0.3, label="updater"))
     got, rec = student.call_recorded("train_epoch", *args, _seed=s["seed"])
     exp, ref = reference_call(reference.train_epoch, *args, _seed=s["seed"])
     return s, got, rec, exp, ref
@@ -202,8 +202,8 @@ def test_train_epoch_modes(student, reference, device, rng):
 def test_train_epoch_switches_an_eval_net_to_train_mode(student, reference, device, rng):
     """train_epoch puts a net it receives in eval mode back into train mode itself."""
     s = _setup(rng, device, training=False)
-    args = (s["net"], s["train"], build.loss("cross_entropy", reduction="mean"),
-            build.sgd("net", lr=0.3, label="updater"))
+    args = (s["net"], s["train"], specs.loss("cross_entropy", reduction="mean"),
+            specs.sgd("net", lr=0.3, label="updater"))
     _, rec = student.call_recorded("train_epoch", *args, _seed=s["seed"])
     expect.equal(rec["net"]["modes"], [True] * s["batches"],
                  what="net.training at each forward pass (net handed over in eval mode)")
@@ -224,8 +224,8 @@ def test_evaluate_accuracy_leaves_eval_mode(student, reference, device, rng):
 
 def _train_both(student, reference, device, rng, epochs: int, reduction: str = "none"):
     s = _setup(rng, device, test=True)
-    args = (s["net"], s["train"], s["test"], build.loss("cross_entropy", reduction=reduction), epochs,
-            build.sgd("net", lr=0.2, label="updater"))
+    args = (s["net"], s["train"], s["test"], specs.loss("cross_entropy", reduction=reduction), epochs,
+            specs.sgd("net", lr=0.2, label="updater"))
     got, rec = student.call_recorded("train", *args, _seed=s["seed"])
     exp, ref = reference_call(reference.train, *args, _seed=s["seed"])
     return got, rec, exp, ref

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
-from grader.checks.build import BuildContext
+from grader.checks import specs, check, expect
+from grader.checks.specs import BuildContext
 
 EXERCISE = "ch4.model_selection"
 
@@ -45,7 +45,7 @@ def test_split_is_a_partition(student, reference, device, rng):
     for i, (n, val_size) in enumerate(cases):
         _expect_split(student.train_val_indices(n, val_size, _seed=i), n, val_size,
                       f"train_val_indices({n}, {val_size})")
-        _expect_split(student.train_val_indices(n, val_size, generator=build.generator(_int(rng, 0, 9999))),
+        _expect_split(student.train_val_indices(n, val_size, generator=specs.generator(_int(rng, 0, 9999))),
                       n, val_size, f"train_val_indices({n}, {val_size}, generator=...)")
 
 
@@ -62,8 +62,8 @@ def test_split_invalid_sizes_raise(student, reference, device, rng):
 def test_split_uses_the_generator(student, reference, device, rng):
     """The same seeded generator gives the same split, whatever the global random state."""
     n, val_size, seed = _int(rng, 15, 30), _int(rng, 3, 6), _int(rng, 0, 9999)
-    first = student.train_val_indices(n, val_size, generator=build.generator(seed), _seed=1)
-    second = student.train_val_indices(n, val_size, generator=build.generator(seed), _seed=2)
+    first = student.train_val_indices(n, val_size, generator=specs.generator(seed), _seed=1)
+    second = student.train_val_indices(n, val_size, generator=specs.generator(seed), _seed=2)
     _expect_split(first, n, val_size, "train_val_indices with a generator")
     expect.equal(second[1], first[1], what="val for two generators with the same seed (global seeds differ)")
     expect.equal(second[0], first[0], what="train for two generators with the same seed (global seeds differ)")
@@ -75,7 +75,7 @@ def test_split_is_random(student, reference, device, rng):
     n, val_size = 10, 3
     vals = set()
     for _ in range(4):
-        _, val = _expect_split(student.train_val_indices(n, val_size, generator=build.generator(_int(rng, 0, 9999))),
+        _, val = _expect_split(student.train_val_indices(n, val_size, generator=specs.generator(_int(rng, 0, 9999))),
                                n, val_size, "train_val_indices(10, 3, generator=...)")
         vals.add(tuple(sorted(val.tolist())))
     expect.true(len(vals) >= 2, f"four generator seeds all gave the validation set {sorted(vals)[0]}: "
@@ -89,7 +89,7 @@ def test_split_is_random(student, reference, device, rng):
 # ---------------------------------------------------------------- EarlyStopping
 
 def _model_spec(rng: torch.Generator) -> object:
-    return build.mlp([3, 4, 2], seed=_int(rng, 0, 9999), label="model")
+    return specs.mlp([3, 4, 2], seed=_int(rng, 0, 9999), label="model")
 
 
 def _scores(rng: torch.Generator, length: int) -> list[float]:
@@ -207,13 +207,13 @@ def _fit_args(rng: torch.Generator, device: torch.device, max_epochs: int = MAX_
     # The validation loader holds the training examples (in two batches of different sizes), so
     # that its accuracy rises for a few epochs before it levels off and early stopping has
     # something to do.
-    return (build.mlp([features, 6, 3], seed=net_seed, label="net", device=dev),
-            build.loader(n=n, shape=(features,), classes=3, batch_size=batch, seed=data_seed,
+    return (specs.mlp([features, 6, 3], seed=net_seed, label="net", device=dev),
+            specs.loader(n=n, shape=(features,), classes=3, batch_size=batch, seed=data_seed,
                          label="train", device=dev),
-            build.loader(n=n, shape=(features,), classes=3, batch_size=n // 2 + 1, seed=data_seed, label="val",
+            specs.loader(n=n, shape=(features,), classes=3, batch_size=n // 2 + 1, seed=data_seed, label="val",
                          device=dev),
-            build.loss("cross_entropy", reduction="mean"),
-            build.sgd("net", lr=0.1, label="updater", record_steps=record_steps),
+            specs.loss("cross_entropy", reduction="mean"),
+            specs.sgd("net", lr=0.1, label="updater", record_steps=record_steps),
             max_epochs, patience)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import build, check, expect
-from grader.checks.build import BuildContext
+from grader.checks import specs, check, expect
+from grader.checks.specs import BuildContext
 
 EXERCISE = "ch5.blocks"
 
@@ -41,9 +41,9 @@ def _chain(layers: list, X: torch.Tensor) -> torch.Tensor:
 def _mlp_layers(rng: torch.Generator, device: torch.device) -> tuple[list, int, int]:
     d, h, q = _int(rng, 3, 7), _int(rng, 5, 9), _int(rng, 2, 4)
     dev = str(device)
-    layers = [build.layer("Linear", d, h, seed=_int(rng, 0, 9999), label="l0", device=dev),
-              build.layer("ReLU", label="l1"),
-              build.layer("Linear", h, q, seed=_int(rng, 0, 9999), label="l2", device=dev)]
+    layers = [specs.layer("Linear", d, h, seed=_int(rng, 0, 9999), label="l0", device=dev),
+              specs.layer("ReLU", label="l1"),
+              specs.layer("Linear", h, q, seed=_int(rng, 0, 9999), label="l2", device=dev)]
     return layers, d, q
 
 
@@ -68,10 +68,10 @@ def test_mysequential_conv_stack(student, reference, device, rng):
     """MySequential runs a longer conv stack (Conv2d, ReLU, MaxPool2d, Flatten, Linear)."""
     c, s = _int(rng, 2, 4), 2 * _int(rng, 2, 3)
     dev = str(device)
-    layers = [build.layer("Conv2d", 1, c, 3, padding=1, seed=_int(rng, 0, 9999), label="c", device=dev),
-              build.layer("ReLU", label="r"), build.layer("MaxPool2d", 2, label="p"),
-              build.layer("Flatten", label="f"),
-              build.layer("Linear", c * (s // 2) ** 2, 3, seed=_int(rng, 0, 9999), label="o", device=dev)]
+    layers = [specs.layer("Conv2d", 1, c, 3, padding=1, seed=_int(rng, 0, 9999), label="c", device=dev),
+              specs.layer("ReLU", label="r"), specs.layer("MaxPool2d", 2, label="p"),
+              specs.layer("Flatten", label="f"),
+              specs.layer("Linear", c * (s // 2) ** 2, 3, seed=_int(rng, 0, 9999), label="o", device=dev)]
     X = torch.randn(3, 1, s, s, generator=rng).to(device)
     expected = _chain(layers, X)
     expect.close(student.MySequential(*layers)(X), expected, what="MySequential(conv stack)(X)")
@@ -81,7 +81,7 @@ def test_mysequential_conv_stack(student, reference, device, rng):
 def test_mysequential_children_named_by_position(student, reference, device, rng):
     """MySequential registers its modules as children "0", "1", "2", ... in order."""
     layers, _, _ = _mlp_layers(rng, device)
-    layers.append(build.layer("Tanh", label="l3"))
+    layers.append(specs.layer("Tanh", label="l3"))
     h = student.MySequential(*layers)
     children = _direct_children(h)
     expect.equal([m["name"] for m in children], ["0", "1", "2", "3"], what="names of MySequential's children")
@@ -159,8 +159,8 @@ def test_mysequential_no_builtin_containers(student, reference, device, rng):
 def test_mysequential_repeated_module(student, reference, device, rng):
     """A module given twice is applied twice (shared weights), and counted twice by len()."""
     n = _int(rng, 3, 6)
-    lin = build.layer("Linear", n, n, seed=_int(rng, 0, 9999), label="shared", device=str(device))
-    layers = [lin, build.layer("Tanh", label="t"), lin]
+    lin = specs.layer("Linear", n, n, seed=_int(rng, 0, 9999), label="shared", device=str(device))
+    layers = [lin, specs.layer("Tanh", label="t"), lin]
     X = torch.randn(5, n, generator=rng).to(device)
     h = student.MySequential(*layers)
     expected = _chain(layers, X)
@@ -182,9 +182,9 @@ def test_mysequential_empty_is_identity(student, reference, device, rng):
 def _conv_blocks(rng: torch.Generator, device: torch.device) -> tuple:
     c, s, q = _int(rng, 2, 4), 2 * _int(rng, 2, 3), _int(rng, 2, 5)
     dev = str(device)
-    features = build.sequential(("Conv2d", 1, c, 3, {"padding": 1}), ("ReLU",), ("MaxPool2d", 2),
+    features = specs.sequential(("Conv2d", 1, c, 3, {"padding": 1}), ("ReLU",), ("MaxPool2d", 2),
                                 seed=_int(rng, 0, 9999), label="features", device=dev)
-    classifier = build.layer("Linear", c * (s // 2) ** 2, q, seed=_int(rng, 0, 9999), label="classifier",
+    classifier = specs.layer("Linear", c * (s // 2) ** 2, q, seed=_int(rng, 0, 9999), label="classifier",
                              device=dev)
     return features, classifier, s, q
 
@@ -219,8 +219,8 @@ def test_features_classifier_other_feature_shapes(student, reference, device, rn
     """Works when features gives (N, k) outputs too (nothing to flatten)."""
     dev = str(device)
     d, k = _int(rng, 3, 6), _int(rng, 4, 8)
-    flat = build.layer("Linear", d, k, seed=_int(rng, 0, 9999), label="features", device=dev)
-    head = build.layer("Linear", k, 3, seed=_int(rng, 0, 9999), label="classifier", device=dev)
+    flat = specs.layer("Linear", d, k, seed=_int(rng, 0, 9999), label="features", device=dev)
+    head = specs.layer("Linear", k, 3, seed=_int(rng, 0, 9999), label="classifier", device=dev)
     X = torch.randn(4, d, generator=rng).to(device)
     expected = _fc_expected(reference, flat, head, X)
     expect.close(student.FeaturesClassifier(flat, head)(X), expected, what="FeaturesClassifier with 2-D features")
@@ -273,7 +273,7 @@ def _probe_net(rng: torch.Generator, device: torch.device, training: bool = True
     if dropout:
         layers.append(("Dropout", 0.5))
     layers.append(("Linear", c * (s // 2) ** 2, _int(rng, 2, 5)))
-    net = build.sequential(*layers, seed=_int(rng, 0, 9999), label="net", device=str(device), training=training)
+    net = specs.sequential(*layers, seed=_int(rng, 0, 9999), label="net", device=str(device), training=training)
     X = torch.randn(_int(rng, 2, 4), 1, s, s, generator=rng).to(device)
     return net, X
 

@@ -18,8 +18,8 @@ from unittest import mock
 
 import torch
 
-from grader.checks import build, check, expect
-from grader.checks.build import BuildContext
+from grader.checks import specs, check, expect
+from grader.checks.specs import BuildContext
 
 EXERCISE = "ch5.checkpoints"
 
@@ -43,17 +43,17 @@ class Setup:
         self.device = device
 
     def net(self, seed: int | None = None):
-        return build.mlp([self.d_in, self.hidden, self.classes], seed=self.net_seed if seed is None else seed,
+        return specs.mlp([self.d_in, self.hidden, self.classes], seed=self.net_seed if seed is None else seed,
                          label="net", device=self.device)
 
     def specs(self, seed: int | None = None, record_state: bool = False) -> list:
         """model, loader (40 examples, 5 full batches), mean cross-entropy, SGD with momentum 0.9
         (counting its steps instead of recording a snapshot after each: cheaper to send back)."""
         return [self.net(seed),
-                build.loader(n=40, shape=(self.d_in,), classes=self.classes, batch_size=8,
+                specs.loader(n=40, shape=(self.d_in,), classes=self.classes, batch_size=8,
                              seed=self.data_seed, label="train", device=self.device),
-                build.loss("cross_entropy", reduction="mean"),
-                build.sgd("net", lr=self.lr, momentum=0.9, record_state=record_state, record_steps=False)]
+                specs.loss("cross_entropy", reduction="mean"),
+                specs.sgd("net", lr=self.lr, momentum=0.9, record_state=record_state, record_steps=False)]
 
     def local(self, seed: int | None = None) -> list:
         ctx = BuildContext()

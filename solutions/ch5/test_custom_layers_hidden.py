@@ -5,7 +5,7 @@ names, so any names pass; the checks then load random values into them and compa
 pass and the gradients with X @ W + b computed here. The initialisation is random, so it is
 checked by its statistics on a layer large enough for tight bounds. MyFlatten is compared with
 torch.flatten (in the judge) on random shapes, permuted and sliced (non-contiguous) inputs (sent
-as `build.strided`, since the codec makes every tensor contiguous),
+as `specs.strided`, since the codec makes every tensor contiguous),
 negative start dims and an empty batch.
 """
 
@@ -15,7 +15,7 @@ import math
 
 import torch
 
-from grader.checks import build, check, expect
+from grader.checks import specs, check, expect
 
 EXERCISE = "ch5.custom_layers"
 
@@ -163,7 +163,7 @@ def _flatten(student, X: torch.Tensor, start_dim: int | None, what: str) -> None
          else student.new("MyFlatten", start_dim, _forbid=NO_FLATTEN))
     expected = torch.flatten(X, 1 if start_dim is None else start_dim)
     # The codec sends tensors contiguous: a non-contiguous input travels as a strided build.
-    arg = X if X.is_contiguous() else build.strided(X)
+    arg = X if X.is_contiguous() else specs.strided(X)
     expect.equal(h(arg, _forbid=NO_FLATTEN), expected, what=what)
 
 
@@ -229,7 +229,7 @@ def test_flatten_dtype_and_device(student, device, rng):
              "MyFlatten() on a float64 tensor")
     _flatten(student, torch.rand(*shape, generator=rng).to(device) > 0.5, 1, "MyFlatten() on a bool tensor")
     h = student.new("MyFlatten", 1, _forbid=NO_FLATTEN)
-    got = expect.tensor(h(build.strided(torch.empty(*shape, device="meta").transpose(1, 2)), _forbid=NO_FLATTEN),
+    got = expect.tensor(h(specs.strided(torch.empty(*shape, device="meta").transpose(1, 2)), _forbid=NO_FLATTEN),
                         "MyFlatten() on a meta tensor")
     expect.true(got.device.type == "meta" and tuple(got.shape) == (shape[0], shape[1] * shape[2]),
                 f"MyFlatten() on a meta tensor of shape {(shape[0], shape[2], shape[1])} gave shape "

@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from grader.checks import StudentException, build, check, expect
-from grader.checks.build import BuildSpec, Movable, Opaque
+from grader.checks import StudentException, check, expect, specs
+from grader.checks.specs import BuildSpec, Movable, Opaque
 
 EXERCISE = "ch5.gpu"
 
@@ -164,7 +164,7 @@ def test_move_to_dict_keys_and_values(student, device, rng):
     """Dicts keep their keys in order, and both keys and values are moved."""
     obj = {"images": _tensor(rng, 2, 3), "labels": (_tensor(rng, 2, dtype=torch.int64), "names"), 7: None}
     _check_move(student, obj, "meta", "move_to(dict with tensor values)")
-    keyed = {_tensor(rng, 1): "one", _tensor(rng, 2): [_tensor(rng, 2)], "plain": build.movable(label="box")}
+    keyed = {_tensor(rng, 1): "one", _tensor(rng, 2): [_tensor(rng, 2)], "plain": specs.movable(label="box")}
     _check_move(student, keyed, "meta", "move_to(dict with tensor keys)")
 
 
@@ -179,10 +179,10 @@ def test_move_to_sets(student, device, rng):
 @check(points=1)
 def test_move_to_other_objects(student, device, rng):
     """Objects with .to are moved; numbers, strings, None and objects without .to come back unchanged."""
-    obj = [build.movable(label="m1"), build.opaque("note"), 3, 2.5, "text", None, True,
-           {"model": build.movable(label="m2"), "config": build.opaque("cfg")}]
+    obj = [specs.movable(label="m1"), specs.opaque("note"), 3, 2.5, "text", None, True,
+           {"model": specs.movable(label="m2"), "config": specs.opaque("cfg")}]
     _check_move(student, obj, "meta", "move_to(objects with and without .to)")
-    _check_move(student, build.movable(label="alone"), "meta", "move_to(an object with .to)")
+    _check_move(student, specs.movable(label="alone"), "meta", "move_to(an object with .to)")
     _check_move(student, 42, "meta", "move_to(42)")
 
 

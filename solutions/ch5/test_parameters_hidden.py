@@ -1,6 +1,6 @@
 """Hidden checks for ch5.parameters.
 
-Every function gets a network built by the engine (`build.net`: named layers, with engine
+Every function gets a network built by the engine (`specs.net`: named layers, with engine
 subclasses of Linear and Conv2d, batch norm, a layer used twice and a tied weight where counting
 is checked), and the checks read what the call did from the records: the state as built and
 after the call, the requires_grad flags, the layer list, and, where `step` is given, the
@@ -15,8 +15,8 @@ import math
 
 import torch
 
-from grader.checks import build, check, expect
-from grader.checks.build import BuildContext
+from grader.checks import specs, check, expect
+from grader.checks.specs import BuildContext
 
 EXERCISE = "ch5.parameters"
 
@@ -85,14 +85,14 @@ def _expect_count(student, reference, spec, what: str, **kwargs) -> None:
 def test_count_plain(student, reference, device, rng):
     """count_parameters counts every entry of convolutions, linear layers and batch norm (not its buffers)."""
     layers, _ = _cnn_layers(rng, c_in=_int(rng, 1, 3))
-    _expect_count(student, reference, build.net(layers, seed=_int(rng, 0, 999)),
+    _expect_count(student, reference, specs.net(layers, seed=_int(rng, 0, 999)),
                   "count_parameters of a small CNN with batch norm")
 
 
 @check(points=2)
 def test_count_shared(student, reference, device, rng):
     """A layer used twice and a tied weight are counted once each."""
-    _expect_count(student, reference, build.net(_shared_layers(rng), seed=_int(rng, 0, 999)),
+    _expect_count(student, reference, specs.net(_shared_layers(rng), seed=_int(rng, 0, 999)),
                   "count_parameters of a network with a shared layer and a tied weight")
 
 
@@ -100,7 +100,7 @@ def test_count_shared(student, reference, device, rng):
 def test_count_trainable_only(student, reference, device, rng):
     """trainable_only=True counts only parameters with requires_grad; False (the default) counts all."""
     layers, _ = _cnn_layers(rng)
-    spec = build.net(layers, seed=_int(rng, 0, 999), frozen=["features", "fc0.bias"])
+    spec = specs.net(layers, seed=_int(rng, 0, 999), frozen=["features", "fc0.bias"])
     _expect_count(student, reference, spec, "count_parameters(net, trainable_only=True) with frozen features",
                   trainable_only=True)
     _expect_count(student, reference, spec, "count_parameters(net) with frozen features")
@@ -121,7 +121,7 @@ def _expect_normal(W: torch.Tensor, std: float, what: str) -> None:
 def _normal_net(rng, device):
     """Big enough layers for tight bounds: 3 input channels, 8-10 channels, 10-20 classes."""
     layers, _ = _cnn_layers(rng, c_in=3, big=True, classes=_int(rng, 10, 20))
-    return build.net(layers, seed=_int(rng, 0, 999), device=str(device))
+    return specs.net(layers, seed=_int(rng, 0, 999), device=str(device))
 
 
 @check(points=3)
@@ -159,7 +159,7 @@ def test_init_normal_biases(student, reference, device, rng):
     layers, _ = _cnn_layers(rng)
     hidden = layers[2][3]
     layers.insert(4, ["nobias", "linear", hidden, hidden, False])
-    spec = build.net(layers, seed=_int(rng, 0, 999), device=str(device))
+    spec = specs.net(layers, seed=_int(rng, 0, 999), device=str(device))
     _, rec = student.call_recorded("init_normal_", spec, 0.05, _seed=_int(rng, 0, 999))
     rec = rec["net"]
     for name in _layer_names(rec):
@@ -186,7 +186,7 @@ def test_init_constant_layers(student, reference, device, rng):
     """init_constant_(net, value) gives every Linear / Conv2d weight (subclasses too) the value and a zero bias."""
     value = _uniform(rng, -0.5, 0.5)
     layers, _ = _cnn_layers(rng)
-    spec = build.net(layers, seed=_int(rng, 0, 999), device=str(device))
+    spec = specs.net(layers, seed=_int(rng, 0, 999), device=str(device))
     ref = reference.init_constant_(_local(spec), value).state_dict()
     got = _records(student, "init_constant_", spec, value)
     for name in _layer_names(got):
@@ -198,7 +198,7 @@ def test_init_constant_layers(student, reference, device, rng):
 def test_init_constant_leaves_other_modules(student, reference, device, rng):
     """init_constant_ leaves batch norm's parameters and buffers alone."""
     layers, _ = _cnn_layers(rng)
-    spec = build.net(layers, seed=_int(rng, 0, 999), device=str(device))
+    spec = specs.net(layers, seed=_int(rng, 0, 999), device=str(device))
     _, rec = student.call_recorded("init_constant_", spec, _uniform(rng, 0.1, 0.5))
     rec = rec["net"]
     for key in ("weight", "bias", "running_mean", "running_var"):
@@ -225,7 +225,7 @@ def _freeze(student, reference, spec, name: str) -> dict:
 def test_freeze_flags(student, reference, device, rng):
     """freeze_all_but(net, "fc") leaves exactly fc's parameters trainable (not fc0's) and changes no value."""
     layers, _ = _cnn_layers(rng)
-    spec = build.net(layers, seed=_int(rng, 0, 999), device=str(device))
+    spec = specs.net(layers, seed=_int(rng, 0, 999), device=str(device))
     got = _freeze(student, reference, spec, "fc")
     expect.equal(got["final_state"], got["built_state"], what='the values after freeze_all_but(net, "fc")')
 
@@ -234,7 +234,7 @@ def test_freeze_flags(student, reference, device, rng):
 def test_freeze_then_sgd_step(student, reference, device, rng):
     """After freeze_all_but(net, "fc"), an SGD step changes fc's parameters and nothing else."""
     layers, shape = _cnn_layers(rng)
-    spec = build.net(layers, seed=_int(rng, 0, 999), device=str(device),
+    spec = specs.net(layers, seed=_int(rng, 0, 999), device=str(device),
                      step={"input_shape": shape, "lr": 0.5, "seed": _int(rng, 0, 999)})
     _, rec = student.call_recorded("freeze_all_but", spec, "fc")
     rec = rec["net"]
@@ -250,14 +250,14 @@ def test_freeze_then_sgd_step(student, reference, device, rng):
 def test_freeze_nested_name(student, reference, device, rng):
     """freeze_all_but accepts a dotted path such as "features.3"."""
     layers, _ = _cnn_layers(rng)
-    _freeze(student, reference, build.net(layers, seed=_int(rng, 0, 999)), "features.3")
+    _freeze(student, reference, specs.net(layers, seed=_int(rng, 0, 999)), "features.3")
 
 
 @check(points=1)
 def test_freeze_makes_named_trainable(student, reference, device, rng):
     """freeze_all_but(net, name) makes name's parameters trainable even if they were frozen before."""
     layers, _ = _cnn_layers(rng)
-    spec = build.net(layers, seed=_int(rng, 0, 999), frozen=["fc", "features.0"])
+    spec = specs.net(layers, seed=_int(rng, 0, 999), frozen=["fc", "features.0"])
     _freeze(student, reference, spec, "fc")
 
 
@@ -267,7 +267,7 @@ def test_freeze_unknown_name(student, reference, device, rng):
     layers, _ = _cnn_layers(rng)
     for name in ("relu", "nope", "f"):
         with expect.raises(ValueError, what=f"freeze_all_but(net, {name!r})"):
-            student.freeze_all_but(build.net(layers, seed=1), name)
+            student.freeze_all_but(specs.net(layers, seed=1), name)
 
 
 # ---------------------------------------------------------------- replace_head
@@ -293,7 +293,7 @@ def test_replace_head_layer(student, reference, device, rng):
     layers, _ = _cnn_layers(rng)
     hidden, old_classes = layers[-1][2], layers[-1][3]
     k = old_classes + _int(rng, 1, 5)
-    spec = build.net(layers, seed=_int(rng, 0, 999), device=str(device))
+    spec = specs.net(layers, seed=_int(rng, 0, 999), device=str(device))
     _, rec = student.call_recorded("replace_head", spec, "fc", k, _seed=_int(rng, 0, 999))
     rec = rec["net"]
     _expect_head(rec, "fc", hidden, k, f'replace_head(net, "fc", {k})')
@@ -307,7 +307,7 @@ def test_replace_head_trainable_after_freezing(student, reference, device, rng):
     """On a frozen network the new head is trainable: an SGD step then changes the head only."""
     layers, shape = _cnn_layers(rng)
     k = _int(rng, 2, 9)
-    spec = build.net(layers, seed=_int(rng, 0, 999), device=str(device), frozen=["features", "fc0", "fc"],
+    spec = specs.net(layers, seed=_int(rng, 0, 999), device=str(device), frozen=["features", "fc0", "fc"],
                      step={"input_shape": shape, "lr": 0.5, "seed": _int(rng, 0, 999)})
     _, rec = student.call_recorded("replace_head", spec, "fc", k, _seed=_int(rng, 0, 999))
     rec = rec["net"]
@@ -326,7 +326,7 @@ def test_replace_head_nested(student, reference, device, rng):
     """replace_head accepts a dotted path such as "classifier.2"."""
     a, h, k = _int(rng, 3, 6), _int(rng, 4, 8), _int(rng, 2, 6)
     layers = [["classifier", "seq", [["0", "linear", a, h], ["1", "relu"], ["2", "linear", h, 2]]]]
-    spec = build.net(layers, seed=_int(rng, 0, 999), step={"input_shape": [2, a], "lr": 0.1, "seed": 5})
+    spec = specs.net(layers, seed=_int(rng, 0, 999), step={"input_shape": [2, a], "lr": 0.1, "seed": 5})
     _, rec = student.call_recorded("replace_head", spec, "classifier.2", k)
     rec = rec["net"]
     _expect_head(rec, "classifier.2", h, k, f'replace_head(net, "classifier.2", {k})')
@@ -340,10 +340,10 @@ def test_replace_head_dtype_and_device(student, reference, device, rng):
     """The new head has the old layer's dtype (float64 here) and device (meta here)."""
     layers, _ = _cnn_layers(rng)
     k = _int(rng, 2, 9)
-    spec = build.net(layers, seed=_int(rng, 0, 999), dtype=torch.float64)
+    spec = specs.net(layers, seed=_int(rng, 0, 999), dtype=torch.float64)
     _, rec = student.call_recorded("replace_head", spec, "fc", k)
     expect.dtype(rec["net"]["final_state"]["fc.weight"], torch.float64, "the new head of a float64 network")
-    spec = build.net(layers, seed=1, device="meta")
+    spec = specs.net(layers, seed=1, device="meta")
     _, rec = student.call_recorded("replace_head", spec, "fc", k)
     weight = rec["net"]["final_state"]["fc.weight"]
     expect.true(weight.device.type == "meta" and tuple(weight.shape) == (k, layers[-1][2]),
@@ -357,4 +357,4 @@ def test_replace_head_not_linear(student, reference, device, rng):
     layers, _ = _cnn_layers(rng)
     for name in ("relu", "features.0"):
         with expect.raises(TypeError, what=f"replace_head(net, {name!r}, 3)"):
-            student.replace_head(build.net(layers, seed=2), name, 3)
+            student.replace_head(specs.net(layers, seed=2), name, 3)

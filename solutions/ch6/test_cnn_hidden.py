@@ -20,7 +20,7 @@ import math
 import torch
 from torch import nn
 
-from grader.checks import build, check, expect, reference_call
+from grader.checks import specs, check, expect, reference_call
 
 EXERCISE = "ch6.cnn"
 
@@ -201,8 +201,8 @@ def test_flattened_size_values(student, device, rng):
                     f"flattened_size(ConvNet.{conv}, (1, {height}, {width})) returned {got!r}, expected "
                     f"{expected} (channels x height x width of one output, as a Python int)")
     classes = int(torch.randint(2, 7, (1,), generator=rng))
-    for spec, shape in ((build.cnn(in_channels=3, size=6, classes=classes, seed=2), (3, 6, 6)),
-                        (build.mlp([12, 7, classes], seed=3), (3, 4))):
+    for spec, shape in ((specs.cnn(in_channels=3, size=6, classes=classes, seed=2), (3, 6, 6)),
+                        (specs.mlp([12, 7, classes], seed=3), (3, 4))):
         got = student.flattened_size(spec, list(shape) if len(shape) == 2 else shape)
         expect.true(type(got) is int and got == classes,
                     f"flattened_size of a network with {classes} outputs for inputs of shape {shape} "
@@ -213,7 +213,7 @@ def test_flattened_size_values(student, device, rng):
 def test_flattened_size_dry_run(student, rng):
     """flattened_size runs once in eval mode without autograd and leaves the module's mode and weights as they were."""
     for training in (True, False):
-        net = build.cnn(in_channels=1, size=8, classes=4, dropout=0.5, seed=4, training=training, label="net")
+        net = specs.cnn(in_channels=1, size=8, classes=4, dropout=0.5, seed=4, training=training, label="net")
         _, records = student.call_recorded("flattened_size", net, (1, 8, 8))
         rec = records["net"]
         expect.true(rec["forwards"] >= 1, "flattened_size did not run the module")
@@ -230,14 +230,14 @@ def test_flattened_size_dry_run(student, rng):
 @check(points=2)
 def test_predict_labels(student, reference, device, rng):
     """predict returns the int64 argmax labels (N,) of the model's scores, on X's device."""
-    cases = [(build.mlp([12, 16, 5], seed=5), torch.randn(9, 12, generator=rng)),
-             (build.cnn(in_channels=1, size=8, classes=3, seed=6), torch.randn(1, 1, 8, 8, generator=rng)),
-             (build.cnn(in_channels=2, size=6, classes=4, seed=7), torch.randn(7, 2, 6, 6, generator=rng) * 3)]
+    cases = [(specs.mlp([12, 16, 5], seed=5), torch.randn(9, 12, generator=rng)),
+             (specs.cnn(in_channels=1, size=8, classes=3, seed=6), torch.randn(1, 1, 8, 8, generator=rng)),
+             (specs.cnn(in_channels=2, size=6, classes=4, seed=7), torch.randn(7, 2, 6, 6, generator=rng) * 3)]
     for spec, X in cases:
         got = student.predict(spec, X)
         expected, _ = reference_call(reference.predict, spec, X)
         expect.equal(got, expected, what=f"predict on a batch of shape {tuple(X.shape)}")
-    meta = build.mlp([6, 4, 3], seed=8, device="meta")
+    meta = specs.mlp([6, 4, 3], seed=8, device="meta")
     got = expect.tensor(student.predict(meta, torch.empty(5, 6, device="meta")), what="predict on 'meta'")
     expect.true(got.device.type == "meta" and tuple(got.shape) == (5,) and got.dtype == torch.int64,
                 f"predict with a model and X on 'meta' returned {got.dtype} {tuple(got.shape)} on {got.device}")
@@ -248,7 +248,7 @@ def test_predict_mode(student, reference, rng):
     """predict runs the model in eval mode without autograd and restores its previous mode."""
     X = torch.randn(40, 10, generator=rng)
     for training in (True, False):
-        net = build.mlp([10, 32, 6], dropout=0.5, seed=9, training=training, label="net")
+        net = specs.mlp([10, 32, 6], dropout=0.5, seed=9, training=training, label="net")
         got, records = student.call_recorded("predict", net, X, _seed=11)
         expected, _ = reference_call(reference.predict, net, X, _seed=11)
         rec = records["net"]

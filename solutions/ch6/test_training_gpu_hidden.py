@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from grader.checks import build, check, expect, reference_call
+from grader.checks import specs, check, expect, reference_call
 
 EXERCISE = "ch6.training_gpu"
 
@@ -38,11 +38,11 @@ def _setup(rng: torch.Generator, *, dropout: float = 0.0, net_device: str | None
     n_test = batch + _int(rng, 1, batch - 1)
     shape = (channels, size, size)
     return {
-        "net": build.cnn(in_channels=channels, size=size, classes=classes, channels=_int(rng, 3, 6),
+        "net": specs.cnn(in_channels=channels, size=size, classes=classes, channels=_int(rng, 3, 6),
                          dropout=dropout, seed=_int(rng, 0, 10_000), label="net", device=net_device),
-        "train": build.loader(n=n_train, shape=shape, classes=classes, batch_size=batch,
+        "train": specs.loader(n=n_train, shape=shape, classes=classes, batch_size=batch,
                               seed=_int(rng, 0, 10_000), label="train"),
-        "test": build.loader(n=n_test, shape=shape, classes=classes, batch_size=batch,
+        "test": specs.loader(n=n_test, shape=shape, classes=classes, batch_size=batch,
                              seed=_int(rng, 0, 10_000), label="test"),
         "seed": _int(rng, 0, 10_000),
         "train_batches": -(-n_train // batch),

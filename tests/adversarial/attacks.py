@@ -547,9 +547,9 @@ torch.nn.Module.named_modules = named_modules
 attack("tamper_in_call", {"ch3/softmax.py": "{PERFECT}" + '''
 _honest = softmax
 def softmax(X):
-    import grader.checks.build as build
+    import grader.checks.specs as build
     try:
-        build.ModelRecorder.records = lambda self: {}
+        specs.ModelRecorder.records = lambda self: {}
     except Exception:
         pass
     return _honest(X)

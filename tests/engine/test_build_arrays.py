@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks import build, reference_call
+from grader.checks import specs, reference_call
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
 
@@ -35,10 +35,10 @@ def student(tmp_path_factory):
 
 
 def test_kinds_and_dtypes(student):
-    t = build.tensor(torch.arange(4.0), label="t")
-    n = build.ndarray(torch.arange(4, dtype=torch.float64), label="n")
-    got = student.kinds(t, n, build.derived("t", "numpy", label="tn"), build.derived("n", "from_numpy", label="nt"),
-                        build.derived("n", "torch_tensor", label="copy"))
+    t = specs.tensor(torch.arange(4.0), label="t")
+    n = specs.ndarray(torch.arange(4, dtype=torch.float64), label="n")
+    got = student.kinds(t, n, specs.derived("t", "numpy", label="tn"), specs.derived("n", "from_numpy", label="nt"),
+                        specs.derived("n", "torch_tensor", label="copy"))
     assert got == [("Tensor", "torch.float32"), ("ndarray", "float64"), ("ndarray", "float32"),
                    ("Tensor", "torch.float64"), ("Tensor", "torch.float64")]
 
@@ -48,29 +48,29 @@ def test_kinds_and_dtypes(student):
     ("reshape", {"shape": (2, 3)}, True), ("view_dtype", {"dtype": "int32"}, True),
 ])
 def test_derived_from_a_tensor(student, how, params, expected):
-    t = build.tensor(torch.arange(6.0), label="t")
-    assert student.shares(t, build.derived("t", how, label="d", **params)) is expected
+    t = specs.tensor(torch.arange(6.0), label="t")
+    assert student.shares(t, specs.derived("t", how, label="d", **params)) is expected
 
 
 def test_derived_from_an_array_and_nested_sources(student):
-    n = build.ndarray(torch.ones(2, 3, dtype=torch.float64), label="n")
-    assert student.shares(n, build.derived("n", "from_numpy", label="t")) is True
-    assert student.shares(n, build.derived("n", "torch_tensor", label="t")) is False
-    assert student.shares(n, build.derived("n", "transpose", label="t")) is True
-    base = build.tensor(torch.arange(8.0), label="base")
-    left = build.derived(base, "slice", index=[(0, 4)], label="left")
-    right = build.derived(base, "slice", index=[(4, None)], label="right")
+    n = specs.ndarray(torch.ones(2, 3, dtype=torch.float64), label="n")
+    assert student.shares(n, specs.derived("n", "from_numpy", label="t")) is True
+    assert student.shares(n, specs.derived("n", "torch_tensor", label="t")) is False
+    assert student.shares(n, specs.derived("n", "transpose", label="t")) is True
+    base = specs.tensor(torch.arange(8.0), label="base")
+    left = specs.derived(base, "slice", index=[(0, 4)], label="left")
+    right = specs.derived(base, "slice", index=[(4, None)], label="right")
     assert student.shares(left, right) is False
-    assert student.shares(left, build.derived(base, "slice", index=[(3, 6)], label="mid")) is True
+    assert student.shares(left, specs.derived(base, "slice", index=[(3, 6)], label="mid")) is True
 
 
 def test_unknown_derivation_is_refused():
     with pytest.raises(ValueError, match="unknown derivation"):
-        build.derived("t", "transmogrify", label="x")
+        specs.derived("t", "transmogrify", label="x")
 
 
 def test_records_say_whether_the_result_is_the_built_object(student):
-    X = build.tensor(torch.zeros(3), label="X")
+    X = specs.tensor(torch.zeros(3), label="X")
     value, rec = student.call_recorded("add_in_place", X, torch.ones(3))
     assert rec["X"]["is_result"] is True and torch.equal(rec["X"]["value"], torch.ones(3))
     value, rec = student.call_recorded("add_new", X, torch.ones(3))
@@ -82,8 +82,8 @@ def test_records_say_whether_the_result_is_the_built_object(student):
 
 
 def test_ndarray_records_hold_its_contents(student):
-    n = build.ndarray(torch.arange(3, dtype=torch.float64), label="n")
-    value, rec = student.call_recorded("shares", n, build.derived("n", "slice", index=[(None, None, -1)], label="r"))
+    n = specs.ndarray(torch.arange(3, dtype=torch.float64), label="n")
+    value, rec = student.call_recorded("shares", n, specs.derived("n", "slice", index=[(None, None, -1)], label="r"))
     assert value is True
     assert torch.equal(rec["r"]["value"], torch.tensor([2.0, 1.0, 0.0], dtype=torch.float64))
     assert rec["n"]["is_result"] is False and np.array_equal(rec["n"]["value"].numpy(), np.arange(3.0))

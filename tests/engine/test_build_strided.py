@@ -1,9 +1,9 @@
-"""build.strided: a tensor arrives in the student's code with the layout it has in the check."""
+"""specs.strided: a tensor arrives in the student's code with the layout it has in the check."""
 
 import pytest
 import torch
 
-from grader.checks import build, reference_call
+from grader.checks import specs, reference_call
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
 
@@ -32,7 +32,7 @@ def _layout(X):
 ])
 def test_layout_and_values_survive(student, make):
     X = make()
-    got = student.layout(build.strided(X))
+    got = student.layout(specs.strided(X))
     assert got[:5] == _layout(X) and not got[3]
     assert torch.equal(got[5], X)
     # a plain tensor argument arrives contiguous: that is why the build exists
@@ -41,15 +41,15 @@ def test_layout_and_values_survive(student, make):
 
 def test_meta_and_reference_call(student):
     X = torch.empty(2, 3, 5, device="meta").transpose(1, 2)
-    got = student.layout(build.strided(X))
+    got = student.layout(specs.strided(X))
     assert got[:5] == _layout(X)
-    value, _ = reference_call(lambda t: _layout(t), build.strided(torch.arange(6.0).reshape(2, 3).T))
+    value, _ = reference_call(lambda t: _layout(t), specs.strided(torch.arange(6.0).reshape(2, 3).T))
     assert value == ((3, 2), (1, 3), 0, False, "cpu")
 
 
 def test_two_strided_arguments_need_their_own_labels(student):
     A = torch.arange(6.0).reshape(2, 3).T
     B = torch.arange(8.0).reshape(2, 4).T
-    value, _ = reference_call(lambda a, b: (a.shape, b.shape), build.strided(A, label="a"),
-                              build.strided(B, label="b"))
+    value, _ = reference_call(lambda a, b: (a.shape, b.shape), specs.strided(A, label="a"),
+                              specs.strided(B, label="b"))
     assert value == (torch.Size([3, 2]), torch.Size([4, 2]))

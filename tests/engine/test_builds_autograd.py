@@ -1,12 +1,12 @@
-"""build.function, build.leaf and the `_no_grad` call option (for exercises on autograd)."""
+"""specs.function, specs.leaf and the `_no_grad` call option (for exercises on autograd)."""
 
 import textwrap
 
 import pytest
 import torch
 
-from grader.checks import build, expect, reference_call
-from grader.checks.build import FUNCTIONS
+from grader.checks import specs, expect, reference_call
+from grader.checks.specs import FUNCTIONS
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
 
@@ -40,7 +40,7 @@ def student(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_every_function_is_differentiable_on_any_shape(name):
-    fn = build.BuildContext().make(build.function(name))
+    fn = specs.BuildContext().make(specs.function(name))
     x = (torch.rand(2, 3, dtype=torch.float64) + 0.5).requires_grad_(True)
     fn(x).sum().backward()
     assert x.grad is not None and x.grad.shape == (2, 3) and torch.isfinite(x.grad).all()
@@ -48,30 +48,30 @@ def test_every_function_is_differentiable_on_any_shape(name):
 
 def test_function_build_is_called_and_recorded(student):
     x = torch.arange(4.0)
-    value, records = student.call_recorded("grad_on_copy", build.function("two_dot"), x)
+    value, records = student.call_recorded("grad_on_copy", specs.function("two_dot"), x)
     expect.close(value, torch.tensor([0.0, 4.0, 8.0, 12.0]))
     assert records["function:two_dot"] == {"calls": 1, "name": "two_dot"}
-    ref_value, ref_records = reference_call(lambda f, t: f(t) * 1, build.function("quadratic", a=2.0, c=1.0), x)
+    ref_value, ref_records = reference_call(lambda f, t: f(t) * 1, specs.function("quadratic", a=2.0, c=1.0), x)
     expect.close(ref_value, 2.0 * (x - 1.0) ** 2)
-    value = student.call_twice(build.function("quadratic", c=2.0), torch.tensor([3.0]))
+    value = student.call_twice(specs.function("quadratic", c=2.0), torch.tensor([3.0]))
     expect.close(value, torch.tensor([1.0]))  # (3 - 2)^2 = 1, then (1 - 2)^2 = 1
 
 
 def test_unknown_function_is_refused():
     with pytest.raises(ValueError):
-        build.function("no_such_function")
+        specs.function("no_such_function")
 
 
 def test_leaf_shows_what_the_call_did_to_it(student):
-    spec = build.leaf(torch.arange(4.0), requires_grad=True, grad=torch.ones(4), label="x")
-    value, records = student.call_recorded("grad_on_copy", build.function("two_dot"), spec)
+    spec = specs.leaf(torch.arange(4.0), requires_grad=True, grad=torch.ones(4), label="x")
+    value, records = student.call_recorded("grad_on_copy", specs.function("two_dot"), spec)
     expect.close(value, torch.tensor([0.0, 4.0, 8.0, 12.0]))
     expect.close(records["x"], {"value": torch.arange(4.0), "requires_grad": True, "grad": torch.ones(4)})
-    value, records = student.call_recorded("grad_in_place", build.function("two_dot"), spec)
+    value, records = student.call_recorded("grad_in_place", specs.function("two_dot"), spec)
     expect.close(value, torch.tensor([1.0, 5.0, 9.0, 13.0]))   # accumulated into the existing grad
     expect.close(records["x"]["grad"], torch.tensor([1.0, 5.0, 9.0, 13.0]))
-    plain = build.leaf(torch.tensor(2.5, dtype=torch.float64), requires_grad=False, label="y")
-    _, records = student.call_recorded("grad_in_place", build.function("square"), plain)
+    plain = specs.leaf(torch.tensor(2.5, dtype=torch.float64), requires_grad=False, label="y")
+    _, records = student.call_recorded("grad_in_place", specs.function("square"), plain)
     assert records["y"]["requires_grad"] is True and records["y"]["value"].dtype == torch.float64
 
 

@@ -4,8 +4,8 @@ Handle.type_names."""
 import torch
 from torch import nn
 
-from grader.checks import build, expect, reference_call
-from grader.checks.build import BuildContext
+from grader.checks import specs, expect, reference_call
+from grader.checks.specs import BuildContext
 from grader.checks.executor import Executor
 from grader.checks.student import Handle, LocalTransport, Student
 
@@ -48,16 +48,16 @@ def _student(tmp_path):
 
 def test_layer_and_sequential_builds(tmp_path):
     student = _student(tmp_path)
-    conv = build.layer("Conv2d", 1, 2, 3, padding=1, seed=4, label="conv")
+    conv = specs.layer("Conv2d", 1, 2, 3, padding=1, seed=4, label="conv")
     X = torch.randn(2, 1, 5, 5)
     got, records = student.call_recorded("apply", conv, X)
     exp, ref = reference_call(lambda m, x: m(x), conv, X)
     expect.close(got, exp)
     assert records["conv"]["forwards"] == 1 and records["conv"]["device"] == "cpu"
-    relu = build.layer("ReLU", label="relu")
+    relu = specs.layer("ReLU", label="relu")
     _, records = student.call_recorded("apply", relu, X)
     assert records["relu"]["final_state"] == {} and records["relu"]["device"] == "cpu"
-    net = build.sequential(("Conv2d", 1, 2, 3, {"padding": 1}), ("BatchNorm2d", 2), ("ReLU",), ("Flatten",),
+    net = specs.sequential(("Conv2d", 1, 2, 3, {"padding": 1}), ("BatchNorm2d", 2), ("ReLU",), ("Flatten",),
                            seed=1, training=False)
     assert student.names(net) == ["Conv2d", "BatchNorm2d", "ReLU", "Flatten"]
     built = BuildContext().make(net)
@@ -66,14 +66,14 @@ def test_layer_and_sequential_builds(tmp_path):
 
 def test_generator_build(tmp_path):
     student = _student(tmp_path)
-    a = student.draw(10, generator=build.generator(7), _seed=1)
-    b = student.draw(10, generator=build.generator(7), _seed=2)
+    a = student.draw(10, generator=specs.generator(7), _seed=1)
+    b = student.draw(10, generator=specs.generator(7), _seed=2)
     assert torch.equal(a, b) and torch.equal(a, torch.randperm(10, generator=torch.Generator().manual_seed(7)))
 
 
 def test_make_and_instance(tmp_path):
     student = _student(tmp_path)
-    model = student.make(build.layer("Linear", 3, 2, seed=5))
+    model = student.make(specs.layer("Linear", 3, 2, seed=5))
     assert isinstance(model, Handle) and model.type_name == "Linear"
     counter = student.instance("Counter", 10)
     assert isinstance(counter, Handle) and counter.type_name == "Counter"
@@ -93,7 +93,7 @@ def test_type_names(tmp_path):
 
 def test_attr_as_dict_reads_an_ordered_dict(tmp_path):
     student = _student(tmp_path)
-    model = student.make(build.layer("Linear", 2, 2, seed=3))
+    model = student.make(specs.layer("Linear", 2, 2, seed=3))
     keeper = student.instance("Keeper", model)
     saved = keeper.attr_as_dict("saved")
     assert type(saved) is dict

@@ -5,7 +5,7 @@ import textwrap
 import pytest
 import torch
 
-from grader.checks import build, expect, reference_call
+from grader.checks import specs, expect, reference_call
 from grader.checks.errors import (ForbiddenCall, LoadError, MissingSymbol, NotPlainData,
                                   StudentException)
 from grader.checks.executor import Executor
@@ -168,8 +168,8 @@ def test_handles(student):
 
 
 def test_builds_record_and_match_reference(student, tmp_path):
-    args = (build.mlp([4, 6, 3], seed=1), build.loader(n=20, shape=(4,), batch_size=8, seed=2),
-            build.loss(reduction="none"), build.sgd("net", lr=0.1))
+    args = (specs.mlp([4, 6, 3], seed=1), specs.loader(n=20, shape=(4,), batch_size=8, seed=2),
+            specs.loss(reduction="none"), specs.sgd("net", lr=0.1))
     value, records = student.call_recorded("fit", *args)
     assert value == 3
     assert records["updater"]["zero_grad_calls"] == 3 and len(records["updater"]["steps"]) == 3
@@ -225,7 +225,7 @@ def test_builds_inside_sets_and_dict_keys(tmp_path):
     path = tmp_path / "ident.py"
     path.write_text("def ident(x):\n    return x\n")
     s = Student(LocalTransport(Executor.from_file(path, "ident_mod")))
-    back = s.ident({build.movable(device="meta"): {build.opaque("o")}})
+    back = s.ident({specs.movable(device="meta"): {specs.opaque("o")}})
     (key, value), = back.items()
     assert key.device == "meta" and {v.tag for v in value} == {"o"}
 

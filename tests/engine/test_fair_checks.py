@@ -124,11 +124,11 @@ def test_loses_only_is_read_from_a_variant(tmp_path):
 
 
 def test_passes_over_a_built_loader_leave_the_global_generator_alone():
-    from grader.checks import build
-    from grader.checks.build import BuildContext
+    from grader.checks import specs
+    from grader.checks.specs import BuildContext
 
     ctx = BuildContext()
-    loader = ctx.materialize([build.loader(n=20, batch_size=4, seed=3, label="test")])[0]
+    loader = ctx.materialize([specs.loader(n=20, batch_size=4, seed=3, label="test")])[0]
     torch.manual_seed(1)
     expected = torch.rand(2)
     torch.manual_seed(1)

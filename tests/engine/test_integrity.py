@@ -28,7 +28,7 @@ SCENARIOS = {
                   "def f(x):\n    return x * 2\n",
     "caught": "try:\n    import grader.checks.codec as c\n    c.to_plain = None\nexcept Exception:\n    pass\n"
               "def f(x):\n    return x * 2\n",
-    "code_swap": "import grader.checks.build as b\nb._state.__code__ = (lambda m: {}).__code__\n"
+    "code_swap": "import grader.checks.specs as b\nb._state.__code__ = (lambda m: {}).__code__\n"
                  "def f(x):\n    return x * 2\n",
     "table": "import grader.checks.probes as p\np.PROBES['matmul_seconds'] = lambda **k: 1e-9\n"
              "def f(x):\n    return x * 2\n",

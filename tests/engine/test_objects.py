@@ -6,7 +6,7 @@ import textwrap
 import pytest
 import torch
 
-from grader.checks import build, reference_call
+from grader.checks import specs, reference_call
 from grader.checks.errors import NotPlainData, StudentException
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
@@ -83,7 +83,7 @@ def test_dataloader_handle_and_object_attributes(student):
 
 
 def test_generator_handle_drains_once(student):
-    h = student.new_object("batches", 7, 3, build.generator(5))
+    h = student.new_object("batches", 7, 3, specs.generator(5))
     items = h.items()
     expected = torch.randperm(7, generator=torch.Generator().manual_seed(5))
     assert torch.equal(torch.cat(items), expected) and h.items() == []
@@ -101,20 +101,20 @@ def test_new_object_refuses_plain_data_and_call_keeps_refusing_objects(student):
 def test_params_build_records_updates(student):
     values = [torch.ones(2, 2), torch.zeros(3)]
     grads = [torch.full((2, 2), 2.0), torch.ones(3)]
-    _, rec = student.call_recorded("sgd", build.params(values, grads), 0.5)
+    _, rec = student.call_recorded("sgd", specs.params(values, grads), 0.5)
     assert torch.equal(rec["params"]["values"][0], torch.zeros(2, 2))
     assert torch.equal(rec["params"]["values"][1], torch.full((3,), -0.5))
     assert all(float(g.abs().sum()) == 0 for g in rec["params"]["grads"])
     assert rec["params"]["requires_grad"] == [True, True] and rec["params"]["is_leaf"] == [True, True]
     ns: dict = {}
     exec(SOURCE, ns)
-    _, ref = reference_call(ns["sgd"], build.params(values, grads), 0.5)
+    _, ref = reference_call(ns["sgd"], specs.params(values, grads), 0.5)
     assert torch.equal(ref["params"]["values"][1], rec["params"]["values"][1])
 
 
 def test_generator_build_records_use(student):
-    value, rec = student.call_recorded("draw", build.generator(1), _seed=3)
+    value, rec = student.call_recorded("draw", specs.generator(1), _seed=3)
     assert rec["generator"] == {"used": True}
     assert torch.equal(value, torch.rand(2, generator=torch.Generator().manual_seed(1)))
-    _, rec = student.call_recorded("draw", build.generator(1), 0)
+    _, rec = student.call_recorded("draw", specs.generator(1), 0)
     assert rec["generator"] == {"used": False}

@@ -1,10 +1,10 @@
-"""File probes (scratch_dir, list_dir, read_checkpoint, write_checkpoint) and build.sgd(record_state=True)."""
+"""File probes (scratch_dir, list_dir, read_checkpoint, write_checkpoint) and specs.sgd(record_state=True)."""
 
 import pytest
 import torch
 
-from grader.checks import build
-from grader.checks.build import Opaque
+from grader.checks import specs
+from grader.checks.specs import Opaque
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
 
@@ -63,15 +63,15 @@ def test_write_checkpoint_plain_and_unsafe(student, tmp_path):
 
 
 def test_sgd_record_state(student):
-    _, rec = student.call_recorded("step_and_return", build.mlp([3, 2], seed=1),
-                                   build.sgd("net", lr=0.1, momentum=0.9, record_state=True))
+    _, rec = student.call_recorded("step_and_return", specs.mlp([3, 2], seed=1),
+                                   specs.sgd("net", lr=0.1, momentum=0.9, record_state=True))
     state = rec["updater"]["state_dict"]
     assert set(state["state"]) == {0, 1} and state["param_groups"][0]["momentum"] == 0.9
-    _, rec = student.call_recorded("step_and_return", build.mlp([3, 2], seed=1), build.sgd("net", lr=0.1))
+    _, rec = student.call_recorded("step_and_return", specs.mlp([3, 2], seed=1), specs.sgd("net", lr=0.1))
     assert "state_dict" not in rec["updater"]
 
 
 def test_sgd_without_step_snapshots(student):
-    _, rec = student.call_recorded("step_and_return", build.mlp([3, 2], seed=1),
-                                   build.sgd("net", lr=0.1, record_steps=False))
+    _, rec = student.call_recorded("step_and_return", specs.mlp([3, 2], seed=1),
+                                   specs.sgd("net", lr=0.1, record_steps=False))
     assert rec["updater"]["step_count"] == 1 and "steps" not in rec["updater"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.checks import build, codec, refcache
+from grader.checks import specs, codec, refcache
 from grader.checks.executor import Executor
 from grader.checks.runner import collect_checks, load_reference, run_checks
 from grader.checks.student import LocalTransport, Student, reference_call
@@ -39,7 +39,7 @@ def test_same_check_and_input_runs_the_reference_once(cache: refcache.ReferenceC
         calls.append(1)
         return net(x)
 
-    spec = build.mlp([3, 4, 2], seed=3, label="net")
+    spec = specs.mlp([3, 4, 2], seed=3, label="net")
     x = torch.arange(6.0).reshape(2, 3)
     with refcache.running_check("c1", 0):
         first = reference_call(ref, spec, x)
@@ -63,7 +63,7 @@ def test_calls_that_draw_from_the_global_rng_replay_exactly(seed: int | None, ca
     def ref(net, x):
         return net(x) + torch.rand(3)
 
-    spec = build.mlp([3, 3], seed=1, label="net")
+    spec = specs.mlp([3, 3], seed=1, label="net")
 
     def one_student() -> list:
         torch.manual_seed(7)

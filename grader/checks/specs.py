@@ -291,7 +291,7 @@ class ModelRecorder(metaclass=Sealed):
 
 def _state(model: nn.Module) -> dict:
     # unbound and without state_dict hooks: the student's code may shadow or hook state_dict
-    params = dict(nn.Module.named_parameters(model))
+    params: dict[str, torch.Tensor] = dict(nn.Module.named_parameters(model))
     params.update(nn.Module.named_buffers(model))
     return {k: v.detach().clone() for k, v in params.items()}
 
@@ -402,6 +402,7 @@ class NetRecorder(ModelRecorder):
     def _step(self) -> dict:
         """One SGD step as a training loop would take it; its errors are recorded, not raised."""
         model, step = self.model, self.step
+        assert step is not None  # records() calls it only with a step
         was_training = model.training
         try:
             first = next(nn.Module.parameters(model))
@@ -444,7 +445,7 @@ class RecordingLoader(DataLoader, metaclass=Sealed):
         self.iterations = 0
         self.batches = 0
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self):
         self.iterations += 1
         for batch in super().__iter__():
             self.batches += 1
@@ -496,7 +497,7 @@ class RecordingSGD(torch.optim.SGD, metaclass=Sealed):
         super().zero_grad(set_to_none=set_to_none)
 
     @torch.no_grad()
-    def step(self, closure: Any = None) -> Any:  # type: ignore[override]
+    def step(self, closure: Any = None) -> Any:
         result = super().step(closure)
         self.step_count += 1
         if not self.record_steps:
@@ -734,6 +735,8 @@ class BuildContext(metaclass=Sealed):
         if spec.label in self.objects:
             return self.objects[spec.label]
         s = spec.spec
+        obj: Any
+        rec: Any  # what records the object: a recorder, or the object itself (loader, loss, SGD)
         if spec.kind in ("mlp", "cnn"):
             model = _make_mlp(s) if spec.kind == "mlp" else _make_cnn(s)
             _init_params(model, s["seed"])
@@ -755,11 +758,11 @@ class BuildContext(metaclass=Sealed):
                 raise ValueError(f"unknown loss {s['name']!r}")
             obj = rec = RecordingCrossEntropy(s["reduction"])
         elif spec.kind == "sgd":
-            model = self.objects.get(s["model"])
-            if not isinstance(model, nn.Module):
+            target = self.objects.get(s["model"])
+            if not isinstance(target, nn.Module):
                 raise ValueError(f"sgd build refers to model label {s['model']!r}, "
                                  "which no earlier argument built")
-            obj = rec = RecordingSGD(model, lr=s["lr"], momentum=s["momentum"],
+            obj = rec = RecordingSGD(target, lr=s["lr"], momentum=s["momentum"],
                                      weight_decay=s["weight_decay"])
             obj.record_state = bool(s.get("record_state", False))
             obj.record_steps = bool(s.get("record_steps", True))
