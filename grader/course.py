@@ -7,11 +7,12 @@ import dataclasses
 import datetime
 import unicodedata
 import difflib
+import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from grader.errors import GraderError
 
@@ -21,6 +22,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 COURSE_FILE = "course.toml"
+COURSE_ENV = "TORCHGRADE_COURSE"   # where check() and nbgrader's cells look for the course first
 GPU_POLICIES = ("skip", "award", "zero")
 VISIBILITIES = ("hidden", "after_due_date", "visible", "after_published")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -144,6 +146,29 @@ class Course:
             known = ", ".join(self.exercises) or "none"
             raise CourseError(f"unknown exercise {exercise_id!r} (course.toml has: {known})") from None
 
+    def select(self, ids: Iterable[str] = (), assignment: str | None = None) -> list[str]:
+        """The exercises a command works on (grade --only/--assignment, gradescope package and
+        nbgrader export --exercise/--assignment): an [assignments.<id>]'s, else a chapter's when
+        `assignment` is a chapter id, else every exercise; narrowed to `ids` when given. In
+        course order (an assignment's own order). A CourseError for an id the course lacks or a
+        selection left empty."""
+        ids = tuple(ids)
+        if assignment is not None and assignment not in self.assignments and assignment not in self.chapters:
+            raise CourseError(f"--assignment {assignment!r} is neither an assignment of course.toml "
+                              f"(assignments: {', '.join(self.assignments) or 'none'}) nor a chapter "
+                              f"(chapters: {', '.join(self.chapters)})")
+        for ex_id in ids:
+            self.exercise(ex_id)
+        if assignment in self.assignments:
+            selected = list(self.assignments[assignment].exercises)
+        else:
+            selected = [e for e, ex in self.exercises.items() if assignment is None or ex.chapter == assignment]
+        if ids:
+            selected = [e for e in selected if e in ids]
+        if assignment is not None and not selected:
+            raise CourseError(f"no exercise of {assignment!r} is selected")
+        return selected
+
     def exercise_for_path(self, path: Path) -> Exercise | None:
         """The exercise a stub, solution or test file belongs to, found by its location."""
         path = Path(path).resolve()
@@ -167,6 +192,29 @@ def find_course_root(start: Path | None = None) -> Path:
 
 
 PACKAGED_COURSE = "course_data"  # inside the grader package of a wheel: course.toml + visible tests
+
+
+def course_roots(given: str | Path | None = None) -> list[Path]:
+    """Where the course may be, best first, for code that runs wherever a notebook's kernel was
+    started (`check()`, nbgrader's test cells): `given`, then ${COURSE_ENV}, then the course
+    around the current folder, then the one that came with the installed package."""
+    roots = [Path(given)] if given is not None else []
+    if os.environ.get(COURSE_ENV):
+        roots.append(Path(os.environ[COURSE_ENV]))
+    try:
+        roots.append(find_course_root(Path.cwd()))
+    except CourseError:
+        pass
+    installed = installed_course_root()
+    if installed is not None:
+        roots.append(installed)
+    return roots
+
+
+def context_course(ctx: Any) -> Course:
+    """The course of a `grader` command: the group's --course, else found from the current folder
+    (`ctx` is the command's click context; its root holds what the group parsed)."""
+    return load_course((ctx.find_root().obj or {}).get("course_root"))
 
 
 def installed_course_root() -> Path | None:

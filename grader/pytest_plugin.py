@@ -19,7 +19,7 @@ from grader.checks.executor import Executor
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import info_of
 from grader.checks.runner import check_seed, load_reference, seed_salt
-from grader.checks.student import LocalTransport, Student
+from grader.checks.student import Student, local_student
 from grader.course import Course, CourseError, Exercise, find_course_root, load_course
 
 _points = pytest.StashKey[dict]()
@@ -102,7 +102,7 @@ def student(request: pytest.FixtureRequest) -> Student:
         name = f"torchgrade_student_{exercise.chapter}_{exercise.name}_{len(_executors)}"
         _executors[key] = Executor.from_file(path, name, forbid=exercise.forbid)
     # the course's check_timeout: an infinite loop fails the test as "took too long", not hangs
-    return Student(LocalTransport(_executors[key]), exercise, timeout=course.grading.check_timeout)
+    return local_student(_executors[key], exercise, timeout=course.grading.check_timeout)
 
 
 @pytest.fixture

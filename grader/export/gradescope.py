@@ -212,13 +212,7 @@ def build_package(course: Any, out_zip: Path, *, exercise_ids: Iterable[str] | N
     import torchvision
 
     wanted = list(exercise_ids or [])
-    for ex_id in wanted:
-        course.exercise(ex_id)
-    if assignment is not None and assignment not in course.chapters:
-        raise PackageError(f"--assignment {assignment!r} is not a chapter of the course "
-                           f"(chapters: {', '.join(course.chapters)})")
-    exercises = [e for e in course.exercises.values()
-                 if (not wanted or e.id in wanted) and (assignment is None or e.chapter == assignment)]
+    exercises = [course.exercises[e] for e in course.select(wanted, assignment)]
     missing = [e.id for e in exercises if not e.solution_path.is_file()]
     if wanted and missing:
         raise PackageError(f"{missing[0]}: no reference solution at solutions/{course.exercises[missing[0]].file}")

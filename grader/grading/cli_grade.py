@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from grader.course import load_course
+from grader.course import context_course
 from grader.errors import ExitCode, UsageError
 
 
@@ -73,8 +73,7 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         if not sep or not header:
             raise UsageError(f"--roster-column {item!r}: write FIELD=HEADER, e.g. id='SIS User ID'")
         columns[field_name.strip()] = header
-    obj = ctx.find_root().obj or {}
-    course = load_course(obj.get("course_root"))
+    course = context_course(ctx)
     if device == "cuda" and cluster is None:      # a cluster's GPUs are its workers'
         from grader.grading.scheduler import detect_device
         if detect_device("auto") != "cuda":

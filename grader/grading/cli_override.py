@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from grader.course import load_course
+from grader.course import context_course
 from grader.errors import UsageError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, read_gradebook
 
@@ -34,8 +34,7 @@ def override(ctx: click.Context, student: str, exercise: str, points: float, rea
     "regrade request: rescaling was right"`. It is kept across re-grades."""
     from grader.reports.grades import write_reports
 
-    obj = ctx.find_root().obj or {}
-    course = load_course(obj.get("course_root"))
+    course = context_course(ctx)
     folder = out / assignment if assignment else out
     if not reason.strip():
         raise UsageError("--reason must say why the points are set by hand")

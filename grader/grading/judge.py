@@ -286,9 +286,8 @@ class Judge:
     def _calibrate(self, ex: Exercise) -> dict[str, float]:
         import torch
 
-        from grader.checks.executor import Executor
         from grader.checks.runner import run_check
-        from grader.checks.student import LocalTransport, Student
+        from grader.checks.student import local_student
         reference = self.reference(ex)
         if reference is None:
             return {}
@@ -300,7 +299,7 @@ class Judge:
         # unmeasured, so no check's budget is set by that
         for check in checks[:1] + checks:
             cap = check.info.timeout or self.settings.check_timeout
-            student = Student(LocalTransport(Executor(reference, forbid=ex.forbid)), ex)
+            student = local_student(reference, ex)
             start = time.perf_counter()
             try:
                 result = run_check(check, student=student, reference_module=reference, device=device,

@@ -57,30 +57,6 @@ def detect_device(requested: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def select_exercises(course: Course, only: tuple[str, ...] = (), assignment: str | None = None) -> list[str]:
-    """The exercises a run grades: an [assignments.<id>]'s, else (as before assignments existed)
-    a chapter's when `assignment` is a chapter id, narrowed by --only."""
-    if assignment is not None and assignment not in course.assignments and assignment not in course.chapters:
-        raise GradeError(f"--assignment {assignment!r} is neither an assignment of course.toml "
-                         f"(assignments: {', '.join(course.assignments) or 'none'}) nor a chapter "
-                         f"(chapters: {', '.join(course.chapters)})")
-    ids = list(course.exercises)
-    if assignment in course.assignments:
-        ids = list(course.assignments[assignment].exercises)
-    if only:
-        unknown = [e for e in only if e not in course.exercises]
-        if unknown:
-            raise GradeError(f"unknown exercise {unknown[0]!r} for --only (course.toml has: "
-                             f"{', '.join(course.exercises)})")
-        ids = [e for e in ids if e in only]
-    if assignment is not None:
-        if assignment not in course.assignments:
-            ids = [e for e in ids if course.exercises[e].chapter == assignment]
-        if not ids:
-            raise GradeError(f"no exercise of {assignment!r} is selected")
-    return ids
-
-
 def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, device: str = "auto",
                 only: tuple[str, ...] = (), students: tuple[str, ...] = (), timeout: float | None = None,
                 assignment: str | None = None, cluster: str | None = None,
@@ -95,7 +71,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                          else f"{submissions} is not a folder")
     if out.resolve() == submissions.resolve() or submissions.resolve().is_relative_to(out.resolve()):
         raise GradeError(f"--out {out} would put the reports around the submissions; use a separate folder")
-    exercise_ids = select_exercises(course, only, assignment)
+    exercise_ids = course.select(only, assignment)
     the_assignment = course.assignments.get(assignment) if assignment else None
     chapter = assignment if assignment is not None and the_assignment is None else None
     excluded = [out]
@@ -315,4 +291,4 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["grade_class", "GradeError", "RunResult", "detect_device", "select_exercises"]
+__all__ = ["grade_class", "GradeError", "RunResult", "detect_device"]
