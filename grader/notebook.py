@@ -24,15 +24,15 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.results import status_mark
-from grader.student_view import student_message
 from typing import Any, Mapping
 
 import torch
 
-from grader.checks.runner import CheckResult, collect_checks, run_checks
+from grader.checks.runner import collect_checks, run_checks
 from grader.checks.student import local_student
 from grader.course import Course, CourseError, Exercise, course_roots, load_course
+from grader.results import CheckResult, points_text, status_mark
+from grader.student_view import student_message
 
 MAX_MESSAGE_LINES = 8
 
@@ -63,7 +63,7 @@ class CheckSummary:
         out = [f"{self.exercise} ({self.title}): {len(self.results)} visible checks on {self.device}"]
         for r in self.results:
             mark = status_mark(r.status)
-            head = f"  {mark} {r.name.removeprefix('test_')} ({_fmt(r.points)}/{_fmt(r.max_points)})"
+            head = f"  {mark} {r.name.removeprefix('test_')} ({points_text(r.points)}/{points_text(r.max_points)})"
             if r.status != "passed":
                 head += f" [{r.status}]"
             # The engine's wording assumes a file; here the student's code lives in the notebook.
@@ -82,21 +82,17 @@ class CheckSummary:
     def __str__(self) -> str:
         verdict = "all visible checks pass" if self.all_passed else \
             f"{self.passed} of {len(self.results)} checks passed"
-        return (f"{self.exercise}: {_fmt(self.earned)}/{_fmt(self.available)} visible points "
+        return (f"{self.exercise}: {points_text(self.earned)}/{points_text(self.available)} visible points "
                 f"({verdict}; the grader also runs hidden checks)")
 
     def __repr__(self) -> str:
-        return (f"CheckSummary({self.exercise!r}: {_fmt(self.earned)}/{_fmt(self.available)} visible points, "
+        return (f"CheckSummary({self.exercise!r}: {points_text(self.earned)}/{points_text(self.available)} visible points, "
                 f"{self.passed}/{len(self.results)} checks passed)")
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         # IPython shows the returned summary right after the printed lines: keep it to one
         # compact line instead of repeating the report.
         printer.text(repr(self))
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
 
 
 # ---------------------------------------------------------------- finding the course

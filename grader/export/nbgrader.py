@@ -38,6 +38,7 @@ from typing import Any, Iterable
 from grader.course import COURSE_ENV
 from grader.errors import GraderError
 from grader.markers import BEGIN as BEGIN_SOLUTION, BEGIN_HIDDEN, END as END_SOLUTION, END_HIDDEN, HINT
+from grader.results import CheckResult
 from grader.student_view import student_message
 
 SCHEMA_VERSION = 3
@@ -316,13 +317,21 @@ def run_check(exercise_id: str, check_name: str, namespace: dict, *, hidden: boo
         result = run_one(check, student=student, reference_module=reference,
                          device=torch.device("cuda" if gpu else "cpu"), gpu_available=gpu,
                          gpu_policy=course.grading.gpu_policy)
-    label = check.doc if not hidden else f"hidden check of {ex.id}"
-    if result.status == "passed" or (result.status == "skipped" and course.grading.gpu_policy != "zero"):
-        print(f"{result.status}: {label}")
-        return None
+    passed, text = cell_verdict(result, f"hidden check of {ex.id}" if hidden else check.doc,
+                                course.grading.gpu_policy)
+    if not passed:
+        raise CheckFailed(text)
+    print(text)
+
+
+def cell_verdict(result: CheckResult, label: str, gpu_policy: str) -> tuple[bool, str]:
+    """Whether nbgrader's test cell passes, and what it prints or fails with: the status and
+    `label`, then for a failure what the student may see (grader.student_view)."""
+    if result.status == "passed" or (result.status == "skipped" and gpu_policy != "zero"):
+        return True, f"{result.status}: {label}"
     message = student_message(result)
-    raise CheckFailed(f"{result.status}: {label}" + (f"\n{message}" if message else ""))
+    return False, f"{result.status}: {label}" + (f"\n{message}" if message else "")
 
 
 __all__ = ["export_course", "source_notebook", "nbgrader_config", "cell_points", "run_check",
-           "CheckFailed", "ExportError", "COURSE_ENV"]
+           "cell_verdict", "CheckFailed", "ExportError", "COURSE_ENV"]

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from grader.course import context_course
 from grader.errors import ExitCode, UsageError
+from grader.results import StudentResult
 
 
 @click.command("grade")
@@ -88,10 +89,9 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
             progress.start()
             task = progress.add_task("grading", total=n, last="")
 
-    def on_result(student: str, row: dict) -> None:
+    def on_result(student: str, row: StudentResult) -> None:
         if task is not None:
-            total = sum(float(e["score"]) for e in row["exercises"].values())
-            maximum = sum(float(e["max"]) for e in row["exercises"].values())
+            total, maximum = row.totals()
             progress.update(task, advance=1, last=f"{student}: {total:g}/{maximum:g}")
 
     try:

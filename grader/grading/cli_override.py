@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -59,8 +60,8 @@ def override(ctx: click.Context, student: str, exercise: str, points: float, rea
     submitted = {s["student"]: {"at": s.get("grade", {}).get("submitted_at", ""),
                                 "source": s.get("grade", {}).get("time_source", "")}
                  for s in previous.get("students", [])}
-    graded = [dict(rows[s], submitted=submitted.get(s, {})) for s in rows
-              if s in submitted and all(e in rows[s].get("exercises", {}) for e in exercise_ids)]
+    graded = [replace(rows[s], submitted=submitted.get(s, {})) for s in rows
+              if s in submitted and all(e in rows[s].exercises for e in exercise_ids)]
     the_assignment = course.assignments.get((metadata.get("assignment") or {}).get("id", ""))
     write_reports(folder, graded, exercise_ids, course, metadata, overrides, the_assignment)
     click.echo(f"{student} {exercise}: {points:g} / {maximum:g} points by hand ({reason.strip()}); "

@@ -13,12 +13,13 @@ import platform
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from grader.course import Course, Exercise, load_course
 from grader.grading.submissions import ExerciseFiles, Submission
+from grader.results import CheckResult, ExerciseResult, StudentResult
 
 OUTPUT_KEEP = 4000        # characters of a worker's stdout/stderr kept in the gradebook
 DETAIL_KEEP = 4000        # characters of a check's instructor-only detail kept
@@ -324,33 +325,31 @@ class Judge:
         return facts
 
     # -- grading
-    def grade(self, sub: Submission, exercises: tuple[str, ...] | None = None) -> dict:
+    def grade(self, sub: Submission, exercises: tuple[str, ...] | None = None) -> StudentResult:
         """Grade `exercises` of `sub` (default: every exercise the judge was started for)."""
         start = time.monotonic()
-        result: dict[str, Any] = {"student": sub.student, "kind": sub.kind, "source": sub.path.name,
-                                  "problem": sub.problem, "exercises": {}}
+        result = StudentResult(sub.student, kind=sub.kind, source=sub.path.name, problem=sub.problem)
         for ex_id in self.settings.exercises if exercises is None else exercises:
             files = sub.exercises.get(ex_id) or ExerciseFiles(ex_id, "missing", "not handed in")
-            result["exercises"][ex_id] = self.grade_exercise(self.course.exercise(ex_id), files)
-        result["facts"] = self.facts()
-        result["seconds"] = round(time.monotonic() - start, 4)
+            result.exercises[ex_id] = self.grade_exercise(self.course.exercise(ex_id), files)
+        result.facts = self.facts()
+        result.seconds = round(time.monotonic() - start, 4)
         return result
 
-    def grade_exercise(self, ex: Exercise, files: ExerciseFiles) -> dict:
-        from grader.checks.runner import CheckResult, exercise_score, run_checks, skipped_result
+    def grade_exercise(self, ex: Exercise, files: ExerciseFiles) -> ExerciseResult:
+        from grader.checks.runner import exercise_score, run_checks, skipped_result
         import torch
 
         start = time.monotonic()
         gpu_available = self.settings.device == "cuda"
         checks = self.checks(ex.id)
-        entry: dict[str, Any] = {"status": files.status, "message": files.message, "source": files.source,
-                                 "notes": list(files.notes), "worker": None}
+        entry = ExerciseResult(files.status, message=files.message, source=files.source, notes=list(files.notes))
         if files.status != "ok":
             results = [skipped_result(c, self.settings.gpu_policy, self.settings.device)
                        if c.info.gpu and not gpu_available else
                        CheckResult(c.id, c.name, c.visible, "missing" if files.status == "missing" else "error",
                                    0.0, c.info.points, files.message, device=self.settings.device,
-                                   summary=files.message)
+                                   summary=files.message, title=c.doc)
                        for c in checks]
         else:
             from grader.checks.student import Student
@@ -368,15 +367,13 @@ class Judge:
                 failure, self.engine_failure = self.engine_failure, None
                 self.close()      # a fresh zygote for the next student
                 raise RuntimeError(f"sandbox failure while grading {ex.id}: {failure}")
-            entry["worker"] = transport.report()
-            entry["notes"] += _cell_notes(entry["worker"])
-            entry["status"] = "graded"
-        score, maximum = exercise_score(results, ex)
-        titles = {c.id: c.doc for c in checks}
-        entry["checks"] = [_check_dict(r, titles.get(r.check_id, r.name)) for r in results]
-        entry["score"], entry["max"] = score, maximum
-        entry["sandbox"] = self.zygote.sandbox_level if files.status == "ok" else None
-        entry["seconds"] = round(time.monotonic() - start, 4)
+            entry.worker = transport.report()
+            entry.notes += _cell_notes(entry.worker)
+            entry.status = "graded"
+        entry.score, entry.max = exercise_score(results, ex)
+        entry.checks = [_kept(r) for r in results]
+        entry.sandbox = self.zygote.sandbox_level if files.status == "ok" else None
+        entry.seconds = round(time.monotonic() - start, 4)
         return entry
 
 
@@ -390,12 +387,9 @@ def _cell_notes(report: dict | None) -> list[str]:
     return notes
 
 
-def _check_dict(r: Any, title: str) -> dict:
-    d = r.to_dict()
-    d["title"] = title
-    d["detail"] = _truncate(d.get("detail") or "", DETAIL_KEEP)
-    d["message"] = _truncate(d.get("message") or "", DETAIL_KEEP)
-    return d
+def _kept(r: CheckResult) -> CheckResult:
+    """What the gradebook keeps of a check's result: its message and detail cut to DETAIL_KEEP."""
+    return replace(r, message=_truncate(r.message or "", DETAIL_KEEP), detail=_truncate(r.detail or "", DETAIL_KEEP))
 
 
 # ---------------------------------------------------------------------------- judge processes
@@ -486,7 +480,7 @@ def limit_judge_memory(settings: JudgeSettings) -> int | None:
     return limit
 
 
-def grade_in_process(sub: Submission, exercises: tuple[str, ...] | None = None) -> dict:
+def grade_in_process(sub: Submission, exercises: tuple[str, ...] | None = None) -> StudentResult:
     """Grade `exercises` of `sub` in this judge process (its task in the scheduler's pool)."""
     if _JUDGE is None:
         raise RuntimeError(_INIT_ERROR or "judge process not initialised")

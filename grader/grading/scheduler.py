@@ -26,6 +26,7 @@ from grader.errors import GraderError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
 from grader.grading.submissions import Submission, discover
+from grader.results import StudentResult
 
 
 class GradeError(GraderError):
@@ -34,7 +35,7 @@ class GradeError(GraderError):
 
 @dataclass
 class RunResult:
-    rows: list[dict]                  # graded students, sorted, as written to the reports
+    rows: list[StudentResult]         # graded students, sorted, as written to the reports
     exercise_ids: list[str]
     graded_now: list[str]             # students graded in this run
     reused: list[str]                 # students whose gradebook rows were current
@@ -62,7 +63,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 assignment: str | None = None, cluster: str | None = None,
                 roster: Path | None = None, roster_columns: dict[str, str] | None = None,
                 on_start: Callable[[int], None] | None = None,
-                on_result: Callable[[str, dict], None] | None = None,
+                on_result: Callable[[str, StudentResult], None] | None = None,
                 command: list[str] | None = None, report: bool = True) -> RunResult:
     started = _now()
     submissions, out = Path(submissions), Path(out)
@@ -129,8 +130,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 # --student: re-grade exactly these students; every other row stays as it is
                 stale = exercise_ids if sub.student in students else []
             else:
-                have = (old or {}).get("exercises", {})
-                stale = [e for e in exercise_ids if have.get(e, {}).get("key") != keys[e]]
+                have = old.exercises if old is not None else {}
+                stale = [e for e in exercise_ids if e not in have or have[e].key != keys[e]]
             if stale:
                 todo.append((sub, tuple(stale), keys))
             elif old is not None:
@@ -143,13 +144,13 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
         if todo:
             n_jobs = min(jobs or g.jobs or os.cpu_count() or 1, len(todo))
 
-            def commit(sub: Submission, keys: dict[str, str], result: dict) -> None:
-                for e, entry in result["exercises"].items():
-                    entry["key"] = keys[e]
-                    entry["code"] = kept_code(sub.exercises[e]) if e in sub.exercises else ""
-                row = merge(book.get(sub.student), result)
-                row.pop("seconds", None)
-                book.put(sub.student, row)
+            def commit(sub: Submission, keys: dict[str, str], result: StudentResult) -> None:
+                for e, entry in result.exercises.items():
+                    entry.key = keys[e]
+                    entry.code = kept_code(sub.exercises[e]) if e in sub.exercises else ""
+                # the judge's time covers this run's exercises only: not a fact of the whole row
+                row = replace(merge(book.get(sub.student), result), seconds=None)
+                book.put(row)
                 graded_now.append(sub.student)
                 if on_result:
                     on_result(sub.student, row)
@@ -173,11 +174,11 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
         if pool is not None:
             pool.close()
 
-    final = [dict(rows[s.student], submitted=dict(zip(("at", "source"), submission_time(s.path))),
-                  **({"roster": people[s.student]} if s.student in people else {}))
+    final = [replace(rows[s.student], submitted=dict(zip(("at", "source"), submission_time(s.path))),
+                     roster=people.get(s.student))
              for s in subs
-             if s.student in rows and all(e in rows[s.student].get("exercises", {}) for e in exercise_ids)]
-    not_graded = [s.student for s in subs if s.student not in {r["student"] for r in final}]
+             if s.student in rows and all(e in rows[s.student].exercises for e in exercise_ids)]
+    not_graded = [s.student for s in subs if s.student not in {r.student for r in final}]
     from grader.reports.grades import run_facts, write_reports
     facts = run_facts(final)
     metadata = {"course": {"title": course.title, "version": course.version},
@@ -224,7 +225,7 @@ def hand_in_warnings(course: Course, root: Path, subs: list[Submission], exercis
 
 
 def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
-                commit: Callable[[Submission, dict, dict], None]) -> tuple[bool, list[str]]:
+                commit: Callable[[Submission, dict, StudentResult], None]) -> tuple[bool, list[str]]:
     """Grade `todo` with `n_jobs` judge processes; commit each student as it finishes."""
     failures: list[str] = []
     ctx = mp.get_context("spawn")
