@@ -50,8 +50,8 @@ RELEASE_STAMP = ".torchgrade-release"
 
 # The engine a student runs, relative to grader/. Instructor-only modules stay out: they hold no
 # secrets, but they name the solution markers and are of no use without solutions/.
-ENGINE_FILES = ("__init__.py", "course.py", "errors.py", "pytest_plugin.py", "notebook.py", "student_view.py",
-                "pack.py", "results.py")
+ENGINE_FILES = ("__init__.py", "course.py", "course_schema.py", "errors.py", "pytest_plugin.py", "notebook.py",
+                "student_view.py", "pack.py", "results.py")
 ENGINE_DIRS = ("checks",)
 ENGINE_SKIP = ("API.md",)  # the check-writing contract documents the solution markers
 
