@@ -319,7 +319,7 @@ def _grade_in_process(course: Any, exercise_ids: list[str], class_dir: Path,
         py = class_dir / "submission" / f"{stem}.py"
         entry = ExerciseResult("graded")
         if not py.is_file() and (class_dir / "submission" / f"{stem}.ipynb").is_file():
-            from grader.grading.submissions import notebook_to_module
+            from grader.grading.sources import notebook_to_module
             code, _ = notebook_to_module((class_dir / "submission" / f"{stem}.ipynb").read_bytes())
             py = work / "nb" / f"{ex.name}.py"
             py.parent.mkdir(parents=True, exist_ok=True)

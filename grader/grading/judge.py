@@ -379,7 +379,7 @@ class Judge:
 
 def _cell_notes(report: dict | None) -> list[str]:
     """The notebook cells that failed or were skipped (the module's own stderr lines), once each."""
-    from grader.grading.submissions import CELL_MARKER
+    from grader.grading.sources import CELL_MARKER
     notes: list[str] = []
     for line in ((report or {}).get("stderr") or "").splitlines():
         if line.startswith(CELL_MARKER) and line[len(CELL_MARKER):] not in notes and len(notes) < 20:
