@@ -20,6 +20,9 @@ contains a hidden check's source, inputs, expected values or instructor detail.
 
 Paths come from --root (default $GRADESCOPE_ROOT, else /autograder), so tests can use a folder
 shaped like /autograder.
+
+It stays one module although it is long: the zip, the run_autograder entry it installs and the
+results.json that entry writes are one contract with Gradescope, read best side by side.
 """
 
 from __future__ import annotations

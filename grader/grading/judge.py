@@ -4,6 +4,10 @@ Checks, reference solutions and every assertion run here. The student's code run
 worker forked from this judge's zygote (a clean, exec'd process); the `student` fixture is a
 proxy that talks to that worker. A broken file never reaches a worker: its checks get the
 problem as their message.
+
+It stays one module although it is long: the judge, its per-exercise transport (time budgets,
+respawns) and the judge process's start-up share one life cycle, each step of which the next
+relies on.
 """
 
 from __future__ import annotations
