@@ -158,7 +158,7 @@ def scale(work: Path, students: int, sizes: list[int]) -> None:
             _, failures = pool.run(settings, todo[: 4 * w], lambda *a: None)       # start every judge
             start = time.perf_counter()
             _, failures = pool.run(settings, todo, lambda sub, keys, result: scores.append(
-                result["exercises"]["ch1.twice"]["score"]))
+                result.exercises["ch1.twice"].score))
             seconds = time.perf_counter() - start
         finally:
             pool.close()

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from grader.course import Course, load_course  # noqa: E402
 from grader.grading.gradebook import Gradebook  # noqa: E402
+from grader.results import StudentResult  # noqa: E402
 
 TARGET_S = 10.0
 CHECKS_PER_EXERCISE = 12
@@ -108,7 +109,7 @@ def measure(n: int, out: Path) -> dict:
     rows = generate_class(course, n)
     with Gradebook(out / "gradebook.sqlite") as book:
         for r in rows:
-            book.put(r["student"], r)
+            book.put(StudentResult.from_json(r))
     spent = {"similarity": 0.0, "figures": 0.0}
 
     def timed(fn, key):

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from rich.markup import escape
 
-from grader.course import load_course
+from grader.course import context_course
 from grader.errors import ExitCode, GraderError
 from grader.export.cli_interop import gradescope, nbgrader
 from grader.export.cli_release import release
@@ -52,15 +52,11 @@ def main(ctx: click.Context, course_root: Path | None) -> None:
     ctx.obj = {"course_root": course_root}
 
 
-def _course(ctx: click.Context):
-    return load_course(ctx.obj.get("course_root"))
-
-
 @main.command("list")
 @click.pass_context
 def list_cmd(ctx: click.Context) -> None:
     """Show chapters, exercises, points and files."""
-    course = _course(ctx)
+    course = context_course(ctx)
     table = Table(title=f"{course.title} (version {course.version})")
     for col in ("exercise", "title", "symbols", "points", "student file", "solution"):
         table.add_column(col)
@@ -86,7 +82,7 @@ def list_cmd(ctx: click.Context) -> None:
 def build(ctx: click.Context, exercise_ids: tuple[str, ...], check_only: bool) -> None:
     """Generate stubs (and notebooks) from the reference solutions."""
     from grader.authoring import build as do_build
-    course = _course(ctx)
+    course = context_course(ctx)
     results = do_build(course, list(exercise_ids) or None, write=not check_only)
     stale = [out for out, current in results if not current]
     for out, current in results:
@@ -107,7 +103,7 @@ def build(ctx: click.Context, exercise_ids: tuple[str, ...], check_only: bool) -
 def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbose: bool) -> None:
     """Prove the checks: solutions 100 %, stubs 0, wrong variants lose points, correct ones don't."""
     from grader.validate import validate as do_validate
-    course = _course(ctx)
+    course = context_course(ctx)
     outcomes, problems = do_validate(course, list(exercise_ids) or None, jobs)
     table = Table(title="grader validate")
     for col in ("exercise", "target", "expected", "score", "ok", "note"):

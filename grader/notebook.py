@@ -1,7 +1,8 @@
 """`check("ch4.dropout")`: the visible checks of an exercise, run inside a notebook against the
 functions and classes the notebook defined.
 
-Where the checks come from, first that has the exercise's visible test file wins:
+Where the checks come from, first that has the exercise's visible test file wins (the order of
+`grader.course.course_roots`, which nbgrader's cells use too):
 
 1. `course_root=` or the environment variable TORCHGRADE_COURSE (a folder holding course.toml);
 2. the course found from the current folder upwards (a notebook opened inside the course
@@ -18,22 +19,20 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import os
 import sys
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.results import status_mark
-from grader.student_view import student_message
 from typing import Any, Mapping
 
 import torch
 
-from grader.checks.executor import Executor
-from grader.checks.runner import CheckResult, collect_checks, run_checks
-from grader.checks.student import LocalTransport, Student
-from grader.course import Course, CourseError, Exercise, find_course_root, installed_course_root, load_course
+from grader.checks.runner import collect_checks, run_checks
+from grader.checks.student import local_student
+from grader.course import Course, CourseError, Exercise, course_roots, load_course
+from grader.results import CheckResult, points_text, status_mark
+from grader.student_view import student_message
 
 MAX_MESSAGE_LINES = 8
 
@@ -64,7 +63,7 @@ class CheckSummary:
         out = [f"{self.exercise} ({self.title}): {len(self.results)} visible checks on {self.device}"]
         for r in self.results:
             mark = status_mark(r.status)
-            head = f"  {mark} {r.name.removeprefix('test_')} ({_fmt(r.points)}/{_fmt(r.max_points)})"
+            head = f"  {mark} {r.name.removeprefix('test_')} ({points_text(r.points)}/{points_text(r.max_points)})"
             if r.status != "passed":
                 head += f" [{r.status}]"
             # The engine's wording assumes a file; here the student's code lives in the notebook.
@@ -83,11 +82,11 @@ class CheckSummary:
     def __str__(self) -> str:
         verdict = "all visible checks pass" if self.all_passed else \
             f"{self.passed} of {len(self.results)} checks passed"
-        return (f"{self.exercise}: {_fmt(self.earned)}/{_fmt(self.available)} visible points "
+        return (f"{self.exercise}: {points_text(self.earned)}/{points_text(self.available)} visible points "
                 f"({verdict}; the grader also runs hidden checks)")
 
     def __repr__(self) -> str:
-        return (f"CheckSummary({self.exercise!r}: {_fmt(self.earned)}/{_fmt(self.available)} visible points, "
+        return (f"CheckSummary({self.exercise!r}: {points_text(self.earned)}/{points_text(self.available)} visible points, "
                 f"{self.passed}/{len(self.results)} checks passed)")
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -96,34 +95,13 @@ class CheckSummary:
         printer.text(repr(self))
 
 
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
-
-
 # ---------------------------------------------------------------- finding the course
-
-def _candidate_roots(course_root: str | Path | None) -> list[Path]:
-    roots: list[Path] = []
-    if course_root is not None:
-        roots.append(Path(course_root))
-    env = os.environ.get("TORCHGRADE_COURSE")
-    if env:
-        roots.append(Path(env))
-    try:
-        roots.append(find_course_root(Path.cwd()))
-    except CourseError:
-        pass
-    installed = installed_course_root()
-    if installed is not None:
-        roots.append(installed)
-    return roots
-
 
 def find_exercise(exercise_id: str, course_root: str | Path | None = None) -> tuple[Course, Exercise]:
     """The course (and exercise) whose visible tests `check` runs; see the module docstring."""
     tried = []
     courses: list[Course] = []
-    for root in _candidate_roots(course_root):
+    for root in course_roots(course_root):
         if not (root / "course.toml").is_file():
             tried.append(f"{root}: no course.toml")
             continue
@@ -201,7 +179,7 @@ def run(exercise_id: str, namespace: Mapping[str, Any] | types.ModuleType, *,
         raise ValueError("device='cuda' asked for, but this runtime has no CUDA GPU "
                          "(in Colab: Runtime > Change runtime type > GPU)")
     checks = collect_checks(course, ex.id, hidden=False)
-    student = Student(LocalTransport(Executor(module, forbid=ex.forbid)), ex)
+    student = local_student(module, ex)
     results = run_checks(checks, student, reference_module=None, device=device,
                          gpu_policy=course.grading.gpu_policy,
                          gpu_available=torch.cuda.is_available(),

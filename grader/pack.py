@@ -1,6 +1,6 @@
 """`grader pack`: the student's hand-in zip, exactly the files the grader reads.
 
-It runs from the student release (no click, no rich: only the standard library and course.py),
+It runs from the student release (no click, no rich: only the standard library and grader.course),
 as `grader pack` there and in the course repository, or `python -m grader.pack`. For every
 exercise of course.toml it takes `exercises/<chN>/<name>.py`, else the notebook beside it,
 puts it at `<chN>/<name>.py` (the layout `grader grade` expects), and adds `manifest.json`:

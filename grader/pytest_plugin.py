@@ -19,8 +19,9 @@ from grader.checks.executor import Executor
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import info_of
 from grader.checks.runner import check_seed, load_reference, seed_salt
-from grader.checks.student import LocalTransport, Student
+from grader.checks.student import Student, local_student
 from grader.course import Course, CourseError, Exercise, find_course_root, load_course
+from grader.results import points_text
 
 _points = pytest.StashKey[dict]()
 
@@ -102,7 +103,7 @@ def student(request: pytest.FixtureRequest) -> Student:
         name = f"torchgrade_student_{exercise.chapter}_{exercise.name}_{len(_executors)}"
         _executors[key] = Executor.from_file(path, name, forbid=exercise.forbid)
     # the course's check_timeout: an infinite loop fails the test as "took too long", not hangs
-    return Student(LocalTransport(_executors[key]), exercise, timeout=course.grading.check_timeout)
+    return local_student(_executors[key], exercise, timeout=course.grading.check_timeout)
 
 
 @pytest.fixture
@@ -181,8 +182,4 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for exercise_id in sorted(tallies):
         t = tallies[exercise_id]
         kind = "points" if t["hidden"] else "visible points"
-        terminalreporter.write_line(f"{exercise_id}: {_fmt(t['earned'])}/{_fmt(t['max'])} {kind}")
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
+        terminalreporter.write_line(f"{exercise_id}: {points_text(t['earned'])}/{points_text(t['max'])} {kind}")

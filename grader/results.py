@@ -1,14 +1,26 @@
-"""What a check's status means, in one place: the word students read, the terminal's colour, the
-advice feedback gives, the mark `check()` prints.
+"""The results model, in one place: what a check's status means (`CheckStatus`: the word students
+read, the terminal's colour, the advice feedback gives, the mark `check()` prints) and what a
+result is: `CheckResult` (one check for one student), `ExerciseResult` (one exercise: its file's
+fate, its checks, its points) and `StudentResult` (one gradebook row). The gradebook stores them,
+judges send them, and every renderer (terminal table, grades.csv/json, feedback.md, the class
+report, Gradescope's results.json, nbgrader's cells, `check()`) reads them.
+
+`to_json()` gives the form the gradebook stores (plain JSON values, the keys it has always had) and
+`from_json()` reads it back, also from rows older engines wrote. Published formats with other
+names (grades.json) are views their renderers make of these objects.
 
 `CheckStatus` is a `str` enum, so a status read back from the gradebook or results.json
 ("failed") compares equal to `CheckStatus.FAILED` and every stored format keeps its strings.
-Shipped in the student release: `check()` and the pytest plugin render statuses with it.
+Shipped in the student release (`check()` and the pytest plugin use it), so it imports nothing
+heavy: no torch, no rich.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any, Iterable, Mapping, TypeVar
 
 
 class CheckStatus(str, Enum):
@@ -82,4 +94,196 @@ def status_mark(status: str) -> str:
 
 STATUSES: tuple[str, ...] = tuple(s.value for s in CheckStatus)
 
-__all__ = ["CheckStatus", "STATUSES", "status_mark", "status_style", "status_word"]
+
+# ---------------------------------------------------------------------------- results
+
+class ResultFormatError(ValueError):
+    """Stored JSON that is not a result: a required key is missing or a value has the wrong shape."""
+
+
+_R = TypeVar("_R")
+
+
+def _read(cls: type[_R], data: Any, where: str, nested: Mapping[str, Any] | None = None) -> _R:
+    """`cls` from its JSON object. Keys `cls` does not declare are ignored (see `from_json`);
+    a declared key that is missing takes its default, and one without a default is an error."""
+    if not isinstance(data, Mapping):
+        raise ResultFormatError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    values = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in data:
+            value = data[f.name]
+            if nested and f.name in nested and value is not None:
+                value = nested[f.name](value, f"{where}.{f.name}")
+            values[f.name] = value
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ResultFormatError(f"{where}: no {f.name!r}")
+    return cls(**values)
+
+
+def _write(obj: Any, nested: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON object of a result: every field but those that are None (None is each optional
+    field's default, so leaving it out reads back the same and keeps rows as they always were)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if value is None:
+            continue
+        if nested and f.name in nested:
+            value = nested[f.name](value)
+        elif isinstance(value, (list, dict)):
+            value = type(value)(value)       # a copy: the JSON must not share lists with the object
+        out[f.name] = value
+    return out
+
+
+@dataclass
+class CheckResult:
+    """One check of one exercise, run once against one student's code.
+
+    `message` is the instructor's view (for a visible check, also the student's); `summary` is
+    what a hidden check may tell the student (grader.student_view decides); `detail` is for the
+    instructor only. `points` of `max_points` are check points, before the exercise's scaling.
+    """
+
+    check_id: str                # "ch4.dropout::test_rate"
+    name: str                    # the check function's name
+    visible: bool                # in the student's own test file
+    status: str                  # a CheckStatus value
+    points: float
+    max_points: float            # 0 for a check the GPU policy 'skip' left out
+    message: str = ""
+    detail: str = ""
+    seconds: float = 0.0
+    device: str = "cpu"
+    summary: str = ""
+    title: str = ""              # the check's description (its docstring's first line)
+
+    @property
+    def label(self) -> str:
+        """What renderers call the check: its title, else (an older row) its function's name."""
+        return self.title or self.name
+
+    @property
+    def not_attempted(self) -> bool:
+        """The check failed only because the function it called is still the stub's."""
+        first = (self.summary or self.message or "").split("\n", 1)[0]
+        if self.status == CheckStatus.ERROR:
+            return " is not implemented yet" in first
+        # a check that expected another exception (expect.raises) and met the stub's
+        return self.status == CheckStatus.FAILED and first.endswith("but it raised NotImplementedError")
+
+    def to_json(self) -> dict[str, Any]:
+        """The gradebook's JSON object for this result (see the module docstring)."""
+        out = _write(self)
+        out["status"] = str(self.status)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], where: str = "check") -> CheckResult:
+        """A CheckResult from `to_json()`'s object or an older engine's. Keys this version does
+        not know are ignored: a newer engine may add fields (one that changes what a field means
+        bumps the gradebook's schema instead, which `read_gradebook` refuses), and a report that
+        reads on is worth more than one that stops at a field it cannot show. A missing required
+        key is a ResultFormatError naming it."""
+        return _read(cls, data, where)
+
+
+@dataclass
+class ExerciseResult:
+    """One exercise of one student: what became of their file, the checks run, the points.
+
+    `status` is the file's: "graded" (the checks ran), "missing" (nothing handed in) or "error"
+    (a file that could not be used; `message` says why, and every check carries it). `score`
+    of `max` are the exercise's points from course.toml, after the checks' scaling. A field
+    that is None is one an older engine did not keep (`checks`, `code`) or one that does not
+    apply (`worker` for a file never run).
+    """
+
+    status: str
+    score: float = 0.0
+    max: float = 0.0
+    message: str = ""
+    source: str = ""                                      # the file graded, in the submission
+    notes: list[str] = field(default_factory=list)         # for the student: cells dropped, ...
+    checks: list[CheckResult] | None = None
+    worker: dict[str, Any] | None = None                   # the sandbox worker's report
+    sandbox: str | None = None                             # the confinement the code ran under
+    seconds: float | None = None
+    key: str = ""                                          # what the result depends on (gradebook.exercise_key)
+    code: str | None = None                                # the module's text, for similarity
+    override: dict[str, Any] | None = None                 # points set by hand: points, reason, by, at, original
+    tampering: str = ""                                    # what the engine caught changing itself
+    review: list[str] = field(default_factory=list)        # the static review's flags
+
+    @property
+    def graded(self) -> bool:
+        return self.status == "graded"
+
+    def check_results(self) -> list[CheckResult]:
+        """The checks, [] for a row written before per-check results were kept."""
+        return self.checks or []
+
+    def to_json(self) -> dict[str, Any]:
+        return _write(self, {"checks": lambda checks: [c.to_json() for c in checks]})
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], where: str = "exercise") -> ExerciseResult:
+        """As CheckResult.from_json: unknown keys ignored, a missing `status` an error."""
+        return _read(cls, data, where, {"checks": _read_checks})
+
+
+def _read_checks(data: Any, where: str) -> list[CheckResult]:
+    if not isinstance(data, list):
+        raise ResultFormatError(f"{where}: expected a list, got {type(data).__name__}")
+    return [CheckResult.from_json(c, f"{where}[{i}]") for i, c in enumerate(data)]
+
+
+def _read_exercises(data: Any, where: str) -> dict[str, ExerciseResult]:
+    if not isinstance(data, Mapping):
+        raise ResultFormatError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    return {ex_id: ExerciseResult.from_json(e, f"{where}.{ex_id}") for ex_id, e in data.items()}
+
+
+@dataclass
+class StudentResult:
+    """One student: one row of the gradebook, and what every report is made from.
+
+    `submitted`, `roster` and `grade` are not graded but added for the reports (when it was handed
+    in, the roster's record, the assignment's raw/penalty/final block); `seconds` is how long the
+    judge took this time. The gradebook keeps none of them: they are None there.
+    """
+
+    student: str
+    kind: str = ""                     # folder | zip | nbgrader
+    source: str = ""                   # the folder or zip's name
+    problem: str = ""                  # why the whole submission could not be used
+    exercises: dict[str, ExerciseResult] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)   # python, torch, device, gpu, sandbox
+    seconds: float | None = None
+    submitted: dict[str, str] | None = None    # {"at": ISO time or "", "source": where that came from}
+    roster: dict[str, Any] | None = None
+    grade: dict[str, Any] | None = None
+
+    def totals(self, exercise_ids: Iterable[str] | None = None) -> tuple[float, float]:
+        """(points, maximum) over `exercise_ids` (default: every exercise held); one not held counts 0 of 0."""
+        ids = self.exercises if exercise_ids is None else exercise_ids
+        entries = [self.exercises[e] for e in ids if e in self.exercises]
+        return round(sum(float(e.score) for e in entries), 4), round(sum(float(e.max) for e in entries), 4)
+
+    def to_json(self) -> dict[str, Any]:
+        return _write(self, {"exercises": lambda exercises: {k: e.to_json() for k, e in exercises.items()}})
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], where: str = "student") -> StudentResult:
+        """As CheckResult.from_json: unknown keys ignored, a missing `student` an error."""
+        return _read(cls, data, where, {"exercises": _read_exercises})
+
+
+def points_text(x: float) -> str:
+    """Check points as `check()` and the pytest plugin print them: 3, 2.50."""
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
+
+
+__all__ = ["CheckStatus", "STATUSES", "status_mark", "status_style", "status_word", "CheckResult",
+           "ExerciseResult", "StudentResult", "ResultFormatError", "points_text"]

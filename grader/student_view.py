@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import builtins
 import re
-from typing import Any, Iterable
+from typing import Iterable
+
+from grader.results import CheckResult
 
 HIDDEN_LINES = 6
 
@@ -71,16 +73,14 @@ def scrub(text: str) -> str:
     return text[:HIDDEN_CHARS] + (" ..." if len(text) > HIDDEN_CHARS else "")
 
 
-def student_message(result: Any) -> str:
-    """The text a student sees for one check result (a CheckResult or its dict form)."""
-    get = result.get if isinstance(result, dict) else (lambda key, default=None: getattr(result, key, default))
-    status = get("status", "") or ""
-    if status == "passed":
+def student_message(result: CheckResult) -> str:
+    """The text a student sees for one check result."""
+    if result.status == "passed":
         return ""
-    message = (get("message", "") or "").strip()
-    if get("visible", False):
+    message = (result.message or "").strip()
+    if result.visible:
         return message
-    summary = (get("summary", "") or "").strip() or _legacy_summary(status, message)
+    summary = (result.summary or "").strip() or _legacy_summary(result.status, message)
     return scrub(summary)
 
 

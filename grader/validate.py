@@ -14,9 +14,8 @@ from pathlib import Path
 
 import torch
 
-from grader.checks.executor import Executor
 from grader.checks.runner import collect_checks, load_reference, run_checks
-from grader.checks.student import LocalTransport, Student
+from grader.checks.student import local_student
 from grader.course import Course, Exercise, load_course
 
 MIN_WRONG = 6   # the course's bar: at least six plausible mistakes per exercise
@@ -104,8 +103,7 @@ def evaluate(course: Course, target: Target, gpu_available: bool | None = None) 
         outcome.note = "no checks found"
         return outcome
     module_name = f"torchgrade_validate_{exercise.chapter}_{exercise.name}_{target.kind}_{target.name}"
-    executor = Executor.from_file(target.path, module_name, forbid=exercise.forbid)
-    student = Student(LocalTransport(executor), exercise)
+    student = local_student(target.path, exercise, module_name=module_name)
     device = torch.device("cuda" if gpu_available else "cpu")
     with warnings.catch_warnings():  # a variant's own warnings are noise in the proof's table
         warnings.simplefilter("ignore")

@@ -8,6 +8,9 @@ Request (plain data):  {"op": "call", "name": ..., "args": [...], "kwargs": {...
 network without allocating or initialising its parameters.)
 Reply:                 {"ok": True, "value": tree[, "records": tree]}  or
                        {"ok": False, "error": {"kind": ..., "message": ..., ...}}
+
+It stays one module although it is long: it is all that runs beside student code, in the
+worker and under plain pytest alike, so what that code can reach is reviewed in one file.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,7 +21,7 @@ from grader.checks.executor import _is_allocation_failure, import_file
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import CheckInfo, info_of
 from grader.course import Course, CourseError, Exercise
-from grader.results import STATUSES
+from grader.results import STATUSES, CheckResult
 
 TAMPERING_SUMMARY = "your code changed the grader's own code; the exercise scores 0 and the instructor is told"
 FIXTURES = ("student", "reference", "device", "rng")
@@ -45,24 +45,6 @@ class Check:
     def doc(self) -> str:
         text = inspect.getdoc(self.fn) or ""
         return text.strip().splitlines()[0] if text.strip() else self.name.removeprefix("test_").replace("_", " ")
-
-
-@dataclass
-class CheckResult:
-    check_id: str
-    name: str
-    visible: bool
-    status: str
-    points: float
-    max_points: float
-    message: str = ""
-    detail: str = ""
-    seconds: float = 0.0
-    device: str = "cpu"
-    summary: str = ""   # what a hidden check may tell the student (grader.student_view)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 _module_cache: dict[Path, ModuleType] = {}
@@ -134,7 +116,7 @@ def skipped_result(check: Check, policy: str, device: str) -> CheckResult:
     }[policy]
     message = f"needs a CUDA GPU and this machine has none (course policy '{policy}': {why})"
     return CheckResult(check.id, check.name, check.visible, "skipped", earned, maximum, message,
-                       device=device, summary=message)
+                       device=device, summary=message, title=check.doc)
 
 
 def safe_summary(exc: BaseException, check: Check) -> str:
@@ -177,7 +159,7 @@ def run_check(check: Check, *, student: Any, reference_module: ModuleType | None
     params = list(inspect.signature(check.fn).parameters)
     unknown = [p for p in params if p not in FIXTURES]
     result = CheckResult(check.id, check.name, check.visible, "error", 0.0, check.info.points,
-                         device=str(device))
+                         device=str(device), title=check.doc)
     if unknown:
         result.message = f"check asks for unknown fixture(s) {unknown}; known: {list(FIXTURES)}"
         return result
@@ -260,5 +242,5 @@ def exercise_score(results: list[CheckResult], exercise: Exercise) -> tuple[floa
     return round(exercise.points * earned / available, 4), exercise.points
 
 
-__all__ = ["Check", "CheckResult", "collect_checks", "run_check", "run_checks", "exercise_score",
+__all__ = ["Check", "collect_checks", "run_check", "run_checks", "exercise_score",
            "load_reference", "load_module", "STATUSES"]

@@ -11,7 +11,8 @@ import signal
 import threading
 
 import contextlib
-
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, Protocol
 
 import torch
@@ -183,6 +184,23 @@ class Student:
         return self._decode(self._request({"op": "info"})["value"])
 
 
+def local_student(code: Executor | ModuleType | Path | str, exercise: Any = None, *, module_name: str = "",
+                  timeout: float | None = None) -> Student:
+    """A Student whose code runs in this process, under `exercise`'s forbidden built-ins: pytest,
+    `check()`, nbgrader's cells, `grader validate`, the judge timing its reference, Gradescope's
+    fallback. `code` is a file to import (as `module_name`), a module (or an object standing in
+    for one, such as a notebook's namespace), or an Executor already made (to import a file once
+    for many checks)."""
+    if not isinstance(code, Executor):
+        forbid = getattr(exercise, "forbid", None)
+        if isinstance(code, (str, Path)):
+            path = Path(code)
+            code = Executor.from_file(path, module_name or f"torchgrade_local_{path.stem}", forbid=forbid)
+        else:
+            code = Executor(code, forbid=forbid)
+    return Student(LocalTransport(code), exercise, timeout=timeout)
+
+
 class _Bound:
     def __init__(self, student: Student, name: str) -> None:
         self._student, self._name = student, name
@@ -331,4 +349,4 @@ def _decode_canon(data: bytes) -> Any:
     return codec.from_plain(codec.loads(data), on_tag=specs.decode_special)
 
 
-__all__ = ["Student", "Handle", "LocalTransport", "Transport", "reference_call", "StudentError"]
+__all__ = ["Student", "Handle", "LocalTransport", "local_student", "Transport", "reference_call", "StudentError"]

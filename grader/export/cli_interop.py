@@ -11,12 +11,6 @@ from rich.console import Console
 console = Console(width=None if sys.stdout.isatty() else 160)
 
 
-def _course(ctx: click.Context):
-    from grader.course import load_course
-    obj = ctx.find_root().obj or {}
-    return load_course(obj.get("course_root"))
-
-
 @click.group("nbgrader")
 def nbgrader() -> None:
     """nbgrader interoperability (export the course as an nbgrader course folder)."""
@@ -26,7 +20,8 @@ def nbgrader() -> None:
 @click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--exercise", "exercise_ids", multiple=True, metavar="EXERCISE",
               help="Only this exercise id, e.g. ch3.softmax (repeatable).")
-@click.option("--assignment", default=None, metavar="chN", help="Only the exercises of this chapter.")
+@click.option("--assignment", default=None, metavar="ID",
+              help="Only the exercises of this [assignments.ID] of course.toml, or of this chapter (ch3).")
 @click.option("--course-path", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the course repository lives on the machine that runs nbgrader "
                    "(default: this one's absolute path); written into nbgrader_config.py.")
@@ -39,8 +34,9 @@ def nbgrader_export(ctx: click.Context, course_dir: Path, exercise_ids: tuple[st
     Then, from COURSE_DIR:  nbgrader generate_assignment ch3   ...   nbgrader autograde ch3
     Scores to trust come from: grader grade --nbgrader COURSE_DIR --assignment ch3 --out DIR
     """
+    from grader.course import context_course
     from grader.export.nbgrader import export_course
-    course = _course(ctx)
+    course = context_course(ctx)
     written = export_course(course, course_dir, exercise_ids=exercise_ids or None, assignment=assignment,
                             course_path=course_path.resolve() if course_path else None)
     for path in written:
@@ -59,13 +55,15 @@ def gradescope() -> None:
 @click.argument("out_zip", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--exercise", "exercise_ids", multiple=True, metavar="EXERCISE",
               help="Only this exercise id (repeatable); default: every exercise.")
-@click.option("--assignment", default=None, metavar="chN", help="Only the exercises of this chapter.")
+@click.option("--assignment", default=None, metavar="ID",
+              help="Only the exercises of this [assignments.ID] of course.toml, or of this chapter (ch3).")
 @click.pass_context
 def gradescope_package(ctx: click.Context, out_zip: Path, exercise_ids: tuple[str, ...],
                        assignment: str | None) -> None:
     """Build OUT_ZIP, a Gradescope autograder (setup.sh, run_autograder, the judge side)."""
+    from grader.course import context_course
     from grader.export.gradescope import build_package
-    course = _course(ctx)
+    course = context_course(ctx)
     info = build_package(course, out_zip, exercise_ids=exercise_ids or None, assignment=assignment)
     console.print(f"written: {out_zip} ({info['files']} files, {info['bytes'] // 1024} KiB) for "
                   f"{', '.join(info['exercises'])}", highlight=False)

@@ -29,12 +29,11 @@ def _lms_command(system: str, help_text: str) -> click.Command:
     @click.pass_context
     def command(ctx: click.Context, out: Path, to: Path, roster: Path | None, roster_key: str | None,
                 by: str) -> None:
-        from grader.course import load_course
+        from grader.course import context_course
         from grader.export.lms import export_lms
 
         console = Console(width=None if sys.stdout.isatty() else 160)
-        obj = ctx.find_root().obj or {}
-        result = export_lms(system, out, load_course(obj.get("course_root")), to, roster=roster,
+        result = export_lms(system, out, context_course(ctx), to, roster=roster,
                             roster_key=roster_key, by=by)
         console.print(f"{result.path}: {result.students} student(s), {len(result.columns)} column(s) "
                       f"for {system}", highlight=False)

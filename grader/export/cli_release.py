@@ -23,10 +23,10 @@ def release(ctx: click.Context, out: Path, force: bool, scan_only: bool) -> None
     """Write what students get into OUT: stubs, notebooks, visible tests, the student side of the
     engine, course.toml, a README and a pyproject. Nothing from solutions/. Exits 1 when the leak
     scan finds a solution line, a hidden-check line or a solution marker anywhere in OUT."""
-    from grader.course import load_course
+    from grader.course import context_course
     from grader.export.release import ReleaseError, build_release, scan_release
 
-    course = load_course((ctx.obj or {}).get("course_root"))
+    course = context_course(ctx)
     if scan_only:
         if not out.is_dir():
             raise ReleaseError(f"{out} is not a folder")

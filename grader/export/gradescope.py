@@ -20,6 +20,9 @@ contains a hidden check's source, inputs, expected values or instructor detail.
 
 Paths come from --root (default $GRADESCOPE_ROOT, else /autograder), so tests can use a folder
 shaped like /autograder.
+
+It stays one module although it is long: the zip, the run_autograder entry it installs and the
+results.json that entry writes are one contract with Gradescope, read best side by side.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import click
 from grader.atomic import atomic_write
 from grader.errors import GraderError
 from grader.reports.escape import plain_text
-from grader.results import status_word
+from grader.results import CheckResult, ExerciseResult, StudentResult, status_word
 from grader.student_view import student_message
 
 ROOT_ENV = "GRADESCOPE_ROOT"
@@ -59,19 +62,10 @@ class PackageError(GraderError):
 
 # ---------------------------------------------------------------------------- results.json
 
-
-
-def _check_dict(c: Any) -> dict:
-    """A check result as a dict, from a CheckResult or from a gradebook row's check entry."""
-    d = c.to_dict() if hasattr(c, "to_dict") else dict(c)
-    d.setdefault("title", d.get("name", "check"))
-    return d
-
-
-def _shares(checks: list[dict], points: float | None) -> list[float]:
+def _shares(checks: list[CheckResult], points: float | None) -> list[float]:
     """Each check's max_score on Gradescope: its share of the exercise's course points (checks
     left out by the GPU policy have max 0 and get no share), so tests add up to the score."""
-    maxima = [float(c.get("max_points", 0) or 0) for c in checks]
+    maxima = [float(c.max_points or 0) for c in checks]
     total = sum(maxima)
     if points is None or total <= 0:
         return [round(m, POINT_DECIMALS) for m in maxima]
@@ -83,52 +77,46 @@ def _shares(checks: list[dict], points: float | None) -> list[float]:
     return shares
 
 
-def _safe_output(c: dict) -> str:
+def _safe_output(c: CheckResult) -> str:
     """The status word and what the student may read about the check (student_view's policy)."""
-    if c.get("status") == "passed":
+    if c.status == "passed":
         return "passed"
-    word = status_word(c.get("status", ""))
+    word = status_word(c.status)
     text = student_message(c)[:VISIBLE_OUTPUT_CHARS]
     return f"{word}: {text}" if text else word
 
 
-def results_json(student_result: Any, *, course: Any = None, hidden_visibility: str | None = None,
+def results_json(student_result: StudentResult, *, course: Any = None, hidden_visibility: str | None = None,
                  execution_time: float | None = None, output: str = "") -> dict:
     """Gradescope's results.json for one student.
 
-    `student_result` is either a gradebook row as `grader grade` stores it
-    (`{"exercises": {id: {"checks": [...], "score": s, "max": m, ...}}, ...}`) or a plain mapping
-    `{exercise_id: [CheckResult, ...]}`. With `course`, each exercise's tests share its points from
-    course.toml (so the top-level score is the exercise score `grader grade` reports) and hidden
-    checks get `course.grading.hidden_visibility`; without it, raw check points are used.
+    With `course`, each exercise's tests share its points from course.toml (so the top-level
+    score is the exercise score `grader grade` reports) and hidden checks get
+    `course.grading.hidden_visibility`; without it, raw check points are used.
     """
-    if isinstance(student_result, dict) and "exercises" in student_result:
-        entries = {ex_id: entry for ex_id, entry in student_result["exercises"].items()}
-    else:
-        entries = {ex_id: {"checks": list(checks)} for ex_id, checks in dict(student_result).items()}
     visibility = hidden_visibility or (course.grading.hidden_visibility if course is not None else "after_due_date")
     tests: list[dict] = []
     total = 0.0
     lines: list[str] = []
-    for ex_id, entry in entries.items():
-        checks = [_check_dict(c) for c in entry.get("checks", [])]
+    for ex_id, entry in student_result.exercises.items():
+        checks = entry.check_results()
         ex = course.exercises.get(ex_id) if course is not None else None
         shares = _shares(checks, ex.points if ex is not None else None)
         ex_score = 0.0
         hidden_n = 0
-        n_hidden = sum(1 for c in checks if not c.get("visible"))
+        n_hidden = sum(1 for c in checks if not c.visible)
         for number, (c, share) in enumerate(zip(checks, shares), start=1):
-            maximum = float(c.get("max_points", 0) or 0)
-            earned = float(c.get("points", 0) or 0)
+            maximum = float(c.max_points or 0)
+            earned = float(c.points or 0)
             score = round(share * earned / maximum, POINT_DECIMALS) if maximum > 0 else 0.0
             ex_score += score
-            visible = bool(c.get("visible"))
+            visible = bool(c.visible)
             if visible:
-                name = f"{ex_id}: {c['title']}"
+                name = f"{ex_id}: {c.label}"
             else:
                 hidden_n += 1
-                name = f"{ex_id}: {c['title']} (hidden check {hidden_n} of {n_hidden})"
-            status = c.get("status", "error")
+                name = f"{ex_id}: {c.label} (hidden check {hidden_n} of {n_hidden})"
+            status = c.status or "error"
             tests.append({
                 "name": name,
                 "name_format": "text",
@@ -145,9 +133,9 @@ def results_json(student_result: Any, *, course: Any = None, hidden_visibility: 
         total += ex_score
         maximum = ex.points if ex is not None else round(sum(shares), POINT_DECIMALS)
         line = f"{ex_id}: {ex_score:g} / {maximum:g} points"
-        if entry.get("status") not in (None, "graded", "ok") and entry.get("message"):
-            line += f" ({entry['status']}: {plain_text(entry['message'])})"
-        for note in entry.get("notes", []) or []:
+        if not entry.graded and entry.message:
+            line += f" ({entry.status}: {plain_text(entry.message)})"
+        for note in entry.notes:
             line += f"\n  note: {plain_text(note)}"
         lines.append(line)
     summary = "\n".join(([output] if output else []) + lines)
@@ -212,13 +200,7 @@ def build_package(course: Any, out_zip: Path, *, exercise_ids: Iterable[str] | N
     import torchvision
 
     wanted = list(exercise_ids or [])
-    for ex_id in wanted:
-        course.exercise(ex_id)
-    if assignment is not None and assignment not in course.chapters:
-        raise PackageError(f"--assignment {assignment!r} is not a chapter of the course "
-                           f"(chapters: {', '.join(course.chapters)})")
-    exercises = [e for e in course.exercises.values()
-                 if (not wanted or e.id in wanted) and (assignment is None or e.chapter == assignment)]
+    exercises = [course.exercises[e] for e in course.select(wanted, assignment)]
     missing = [e.id for e in exercises if not e.solution_path.is_file()]
     if wanted and missing:
         raise PackageError(f"{missing[0]}: no reference solution at solutions/{course.exercises[missing[0]].file}")
@@ -307,8 +289,10 @@ def layout_submission(submission: Path, course: Any, exercise_ids: list[str], de
     return notes
 
 
-def _grade_with_grader(course: Any, exercise_ids: list[str], class_dir: Path, work: Path) -> dict:
-    """The real `grader grade` machinery: judge process, sandboxed worker, gradebook."""
+def _grade_with_grader(course: Any, exercise_ids: list[str], class_dir: Path,
+                       work: Path) -> tuple[StudentResult, str]:
+    """The real `grader grade` machinery: judge process, sandboxed worker, gradebook. Returns the
+    student's result and the words for the engine that made it."""
     from grader.grading.scheduler import grade_class
     result = grade_class(course, class_dir, work / "out", jobs=1, device="auto", only=tuple(exercise_ids),
                          command=["gradescope", "run"], report=False)
@@ -316,46 +300,42 @@ def _grade_with_grader(course: Any, exercise_ids: list[str], class_dir: Path, wo
         raise RuntimeError("; ".join(result.failures))
     if not result.rows:
         raise RuntimeError("the grader produced no result for the submission")
-    row = result.rows[0]
-    row["_engine"] = (f"grader grade (sandbox: {'; '.join(result.metadata.get('sandbox_levels') or []) or 'n/a'})")
-    return row
+    levels = "; ".join(result.metadata.get("sandbox_levels") or []) or "n/a"
+    return result.rows[0], f"grader grade (sandbox: {levels})"
 
 
-def _grade_in_process(course: Any, exercise_ids: list[str], class_dir: Path, work: Path) -> dict:
+def _grade_in_process(course: Any, exercise_ids: list[str], class_dir: Path,
+                      work: Path) -> tuple[StudentResult, str]:
     """Fallback when grader.grading is unavailable: the checks run in this process against the
     student's module imported here. NOT confined; said loudly in the output."""
     import torch
 
-    from grader.checks.executor import Executor
     from grader.checks.runner import collect_checks, exercise_score, load_reference, run_checks
-    from grader.checks.student import LocalTransport, Student
+    from grader.checks.student import local_student
 
-    row: dict[str, Any] = {"student": "submission", "exercises": {}}
+    row = StudentResult("submission")
     gpu = torch.cuda.is_available()
     for ex_id in exercise_ids:
         ex = course.exercises[ex_id]
         checks = collect_checks(course, ex_id)
         stem = PurePosixPath(ex.file).with_suffix("")
         py = class_dir / "submission" / f"{stem}.py"
-        entry: dict[str, Any] = {"status": "graded", "message": "", "notes": []}
+        entry = ExerciseResult("graded")
         if not py.is_file() and (class_dir / "submission" / f"{stem}.ipynb").is_file():
-            from grader.grading.submissions import notebook_to_module
+            from grader.grading.sources import notebook_to_module
             code, _ = notebook_to_module((class_dir / "submission" / f"{stem}.ipynb").read_bytes())
             py = work / "nb" / f"{ex.name}.py"
             py.parent.mkdir(parents=True, exist_ok=True)
             py.write_text(code, encoding="utf-8")
-        executor = Executor.from_file(py, f"torchgrade_gs_{ex.chapter}_{ex.name}", forbid=ex.forbid)
+        student = local_student(py, ex, module_name=f"torchgrade_gs_{ex.chapter}_{ex.name}")
         if not py.is_file():
-            entry["status"], entry["message"] = "missing", f"no file for this exercise: expected {stem}.py or .ipynb"
-        results = run_checks(checks, Student(LocalTransport(executor), ex), reference_module=load_reference(ex),
-                             device="cuda" if gpu else "cpu", gpu_policy=course.grading.gpu_policy,
-                             gpu_available=gpu, check_timeout=course.grading.check_timeout)
-        titles = {c.id: c.doc for c in checks}
-        entry["checks"] = [dict(r.to_dict(), title=titles.get(r.check_id, r.name)) for r in results]
-        entry["score"], entry["max"] = exercise_score(results, ex)
-        row["exercises"][ex_id] = entry
-    row["_engine"] = "in-process checks (grader.grading unavailable; NOT sandboxed)"
-    return row
+            entry.status, entry.message = "missing", f"no file for this exercise: expected {stem}.py or .ipynb"
+        entry.checks = run_checks(checks, student, reference_module=load_reference(ex),
+                                  device="cuda" if gpu else "cpu", gpu_policy=course.grading.gpu_policy,
+                                  gpu_available=gpu, check_timeout=course.grading.check_timeout)
+        entry.score, entry.max = exercise_score(entry.checks, ex)
+        row.exercises[ex_id] = entry
+    return row, "in-process checks (grader.grading unavailable; NOT sandboxed)"
 
 
 def write_results(results_dir: Path, doc: dict) -> Path:
@@ -394,7 +374,8 @@ def run(root: Path, course_dir: Path | None = None, engine: str = "auto") -> dic
             except ImportError:
                 use_grader = False
         try:
-            row = (_grade_with_grader if use_grader else _grade_in_process)(course, exercise_ids, class_dir, work)
+            row, engine_used = (_grade_with_grader if use_grader else _grade_in_process)(
+                course, exercise_ids, class_dir, work)
         except Exception as exc:  # noqa: BLE001 - the student still gets a results.json, with zero
             print(f"grading failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             doc = {"score": 0.0, "execution_time": int(round(time.monotonic() - start)),
@@ -403,10 +384,9 @@ def run(root: Path, course_dir: Path | None = None, engine: str = "auto") -> dic
                    "stdout_visibility": "hidden", "tests": []}
             write_results(results_dir, doc)
             return doc
-    engine_used = row.pop("_engine", "")
     print(f"graded with: {engine_used}")
-    if row.get("problem"):
-        header.append(f"Your submission could not be used: {plain_text(row['problem'])}")
+    if row.problem:
+        header.append(f"Your submission could not be used: {plain_text(row.problem)}")
     header += [f"note: {plain_text(n)}" for n in notes]
     doc = results_json(row, course=course, execution_time=time.monotonic() - start, output="\n".join(header))
     doc["extra_data"] = {"engine": engine_used, "course_version": course.version}

@@ -26,6 +26,7 @@ from grader.atomic import atomic_write
 from grader.grading.gradebook import GRADEBOOK_FILE, read_gradebook
 from grader.grading.submissions import sanitize_id
 from grader.reports.grades import _csv_safe, fmt_points
+from grader.results import StudentResult
 
 SYSTEMS = ("canvas", "moodle")
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -96,7 +97,7 @@ def export_lms(system: str, out: Path, course: Course, to: Path, *, roster: Path
     rows_by_id, _ = read_gradebook(Path(out) / GRADEBOOK_FILE)
     if not rows_by_id:
         raise ExportError(f"the gradebook in {out} holds no graded student yet: nothing to export")
-    held = {e for r in rows_by_id.values() for e in r.get("exercises", {})}
+    held = {e for r in rows_by_id.values() for e in r.exercises}
     exercise_ids = [e for e in course.exercises if e in held]
     parts = assignments(course, exercise_ids, by)
     key = roster_key or DEFAULT_KEY[system]
@@ -136,11 +137,10 @@ def _moodle_identity(roster_rows: list[dict[str, str]], key: str) -> list[str]:
     return present
 
 
-def _score(row: dict, a: Assignment) -> str:
-    entries = [row.get("exercises", {}).get(e) for e in a.exercises]
-    if not any(entries):
+def _score(row: StudentResult, a: Assignment) -> str:
+    if not any(e in row.exercises for e in a.exercises):
         return ""        # not graded for this assignment: a blank cell changes nothing in the LMS
-    return fmt_points(sum(float(e["score"]) for e in entries if e))
+    return fmt_points(sum(float(row.exercises[e].score) for e in a.exercises if e in row.exercises))
 
 
 __all__ = ["export_lms", "read_roster", "assignments", "LmsExport", "ExportError", "SYSTEMS"]

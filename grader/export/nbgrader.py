@@ -30,17 +30,17 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
+from grader.course import COURSE_ENV
 from grader.errors import GraderError
 from grader.markers import BEGIN as BEGIN_SOLUTION, BEGIN_HIDDEN, END as END_SOLUTION, END_HIDDEN, HINT
+from grader.results import CheckResult
 from grader.student_view import student_message
 
-COURSE_ENV = "TORCHGRADE_COURSE"
 SCHEMA_VERSION = 3
 POINT_DECIMALS = 4
 _GRADE_ID = re.compile(r"[^A-Za-z0-9_-]+")
@@ -222,15 +222,8 @@ def export_course(course: Any, out: Path, *, exercise_ids: Iterable[str] | None 
     import nbformat
 
     out = Path(out)
-    wanted = list(exercise_ids or [])
-    for ex_id in wanted:
-        course.exercise(ex_id)          # unknown ids fail with the course's message
-    if assignment is not None and assignment not in course.chapters:
-        raise ExportError(f"--assignment {assignment!r} is not a chapter of the course "
-                          f"(chapters: {', '.join(course.chapters)})")
-    exercises = [e for e in course.exercises.values()
-                 if (not wanted or e.id in wanted) and (assignment is None or e.chapter == assignment)
-                 and e.solution_path.is_file()]
+    exercises = [course.exercises[e] for e in course.select(exercise_ids or (), assignment)
+                 if course.exercises[e].solution_path.is_file()]
     if not exercises:
         raise ExportError("nothing to export: no selected exercise has a reference solution")
     resolved = out.resolve()
@@ -271,23 +264,15 @@ class _Namespace:
 
 
 def _course_root() -> Path:
-    from grader.course import CourseError, find_course_root
+    # On a student's machine the last candidate, the installed package's course (course.toml and
+    # the visible checks), is all a student's copy of the notebook runs.
+    from grader.course import course_roots
 
-    env = os.environ.get(COURSE_ENV)
-    if env:
-        return Path(env)
-    try:
-        return find_course_root(Path.cwd())
-    except CourseError:
-        pass
-    # A student's machine: the course that came with the installed package (course.toml and
-    # the visible checks), which is all a student's copy of the notebook runs.
-    from grader.course import installed_course_root
-    installed = installed_course_root()
-    if installed is not None:
-        return installed
-    raise CheckFailed(f"the course is not found: set {COURSE_ENV} to the folder holding course.toml "
-                      "(nbgrader_config.py of the exported course sets it)")
+    roots = course_roots()
+    if not roots:
+        raise CheckFailed(f"the course is not found: set {COURSE_ENV} to the folder holding course.toml "
+                          "(nbgrader_config.py of the exported course sets it)")
+    return roots[0]
 
 
 _state: dict[str, Any] = {}
@@ -312,9 +297,8 @@ def run_check(exercise_id: str, check_name: str, namespace: dict, *, hidden: boo
     __tracebackhide__ = True
     import torch
 
-    from grader.checks.executor import Executor
     from grader.checks.runner import collect_checks, load_reference, run_check as run_one
-    from grader.checks.student import LocalTransport, Student
+    from grader.checks.student import local_student
 
     course, ex = _load(exercise_id)
     checks = {(c.name, c.visible): c for c in collect_checks(course, ex.id, hidden=hidden)}
@@ -323,8 +307,7 @@ def run_check(exercise_id: str, check_name: str, namespace: dict, *, hidden: boo
         raise CheckFailed(f"{exercise_id} has no {'hidden' if hidden else 'visible'} check {check_name!r}; "
                           "the notebook is older than the course: export it again")
     gpu = torch.cuda.is_available()
-    executor = Executor(_Namespace(namespace), forbid=ex.forbid)  # type: ignore[arg-type]
-    student = Student(LocalTransport(executor), ex)
+    student = local_student(_Namespace(namespace), ex)  # type: ignore[arg-type]
     reference = load_reference(ex) if hidden else None
     # nbgrader gives 0 to any test cell that writes to stderr, and torch may warn while a
     # correct solution runs: keep the cell's stderr for our own verdict only.
@@ -334,13 +317,21 @@ def run_check(exercise_id: str, check_name: str, namespace: dict, *, hidden: boo
         result = run_one(check, student=student, reference_module=reference,
                          device=torch.device("cuda" if gpu else "cpu"), gpu_available=gpu,
                          gpu_policy=course.grading.gpu_policy)
-    label = check.doc if not hidden else f"hidden check of {ex.id}"
-    if result.status == "passed" or (result.status == "skipped" and course.grading.gpu_policy != "zero"):
-        print(f"{result.status}: {label}")
-        return None
+    passed, text = cell_verdict(result, f"hidden check of {ex.id}" if hidden else check.doc,
+                                course.grading.gpu_policy)
+    if not passed:
+        raise CheckFailed(text)
+    print(text)
+
+
+def cell_verdict(result: CheckResult, label: str, gpu_policy: str) -> tuple[bool, str]:
+    """Whether nbgrader's test cell passes, and what it prints or fails with: the status and
+    `label`, then for a failure what the student may see (grader.student_view)."""
+    if result.status == "passed" or (result.status == "skipped" and gpu_policy != "zero"):
+        return True, f"{result.status}: {label}"
     message = student_message(result)
-    raise CheckFailed(f"{result.status}: {label}" + (f"\n{message}" if message else ""))
+    return False, f"{result.status}: {label}" + (f"\n{message}" if message else "")
 
 
 __all__ = ["export_course", "source_notebook", "nbgrader_config", "cell_points", "run_check",
-           "CheckFailed", "ExportError", "COURSE_ENV"]
+           "cell_verdict", "CheckFailed", "ExportError", "COURSE_ENV"]

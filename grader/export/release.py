@@ -15,6 +15,9 @@ stub or demo cell included; a line of any other file under solutions/ (hidden ch
 ...) that is not also public (in a generated stub or the shipped engine); a file named like a
 hidden check. An answer line that the exercise's own stub repeats (a hint that quotes it) is not
 a leak, since the instructor wrote it there, but a warning the instructor sees.
+
+It stays one module although it is long: the build and the scan it ends with must agree on what
+is public (the stubs, the engine files shipped), and reading them together is how that is checked.
 """
 
 from __future__ import annotations
@@ -50,8 +53,8 @@ RELEASE_STAMP = ".torchgrade-release"
 
 # The engine a student runs, relative to grader/. Instructor-only modules stay out: they hold no
 # secrets, but they name the solution markers and are of no use without solutions/.
-ENGINE_FILES = ("__init__.py", "course.py", "errors.py", "pytest_plugin.py", "notebook.py", "student_view.py",
-                "pack.py", "results.py")
+ENGINE_FILES = ("__init__.py", "course.py", "course_schema.py", "errors.py", "pytest_plugin.py", "notebook.py",
+                "student_view.py", "pack.py", "results.py")
 ENGINE_DIRS = ("checks",)
 ENGINE_SKIP = ("API.md",)  # the check-writing contract documents the solution markers
 

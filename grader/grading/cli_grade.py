@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from grader.course import load_course
+from grader.course import context_course
 from grader.errors import ExitCode, UsageError
+from grader.results import StudentResult
 
 
 @click.command("grade")
@@ -73,8 +74,7 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         if not sep or not header:
             raise UsageError(f"--roster-column {item!r}: write FIELD=HEADER, e.g. id='SIS User ID'")
         columns[field_name.strip()] = header
-    obj = ctx.find_root().obj or {}
-    course = load_course(obj.get("course_root"))
+    course = context_course(ctx)
     if device == "cuda" and cluster is None:      # a cluster's GPUs are its workers'
         from grader.grading.scheduler import detect_device
         if detect_device("auto") != "cuda":
@@ -89,10 +89,9 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
             progress.start()
             task = progress.add_task("grading", total=n, last="")
 
-    def on_result(student: str, row: dict) -> None:
+    def on_result(student: str, row: StudentResult) -> None:
         if task is not None:
-            total = sum(float(e["score"]) for e in row["exercises"].values())
-            maximum = sum(float(e["max"]) for e in row["exercises"].values())
+            total, maximum = row.totals()
             progress.update(task, advance=1, last=f"{student}: {total:g}/{maximum:g}")
 
     try:

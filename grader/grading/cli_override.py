@@ -9,11 +9,12 @@ from __future__ import annotations
 import getpass
 import json
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from grader.course import load_course
+from grader.course import context_course
 from grader.errors import UsageError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, read_gradebook
 
@@ -34,8 +35,7 @@ def override(ctx: click.Context, student: str, exercise: str, points: float, rea
     "regrade request: rescaling was right"`. It is kept across re-grades."""
     from grader.reports.grades import write_reports
 
-    obj = ctx.find_root().obj or {}
-    course = load_course(obj.get("course_root"))
+    course = context_course(ctx)
     folder = out / assignment if assignment else out
     if not reason.strip():
         raise UsageError("--reason must say why the points are set by hand")
@@ -60,8 +60,8 @@ def override(ctx: click.Context, student: str, exercise: str, points: float, rea
     submitted = {s["student"]: {"at": s.get("grade", {}).get("submitted_at", ""),
                                 "source": s.get("grade", {}).get("time_source", "")}
                  for s in previous.get("students", [])}
-    graded = [dict(rows[s], submitted=submitted.get(s, {})) for s in rows
-              if s in submitted and all(e in rows[s].get("exercises", {}) for e in exercise_ids)]
+    graded = [replace(rows[s], submitted=submitted.get(s, {})) for s in rows
+              if s in submitted and all(e in rows[s].exercises for e in exercise_ids)]
     the_assignment = course.assignments.get((metadata.get("assignment") or {}).get("id", ""))
     write_reports(folder, graded, exercise_ids, course, metadata, overrides, the_assignment)
     click.echo(f"{student} {exercise}: {points:g} / {maximum:g} points by hand ({reason.strip()}); "

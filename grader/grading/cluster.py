@@ -36,6 +36,7 @@ from typing import Any, Callable
 from distributed import WorkerPlugin
 
 from grader.errors import GraderError
+from grader.results import StudentResult
 
 PLUGIN_NAME = "torchgrade-judge"
 CONNECT_TIMEOUT = 10.0          # seconds to reach a scheduler
@@ -176,7 +177,7 @@ class JudgePlugin(WorkerPlugin):
             except Exception as exc:  # noqa: BLE001 - the same words as a local judge's failure
                 return json.dumps({"error": f"grading failed in the judge: {type(exc).__name__}: {exc}"})
         # The gradebook stores JSON: the same conversion, done here, so only text travels.
-        return json.dumps(result, default=str)
+        return json.dumps(result.to_json(), default=str)
 
     def teardown(self, worker: Any) -> None:
         self._ready.wait(timeout=120)
@@ -284,7 +285,7 @@ class Cluster:
         return self._client
 
     # -- a run
-    def run(self, settings: Any, todo: list, commit: Callable[[Any, dict, dict], None]) -> tuple[bool, list[str]]:
+    def run(self, settings: Any, todo: list, commit: Callable[[Any, dict, StudentResult], None]) -> tuple[bool, list[str]]:
         """Grade `todo` on the cluster; commit each student as their result arrives."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
@@ -317,11 +318,11 @@ class Cluster:
                 except Exception as exc:  # noqa: BLE001 - one student's task failure, reported
                     failures.append(f"{sub.student}: grading failed on the cluster: {type(exc).__name__}: {exc}")
                     continue
-                result = json.loads(text)
-                if "error" in result:
-                    failures.append(f"{sub.student}: {result['error']}")
+                data = json.loads(text)
+                if "error" in data:       # a StudentResult has no such key
+                    failures.append(f"{sub.student}: {data['error']}")
                     continue
-                commit(sub, keys, result)
+                commit(sub, keys, StudentResult.from_json(data))
             return False, failures
         except KeyboardInterrupt:
             if client is not None and pending:

@@ -16,12 +16,14 @@ import fcntl
 import hashlib
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
 from grader.course import Exercise
 from grader.errors import GraderError
 from grader.grading.submissions import ExerciseFiles
+from grader.results import ResultFormatError, StudentResult
 
 SCHEMA_VERSION = "1"
 GRADEBOOK_FILE = "gradebook.sqlite"   # in the --out folder
@@ -86,19 +88,20 @@ class Gradebook:
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # -- rows
-    def get(self, student: str) -> dict | None:
+    def get(self, student: str) -> StudentResult | None:
         row = self.db.execute("SELECT result FROM students WHERE student = ?", (student,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return _row(self.path, student, row[0]) if row else None
 
-    def rows(self) -> dict[str, dict]:
-        return {s: json.loads(r) for s, r in self.db.execute("SELECT student, result FROM students ORDER BY student")}
+    def rows(self) -> dict[str, StudentResult]:
+        return {s: _row(self.path, s, r)
+                for s, r in self.db.execute("SELECT student, result FROM students ORDER BY student")}
 
-    def put(self, student: str, result: dict) -> None:
-        """Replace one student's row, atomically (one transaction, durable on return)."""
-        data = json.dumps(result, sort_keys=True, allow_nan=False, default=str)
+    def put(self, result: StudentResult) -> None:
+        """Replace the row of `result.student`, atomically (one transaction, durable on return)."""
+        data = json.dumps(result.to_json(), sort_keys=True, allow_nan=False, default=str)
         with _transaction(self.db):
             self.db.execute("INSERT OR REPLACE INTO students (student, result, graded_at) "
-                            "VALUES (?, ?, CURRENT_TIMESTAMP)", (student, data))
+                            "VALUES (?, ?, CURRENT_TIMESTAMP)", (result.student, data))
 
     # -- manual overrides: kept apart from the rows, so re-grading never drops one
     def set_override(self, student: str, exercise: str, points: float, reason: str, by: str) -> None:
@@ -116,7 +119,7 @@ class Gradebook:
             yield s
 
 
-def read_gradebook(path: Path) -> tuple[dict[str, dict], dict[str, str]]:
+def read_gradebook(path: Path) -> tuple[dict[str, StudentResult], dict[str, str]]:
     """Every row and the meta table of a gradebook, read-only and without its lock, so a report
     can be made while nothing is graded or beside a run. GradebookError when it is not one."""
     path = Path(path)
@@ -131,22 +134,28 @@ def read_gradebook(path: Path) -> tuple[dict[str, dict], dict[str, str]]:
                 raise GradebookError(f"{path} was written by another version of the grader (schema "
                                      f"{version or 'unknown'}, this grader reads {SCHEMA_VERSION}); "
                                      "grade again into a new --out folder")
-            rows = {}
-            for student, text in db.execute("SELECT student, result FROM students ORDER BY student"):
-                try:
-                    row = json.loads(text)
-                except ValueError:
-                    raise GradebookError(f"{path}: the row of {student!r} is not JSON; grade again into "
-                                         "a new --out folder") from None
-                if not isinstance(row, dict) or not isinstance(row.get("exercises", {}), dict):
-                    raise GradebookError(f"{path}: the row of {student!r} is not a gradebook row")
-                row.setdefault("student", student)
-                rows[student] = row
+            rows = {student: _row(path, student, text)
+                    for student, text in db.execute("SELECT student, result FROM students ORDER BY student")}
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise GradebookError(f"{path} is not a usable gradebook ({exc})") from None
     return rows, meta
+
+
+def _row(path: Path, student: str, text: str) -> StudentResult:
+    """One stored row as a StudentResult; GradebookError naming the student when it is not one."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise GradebookError(f"{path}: the row of {student!r} is not JSON; grade again into "
+                             "a new --out folder") from None
+    if isinstance(data, dict):
+        data.setdefault("student", student)
+    try:
+        return StudentResult.from_json(data, student)
+    except ResultFormatError as exc:
+        raise GradebookError(f"{path}: the row of {student!r} is not a gradebook row ({exc})") from None
 
 
 def read_overrides(path: Path) -> dict[str, dict[str, dict]]:
@@ -209,11 +218,9 @@ def kept_code(files: ExerciseFiles) -> str:
     return files.files[files.module_file][:MAX_KEPT_CODE].decode("utf-8", errors="replace")
 
 
-def merge(old: dict | None, new: dict) -> dict:
+def merge(old: StudentResult | None, new: StudentResult) -> StudentResult:
     """A student's row after (re)grading some exercises: new entries replace old ones, the
     entries of exercises not graded this time are kept."""
-    row = dict(new)
-    exercises = dict((old or {}).get("exercises", {}))
-    exercises.update(new.get("exercises", {}))
-    row["exercises"] = {k: exercises[k] for k in sorted(exercises)}
-    return row
+    exercises = dict(old.exercises if old is not None else {})
+    exercises.update(new.exercises)
+    return replace(new, exercises={k: exercises[k] for k in sorted(exercises)})

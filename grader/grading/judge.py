@@ -4,6 +4,10 @@ Checks, reference solutions and every assertion run here. The student's code run
 worker forked from this judge's zygote (a clean, exec'd process); the `student` fixture is a
 proxy that talks to that worker. A broken file never reaches a worker: its checks get the
 problem as their message.
+
+It stays one module although it is long: the judge, its per-exercise transport (time budgets,
+respawns) and the judge process's start-up share one life cycle, each step of which the next
+relies on.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ import platform
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from grader.course import Course, Exercise, load_course
 from grader.grading.submissions import ExerciseFiles, Submission
+from grader.results import CheckResult, ExerciseResult, StudentResult
 
 OUTPUT_KEEP = 4000        # characters of a worker's stdout/stderr kept in the gradebook
 DETAIL_KEEP = 4000        # characters of a check's instructor-only detail kept
@@ -326,9 +331,8 @@ class Judge:
     def _calibrate(self, ex: Exercise) -> dict[str, float]:
         import torch
 
-        from grader.checks.executor import Executor
         from grader.checks.runner import run_check
-        from grader.checks.student import LocalTransport, Student
+        from grader.checks.student import local_student
         reference = self.reference(ex)
         if reference is None:
             return {}
@@ -340,7 +344,7 @@ class Judge:
         # unmeasured, so no check's budget is set by that
         for check in checks[:1] + checks:
             cap = check.info.timeout or self.settings.check_timeout
-            student = Student(LocalTransport(Executor(reference, forbid=ex.forbid)), ex)
+            student = local_student(reference, ex)
             start = time.perf_counter()
             try:
                 result = run_check(check, student=student, reference_module=reference, device=device,
@@ -365,34 +369,32 @@ class Judge:
         return facts
 
     # -- grading
-    def grade(self, sub: Submission, exercises: tuple[str, ...] | None = None) -> dict:
+    def grade(self, sub: Submission, exercises: tuple[str, ...] | None = None) -> StudentResult:
         """Grade `exercises` of `sub` (default: every exercise the judge was started for)."""
         start = time.monotonic()
-        result: dict[str, Any] = {"student": sub.student, "kind": sub.kind, "source": sub.path.name,
-                                  "problem": sub.problem, "exercises": {}}
+        result = StudentResult(sub.student, kind=sub.kind, source=sub.path.name, problem=sub.problem)
         for ex_id in self.settings.exercises if exercises is None else exercises:
             files = sub.exercises.get(ex_id) or ExerciseFiles(ex_id, "missing", "not handed in")
-            result["exercises"][ex_id] = self.grade_exercise(self.course.exercise(ex_id), files)
-        result["facts"] = self.facts()
-        result["seconds"] = round(time.monotonic() - start, 4)
+            result.exercises[ex_id] = self.grade_exercise(self.course.exercise(ex_id), files)
+        result.facts = self.facts()
+        result.seconds = round(time.monotonic() - start, 4)
         return result
 
-    def grade_exercise(self, ex: Exercise, files: ExerciseFiles) -> dict:
+    def grade_exercise(self, ex: Exercise, files: ExerciseFiles) -> ExerciseResult:
         from grader.checks.review import review_submission
-        from grader.checks.runner import CheckResult, exercise_score, run_checks, skipped_result
+        from grader.checks.runner import exercise_score, run_checks, skipped_result
         import torch
 
         start = time.monotonic()
         gpu_available = self.settings.device == "cuda"
         checks = self.checks(ex.id)
-        entry: dict[str, Any] = {"status": files.status, "message": files.message, "source": files.source,
-                                 "notes": list(files.notes), "worker": None}
+        entry = ExerciseResult(files.status, message=files.message, source=files.source, notes=list(files.notes))
         if files.status != "ok":
             results = [skipped_result(c, self.settings.gpu_policy, self.settings.device)
                        if c.info.gpu and not gpu_available else
                        CheckResult(c.id, c.name, c.visible, "missing" if files.status == "missing" else "error",
                                    0.0, c.info.points, files.message, device=self.settings.device,
-                                   summary=files.message)
+                                   summary=files.message, title=c.doc)
                        for c in checks]
         else:
             from grader.checks.student import Student
@@ -410,26 +412,24 @@ class Judge:
                 failure, self.engine_failure = self.engine_failure, None
                 self.close()      # a fresh zygote for the next student
                 raise RuntimeError(f"sandbox failure while grading {ex.id}: {failure}")
-            entry["worker"] = transport.report()
-            entry["notes"] += _cell_notes(entry["worker"])
-            entry["status"] = "graded"
-            entry["review"] = review_submission(files, ex)
-        score, maximum = exercise_score(results, ex)
+            entry.worker = transport.report()
+            entry.notes += _cell_notes(entry.worker)
+            entry.status = "graded"
+            entry.review = review_submission(files, ex)
+        entry.score, entry.max = exercise_score(results, ex)
         if files.status == "ok" and transport.tampered:
             # scored 0 even when the change was seen only after the last check
-            entry["tampering"] = _truncate(transport.tampered, DETAIL_KEEP)
-            score = 0.0
-        titles = {c.id: c.doc for c in checks}
-        entry["checks"] = [_check_dict(r, titles.get(r.check_id, r.name)) for r in results]
-        entry["score"], entry["max"] = score, maximum
-        entry["sandbox"] = self.zygote.sandbox_level if files.status == "ok" else None
-        entry["seconds"] = round(time.monotonic() - start, 4)
+            entry.tampering = _truncate(transport.tampered, DETAIL_KEEP)
+            entry.score = 0.0
+        entry.checks = [_kept(r) for r in results]
+        entry.sandbox = self.zygote.sandbox_level if files.status == "ok" else None
+        entry.seconds = round(time.monotonic() - start, 4)
         return entry
 
 
 def _cell_notes(report: dict | None) -> list[str]:
     """The notebook cells that failed or were skipped (the module's own stderr lines), once each."""
-    from grader.grading.submissions import CELL_MARKER
+    from grader.grading.sources import CELL_MARKER
     notes: list[str] = []
     for line in ((report or {}).get("stderr") or "").splitlines():
         if line.startswith(CELL_MARKER) and line[len(CELL_MARKER):] not in notes and len(notes) < 20:
@@ -437,12 +437,9 @@ def _cell_notes(report: dict | None) -> list[str]:
     return notes
 
 
-def _check_dict(r: Any, title: str) -> dict:
-    d = r.to_dict()
-    d["title"] = title
-    d["detail"] = _truncate(d.get("detail") or "", DETAIL_KEEP)
-    d["message"] = _truncate(d.get("message") or "", DETAIL_KEEP)
-    return d
+def _kept(r: CheckResult) -> CheckResult:
+    """What the gradebook keeps of a check's result: its message and detail cut to DETAIL_KEEP."""
+    return replace(r, message=_truncate(r.message or "", DETAIL_KEEP), detail=_truncate(r.detail or "", DETAIL_KEEP))
 
 
 # ---------------------------------------------------------------------------- judge processes
@@ -533,7 +530,7 @@ def limit_judge_memory(settings: JudgeSettings) -> int | None:
     return limit
 
 
-def grade_in_process(sub: Submission, exercises: tuple[str, ...] | None = None) -> dict:
+def grade_in_process(sub: Submission, exercises: tuple[str, ...] | None = None) -> StudentResult:
     """Grade `exercises` of `sub` in this judge process (its task in the scheduler's pool)."""
     if _JUDGE is None:
         raise RuntimeError(_INIT_ERROR or "judge process not initialised")

@@ -26,6 +26,7 @@ from grader.errors import GraderError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
 from grader.grading.submissions import Submission, discover
+from grader.results import StudentResult
 
 
 class GradeError(GraderError):
@@ -34,7 +35,7 @@ class GradeError(GraderError):
 
 @dataclass
 class RunResult:
-    rows: list[dict]                  # graded students, sorted, as written to the reports
+    rows: list[StudentResult]         # graded students, sorted, as written to the reports
     exercise_ids: list[str]
     graded_now: list[str]             # students graded in this run
     reused: list[str]                 # students whose gradebook rows were current
@@ -57,36 +58,12 @@ def detect_device(requested: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def select_exercises(course: Course, only: tuple[str, ...] = (), assignment: str | None = None) -> list[str]:
-    """The exercises a run grades: an [assignments.<id>]'s, else (as before assignments existed)
-    a chapter's when `assignment` is a chapter id, narrowed by --only."""
-    if assignment is not None and assignment not in course.assignments and assignment not in course.chapters:
-        raise GradeError(f"--assignment {assignment!r} is neither an assignment of course.toml "
-                         f"(assignments: {', '.join(course.assignments) or 'none'}) nor a chapter "
-                         f"(chapters: {', '.join(course.chapters)})")
-    ids = list(course.exercises)
-    if assignment in course.assignments:
-        ids = list(course.assignments[assignment].exercises)
-    if only:
-        unknown = [e for e in only if e not in course.exercises]
-        if unknown:
-            raise GradeError(f"unknown exercise {unknown[0]!r} for --only (course.toml has: "
-                             f"{', '.join(course.exercises)})")
-        ids = [e for e in ids if e in only]
-    if assignment is not None:
-        if assignment not in course.assignments:
-            ids = [e for e in ids if course.exercises[e].chapter == assignment]
-        if not ids:
-            raise GradeError(f"no exercise of {assignment!r} is selected")
-    return ids
-
-
 def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, device: str = "auto",
                 only: tuple[str, ...] = (), students: tuple[str, ...] = (), timeout: float | None = None,
                 assignment: str | None = None, cluster: str | None = None,
                 roster: Path | None = None, roster_columns: dict[str, str] | None = None,
                 on_start: Callable[[int], None] | None = None,
-                on_result: Callable[[str, dict], None] | None = None,
+                on_result: Callable[[str, StudentResult], None] | None = None,
                 command: list[str] | None = None, report: bool = True) -> RunResult:
     started = _now()
     submissions, out = Path(submissions), Path(out)
@@ -95,7 +72,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                          else f"{submissions} is not a folder")
     if out.resolve() == submissions.resolve() or submissions.resolve().is_relative_to(out.resolve()):
         raise GradeError(f"--out {out} would put the reports around the submissions; use a separate folder")
-    exercise_ids = select_exercises(course, only, assignment)
+    exercise_ids = course.select(only, assignment)
     the_assignment = course.assignments.get(assignment) if assignment else None
     chapter = assignment if assignment is not None and the_assignment is None else None
     excluded = [out]
@@ -153,8 +130,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 # --student: re-grade exactly these students; every other row stays as it is
                 stale = exercise_ids if sub.student in students else []
             else:
-                have = (old or {}).get("exercises", {})
-                stale = [e for e in exercise_ids if have.get(e, {}).get("key") != keys[e]]
+                have = old.exercises if old is not None else {}
+                stale = [e for e in exercise_ids if e not in have or have[e].key != keys[e]]
             if stale:
                 todo.append((sub, tuple(stale), keys))
             elif old is not None:
@@ -167,13 +144,13 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
         if todo:
             n_jobs = min(jobs or g.jobs or os.cpu_count() or 1, len(todo))
 
-            def commit(sub: Submission, keys: dict[str, str], result: dict) -> None:
-                for e, entry in result["exercises"].items():
-                    entry["key"] = keys[e]
-                    entry["code"] = kept_code(sub.exercises[e]) if e in sub.exercises else ""
-                row = merge(book.get(sub.student), result)
-                row.pop("seconds", None)
-                book.put(sub.student, row)
+            def commit(sub: Submission, keys: dict[str, str], result: StudentResult) -> None:
+                for e, entry in result.exercises.items():
+                    entry.key = keys[e]
+                    entry.code = kept_code(sub.exercises[e]) if e in sub.exercises else ""
+                # the judge's time covers this run's exercises only: not a fact of the whole row
+                row = replace(merge(book.get(sub.student), result), seconds=None)
+                book.put(row)
                 graded_now.append(sub.student)
                 if on_result:
                     on_result(sub.student, row)
@@ -197,11 +174,11 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
         if pool is not None:
             pool.close()
 
-    final = [dict(rows[s.student], submitted=dict(zip(("at", "source"), submission_time(s.path))),
-                  **({"roster": people[s.student]} if s.student in people else {}))
+    final = [replace(rows[s.student], submitted=dict(zip(("at", "source"), submission_time(s.path))),
+                     roster=people.get(s.student))
              for s in subs
-             if s.student in rows and all(e in rows[s.student].get("exercises", {}) for e in exercise_ids)]
-    not_graded = [s.student for s in subs if s.student not in {r["student"] for r in final}]
+             if s.student in rows and all(e in rows[s.student].exercises for e in exercise_ids)]
+    not_graded = [s.student for s in subs if s.student not in {r.student for r in final}]
     from grader.reports.grades import run_facts, write_reports
     facts = run_facts(final)
     metadata = {"course": {"title": course.title, "version": course.version},
@@ -248,7 +225,7 @@ def hand_in_warnings(course: Course, root: Path, subs: list[Submission], exercis
 
 
 def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
-                commit: Callable[[Submission, dict, dict], None]) -> tuple[bool, list[str]]:
+                commit: Callable[[Submission, dict, StudentResult], None]) -> tuple[bool, list[str]]:
     """Grade `todo` with `n_jobs` judge processes; commit each student as it finishes."""
     failures: list[str] = []
     ctx = mp.get_context("spawn")
@@ -315,4 +292,4 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["grade_class", "GradeError", "RunResult", "detect_device", "select_exercises"]
+__all__ = ["grade_class", "GradeError", "RunResult", "detect_device"]

@@ -9,15 +9,15 @@ Accepted forms, per student:
 * nbgrader's layout: ``COURSE_DIR/submitted/<student>/<chN>/<name>.ipynb``.
 
 Nothing here runs student code. Every problem becomes a message attached to the student (when
-the whole submission is unusable) or to one exercise; the others are graded as usual.
+the whole submission is unusable) or to one exercise; the others are graded as usual. Turning
+one file into the module a worker imports (decoding, parsing, a notebook's cells) is
+grader.grading.sources.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import io
-import json
 import os
 import re
 import stat
@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from grader.course import Course, Exercise
-from grader.errors import GraderError
+from grader.grading.sources import SubmissionError, decode_source, notebook_to_module, parse_source
 # Limits on what we read from a submission. Source files are small; notebooks may carry plots.
 # They live with `grader pack`, which refuses the same sizes before the hand-in.
 from grader.pack import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES
@@ -42,22 +42,6 @@ MAX_FOLDER_ENTRIES = 5000                 # files and folders walked in one stud
 MAX_FOLDER_BYTES = 512 * 1024 * 1024      # total size of the files in one student's folder
 _RATIO_FLOOR = 1024 * 1024
 IGNORED_NAMES = {"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints", ".git"}
-
-# Top-level statements a notebook keeps: what defines things. A training run at top level,
-# a plot or a print would cost time (or worse) and defines nothing a check needs.
-_KEEP_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_CONSTANT_NODES = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.Set, ast.Dict,
-                   ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load, ast.keyword)
-
-
-# IPython syntax that is not Python: shell (!ls), magics (%time), help (torch.nn?),
-# captured shell output (files = !ls). Blanked so line numbers stay right.
-_IPYTHON_ONLY = re.compile(r"^\s*([!%]|[\w.]+\?{1,2}\s*$|[\w.]+\s*=\s*[!%])")
-
-
-class SubmissionError(GraderError):
-    """The whole submission of one student cannot be used (bad zip, nothing inside...)."""
-
 
 @dataclass
 class ExerciseFiles:
@@ -373,8 +357,8 @@ def exercise_files(tree: dict, ex: Exercise, assignment: str | None = None) -> E
                 result.notes.append(f"{chosen}: left out {dropped} top-level statement(s) that define "
                                     "nothing (training runs, prints, plots)")
         else:
-            code = _decode(content, chosen)
-            _parse(code, chosen)
+            code = decode_source(content, chosen)
+            parse_source(code, chosen)
     except SubmissionError as exc:
         result.status, result.message = "error", str(exc)
         return result
@@ -401,132 +385,3 @@ def _content(item: bytes | _Lazy | str, rel: str, limit: int) -> bytes:
     if not item.strip():
         raise SubmissionError(f"{rel} is empty")
     return item
-
-
-def _decode(content: bytes, rel: str) -> str:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SubmissionError(f"{rel} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    if "\0" in text:
-        raise SubmissionError(f"{rel} contains NUL bytes: not a Python source file")
-    return text
-
-
-def _parse(code: str, rel: str, where: str = "") -> ast.Module:
-    try:
-        return ast.parse(code, filename=rel)
-    except SyntaxError as exc:
-        raise SubmissionError(f"syntax error in {rel}{where} line {exc.lineno}: {exc.msg}") from None
-    except (RecursionError, MemoryError, ValueError) as exc:
-        raise SubmissionError(f"{rel}{where} could not be parsed ({type(exc).__name__})") from None
-
-
-# ---------------------------------------------------------------------------- notebooks
-
-CELL_MARKER = "torchgrade-cell: "       # worker stderr lines the judge turns into feedback notes
-_CELL_PRELUDE = """import sys as _tg_sys
-
-
-def _tg_cell_failed(cell, error):
-    _tg_sys.stderr.write("%s%s code cell %d failed (%s: %s): skipped, the other cells are graded\\n"
-                         % ({marker!r}, {{rel}}, cell, type(error).__name__, str(error)[:200]))""".format(marker=CELL_MARKER)
-
-
-def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str, int]:
-    """The definitions of a notebook as a module: (source, number of statements left out).
-
-    Code cells only; shell (`!`) and magic (`%`, `%%`) lines dropped; of the top-level
-    statements only imports, def, class and assignments of constants are kept.
-    """
-    import nbformat
-
-    text = _decode(content, rel)
-    try:
-        nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken JSON
-        kind = "not valid JSON" if isinstance(exc, json.JSONDecodeError) or "JSON" in str(exc) else "not a notebook"
-        raise SubmissionError(f"{rel} is {kind} ({str(exc).splitlines()[0][:200]}); "
-                              "re-download it from Jupyter/Colab") from None
-    pieces: list[str] = [_CELL_PRELUDE.format(rel=json.dumps(rel))]
-    dropped = 0
-    skipped: list[str] = []
-    code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-    for index, cell in enumerate(code_cells, start=1):   # numbered as "the n-th code cell"
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        if source.lstrip().startswith("%%"):
-            dropped += 1          # a whole-cell magic (%%time, %%bash...) is not Python
-            continue
-        lines = ["" if _IPYTHON_ONLY.match(line) else line for line in source.splitlines()]
-        code = "\n".join(lines)
-        if not code.strip():
-            continue
-        try:
-            tree = _parse(code, rel, f" (code cell {index})")
-        except SubmissionError as exc:
-            # one broken cell (a typo in a cell the grader does not need) is skipped, not the notebook
-            skipped.append(f"{exc}: cell skipped, the other cells are graded")
-            continue
-        for node in tree.body:
-            if _defines(node):
-                segment = ast.get_source_segment(code, node, padded=False)
-                decorators = "".join(f"@{ast.get_source_segment(code, d)}\n"
-                                     for d in getattr(node, "decorator_list", ()))
-                if segment is None:
-                    dropped += 1
-                    continue
-                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
-                        and "\n" not in segment:
-                    # an import or constant can fail when run (google.colab outside Colab): it is
-                    # run on its own, and a failure is reported by cell number and skipped
-                    segment = (f"try:\n    {segment}\nexcept Exception as _tg_error:\n"
-                               f"    _tg_cell_failed({index}, _tg_error)")
-                pieces.append(f"# cell {index}\n" + (decorators if decorators and not segment.lstrip()
-                                                      .startswith("@") else "") + segment)
-            else:
-                dropped += 1
-    if skipped:
-        pieces.append("\n".join(f"_tg_sys.stderr.write({json.dumps(CELL_MARKER + s)} + '\\n')" for s in skipped))
-    module = "\n\n".join(pieces) + "\n"
-    _parse(module, rel)
-    return module, dropped
-
-
-def _defines(node: ast.stmt) -> bool:
-    if isinstance(node, _KEEP_STATEMENTS):
-        return True
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        value = node.value
-        if value is None:
-            return True
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return all(isinstance(t, (ast.Name, ast.Tuple)) for t in targets) and _constant(value)
-    if isinstance(node, ast.Try):
-        # try: import x / except ImportError: ... is how optional imports are written
-        return all(isinstance(n, (ast.Import, ast.ImportFrom, ast.Pass)) for n in node.body)
-    return False
-
-
-_LIBRARY_ROOTS = {"torch", "nn", "F", "np", "numpy", "math", "torchvision", "transforms"}
-
-
-def _constant(node: ast.AST) -> bool:
-    """Literals and names built from them (1e-3, (28, 28), torch.float32, 2 * N), and library
-    constructors called on those (torch.device("cpu"), nn.Linear(4, 2)) — no user calls, so
-    no training run."""
-    for n in ast.walk(node):
-        if isinstance(n, ast.Call):
-            if not _library_attr(n.func):
-                return False
-        elif not (isinstance(n, _CONSTANT_NODES) or isinstance(n, (ast.expr_context, ast.Slice, ast.Subscript))):
-            return False
-    return True
-
-
-def _library_attr(func: ast.expr) -> bool:
-    if not isinstance(func, ast.Attribute):
-        return False
-    while isinstance(func, ast.Attribute):
-        func = func.value
-    return isinstance(func, ast.Name) and func.id in _LIBRARY_ROOTS

@@ -18,12 +18,11 @@ def report(ctx: click.Context, out: Path) -> None:
     \b
     OUT is the --out folder of `grader grade`; the report is made from its gradebook alone.
     """
-    from grader.course import load_course
+    from grader.course import context_course
     from grader.reports.html import write_class_report
 
     console = Console(width=None if sys.stdout.isatty() else 160)
-    obj = ctx.find_root().obj or {}
-    course = load_course(obj.get("course_root"))
+    course = context_course(ctx)
     result = write_class_report(out, course)
     for warning in result.warnings:
         console.print(f"[yellow]note:[/] {warning}", highlight=False)

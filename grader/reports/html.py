@@ -23,8 +23,9 @@ from grader.course import Course
 from grader.atomic import atomic_write
 from grader.grading.gradebook import GRADEBOOK_FILE, read_gradebook, read_overrides
 from grader.reports import figures, stats
-from grader.reports.grades import feedback_md, fmt_points, run_facts, totals
+from grader.reports.grades import feedback_md, fmt_points, run_facts
 from grader.reports.similarity import Pair, side_by_side, similar_pairs
+from grader.results import StudentResult
 
 REPORT_FILE = "report.html"
 FIGURES_DIR = "figures"
@@ -82,14 +83,14 @@ def write_class_report(out: Path, course: Course, exercise_ids: list[str] | None
     return ReportResult(out / REPORT_FILE, len(rows), written, info["pairs"], info["flagged"], info["warnings"])
 
 
-def report_exercises(course: Course, rows: list[dict]) -> tuple[list[str], list[str]]:
+def report_exercises(course: Course, rows: list[StudentResult]) -> tuple[list[str], list[str]]:
     """The course's exercises that some row holds (in course order), and those rows hold that
     course.toml no longer declares."""
-    held = {e for r in rows for e in r.get("exercises", {})}
+    held = {e for r in rows for e in r.exercises}
     return [e for e in course.exercises if e in held], sorted(held - set(course.exercises))
 
 
-def build_report(course: Course, rows: list[dict], meta: dict[str, str], exercise_ids: list[str] | None = None,
+def build_report(course: Course, rows: list[StudentResult], meta: dict[str, str], exercise_ids: list[str] | None = None,
                  pages_in: Path | None = None) -> tuple[str, dict[str, bytes], dict[str, str | None], dict]:
     """(report.html text, figure name -> PNG bytes, student -> feedback page, counts). A page
     already in `pages_in` made from the same feedback text comes back as None (not rendered again:
@@ -101,16 +102,16 @@ def build_report(course: Course, rows: list[dict], meta: dict[str, str], exercis
     if unknown:
         warnings.append(f"The gradebook holds exercises course.toml no longer declares, left out: {', '.join(unknown)}.")
     n = len(rows)
-    totals_ = [totals(r, exercise_ids)[0] for r in rows]
+    totals_ = [r.totals(exercise_ids)[0] for r in rows]
     max_total = sum(course.exercises[e].points for e in exercise_ids)
     ex_stats = [stats.exercise_stats(rows, e, course.exercises[e].points) for e in exercise_ids]
     items = stats.item_analysis(rows, exercise_ids)
     hardest = set(stats.hardest(items)) if n else set()
     failures = stats.failure_reasons(rows, exercise_ids)
-    nothing = [r["student"] for r in rows
-               if exercise_ids and all(r.get("exercises", {}).get(e, {}).get("status", "missing") == "missing"
+    nothing = [r.student for r in rows
+               if exercise_ids and all(e not in r.exercises or r.exercises[e].status == "missing"
                                        for e in exercise_ids)]
-    old_rows = [r["student"] for r in rows if any("checks" not in e for e in r.get("exercises", {}).values())]
+    old_rows = [r.student for r in rows if any(e.checks is None for e in r.exercises.values())]
     if old_rows:
         warnings.append(f"{len(old_rows)} row(s) come from an older gradebook without per-check results "
                         f"({', '.join(old_rows[:5])}{' ...' if len(old_rows) > 5 else ''}): they count in the totals, "
@@ -148,7 +149,7 @@ def build_report(course: Course, rows: list[dict], meta: dict[str, str], exercis
         return Markup(f'<img class="figure" id="fig-{name}" src="data:image/png;base64,{data}" '
                       f'alt="{escape(_FIGURE_ALT[name])}">')
 
-    students = [_student_line(r, exercise_ids, course, r["student"] in nothing) for r in rows]
+    students = [_student_line(r, exercise_ids, course, r.student in nothing) for r in rows]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=False)
     html = env.get_template("report.html.j2").render(
@@ -162,7 +163,7 @@ def build_report(course: Course, rows: list[dict], meta: dict[str, str], exercis
         similarity_scores=scores, similarity_notes=sim_notes, common_note=True,
         students=students, exercise_ids=exercise_ids,
         figure=figure, fmt=_fmt, fmt2=_fmt2, num=_num, pct=lambda k: f"{100 * k / n:.0f} %" if n else "")
-    pages = {r["student"]: feedback_page(r, exercise_ids, course, pages_in) for r in rows}
+    pages = {r.student: feedback_page(r, exercise_ids, course, pages_in) for r in rows}
     info = {"pairs": len(listed), "flagged": sum(it.flagged for it in items), "warnings": warnings}
     return html, pngs, pages, info
 
@@ -170,7 +171,7 @@ def build_report(course: Course, rows: list[dict], meta: dict[str, str], exercis
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def feedback_page(row: dict, exercise_ids: list[str], course: Course, existing: Path | None = None) -> str | None:
+def feedback_page(row: StudentResult, exercise_ids: list[str], course: Course, existing: Path | None = None) -> str | None:
     """A student's feedback.md rendered as a standalone page (raw HTML in it stays text); None
     when `existing`/<student>.html was rendered from the same text already."""
     text = feedback_md(row, exercise_ids, course)
@@ -178,14 +179,14 @@ def feedback_page(row: dict, exercise_ids: list[str], course: Course, existing: 
     stamp = f"<!-- feedback sha256 {digest} -->"
     if existing is not None:
         try:
-            with open(existing / f"{row['student']}.html", encoding="utf-8") as fh:
+            with open(existing / f"{row.student}.html", encoding="utf-8") as fh:
                 if stamp in fh.readline():
                     return None
         except OSError:
             pass
     body = _MD.render(text)
     return (f"<!DOCTYPE html>{stamp}\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Feedback for {escape(row['student'])}</title><style>"
+            f"<title>Feedback for {escape(row.student)}</title><style>"
             "body{font-family:system-ui,sans-serif;max-width:60em;margin:1em auto;padding:0 1em;color:#1d1d1f}"
             "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .6em}"
             "pre{background:#f5f5f5;padding:.5em;overflow-x:auto;white-space:pre-wrap}</style></head><body>"
@@ -193,7 +194,7 @@ def feedback_page(row: dict, exercise_ids: list[str], course: Course, existing: 
             f"{body}</body></html>\n")
 
 
-def _similarity(course: Course, rows: list[dict], exercise_ids: list[str]):
+def _similarity(course: Course, rows: list[StudentResult], exercise_ids: list[str]):
     codes: dict[str, dict[str, str]] = {}
     pairs: list[Pair] = []
     scores: list[float] = []
@@ -202,12 +203,12 @@ def _similarity(course: Course, rows: list[dict], exercise_ids: list[str]):
     for ex_id in exercise_ids:
         ex_codes = {}
         for r in rows:
-            entry = r.get("exercises", {}).get(ex_id)
-            if not entry or entry.get("status") == "missing":
+            entry = r.exercises.get(ex_id)
+            if not entry or entry.status == "missing":
                 continue
-            if entry.get("code"):
-                ex_codes[r["student"]] = entry["code"]
-            elif "code" not in entry:
+            if entry.code:
+                ex_codes[r.student] = entry.code
+            elif entry.code is None:
                 without_code += 1
         codes[ex_id] = ex_codes
         if len(ex_codes) < 2:
@@ -224,19 +225,19 @@ def _similarity(course: Course, rows: list[dict], exercise_ids: list[str]):
     return pairs, scores, notes, codes
 
 
-def _student_line(row: dict, exercise_ids: list[str], course: Course, nothing: bool) -> dict:
-    score, maximum = totals(row, exercise_ids)
+def _student_line(row: StudentResult, exercise_ids: list[str], course: Course, nothing: bool) -> dict:
+    score, maximum = row.totals(exercise_ids)
     cells = []
     for e in exercise_ids:
-        entry = row.get("exercises", {}).get(e)
-        if not entry or entry.get("status") == "missing":
+        entry = row.exercises.get(e)
+        if not entry or entry.status == "missing":
             cells.append({"text": "missing", "css": "status-missing", "sort": -1})
         else:
-            bad = entry.get("status") != "graded"
-            cells.append({"text": fmt_points(entry["score"]) + (" (not run)" if bad else ""),
-                          "css": "status-bad" if bad else "", "sort": entry["score"]})
-    note = row.get("problem") or ("handed in nothing: every exercise missing" if nothing else "")
-    return {"student": row["student"], "total": score, "max": maximum, "cells": cells, "note": note}
+            bad = not entry.graded
+            cells.append({"text": fmt_points(entry.score) + (" (not run)" if bad else ""),
+                          "css": "status-bad" if bad else "", "sort": entry.score})
+    note = row.problem or ("handed in nothing: every exercise missing" if nothing else "")
+    return {"student": row.student, "total": score, "max": maximum, "cells": cells, "note": note}
 
 
 def _exercise_line(s: stats.ExerciseStats, course: Course) -> dict:
@@ -244,8 +245,8 @@ def _exercise_line(s: stats.ExerciseStats, course: Course) -> dict:
             "summary": s.summary, "full": s.full, "zero": s.zero, "outcomes": s.outcomes}
 
 
-def _timing(rows: list[dict], meta: dict[str, str]) -> str:
-    compute = sum(float(e.get("seconds") or 0) for r in rows for e in r.get("exercises", {}).values())
+def _timing(rows: list[StudentResult], meta: dict[str, str]) -> str:
+    compute = sum(float(e.seconds or 0) for r in rows for e in r.exercises.values())
     parts = [f"{compute:.1f} s of grading work recorded in the gradebook (all exercises of all students)"]
     try:
         last = json.loads(meta.get("last_run") or "{}")

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from grader.reports.grades import totals
+from grader.results import StudentResult
 from grader.student_view import student_message
 
 # Kelley's 27 %: the upper and lower groups that make the discrimination index most reliable.
@@ -47,8 +47,8 @@ def summarize(values: Sequence[float]) -> Summary:
     return Summary(int(a.size), float(a.mean()), float(np.median(a)), sd, float(a.min()), float(a.max()))
 
 
-def student_total(row: dict, exercise_ids: list[str]) -> float:
-    return totals(row, exercise_ids)[0]
+def student_total(row: StudentResult, exercise_ids: list[str]) -> float:
+    return row.totals(exercise_ids)[0]
 
 
 # ---------------------------------------------------------------------------- per exercise
@@ -64,27 +64,27 @@ class ExerciseStats:
     outcomes: dict[str, int]              # "missing" and each check failure status -> students
 
 
-def exercise_stats(rows: list[dict], exercise_id: str, points: float) -> ExerciseStats:
+def exercise_stats(rows: list[StudentResult], exercise_id: str, points: float) -> ExerciseStats:
     """Scores and outcomes of one exercise. A student counts under a failure status when at least
     one of their checks of this exercise ended with it; a missing exercise counts as missing only."""
     scores, full, zero = [], 0, 0
     outcomes = {s: 0 for s in FAILURE_STATUSES}
     for row in rows:
-        entry = row.get("exercises", {}).get(exercise_id)
+        entry = row.exercises.get(exercise_id)
         if not entry:
             scores.append(0.0)
             zero += 1
             outcomes["missing"] += 1
             continue
-        score, maximum = float(entry.get("score", 0)), float(entry.get("max", 0))
+        score, maximum = float(entry.score), float(entry.max)
         scores.append(score)
         full += maximum > 0 and score >= maximum - 1e-9
         zero += score <= 1e-9
-        if entry.get("status") == "missing":
+        if entry.status == "missing":
             outcomes["missing"] += 1
             continue
-        seen = {c.get("status") for c in entry.get("checks", [])}
-        if entry.get("status") not in ("graded", "missing"):
+        seen = {c.status for c in entry.check_results()}
+        if entry.status not in ("graded", "missing"):
             seen.add("error")          # the file could not be loaded at all (syntax error...)
         for status in FAILURE_STATUSES:
             if status != "missing" and status in seen:
@@ -139,24 +139,24 @@ def point_biserial(items: Sequence[float], rest: Sequence[float]) -> float:
     return float((x * y).sum() / math.sqrt((x * x).sum() * (y * y).sum()))
 
 
-def item_analysis(rows: list[dict], exercise_ids: list[str]) -> list[ItemStats]:
+def item_analysis(rows: list[StudentResult], exercise_ids: list[str]) -> list[ItemStats]:
     """One ItemStats per check of the selected exercises, in course order."""
     class_totals = [student_total(r, exercise_ids) for r in rows]
     meta: dict[str, dict] = {}
     scores: dict[str, dict[int, tuple[float, float]]] = {}   # check -> student index -> (item, points)
     for i, row in enumerate(rows):
         for ex_id in exercise_ids:
-            entry = row.get("exercises", {}).get(ex_id)
-            if not entry or entry.get("status") == "missing":
+            entry = row.exercises.get(ex_id)
+            if not entry or entry.status == "missing":
                 continue        # not handed in: says nothing about the check (see the docstring)
-            for c in entry.get("checks", []):
-                cid = c["check_id"]
-                meta.setdefault(cid, {"exercise": ex_id, "title": c.get("title") or c.get("name", cid),
-                                      "visible": bool(c.get("visible")), "max": float(c.get("max_points", 0))})
-                if c.get("status") == "skipped":
+            for c in entry.check_results():
+                cid = c.check_id
+                meta.setdefault(cid, {"exercise": ex_id, "title": c.label,
+                                      "visible": bool(c.visible), "max": float(c.max_points)})
+                if c.status == "skipped":
                     continue
-                mx = float(c.get("max_points", 0)) or 1.0
-                pts = float(c.get("points", 0))
+                mx = float(c.max_points) or 1.0
+                pts = float(c.points)
                 scores.setdefault(cid, {})[i] = (min(max(pts / mx, 0.0), 1.0), pts)
     out = []
     for cid, m in meta.items():
@@ -218,22 +218,22 @@ def reason_key(text: str) -> str:
     return _NUMBER.sub("#", first)
 
 
-def failure_reasons(rows: list[dict], exercise_ids: list[str], top: int = 5) -> list[CheckFailures]:
+def failure_reasons(rows: list[StudentResult], exercise_ids: list[str], top: int = 5) -> list[CheckFailures]:
     """For each check that some handed-in exercise failed, its most common failure reasons. The
     text is the check's safe summary as `student_message` shows it (never a hidden input)."""
     found: dict[str, dict] = {}
     for row in rows:
         for ex_id in exercise_ids:
-            entry = row.get("exercises", {}).get(ex_id)
-            if not entry or entry.get("status") == "missing":
+            entry = row.exercises.get(ex_id)
+            if not entry or entry.status == "missing":
                 continue
-            for c in entry.get("checks", []):
-                if c.get("status") in ("passed", "skipped"):
+            for c in entry.check_results():
+                if c.status in ("passed", "skipped"):
                     continue
                 text = student_message(c).strip().splitlines()
-                first = text[0] if text else str(c.get("status", "failed"))
-                slot = found.setdefault(c["check_id"], {"exercise": ex_id, "title": c.get("title") or c.get("name", ""),
-                                                        "n": 0, "groups": {}})
+                first = text[0] if text else str(c.status or "failed")
+                slot = found.setdefault(c.check_id, {"exercise": ex_id, "title": c.label,
+                                                     "n": 0, "groups": {}})
                 slot["n"] += 1
                 group = slot["groups"].setdefault(reason_key(first), {})
                 group[first] = group.get(first, 0) + 1

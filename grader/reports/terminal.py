@@ -8,8 +8,8 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from grader.reports.escape import rich_text
-from grader.reports.grades import fmt_points, not_attempted, totals
-from grader.results import status_style
+from grader.reports.grades import fmt_points
+from grader.results import ExerciseResult, StudentResult, status_style
 
 
 def progress_bar(console: Console) -> Progress:
@@ -41,18 +41,18 @@ def _columns(exercise_ids: list[str]) -> dict[str, list[str]]:
     return chapters
 
 
-def _cell(entries: list[dict]) -> str:
+def _cell(entries: list[ExerciseResult]) -> str:
     if not entries:
         return ""
-    if len(entries) == 1 and entries[0]["status"] != "graded":
-        return f"[dim]{rich_text(entries[0]['status'])}[/]"
-    score = sum(float(e["score"]) for e in entries)
-    maximum = sum(float(e["max"]) for e in entries)
+    if len(entries) == 1 and not entries[0].graded:
+        return f"[dim]{rich_text(entries[0].status)}[/]"
+    score = sum(float(e.score) for e in entries)
+    maximum = sum(float(e.max) for e in entries)
     text = f"{fmt_points(score)}/{fmt_points(maximum)}"
     return f"[green]{text}[/]" if maximum and score >= maximum else text
 
 
-def summary_table(rows: list[dict], exercise_ids: list[str], title: str) -> Table:
+def summary_table(rows: list[StudentResult], exercise_ids: list[str], title: str) -> Table:
     table = Table(title=rich_text(title), show_lines=False)
     table.add_column("student", no_wrap=True)
     columns = _columns(exercise_ids)
@@ -61,37 +61,40 @@ def summary_table(rows: list[dict], exercise_ids: list[str], title: str) -> Tabl
     table.add_column("total", justify="right", style="bold")
     table.add_column("notes", overflow="fold")
     for row in rows:
-        exercises = row.get("exercises", {})
-        cells = [_cell([exercises[e] for e in ids if exercises.get(e)]) for ids in columns.values()]
-        score, maximum = totals(row, exercise_ids)
-        table.add_row(rich_text(row["student"]), *cells, f"{fmt_points(score)}/{fmt_points(maximum)}",
+        exercises = row.exercises
+        cells = [_cell([exercises[e] for e in ids if e in exercises]) for ids in columns.values()]
+        score, maximum = row.totals(exercise_ids)
+        table.add_row(rich_text(row.student), *cells, f"{fmt_points(score)}/{fmt_points(maximum)}",
                       _notes(row, exercise_ids))
     return table
 
 
-def _notes(row: dict, exercise_ids: list[str]) -> str:
-    if row.get("problem"):
-        return f"[red]{rich_text(row['problem'])}[/]"
+def _notes(row: StudentResult, exercise_ids: list[str]) -> str:
+    if row.problem:
+        return f"[red]{rich_text(row.problem)}[/]"
     counts: dict[str, int] = {}
     problems = []
     untouched = 0
     for ex_id in exercise_ids:
-        entry = row.get("exercises", {}).get(ex_id) or {}
-        if entry.get("tampering"):
-            problems.append(f"[bold red]{ex_id}: tampering (scored 0, see review.md)[/]")
-        elif entry.get("review"):
-            problems.append(f"[yellow]{ex_id}: {len(entry['review'])} review flag(s), see review.md[/]")
-        if entry.get("status") == "error":      # "missing" already shows in its cell
-            message = entry.get("message", "")
-            problems.append(f"[dim]{ex_id}: {rich_text(message[:70])}{'...' if len(message) > 70 else ''}[/]")
-        lost = [c for c in entry.get("checks", []) if c["status"] not in ("passed", "skipped")]
-        if entry.get("status") != "graded" or not lost:
+        entry = row.exercises.get(ex_id)
+        if entry is None:
             continue
-        if all(not_attempted(c) for c in lost) and not any(c["status"] == "passed" for c in entry["checks"]):
+        if entry.tampering:
+            problems.append(f"[bold red]{ex_id}: tampering (scored 0, see review.md)[/]")
+        elif entry.review:
+            problems.append(f"[yellow]{ex_id}: {len(entry.review)} review flag(s), see review.md[/]")
+        if entry.status == "error":      # "missing" already shows in its cell
+            message = entry.message
+            problems.append(f"[dim]{ex_id}: {rich_text(message[:70])}{'...' if len(message) > 70 else ''}[/]")
+        checks = entry.check_results()
+        lost = [c for c in checks if c.status not in ("passed", "skipped")]
+        if not entry.graded or not lost:
+            continue
+        if all(c.not_attempted for c in lost) and not any(c.status == "passed" for c in checks):
             untouched += 1
             continue
         for c in lost:
-            counts[c["status"]] = counts.get(c["status"], 0) + 1
+            counts[c.status] = counts.get(c.status, 0) + 1
     parts = [f"[{status_style(s)}]{n} {s}[/]" for s, n in sorted(counts.items())]
     if untouched:
         parts.append(f"[dim]{untouched} not attempted[/]")

@@ -7,7 +7,8 @@
         report = worker.close()                                   # stdout/stderr, exit, seconds
 """
 
-from grader.sandbox.client import Worker, WorkerReport, Zygote, ZygoteError
+from grader.sandbox.client import Zygote
+from grader.sandbox.connection import Worker, WorkerReport, ZygoteError
 from grader.sandbox.wire import Limits
 
 __all__ = ["Zygote", "Limits", "Worker", "WorkerReport", "ZygoteError"]

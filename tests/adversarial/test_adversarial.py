@@ -197,9 +197,9 @@ def test_hidden_checks_show_no_student_text_in_any_channel(graded):
         row = book.rows()["hidden_message_exfiltration"]
     finally:
         book.close()
-    checks = row["exercises"]["ch3.softmax"]["checks"]
-    hidden = [c for c in checks if not c["visible"]]
-    assert hidden and all(c["status"] == "error" for c in hidden)
+    checks = row.exercises["ch3.softmax"].checks
+    hidden = [c for c in checks if not c.visible]
+    assert hidden and all(c.status == "error" for c in hidden)
     for c in hidden:
         text = student_message(c)
         assert "LEAK" not in text and "0123456789" not in text and "3 1 4 1" not in text, text

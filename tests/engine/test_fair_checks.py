@@ -139,13 +139,14 @@ def test_passes_over_a_built_loader_leave_the_global_generator_alone():
 
 
 def test_a_file_importing_d2l_is_one_line_of_feedback(tmp_path):
-    from dataclasses import asdict
+    from dataclasses import replace
     from pathlib import Path
 
     from grader.checks.errors import NO_D2L
     from grader.checks.runner import collect_checks, load_reference, run_checks
     from grader.course import load_course
     from grader.reports.grades import _exercise_feedback
+    from grader.results import ExerciseResult
 
     course = load_course(Path(__file__).resolve().parents[2])
     ex = course.exercise("ch3.softmax")
@@ -156,8 +157,7 @@ def test_a_file_importing_d2l_is_one_line_of_feedback(tmp_path):
                          reference_module=load_reference(ex), device=torch.device("cpu"),
                          gpu_policy="skip", gpu_available=False)
     assert results and all(r.summary == NO_D2L for r in results)
-    checks = [dict(asdict(r), title=r.name) for r in results]
-    entry = {"score": 0, "max": 10, "status": "graded", "checks": checks}
+    entry = ExerciseResult("graded", score=0, max=10, checks=[replace(r, title=r.name) for r in results])
     text = "\n".join(_exercise_feedback(ex.id, entry, course))
     assert text.count("d2l package") == 1 and "❌" not in text
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.runner import CheckResult
 from grader.course import load_course
 from grader.export.gradescope import build_package, results_json
+from grader.results import CheckResult, ExerciseResult, StudentResult
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = "ch3.softmax"
@@ -36,14 +36,14 @@ def _hidden_source_lines() -> list[str]:
 def test_results_json_maps_check_results() -> None:
     course = load_course(ROOT)
     secret = "expected tensor([[0.1234, 0.5678]]) from hidden input X=tensor([[1.5, -2.25]])"
-    results = {EXERCISE: [
+    results = StudentResult("s", exercises={EXERCISE: ExerciseResult("graded", checks=[
         CheckResult(f"{EXERCISE}::test_a", "test_a", True, "passed", 2.0, 2.0, "", device="cpu"),
         CheckResult(f"{EXERCISE}::test_b", "test_b", True, "failed", 0.0, 2.0,
                     "softmax(X): 3 of 6 entries differ\ngot [1, 2] expected [3, 4]", detail="values"),
         CheckResult(f"{EXERCISE}::test_c", "test_c", False, "passed", 3.0, 3.0),
         CheckResult(f"{EXERCISE}::test_d", "test_d", False, "failed", 0.0, 3.0,
                     "softmax(X): wrong values (max abs diff 0.3)", detail=secret),
-    ]}
+    ])})
     doc = results_json(results, course=course, execution_time=1.6)
     assert doc["execution_time"] == 2 and isinstance(doc["output"], str)
     assert doc["stdout_visibility"] == "hidden"
@@ -67,12 +67,12 @@ def test_results_json_maps_check_results() -> None:
 
 def test_results_json_from_gradebook_row_with_gpu_skip() -> None:
     course = load_course(ROOT)
-    row = {"student": "s", "exercises": {EXERCISE: {"status": "graded", "score": 10, "max": 10, "checks": [
+    row = StudentResult.from_json({"student": "s", "exercises": {EXERCISE: {"status": "graded", "score": 10, "max": 10, "checks": [
         {"check_id": "x::a", "name": "test_a", "title": "A works", "visible": True, "status": "passed",
          "points": 1.0, "max_points": 1.0, "message": ""},
         {"check_id": "x::g", "name": "test_g", "title": "on the GPU", "visible": False, "status": "skipped",
          "points": 0.0, "max_points": 0.0, "message": "needs a CUDA GPU"},
-    ]}}}
+    ]}}})
     doc = results_json(row, course=course)
     assert doc["score"] == 10.0
     assert [t["max_score"] for t in doc["tests"]] == [10.0, 0.0]

@@ -14,7 +14,6 @@ import pytest
 
 from grader.course import CourseError, load_course
 from grader.grading.lateness import late_share, submission_time
-from grader.grading.scheduler import GradeError, select_exercises
 
 ASSIGNMENT = """
 [assignments.hw1]
@@ -66,10 +65,10 @@ def test_bad_assignment_is_one_line_naming_the_key(course_root: Path, old: str, 
 def test_whole_chapters_and_the_chapter_fallback(course_root: Path) -> None:
     _with(course_root, 'exercises = ["ch1.basics"]', 'chapters = ["ch2"]')
     course = load_course(course_root)
-    assert select_exercises(course, assignment="hw1") == ["ch2.twice"]
-    assert select_exercises(course, assignment="ch1") == ["ch1.basics"]     # a chapter, as before
-    with pytest.raises(GradeError, match="neither an assignment"):
-        select_exercises(course, assignment="hw9")
+    assert course.select(assignment="hw1") == ["ch2.twice"]
+    assert course.select(assignment="ch1") == ["ch1.basics"]     # a chapter, as before
+    with pytest.raises(CourseError, match="neither an assignment"):
+        course.select(assignment="hw9")
 
 
 def test_submission_time_sources(tmp_path: Path) -> None:

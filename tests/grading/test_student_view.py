@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from grader.course import load_course
 from grader.export import nbgrader
 from grader.export.gradescope import results_json
 from grader.reports.grades import feedback_md
+from grader.results import ExerciseResult, StudentResult
 
 LEAKY = textwrap.dedent('''
     import base64
@@ -76,15 +78,15 @@ def test_runner_summaries_name_builtins_only(leaked) -> None:
 
 def test_every_channel_shows_the_same_safe_text(leaked, tiny_course: Path, monkeypatch) -> None:
     course, results, secrets = leaked
-    checks = [dict(r.to_dict(), title=r.name) for r in results]
-    row = {"student": "eve", "kind": "folder", "source": "eve", "problem": "", "facts": {},
-           "exercises": {"ch1.basics": {"status": "graded", "message": "", "source": "ch1/basics.py",
-                                        "notes": [], "score": 0.0, "max": 4.0, "checks": checks}}}
+    checks = [replace(r, title=r.name) for r in results]
+    row = StudentResult("eve", kind="folder", source="eve", exercises={"ch1.basics": ExerciseResult(
+        "graded", source="ch1/basics.py", score=0.0, max=4.0, checks=checks)})
     feedback = feedback_md(row, ["ch1.basics"], course)
     assert "add raised ValueError at line" in feedback
     _assert_clean(feedback, secrets)
 
-    doc = json.dumps(results_json({"ch1.basics": results}, course=course))
+    doc = json.dumps(results_json(StudentResult("eve", exercises={"ch1.basics": ExerciseResult(
+        "graded", checks=results)}), course=course))
     assert "add raised ValueError at line" in doc
     _assert_clean(doc, secrets)
 

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 
 from grader.course import load_course
-from grader.grading.submissions import (MAX_ZIP_TOTAL, discover, notebook_to_module, sanitize_id)
+from grader.grading.sources import notebook_to_module
+from grader.grading.submissions import MAX_ZIP_TOTAL, discover, sanitize_id
 
 
 def _kit():

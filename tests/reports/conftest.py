@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.grading.gradebook import Gradebook
+from grader.results import StudentResult
 
 EX = "ch1.basics"
 
@@ -79,15 +80,20 @@ def tiny_course(tmp_path: Path) -> Path:
     return _kit().make_course(tmp_path / "course")
 
 
+def results(rows: list[dict]) -> list[StudentResult]:
+    """Rows as the gradebook stores them (JSON) read as the reports read them."""
+    return [StudentResult.from_json(r) for r in rows]
+
+
 def write_gradebook(out: Path, rows: list[dict]) -> Path:
     with Gradebook(out / "gradebook.sqlite") as book:
-        for r in rows:
-            book.put(r["student"], r)
+        for r in results(rows):
+            book.put(r)
     return out
 
 
 @pytest.fixture
 def rk():
-    """These helpers (row, check, hand_rows, write_gradebook), for the test modules."""
+    """These helpers (row, check, hand_rows, results, write_gradebook), for the test modules."""
     import sys
     return sys.modules[__name__]

@@ -26,7 +26,7 @@ from grader.reports import stats
 
 
 def test_item_analysis_matches_hand_computed_values(rk) -> None:
-    items = {it.check_id.split("::")[1]: it for it in stats.item_analysis(rk.hand_rows(), ["ch1.basics", "ch2.twice"])}
+    items = {it.check_id.split("::")[1]: it for it in stats.item_analysis(rk.results(rk.hand_rows()), ["ch1.basics", "ch2.twice"])}
     assert sorted(items) == ["a", "b", "bad"]          # ch2.twice: nobody handed it in, no item
     for name in ("a", "b", "bad"):
         assert items[name].n == 4 and items[name].difficulty == pytest.approx(0.5)
@@ -56,12 +56,12 @@ def test_small_pieces_by_hand() -> None:
 def test_skipped_check_is_left_out_not_counted_zero(rk) -> None:
     rows = rk.hand_rows()
     rows[0]["exercises"]["ch1.basics"]["checks"][1].update(status="skipped", points=0.0)
-    b = next(it for it in stats.item_analysis(rows, ["ch1.basics"]) if it.check_id.endswith("::b"))
+    b = next(it for it in stats.item_analysis(rk.results(rows), ["ch1.basics"]) if it.check_id.endswith("::b"))
     assert b.n == 3 and b.difficulty == pytest.approx(1 / 3)
 
 
 def test_exercise_outcomes(rk) -> None:
-    e = stats.exercise_stats(rk.hand_rows(), "ch1.basics", 4)
+    e = stats.exercise_stats(rk.results(rk.hand_rows()), "ch1.basics", 4)
     assert e.scores == [3, 2, 2, 1, 0.0]
     assert (e.full, e.zero) == (0, 1)
     assert e.outcomes["missing"] == 1 and e.outcomes["failed"] == 4 and e.outcomes["error"] == 1
@@ -69,7 +69,7 @@ def test_exercise_outcomes(rk) -> None:
 
 
 def test_failure_reasons_group_wordings_that_differ_in_numbers(rk) -> None:
-    found = {f.check_id.split("::")[1]: f for f in stats.failure_reasons(rk.hand_rows(), ["ch1.basics", "ch2.twice"])}
+    found = {f.check_id.split("::")[1]: f for f in stats.failure_reasons(rk.results(rk.hand_rows()), ["ch1.basics", "ch2.twice"])}
     assert "test_twice" not in found                      # not handed in: counted per exercise instead
     bad = found["bad"]
     assert bad.failed == 2 and len(bad.reasons) == 1
