@@ -10,7 +10,7 @@ from grader.course import Course, Exercise
 from grader.errors import GraderError
 from grader.export.notebooks import course_outputs, notebook_for
 from grader.generated import Output
-from grader.markers import BEGIN, END, HINT
+from grader.markers import BEGIN, END, HINT, solution_source
 
 DEFAULT_HINT = "write your code here"
 
@@ -67,12 +67,7 @@ def has_markers(text: str) -> bool:
 
 def outputs_for(exercise: Exercise) -> list[Output]:
     """Every file `grader build` writes for one exercise."""
-    source_path = exercise.solution_path
-    if not source_path.is_file():
-        raise AuthoringError(f"{exercise.id}: reference solution {source_path} does not exist")
-    source = source_path.read_text(encoding="utf-8")
-    if BEGIN not in source:
-        raise AuthoringError(f"{source_path}: no {BEGIN} markers, so the stub would give the answer away")
+    source_path, source = solution_source(exercise, AuthoringError)
     stub = make_stub(source, str(source_path.relative_to(exercise.root)))
     return [Output(exercise.stub_path, stub), Output(exercise.notebook_path, notebook_for(exercise, stub))]
 

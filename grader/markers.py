@@ -6,6 +6,13 @@ markers; they are spelled here once.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.course import Exercise
+    from grader.errors import GraderError
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 HINT = "# HINT:"
@@ -28,4 +35,16 @@ def answer_lines(source: str) -> list[str]:
     return lines
 
 
-__all__ = ["ALL", "BEGIN", "BEGIN_HIDDEN", "END", "END_HIDDEN", "HINT", "answer_lines"]
+def solution_source(exercise: "Exercise", error: "type[GraderError]") -> tuple[Path, str]:
+    """The reference solution's path and text, which must exist and mark its answers: without
+    markers a stub or an nbgrader notebook would hand the answer out. Raises `error`."""
+    path = exercise.solution_path
+    if not path.is_file():
+        raise error(f"{exercise.id}: reference solution {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    if BEGIN not in text:
+        raise error(f"{path}: no {BEGIN} markers, so the student's copy would give the answer away")
+    return path, text
+
+
+__all__ = ["ALL", "BEGIN", "BEGIN_HIDDEN", "END", "END_HIDDEN", "HINT", "answer_lines", "solution_source"]

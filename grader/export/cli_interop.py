@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import click
 from rich.console import Console
 
 console = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--exercise and --assignment, as Course.select reads them (one spelling for every export)."""
+    fn = click.option("--assignment", default=None, metavar="ID",
+                      help="Only the exercises of this [assignments.ID] of course.toml, or of this chapter (ch3).")(fn)
+    return click.option("--exercise", "exercise_ids", multiple=True, metavar="EXERCISE",
+                        help="Only this exercise id, e.g. ch3.softmax (repeatable); default: every exercise.")(fn)
 
 
 @click.group("nbgrader")
@@ -18,10 +27,7 @@ def nbgrader() -> None:
 
 @nbgrader.command("export")
 @click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--exercise", "exercise_ids", multiple=True, metavar="EXERCISE",
-              help="Only this exercise id, e.g. ch3.softmax (repeatable).")
-@click.option("--assignment", default=None, metavar="ID",
-              help="Only the exercises of this [assignments.ID] of course.toml, or of this chapter (ch3).")
+@selection_options
 @click.option("--course-path", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the course repository lives on the machine that runs nbgrader "
                    "(default: this one's absolute path); written into nbgrader_config.py.")
@@ -53,10 +59,7 @@ def gradescope() -> None:
 
 @gradescope.command("package")
 @click.argument("out_zip", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--exercise", "exercise_ids", multiple=True, metavar="EXERCISE",
-              help="Only this exercise id (repeatable); default: every exercise.")
-@click.option("--assignment", default=None, metavar="ID",
-              help="Only the exercises of this [assignments.ID] of course.toml, or of this chapter (ch3).")
+@selection_options
 @click.pass_context
 def gradescope_package(ctx: click.Context, out_zip: Path, exercise_ids: tuple[str, ...],
                        assignment: str | None) -> None:

@@ -37,7 +37,7 @@ from typing import Any, Iterable
 
 from grader.course import COURSE_ENV
 from grader.errors import GraderError
-from grader.markers import BEGIN as BEGIN_SOLUTION, BEGIN_HIDDEN, END as END_SOLUTION, END_HIDDEN, HINT
+from grader.markers import BEGIN as BEGIN_SOLUTION, BEGIN_HIDDEN, END as END_SOLUTION, END_HIDDEN, HINT, solution_source
 from grader.results import CheckResult
 from grader.student_view import student_message
 
@@ -115,12 +115,7 @@ def source_notebook(course: Any, exercise: Any) -> Any:
 
     from grader.checks.runner import collect_checks
 
-    path = exercise.solution_path
-    if not path.is_file():
-        raise ExportError(f"{exercise.id}: reference solution {path} does not exist")
-    text = path.read_text(encoding="utf-8")
-    if BEGIN_SOLUTION not in text:
-        raise ExportError(f"{path}: no {BEGIN_SOLUTION} markers; nothing for the student to write")
+    path, text = solution_source(exercise, ExportError)
     converted = jupytext.reads(text, fmt="py:percent")
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
