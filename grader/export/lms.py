@@ -23,9 +23,9 @@ from pathlib import Path
 from grader.course import Course
 from grader.errors import GraderError
 from grader.atomic import atomic_write
-from grader.grading.gradebook import GRADEBOOK_FILE, read_gradebook
+from grader.grading.gradebook import GRADEBOOK_FILE, read_gradebook, read_overrides
 from grader.grading.submissions import sanitize_id
-from grader.reports.grades import _csv_safe, fmt_points
+from grader.reports.grades import _csv_safe, apply_grading, fmt_points
 from grader.results import StudentResult
 
 SYSTEMS = ("canvas", "moodle")
@@ -94,11 +94,15 @@ def export_lms(system: str, out: Path, course: Course, to: Path, *, roster: Path
                roster_key: str | None = None, by: str = "exercise") -> LmsExport:
     if system not in SYSTEMS:
         raise ExportError(f"unknown system {system!r} (known: {', '.join(SYSTEMS)})")
-    rows_by_id, _ = read_gradebook(Path(out) / GRADEBOOK_FILE)
+    book = Path(out) / GRADEBOOK_FILE
+    rows_by_id, _ = read_gradebook(book)
     if not rows_by_id:
         raise ExportError(f"the gradebook in {out} holds no graded student yet: nothing to export")
     held = {e for r in rows_by_id.values() for e in r.exercises}
     exercise_ids = [e for e in course.exercises if e in held]
+    # the points a TA set by hand are the grade, in the LMS as in grades.csv
+    graded_rows = apply_grading(list(rows_by_id.values()), exercise_ids, course, read_overrides(book))
+    rows_by_id = {r.student: r for r in graded_rows}
     parts = assignments(course, exercise_ids, by)
     key = roster_key or DEFAULT_KEY[system]
     roster_rows = read_roster(roster, key) if roster is not None else []

@@ -68,3 +68,14 @@ def test_moodle_export_and_roster_errors(tiny_course: Path, tmp_path: Path, rk) 
     assert code == 2 and "no such file" in text
     code, text = _run(tiny_course, "export", "canvas", tmp_path / "empty", "--to", tmp_path / "x.csv")
     assert code == 2 and "no gradebook at" in text
+
+
+def test_points_set_by_hand_are_exported(tiny_course: Path, tmp_path: Path, rk) -> None:
+    from grader.grading.gradebook import Gradebook
+    out = rk.write_gradebook(tmp_path / "out", rk.hand_rows())
+    with Gradebook(out / "gradebook.sqlite") as book:
+        book.set_override("s1", "ch2.twice", 1.5, reason="regraded by hand", by="ta")
+    code, text = _run(tiny_course, "export", "canvas", out, "--to", tmp_path / "canvas.csv")
+    assert code == 0, text
+    table = _read(tmp_path / "canvas.csv")
+    assert table[2][:1] == ["s1"] and table[2][5:] == ["3", "1.5"]   # ch2.twice was 0 by the checks
