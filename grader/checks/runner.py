@@ -90,6 +90,7 @@ def collect_checks(course: Course, exercise_id: str, *, hidden: bool = True) -> 
     if hidden:
         paths.append((ex.hidden_checks_path, False))
     checks: list[Check] = []
+    where: dict[str, Path] = {}
     for path, visible in paths:
         if not path.is_file():
             continue
@@ -97,6 +98,11 @@ def collect_checks(course: Course, exercise_id: str, *, hidden: bool = True) -> 
         for c in checks_in_module(module, path, visible):
             if c.exercise != ex.id:
                 raise CourseError(f"{path}: EXERCISE = {c.exercise!r}, but the file belongs to {ex.id!r}")
+            if c.id in where:
+                # a check id names one check in the gradebook, grades.json and the class report
+                raise CourseError(f"{path}: {c.name} is also a check in {where[c.id]}: give one of them "
+                                  "another name")
+            where[c.id] = path
             checks.append(c)
     return checks
 

@@ -118,7 +118,7 @@ def test_mysequential_moves_with_to(student, reference, device, rng):
 
 
 @check(points=2)
-def test_mysequential_len_and_index(student, reference, device, rng):
+def test_mysequential_len_and_negative_index(student, reference, device, rng):
     """len(net) counts the modules and net[i] returns the i-th one (negative i from the end)."""
     layers, _, _ = _mlp_layers(rng, device)
     h = student.MySequential(*layers)

@@ -108,7 +108,7 @@ def test_convnet_dropout_modules(student, device, rng):
 
 
 @check(points=1)
-def test_convnet_log_probabilities(student, device, rng):
+def test_convnet_log_probabilities_every_mode(student, device, rng):
     """ConvNet returns finite float32 (N, 10) log-probabilities in both modes, on the input's device ('meta' too)."""
     h = _student_net(student, device, rng)
     X = _images(rng, 2).to(device)

@@ -103,7 +103,7 @@ def test_corr2d_keeps_the_device(student, rng):
 
 
 @check(points=2)
-def test_corr2d_kernel_too_large(student, reference, device, rng):
+def test_corr2d_kernel_too_large_by_any_amount(student, reference, device, rng):
     """corr2d raises ValueError when the kernel is taller or wider than the input, by any amount."""
     h, w = _int(rng, 2, 7), _int(rng, 2, 7)
     X = torch.randn(h, w, generator=rng).to(device)

@@ -67,7 +67,7 @@ def test_conv_output_size_defaults_and_exact_fit(student, reference, device, rng
 
 
 @check(points=2)
-def test_conv_output_size_errors(student, reference, device, rng):
+def test_conv_output_size_every_error(student, reference, device, rng):
     """conv_output_size raises ValueError for a kernel that does not fit, stride < 1 or padding < 0."""
     n = _int(rng, 3, 30)
     for args in ((n, n + 1), (n, n + 3, 1), (n, 3, 0, 0), (n, 3, 1, -1), (n, 3, -1, 1), (n, 1, -2)):

@@ -142,7 +142,7 @@ def test_output_shape(student):
 
 
 @check(points=1)
-def test_parameter_count(student, reference):
+def test_parameter_count_and_shapes(student, reference):
     """alexnet() has 46,764,746 trainable parameters, with the reference's shapes."""
     h, _, _ = _student(student)
     ref = _reference(reference)[0]
@@ -156,7 +156,7 @@ def test_parameter_count(student, reference):
 
 
 @check(points=1)
-def test_in_channels_and_classes(student, reference):
+def test_in_channels_classes_and_layers(student, reference):
     """alexnet(in_channels=3, num_classes=7) reads 3 channels, gives 7 scores and has the reference's layers."""
     _, entries, out = _student(student, 3, 7, forward=True)
     expect.shape(out, (1, 7), what="alexnet(3, 7) output for one 3x224x224 image")

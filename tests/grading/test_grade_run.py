@@ -303,3 +303,16 @@ def test_ctrl_c_stops_cleanly_and_resumes(tiny_course: Path, tmp_path: Path) -> 
     assert resumed.returncode == 0, resumed.stderr
     assert f"graded now: {8 - done}" in resumed.stdout
     assert [float(r["total"]) for r in read_csv(out / "grades.csv").values()] == [4.0] * 8
+
+
+def test_a_visible_and_a_hidden_check_may_not_share_a_name(tiny_course, kit):
+    """A check id names one check everywhere (gradebook, grades.json, class report): a hidden
+    check named like a visible one is the author's error, not two rows merged into one."""
+    import pytest
+
+    from grader.checks.runner import collect_checks
+    from grader.course import CourseError, load_course
+    hidden = tiny_course / "solutions/ch1/test_basics_hidden.py"
+    hidden.write_text(hidden.read_text() + "\n\n@check(points=1)\ndef test_add_small(student):\n    pass\n")
+    with pytest.raises(CourseError, match="test_add_small is also a check in .*test_basics.py"):
+        collect_checks(load_course(tiny_course), "ch1.basics")
