@@ -4,6 +4,10 @@ Training-loop checks cannot send a model across the boundary, so they send a spe
 builds the object with this (trusted, engine) code right before calling the student; the judge
 builds the very same object for the reference. Built objects record what the student did to
 them (forward modes, optimizer steps...), and those records come back as plain data.
+
+It stays one module although it is long: each spec function (what a check writes) and the
+maker and recorder it names (what the worker builds) must agree field by field, and are read
+and changed together; the whole module is sealed in the worker as one unit.
 """
 
 from __future__ import annotations
