@@ -547,7 +547,7 @@ torch.nn.Module.named_modules = named_modules
 attack("tamper_in_call", {"ch3/softmax.py": "{PERFECT}" + '''
 _honest = softmax
 def softmax(X):
-    import grader.checks.specs as build
+    import grader.checks.specs as specs
     try:
         specs.ModelRecorder.records = lambda self: {}
     except Exception:
