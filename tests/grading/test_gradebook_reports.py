@@ -100,9 +100,10 @@ def test_a_long_course_gets_one_terminal_column_per_chapter() -> None:
     assert "6/12" in text and "12/24" in text and "[bold]x" in text   # the student's name as written
 
 
-def test_a_visible_and_a_hidden_check_of_one_name_keep_their_own_titles(tiny_course: Path) -> None:
-    """They share a check id; the judge once looked titles up by id, so the visible check showed
-    the hidden one's description in feedback and on Gradescope."""
+def test_every_check_keeps_its_own_title(tiny_course: Path) -> None:
+    """A title comes with its check's result: the judge once looked titles up by check id, so a
+    visible check showed a hidden one's description in feedback and on Gradescope. (Two checks of
+    one id are now refused: tests/grading/test_grade_run.py.)"""
     from grader.checks.runner import collect_checks, load_reference, run_checks
     from grader.checks.student import local_student
     from grader.grading.judge import Judge, JudgeSettings
@@ -112,7 +113,7 @@ def test_a_visible_and_a_hidden_check_of_one_name_keep_their_own_titles(tiny_cou
     hidden.write_text(hidden.read_text() + '''
 
 @check(points=1)
-def test_add_small(student):
+def test_add_small_negative(student):
     """add(-2, 2) is 0, the hidden way."""
     expect.equal(student.add(-2, 2), 0, what="add(-2, 2)")
 ''')
@@ -121,7 +122,7 @@ def test_add_small(student):
     checks = collect_checks(course, ex.id)
     want = {(c.name, c.visible): c.doc for c in checks}
     assert want[("test_add_small", True)] == "add(2, 3) is 5."
-    assert want[("test_add_small", False)] == "add(-2, 2) is 0, the hidden way."
+    assert want[("test_add_small_negative", False)] == "add(-2, 2) is 0, the hidden way."
     results = run_checks(checks, local_student(ex.solution_path, ex, module_name="tg_titles_basics"),
                          reference_module=load_reference(ex), device="cpu", gpu_available=False)
     assert {(r.name, r.visible): r.title for r in results} == want
