@@ -102,6 +102,8 @@ class _FrozenModule(types.ModuleType):
 
 IGNORED = ("__warningregistry__",)  # the warnings module's cache, written into any module that warns
 _MISSING = object()
+_IMMUTABLE_TYPE = 1 << 8     # Py_TPFLAGS_IMMUTABLETYPE: C types whose attributes cannot be set
+FULL_CHECK_SHARE = 0.125     # requests after which the whole snapshot is verified, drawn at random
 _CODE, _DEFAULTS, _KWDEFAULTS = attrgetter("__code__"), attrgetter("__defaults__"), attrgetter("__kwdefaults__")
 _CONTENTS = attrgetter("cell_contents")
 
@@ -135,6 +137,50 @@ def _function_parts(fn: Any) -> tuple:
     return (fn.__code__, fn.__defaults__, fn.__kwdefaults__, tuple(cells), fn.__globals__.get("__name__"))
 
 
+def _every_request(label: str, owner: Any, strict: bool) -> bool:
+    """What is verified after every request: the engine's own modules and classes, the builtins
+    it uses and the torch classes it calls through (~0.1 ms). The torch modules' own namespaces
+    (torch, torch._C, F: thousands of names) and immutable C types are verified in the full
+    checks: after the import, on a random share of requests (FULL_CHECK_SHARE) and at the end of
+    the exercise."""
+    if strict or label in PARTLY:
+        return True
+    return isinstance(owner, type) and not owner.__flags__ & _IMMUTABLE_TYPE
+
+
+class _Tier:
+    """Part of a snapshot laid out for clean(): one (dict, keys, values) per owner and flat
+    tuples of function parts, so the comparisons run in map(), not in a Python loop."""
+
+    def __init__(self, entries: list[tuple[str, Any, dict, bool]], functions: list[tuple[str, Any, tuple]]) -> None:
+        self.owner_values = [(vars(owner), tuple(attrs), tuple(attrs.values())) for _, owner, attrs, _ in entries]
+        self.fns = tuple(fn for _, fn, _ in functions)
+        self.codes = tuple(parts[0] for _, _, parts in functions)
+        self.defaults = tuple(parts[1] for _, _, parts in functions)
+        self.kwdefaults = tuple(parts[2] for _, _, parts in functions)
+        # a function's closure tuple cannot be rebound, only its cells' contents
+        cells = [(cell, value) for _, fn, parts in functions for cell, value in zip(fn.__closure__ or (), parts[3])]
+        self.full_cells = tuple(cell for cell, _ in cells if _filled(cell))
+        self.full_contents = tuple(value for cell, value in cells if _filled(cell))
+        self.empty_cells = tuple(cell for cell, _ in cells if not _filled(cell))
+
+    def clean(self) -> bool:
+        for d, keys, values in self.owner_values:
+            if any(map(is_not, map(d.get, keys, repeat(_MISSING)), values)):
+                return False
+        fns = self.fns
+        if any(map(is_not, map(_CODE, fns), self.codes)) \
+                or any(map(is_not, map(_DEFAULTS, fns), self.defaults)) \
+                or any(map(is_not, map(_KWDEFAULTS, fns), self.kwdefaults)):
+            return False
+        try:
+            if any(map(is_not, map(_CONTENTS, self.full_cells), self.full_contents)):
+                return False
+        except ValueError:  # a cell was emptied
+            return False
+        return not any(map(_filled, self.empty_cells))
+
+
 class _Snapshot:
     """Every attribute of the sealed owners, by identity (the snapshot keeps the objects alive,
     so an id cannot be reused by a look-alike)."""
@@ -142,8 +188,11 @@ class _Snapshot:
     def __init__(self, owners: Iterable[tuple[str, Any, bool, tuple | None]]) -> None:
         self.entries: list[tuple[str, Any, dict, bool]] = []
         self.functions: list[tuple[str, Any, tuple]] = []
+        every: list[bool] = []        # per entry: verified after every request (else in a full check)
+        fn_every: list[bool] = []
         seen: set[int] = set()
         for label, owner, strict, names in owners:
+            each = _every_request(label, owner, strict)
             skip = VOLATILE.get(label, ())
             # torch keeps state in module-level flags (_is_in_torch_dispatch_mode): outside the
             # engine only what can be called or looked into is sealed, not plain values
@@ -151,58 +200,40 @@ class _Snapshot:
                      if (names is None or k in names) and k not in skip and k not in IGNORED
                      and (strict or not isinstance(v, _PLAIN))}
             self.entries.append((label, owner, attrs, strict))
+            every.append(each)
             for name, value in attrs.items():
                 fn = value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
                 if isinstance(fn, types.FunctionType) and id(fn) not in seen:
                     seen.add(id(fn))
                     self.functions.append((f"{label}.{name}", fn, _function_parts(fn)))
+                    fn_every.append(each)
         # the engine's own tables (FAMILIES, PROBES, FUNCTIONS...): their contents, by identity
-        self.tables = [(f"{label}.{name}", value, _contents(value))
-                       for label, owner, strict, _ in owners if strict and isinstance(owner, types.ModuleType)
-                       for name, value in vars(owner).items()
-                       if type(value) in (dict, list, set) and name not in MUTABLE]
+        # (each once; not __builtins__, whose names the engine uses are sealed through PARTLY)
+        tables: dict[int, tuple[str, Any, tuple]] = {}
+        for label, owner, strict, _ in owners:
+            if strict and isinstance(owner, types.ModuleType):
+                for name, value in vars(owner).items():
+                    if type(value) in (dict, list, set) and name not in MUTABLE and name != "__builtins__":
+                        tables.setdefault(id(value), (f"{label}.{name}", value, _contents(value)))
+        self.tables = list(tables.values())
         self.modules = {name: sys.modules.get(name) for name in ENGINE_MODULES + TORCH_MODULES + tuple(PARTLY)}
-        self._prepare()
+        self._sizes = [(vars(owner), len(attrs)) for _, owner, attrs, strict in self.entries if strict]
+        self._tiers = [_Tier([e for e, f in zip(self.entries, every) if f == tier],
+                             [fn for fn, f in zip(self.functions, fn_every) if f == tier])
+                       for tier in (True, False)]
+        self._prepare_tables()
 
-    def _prepare(self) -> None:
-        # laid out for clean(): one (dict, keys, values) per owner and flat tuples of function
-        # parts, so the comparisons run in map(), not in a Python loop (~0.3 ms, not 1.1)
-        self._owner_values = [(vars(owner), tuple(attrs), tuple(attrs.values()))
-                              for _, owner, attrs, _ in self.entries]
-        self._sizes = [(vars(owner), len(attrs), strict) for _, owner, attrs, strict in self.entries]
-        fns = [fn for _, fn, _ in self.functions]
-        self._fns = tuple(fns)
-        self._codes = tuple(parts[0] for _, _, parts in self.functions)
-        self._defaults = tuple(parts[1] for _, _, parts in self.functions)
-        self._kwdefaults = tuple(parts[2] for _, _, parts in self.functions)
-        # a function's closure tuple cannot be rebound, only its cells' contents
-        cells = [(cell, value) for _, fn, parts in self.functions
-                 for cell, value in zip(fn.__closure__ or (), parts[3])]
-        self._full_cells = tuple(cell for cell, _ in cells if _filled(cell))
-        self._full_contents = tuple(value for cell, value in cells if _filled(cell))
-        self._empty_cells = tuple(cell for cell, _ in cells if not _filled(cell))
+    def _prepare_tables(self) -> None:
         self._dict_tables = [(value, len(value), tuple(value), tuple(value.values()))
                              for _, value, _ in self.tables if type(value) is dict]
         self._list_tables = [(value, tuple(value)) for _, value, _ in self.tables if type(value) is list]
         # the members are kept (in self.tables) so that no id is reused by a look-alike
         self._set_tables = [(value, frozenset(map(id, value))) for _, value, _ in self.tables if type(value) is set]
 
-    def clean(self) -> bool:
-        """The fast path, run after every request: True when nothing sealed has changed."""
-        for d, keys, values in self._owner_values:
-            if any(map(is_not, map(d.get, keys, repeat(_MISSING)), values)):
-                return False
-        fns = self._fns
-        if any(map(is_not, map(_CODE, fns), self._codes)) \
-                or any(map(is_not, map(_DEFAULTS, fns), self._defaults)) \
-                or any(map(is_not, map(_KWDEFAULTS, fns), self._kwdefaults)):
-            return False
-        try:
-            if any(map(is_not, map(_CONTENTS, self._full_cells), self._full_contents)):
-                return False
-        except ValueError:  # a cell was emptied
-            return False
-        if any(map(_filled, self._empty_cells)):
+    def clean(self, full: bool = True) -> bool:
+        """The fast path: True when nothing sealed has changed. full=False looks only at what is
+        verified after every request (the engine, the torch classes it calls, builtins)."""
+        if not all(tier.clean() for tier in (self._tiers if full else self._tiers[:1])):
             return False
         for table, size, keys, values in self._dict_tables:
             if len(table) != size or any(map(is_not, map(table.get, keys, repeat(_MISSING)), values)):
@@ -215,8 +246,7 @@ class _Snapshot:
                 return False
         if any(sys.modules.get(name) is not module for name, module in self.modules.items()):
             return False
-        return not any(strict and len(d) - sum(1 for n in IGNORED if n in d) > size
-                       for d, size, strict in self._sizes)
+        return not any(len(d) - sum(1 for n in IGNORED if n in d) > size for d, size in self._sizes)
 
     def changes(self) -> list[str]:
         found = []
@@ -296,12 +326,14 @@ def sealed() -> bool:
     return _STATE["snapshot"] is not None and _STATE["frozen"] is True
 
 
-def changes() -> list[str]:
-    """What student code changed of the sealed engine since `seal()` (empty: nothing)."""
+def changes(full: bool = True) -> list[str]:
+    """What student code changed of the sealed engine since `seal()` (empty: nothing).
+    full=False verifies only what is verified after every request (see _every_request); a
+    change found is always described from the whole snapshot."""
     snapshot = _STATE["snapshot"]
     if snapshot is None:
         return []
-    if not ATTEMPTS and _STATE["frozen"] is True and snapshot.clean():
+    if not ATTEMPTS and _STATE["frozen"] is True and snapshot.clean(full):
         return []
     found = [f"refused: {a}" for a in ATTEMPTS]
     if _STATE["frozen"] is not True:

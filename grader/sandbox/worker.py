@@ -86,7 +86,7 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
     from grader.checks.executor import Executor
 
     executor = Executor.from_file(Path(tempdir, message["module_file"]), message["module_name"],
-                                  message.get("forbid") or {})
+                                  message.get("forbid") or {}, seal=True)
     _flush()
     sock.sendall(HEADER.pack(READY))
     while True:

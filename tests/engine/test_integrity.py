@@ -37,6 +37,9 @@ SCENARIOS = {
     "in_call": "def f(x):\n    import grader.checks.executor as e\n    vars(e)['_plain_or_none'] = lambda v: v\n"
                "    return x * 2\n",
     "strict_off": "import grader.checks.forbid as g\ndef f(x):\n    g.STRICT.clear()\n    return x * 2\n",
+    # a torch module's own namespace is verified in the full checks (at random, and at the end)
+    "torch_module_in_call": "import torch\ndef f(x):\n    vars(torch)['softmax'] = lambda *a, **k: None\n"
+                            "    return x * 2\n",
     "jit_at_import": "import torch\n@torch.jit.script\ndef g(x):\n    return x * 2\ndef f(x):\n    return g(x)\n",
 }
 
@@ -50,19 +53,23 @@ RUNNER = textwrap.dedent('''
     name, source, forbid = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     path = Path(tempfile.mkdtemp()) / "sub.py"
     path.write_text(source)
-    exe = Executor.from_file(path, "sub_" + name, forbid)
+    exe = Executor.from_file(path, "sub_" + name, forbid, seal=True)
     out = []
     for _ in range(2):
         req = {"op": "call", "name": "f", "args": codec.to_plain([torch.ones(2)]),
                "kwargs": codec.to_plain({}), "seed": 0, "forbid": [], "record": False}
         reply = exe.handle(codec.roundtrip(req))
         out.append(reply["ok"] or reply["error"]["kind"])
+    if len(sys.argv) > 4:  # the judge's last request of an exercise
+        reply = exe.handle(codec.roundtrip({"op": "verify"}))
+        out.append(reply["ok"] or reply["error"]["kind"])
     print(json.dumps(out))
 ''')
 
 
-def _run(name: str, forbid: dict | None = None) -> list:
-    proc = subprocess.run([sys.executable, "-c", RUNNER, name, SCENARIOS[name], json.dumps(forbid or {})],
+def _run(name: str, forbid: dict | None = None, verify: bool = False) -> list:
+    proc = subprocess.run([sys.executable, "-c", RUNNER, name, SCENARIOS[name], json.dumps(forbid or {}),
+                           *(["verify"] if verify else [])],
                           cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -81,6 +88,16 @@ def test_tampering_at_import_is_reported_on_every_request(name):
 
 def test_tampering_inside_a_call_is_seen_after_it():
     assert _run("in_call") == ["tampering", "tampering"]
+
+
+def test_a_torch_module_changed_in_a_call_is_seen_by_the_last_verify_at_the_latest():
+    *calls, last = _run("torch_module_in_call", verify=True)
+    assert last == "tampering"
+    assert all(c in (True, "tampering") for c in calls)
+
+
+def test_honest_code_passes_the_last_verify():
+    assert _run("honest", verify=True) == [True, True, True]
 
 
 def test_switching_off_the_compiler_ban_is_tampering():
