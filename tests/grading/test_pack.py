@@ -55,8 +55,7 @@ def test_pack_ships_in_the_release() -> None:
 
 def test_hand_in_warnings(tiny_course: Path, tmp_path: Path, kit) -> None:
     from grader.course import load_course
-    from grader.grading.scheduler import hand_in_warnings
-    from grader.grading.submissions import discover
+    from grader.grading.intake import collect
 
     course = load_course(tiny_course)
     exercises = list(course.exercises.values())
@@ -65,11 +64,17 @@ def test_hand_in_warnings(tiny_course: Path, tmp_path: Path, kit) -> None:
     kit.write(subs / "bob" / "ch1" / "basics.py", kit.SOLUTION)
     with zipfile.ZipFile(subs / "alice.zip", "w") as zf:
         zf.writestr("ch1/basics.py", kit.SOLUTION)
-    found = discover(course, subs, exercises)
-    text = "\n".join(hand_in_warnings(course, subs, found, list(course.exercises)))
+    intake = collect(course, subs, exercises)
+    text = "\n".join(intake.warnings)
     assert "no student handed in ch2.twice" in text
-    assert "alice handed in both a folder and alice.zip" in text
     assert "looks like one student" not in text
+    # a folder and a zip of one name are one student twice: both refused, each naming the other
+    alice = {s.student: s for s in intake.submissions}
+    assert set(alice) == {"alice", "alice.zip", "bob"}
+    for sid in ("alice", "alice.zip"):
+        assert "'alice'" in alice[sid].problem and "'alice.zip'" in alice[sid].problem
+        assert "one student id ('alice')" in alice[sid].problem
+    assert not alice["bob"].problem
     one = subs / "alice"
-    text = "\n".join(hand_in_warnings(course, one, discover(course, one, exercises), list(course.exercises)))
+    text = "\n".join(collect(course, one, exercises).warnings)
     assert "holds ch1/ itself: it looks like one student's submission" in text
