@@ -119,7 +119,8 @@ def left_out(what: str, names: list[str]) -> list[str]:
 
 def _layouts() -> dict[str, ModuleType]:
     from grader.grading.downloads import canvas, classroom, folders, gradescope, moodle, nbgrader
-    return {m.NAME: m for m in (nbgrader, gradescope, canvas, moodle, classroom, folders)}
+    # the most particular first: Moodle's names would also fit a loose reading of Canvas's
+    return {m.NAME: m for m in (nbgrader, gradescope, moodle, canvas, classroom, folders)}
 
 
 LAYOUT_NAMES = ("canvas", "moodle", "gradescope", "classroom", "folders", "nbgrader")

@@ -25,7 +25,8 @@ from grader.results import HandIn
 NAME = "canvas"
 EXPECTED = ("Canvas's \"Download Submissions\" zip (files named <name>_[LATE_]<user id>_<submission id>_<file>, "
             "e.g. smithbob_12345_678901_dropout.py)")
-PATTERN = re.compile(r"^(?P<name>[^_]+)_(?P<late>late_)?(?P<uid>\d+)_(?:(?P<sub>\d+)_)?(?P<file>.+)$", re.IGNORECASE)
+# the name part is one squashed word (no spaces: that is Moodle's "Full Name_<id>_assignsubmission_...")
+PATTERN = re.compile(r"^(?P<name>[^_\s]+)_(?P<late>late_)?(?P<uid>\d+)_(?:(?P<sub>\d+)_)?(?P<file>.+)$", re.IGNORECASE)
 LATE = "Canvas's LATE marker (the download gives no time; give --times)"
 ON_TIME = "unknown: Canvas's download gives no time, and no LATE marker"
 
