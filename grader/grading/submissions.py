@@ -22,6 +22,7 @@ import re
 import stat
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Union
@@ -240,8 +241,10 @@ def read_zip_bytes(name: str, data: bytes) -> dict[str, Item]:
         raise
     except zipfile.BadZipFile as exc:
         raise SubmissionError(f"{name} is not a valid zip file ({exc})") from None
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, ValueError, OSError) as exc:
-        # RuntimeError: encrypted member; NotImplementedError: unsupported compression.
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, ValueError, OSError,
+            zlib.error) as exc:
+        # RuntimeError: encrypted member; NotImplementedError: unsupported compression;
+        # zlib.error: a damaged deflate stream
         raise SubmissionError(f"{name} could not be read: {exc}") from None
 
 

@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from grader.grading.sources import SubmissionError
@@ -160,7 +161,8 @@ class ZipNode(Node):
         try:
             with self.archive.zf.open(info) as fh:
                 data = fh.read(min(info.file_size, limit) + 1)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, ValueError, OSError) as exc:
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, ValueError, OSError,
+                zlib.error) as exc:
             raise SubmissionError(f"{self.name} could not be read from {self.archive.path.name}: {exc}") from None
         if len(data) != info.file_size and len(data) <= limit:
             raise SubmissionError(f"{self.name} in {self.archive.path.name} is not the size it declares")
