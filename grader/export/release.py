@@ -54,7 +54,9 @@ RELEASE_STAMP = ".torchgrade-release"
 # The engine a student runs, relative to grader/. Instructor-only modules stay out: they hold no
 # secrets, but they name the solution markers and are of no use without solutions/.
 ENGINE_FILES = ("__init__.py", "course.py", "course_schema.py", "errors.py", "pytest_plugin.py", "notebook.py",
-                "student_view.py", "pack.py", "results.py")
+                "student_view.py", "pack.py", "results.py",
+                # `grader pack` checks a notebook as the grader will read it
+                "grading/__init__.py", "grading/sources.py")
 ENGINE_DIRS = ("checks",)
 ENGINE_SKIP = ("API.md",)  # the check-writing contract documents the solution markers
 

@@ -5,7 +5,7 @@ An exercise's file is found by its path (``ch4/dropout.py``, below an optional w
 ``exercises/``), else by its file name anywhere in the hand-in (course.toml keeps file names
 unique): an LMS stores what the student uploaded under the original name, and Canvas adds
 ``-1``, ``-2`` to a name uploaded again. A notebook stands in for the ``.py`` file; a ``.py``
-that is still the course's untouched stub gives way to a notebook beside it.
+that is still the untouched stub gives way to a notebook beside it.
 
 Which students a download holds is grader.grading.downloads; the whole intake (times, roster)
 is grader.grading.intake. Nothing here runs student code. Every problem becomes a message
@@ -33,7 +33,7 @@ from grader.grading.tree import Node
 from grader.results import HandIn
 # Limits on what we read from a submission. Source files are small; notebooks may carry plots.
 # They live with `grader pack`, which refuses the same sizes before the hand-in.
-from grader.pack import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES
+from grader.pack import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES, untouched
 
 MAX_ZIP_BYTES = 64 * 1024 * 1024          # the .zip file itself
 MAX_ZIP_TOTAL = 128 * 1024 * 1024         # declared uncompressed size of all members
@@ -359,27 +359,14 @@ def _locate(tree: dict[str, Item], wanted: str) -> tuple[str, str] | None:
     return None
 
 
-_STUBS: dict[Path, str | None] = {}
-
-
 def _is_untouched_stub(item: Item, ex: Exercise) -> bool:
-    """The handed-in .py is, but for spacing, the stub the course gave out."""
-    if ex.stub_path not in _STUBS:
-        try:
-            _STUBS[ex.stub_path] = _normalised(ex.stub_path.read_bytes())
-        except OSError:
-            _STUBS[ex.stub_path] = None
-    stub = _STUBS[ex.stub_path]
-    if stub is None or isinstance(item, str):
+    """The handed-in .py is still the stub (as `grader pack` tells the student: grader.pack.untouched)."""
+    if isinstance(item, str):
         return False
     try:
-        return _normalised(_content(item, ex.file, MAX_SOURCE_BYTES)) == stub
+        return untouched(decode_source(_content(item, ex.file, MAX_SOURCE_BYTES), ex.file), ex.symbols)
     except SubmissionError:
         return False
-
-
-def _normalised(data: bytes) -> str:
-    return "\n".join(line.rstrip() for line in data.decode("utf-8-sig", "replace").strip().splitlines())
 
 
 def _sample(tree: dict, n: int = 5) -> str:

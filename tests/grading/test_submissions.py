@@ -216,3 +216,16 @@ def test_student_ids_are_sanitised_and_unique(tiny_course: Path, tmp_path: Path)
             assert all(e.status == "error" for e in found[sid].exercises.values())
     assert not found["Anna_Müller"].problem and not found["x_rm_-rf"].problem
     assert sanitize_id("../../etc") == "etc" and sanitize_id("...") == "student"
+
+
+def test_an_untouched_stub_gives_way_to_the_notebook_beside_it(tiny_course: Path, tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    stub = (tiny_course / "exercises" / "ch1" / "basics.py").read_text()
+    write(subs / "nb" / "ch1" / "basics.py", stub)
+    write(subs / "nb" / "ch1" / "basics.ipynb", _notebook(SOLUTION))
+    write(subs / "py" / "ch1" / "basics.py", SOLUTION)
+    write(subs / "py" / "ch1" / "basics.ipynb", _notebook(SOLUTION))
+    found = _discover(tiny_course, subs)
+    nb, py = found["nb"].exercises[EX], found["py"].exercises[EX]
+    assert nb.source == "ch1/basics.ipynb" and "ch1/basics.py is still the untouched stub" in nb.notes[0]
+    assert py.source == "ch1/basics.py" and "both ch1/basics.py and ch1/basics.ipynb handed in" in py.notes[0]
