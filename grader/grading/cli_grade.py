@@ -135,7 +135,7 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         console.print(f"[bold yellow]warning:[/] {warning_text}", highlight=False)
     if result.roster is not None:
         for sid in result.roster["unmatched"]:
-            console.print(f"[bold yellow]not on the roster:[/] {sid} (graded under its folder name)", highlight=False)
+            console.print(f"[bold yellow]not on the roster:[/] {sid} (graded under its own id)", highlight=False)
         for clash in result.roster.get("clashes", []):
             console.print(f"[bold red]roster clash:[/] {rich_text(clash['problem'])} (none of them graded)",
                           highlight=False)

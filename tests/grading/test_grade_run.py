@@ -103,7 +103,9 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     # a real 0 and "could not be graded" are told apart: an empty cell and a status beside it
     assert rows["syntax"]["ch1.basics"] == "" and rows["syntax"]["ch1.basics status"] == "error: syntax"
     assert rows["wrong"]["ch2.twice status"] == "missing" and rows["good"]["ch1.basics status"] == "graded"
-    assert rows["good"]["time_source"] == "newest file mtime" and rows["good"]["penalty"] == "0"
+    # a folder's mtimes are when it was extracted: the time is unknown, and says why
+    assert rows["good"]["time_source"].startswith("unknown: a folder carries only extraction")
+    assert rows["good"]["submitted_at"] == "" and rows["good"]["penalty"] == "0"
 
     doc = json.loads((out / "grades.json").read_text())
     meta = doc["metadata"]

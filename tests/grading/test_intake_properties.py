@@ -266,12 +266,10 @@ def test_whatever_goes_wrong_reading_one_student_is_that_students_problem(course
 
 # ---------------------------------------------------------------------------- the whole run
 
-@settings(max_examples=3, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from(["zip", "name", "times", "roster"]), junk=junk_zips(), name=file_names,
        when=junk_dates)
-def test_grader_grade_writes_every_good_student(course, tmp_path: Path, kind: str, junk: bytes, name: str,
-                                                when: object) -> None:
+def test_grader_grade_writes_every_good_student(course, kind: str, junk: bytes, name: str, when: object) -> None:
     """Grading is slow: a few examples of one junk student beside two good ones, through the
     whole run (judges, gradebook, reports)."""
     from grader.grading.scheduler import grade_class
