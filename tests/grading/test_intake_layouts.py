@@ -256,3 +256,19 @@ def test_a_bad_times_row_is_that_students_problem(course, tiny_course: Path, kit
     bad.write_text("name,when\nada,now\n")
     with pytest.raises(Exception, match=r"--times .*bad.csv: needs a student column"):
         _collect(course, subs, times=bad)
+
+
+def test_times_mtime_reads_a_dropped_zips_own_mtime_and_nothing_else(course, kit, tmp_path: Path) -> None:
+    import os
+    import zipfile
+    drop = tmp_path / "dropbox"
+    drop.mkdir()
+    with zipfile.ZipFile(drop / "ada.zip", "w") as zf:
+        zf.writestr("ch1/basics.py", kit.SOLUTION)
+    os.utime(drop / "ada.zip", (1_894_000_000, 1_894_000_000))
+    kit.write(drop / "bob" / "ch1" / "basics.py", kit.SOLUTION)
+    intake, found = _collect(course, drop, times="mtime")
+    assert found["ada"].handin.at == "2030-01-07T07:06:40+00:00" and "mtime" in found["ada"].handin.source
+    assert found["bob"].handin.at == "" and found["bob"].handin.source.startswith("unknown")   # a folder: never
+    intake, found = _collect(course, drop)
+    assert found["ada"].handin.at == ""                                                        # not unless asked
