@@ -264,7 +264,7 @@ def test_bad_input_is_one_line(tiny_course: Path, tmp_path: Path) -> None:
              ((subs, "--out", tmp_path / "o", "--student", "ghost"), "--student 'ghost'"),
              (("--out", tmp_path / "o", "--nbgrader", tmp_path, "--assignment", "ch1"), "no submitted/ folder"),
              ((subs, "--out", tmp_path / "o", "--nbgrader", subs), "needs --assignment"),
-             ((subs / "good" / "ch1", "--out", tmp_path / "o"), "no students in")]
+             ((subs / "good" / "ch1", "--out", tmp_path / "o"), "no hand-ins in a layout the grader knows")]
     for args, words in cases:
         proc = K.run_grader(tiny_course, *args, timeout=60)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
