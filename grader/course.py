@@ -84,6 +84,7 @@ class Grading:
     jobs: int = 0
     gpu_policy: str = "skip"
     hidden_visibility: str = "after_due_date"
+    findings: str = "withhold"          # the judge's review: withhold the exercise's points | flag only
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from grader.course import (Assignment, Chapter, Course, CourseError, Exercise, G
 
 GPU_POLICIES = ("skip", "award", "zero")
 VISIBILITIES = ("hidden", "after_due_date", "visible", "after_published")
+FINDINGS_POLICIES = ("withhold", "flag")   # what a finding of the judge's review does to the points
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = ("course", "grading", "notebook", "report", "chapters", "exercises", "assignments")
 ASSIGNMENT_KEYS = ("title", "exercises", "chapters", "points", "due", "late_policy", "extensions")
@@ -232,6 +233,10 @@ def _parse_grading(raw: Any) -> Grading:
     if vis not in VISIBILITIES:
         raise CourseError(f"grading.hidden_visibility must be one of {', '.join(VISIBILITIES)}, got {vis!r}")
     values["hidden_visibility"] = vis
+    findings = raw.get("findings", defaults.findings)
+    if findings not in FINDINGS_POLICIES:
+        raise CourseError(f"grading.findings must be one of {', '.join(FINDINGS_POLICIES)}, got {findings!r}")
+    values["findings"] = findings
     return Grading(**values)
 
 
