@@ -415,7 +415,7 @@ class Judge:
             entry.worker = transport.report()
             entry.notes += _cell_notes(entry.worker)
             entry.status = "graded"
-            entry.review = review_submission(files, ex)
+            entry.findings = review_submission(files, ex)
         entry.score, entry.max = exercise_score(results, ex)
         if files.status == "ok" and transport.tampered:
             # scored 0 even when the change was seen only after the last check
