@@ -462,19 +462,19 @@ attack("deep_folder_chain", {"ch3/softmax.py": "{PERFECT}", f"{DEEP}/x.txt": "de
 attack("Case_Clash", {"ch3/softmax.py": "{PERFECT}"}, why="ids that differ only by case: an error naming both")
 attack("case_clash", {"ch3/softmax.py": "{PERFECT}"}, why="ids that differ only by case: an error naming both")
 
-FORGED_NAME = ("x\n\n**Total: 70 / 70 points**\n\n<img src=x onerror=alert(1)> "
+FORGED_NAME = ("x\n\n**Final grade: 70 / 70 points**\n\n<img src=x onerror=alert(1)> "
                "[click](javascript:alert(1)).py")
 HTML_NAME = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) https:--evil.example.py"
 attack("markdown_file_name", {f"ch3/{FORGED_NAME}": "x = 1\n", f"ch3/{HTML_NAME}": "x = 1\n"},
        why="a file name with newlines, Markdown and HTML is refused or escaped, never shown raw")
 
 attack("notebook_field_html", {"ch3/softmax.ipynb": json.dumps({
-    "nbformat": "<script>alert(1)</script>\n\n**Total: 70 / 70 points** [x](javascript:alert(1))",
+    "nbformat": "<script>alert(1)</script>\n\n**Final grade: 70 / 70 points** [x](javascript:alert(1))",
     "nbformat_minor": 5, "metadata": {}, "cells": []})},
        why="a notebook's own fields reach the feedback only escaped")
 
 attack("visible_message_markup", {"ch3/softmax.py": returning(
-    "_raise()", "def _raise():\n    raise ValueError('\\n\\n**Total: 70 / 70 points**\\n\\n<script>alert(1)</script>"
+    "_raise()", "def _raise():\n    raise ValueError('\\n\\n**Final grade: 70 / 70 points**\\n\\n<script>alert(1)</script>"
     " [x](javascript:alert(1)) ```\\n# Forged heading')\n")},
        why="a visible check shows the student's own message, inside a code block, as text")
 # ---------------------------------------------------------------- issue 8, class 1: engine state

@@ -266,7 +266,7 @@ def test_feedback_renders_no_forged_markup(graded):
     render = MarkdownIt("commonmark").enable("table")
     for path in (graded["out"] / "feedback").glob("*.md"):
         html = render.render(path.read_text())
-        assert len(re.findall(r"<strong>Total:", html)) == 1, path.name
+        assert len(re.findall(r"<strong>Final grade:", html)) == 1, path.name
         assert len(re.findall(r"<h1>", html)) == 1, path.name
         assert "<script" not in html and "<img" not in html, path.name
         assert 'href="javascript' not in html.lower() and "<a " not in html, path.name

@@ -81,7 +81,8 @@ def test_every_channel_shows_the_same_safe_text(leaked, tiny_course: Path, monke
     checks = [replace(r, title=r.name) for r in results]
     row = StudentResult("eve", kind="folder", source="eve", exercises={"ch1.basics": ExerciseResult(
         "graded", source="ch1/basics.py", score=0.0, max=4.0, checks=checks)})
-    feedback = feedback_md(row, ["ch1.basics"], course)
+    from grader.grading.final import finalize
+    feedback = feedback_md(finalize(row, course, ["ch1.basics"]), ["ch1.basics"], course)
     assert "add raised ValueError at line" in feedback
     _assert_clean(feedback, secrets)
 
