@@ -7,12 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Collection
 
 from grader.sandbox.wire import processes
-
-if TYPE_CHECKING:
-    from grader.sandbox.state import ZygoteState
 
 
 def group_has_members(pgid: int) -> bool:
@@ -100,11 +97,11 @@ def in_child(fn: Callable[[], Any]) -> bool:
     return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
 
 
-def sweep_orphans(state: ZygoteState) -> bool:
+def sweep_orphans(workers: Collection[int]) -> bool:
     """Kill and reap every child that is not a live worker: processes a student detached."""
     killed = False
     for _ in range(200):
-        strays = [pid for pid in children() if pid not in state.workers]
+        strays = [pid for pid in children() if pid not in workers]
         if not strays:
             break
         for pid in strays:

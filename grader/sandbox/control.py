@@ -215,7 +215,7 @@ def finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:
         kill_worker(pid)
         status = wait_pid(pid)
         killed = True
-    killed = sweep_orphans(state) or killed
+    killed = sweep_orphans(state.workers) or killed
     # how its memory cgroup saw it (an OOM kill, the peak); then the cgroup goes
     memory = state.memory.release(pid) if state.memory is not None else {}
     remove_tree(state.workers.pop(pid))

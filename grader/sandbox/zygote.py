@@ -130,7 +130,7 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
             kill_worker(pid)
             wait_pid(pid)
             remove_tree(state.workers.pop(pid))
-        sweep_orphans(state)
+        sweep_orphans(state.workers)
         if state.memory is not None:
             state.memory.close()
         os._exit(0)  # skip interpreter teardown (torch's is slow); nothing is left to flush

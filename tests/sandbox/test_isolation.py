@@ -125,33 +125,7 @@ def test_level_says_what_is_in_force(zyg):
     assert "/proc" in level
 
 
-def under_filter(conditions: set[str], source: str) -> dict:
-    """Run `source` (which sets `result`, a dict) in a child under the seccomp policy that a
-    machine where `conditions` hold gets; its result comes back over a pipe."""
-    import json
-    from grader.sandbox import seccomp
-    policy, why = seccomp.build((seccomp.AF_INET, seccomp.AF_INET6, seccomp.AF_PACKET), conditions)
-    if policy is None:
-        pytest.skip(why)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            policy.install()
-            scope: dict = {}
-            exec(textwrap.dedent(source), scope)
-            os.write(w, json.dumps(scope["result"]).encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    with os.fdopen(r) as fh:
-        text = fh.read()
-    os.waitpid(pid, 0)
-    return json.loads(text)
-
-
-def test_without_an_ipc_namespace_seccomp_refuses_sysv_ipc():
+def test_without_an_ipc_namespace_seccomp_refuses_sysv_ipc(under_filter):
     from grader.sandbox import seccomp
     result = under_filter({seccomp.NO_IPC_NAMESPACE}, """
         import ctypes
