@@ -246,6 +246,35 @@ def _read_exercises(data: Any, where: str) -> dict[str, ExerciseResult]:
 
 
 @dataclass
+class HandIn:
+    """Who handed in and when, as the collection system says: made by intake (grader.grading), kept
+    in the gradebook beside the graded row, read by the final grade (grader.grading.final).
+
+    The time never comes from files inside the hand-in (metadata, timestamps, member dates, mtimes
+    after extraction): a student writes those. `at` is "" when the collection system gave no time;
+    then no penalty is taken unless the LMS's own late marker (`late`) says more.
+    """
+
+    at: str = ""                      # ISO 8601 in UTC, "" when unknown
+    source: str = ""                  # where `at` (or `late`) came from: "times.csv", "Canvas LATE marker", ...
+    late: bool | None = None          # the LMS's own late flag where it gives no time (Canvas's LATE)
+    lms: str = ""                     # folders | zips | canvas | moodle | gradescope | classroom | nbgrader
+    lms_id: str = ""                  # the LMS's own id of the student
+    name: str = ""                    # the student's name as the download or roster says
+    email: str = ""
+    section: str = ""
+    raw_name: str = ""                # the folder, zip or file name the student came from
+    problems: list[str] = field(default_factory=list)   # this student's intake problems (times, roster)
+
+    def to_json(self) -> dict[str, Any]:
+        return _write(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], where: str = "handin") -> HandIn:
+        return _read(cls, data, where)
+
+
+@dataclass
 class StudentResult:
     """One student: one row of the gradebook, and what every report is made from.
 
@@ -286,4 +315,4 @@ def points_text(x: float) -> str:
 
 
 __all__ = ["CheckStatus", "STATUSES", "status_mark", "status_style", "status_word", "CheckResult",
-           "ExerciseResult", "StudentResult", "ResultFormatError", "points_text"]
+           "ExerciseResult", "HandIn", "StudentResult", "ResultFormatError", "points_text"]
