@@ -201,3 +201,31 @@ def test_v2_a_worker_cgroup_is_capped_without_swap(tmp_path):
     assert (cg / "memory.swap.max").read_text() == "0"
     assert (cg / "memory.oom.group").read_text() == "1"
     assert (cg / "cgroup.procs").read_text() == str(os.getpid())
+
+
+def _state(**changes):
+    from grader.sandbox.state import ZygoteState
+    facts = dict(device="cpu", tmp_root=None, abi=7, read_paths=[], devices=[], root=False,
+                 drop_uid=False, keep_dac=False, hide=[], tmpfs=False, private_proc=False,
+                 ipc_namespace=False, socket_families=[2, 10, 17, 1], syscalls=None,
+                 no_syscalls_why="libseccomp unavailable: no libseccomp.so.2", memory=None,
+                 no_memory_why="not root")
+    facts.update(changes)
+    return ZygoteState(**facts)
+
+
+def test_the_level_says_which_memory_cap_is_in_force():
+    from grader.sandbox import seccomp
+    policy, why = seccomp.build((2, 10, 17, 1), {seccomp.NO_IPC_NAMESPACE, seccomp.NO_MEMORY_CGROUP})
+    if policy is None:
+        pytest.skip(why)
+    level = _state(syscalls=policy).level()
+    assert "memory: address space only (RLIMIT_AS; no memory cgroup: not root), memfd refused" in level
+    assert "no SysV IPC or POSIX message queues, no memfd" in level
+    bare = _state().level()
+    assert "no seccomp (libseccomp unavailable: no libseccomp.so.2)" in bare
+    assert "memory held in memfds NOT counted" in bare and "SysV IPC NOT confined" in bare
+    counted = _state(memory=cgroups.MemoryCgroups(2, "/sys/fs/cgroup/torchgrade-1"), syscalls=policy).level()
+    assert "memory: a cgroup (v2) per worker counts all it holds" in counted
+    gpu = _state(device="cuda").level()
+    assert "resident set only (judge; no memory cgroup: not root)" in gpu and "RSS watchdog" in gpu
