@@ -90,7 +90,7 @@ def test_collapsing_is_a_no_op_where_huge_pages_are_off(monkeypatch, tmp_path):
     assert heap.collapse_to_huge_pages() == 0
 
 
-def test_a_forked_child_of_a_collapsed_heap_copies_only_what_it_writes():
+def test_a_forked_child_shares_the_collapsed_heap():
     if not _collapse_possible():
         pytest.skip("no transparent huge pages or no MADV_COLLAPSE (Linux < 6.1)")
     code = textwrap.dedent("""
@@ -100,7 +100,7 @@ def test_a_forked_child_of_a_collapsed_heap_copies_only_what_it_writes():
         heap.collapse_to_huge_pages()
         pid = os.fork()
         if pid == 0:
-            hoard[12345] ^= 1                             # one write: one 4 KB page copied
+            hoard[12345] ^= 1                             # one write: one page copied, not 64 MB
             with open("/proc/self/smaps_rollup") as fh:
                 text = fh.read()
             private = sum(int(l.split()[1]) for l in text.splitlines() if l.startswith("Private_Dirty"))

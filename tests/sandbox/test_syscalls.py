@@ -125,10 +125,10 @@ def test_calls_beyond_dockers_baseline_are_refused_in_a_worker(zyg):
         assert inside[name] == "EPERM", (name, inside[name], control[name])
     # memory held in a memfd is counted by the worker's memory cgroup; without one it is refused
     assert inside["memfd_create"] == ("ok" if "memory: a cgroup" in zyg.sandbox_level else "EPERM")
-    # the control: without the filter these work on this machine (so the test above can fail)
+    # the control: without our filter some of these work on this machine (all of them here as
+    # root; inside a Docker container its own profile already refuses the keyring, kcmp, ...)
     works = {name for name, result in control.items() if result == "ok"}
-    assert {"add_key", "keyctl", "ptrace", "process_vm_readv", "kcmp", "pidfd_getfd",
-            "memfd_create"} <= works, control
+    assert works & {"add_key", "keyctl", "ptrace", "process_vm_readv"}, control
 
 
 KEYRING = """
@@ -175,13 +175,14 @@ def steal():
 def test_the_keyring_is_no_channel_between_two_workers(zyg):
     if "no seccomp" in zyg.sandbox_level:
         pytest.skip(zyg.sandbox_level)
-    # the control: two plain processes of the machine pass a key through the keyring
+    # the control: two plain processes of the machine pass a key through the keyring (unless
+    # the machine refuses keys to everybody, as Docker's own profile does)
     ids = _in_plain_process(KEYRING, "publish('the solution')")
-    try:
-        assert isinstance(ids, list) and ids
-        assert _in_plain_process(KEYRING, "steal()") == "the solution"
-    finally:
-        _in_plain_process(KEYRING + f"\nwithdraw({ids!r})\n", "None")
+    if isinstance(ids, list):
+        try:
+            assert _in_plain_process(KEYRING, "steal()") == "the solution"
+        finally:
+            _in_plain_process(KEYRING + f"\nwithdraw({ids!r})\n", "None")
     # two workers alive at the same time: the writer is refused, the reader finds nothing
     writer = zyg.spawn({"m.py": KEYRING.encode()}, "m.py", "m", {})
     reader = zyg.spawn({"m.py": KEYRING.encode()}, "m.py", "m", {})
