@@ -691,3 +691,110 @@ def cross_entropy(y_hat, y):
 def cross_entropy_logits(logits, y):
     return -torch.log(softmax(logits).gather(1, y[:, None])).mean()
 '''}, why="attention computes a softmax")
+
+# ---------------------------------------------------------------------------- issue 24, class 5
+# The sandbox itself: memory held outside the address space, a kernel channel between two
+# students graded at the same time, system calls beyond Docker's baseline. Each one that worked
+# would turn into the reference solution (10); a wrong answer proves it did not.
+
+attack("memfd_hoard", {"ch3/softmax.py": unless("_held_more_than_the_limit()", '''
+import os, resource
+def _held_more_than_the_limit():
+    # the worker's limit, as it can work it out: its address-space cap less what is mapped now
+    with open("/proc/self/statm") as fh:
+        mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0] - mapped
+    # pages in a memfd are not address space; RLIMIT_FSIZE caps each one, so several
+    fds, held, step = [], 0, 128 << 20
+    try:
+        while held <= limit + (256 << 20):
+            fds.append(os.memfd_create("hoard"))
+            os.posix_fallocate(fds[-1], 0, step)      # the pages, without copying into them
+            held += step
+    except OSError:
+        return False
+    return True
+''')}, why="memory in a memfd counts: the worker is stopped at its limit (oom) or memfds are "
+           "refused; tests/sandbox/test_memory.py shows it with a small limit")
+
+KEYRING = '''
+import ctypes, platform
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_ADD_KEY, _KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}[platform.machine()]
+_NAME = b"tg-course-share"
+'''
+
+attack("keyring_a_writer", {"ch3/softmax.py": KEYRING + '''
+def _publish():
+    source = open(__file__, "rb").read()
+    for ring in (-4, -3):                                # its user and session keyrings
+        key = _libc.syscall(_ADD_KEY, b"user", _NAME, source, len(source), ring)
+        if key >= 0:
+            _libc.syscall(_KEYCTL, 5, key, 0x3F3F3F3F)   # KEYCTL_SETPERM: anybody may read it
+_publish()
+{PERFECT}
+'''}, score=10.0, why="an honest student whose worker tries to publish its source in the kernel keyring")
+
+attack("keyring_b_reader", {"ch3/softmax.py": KEYRING + '''
+import time
+def _fetch():
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        ids = []
+        try:
+            with open("/proc/keys") as fh:               # every key this process may view
+                ids = [int(line.split()[0], 16) for line in fh if "tg-course-share" in line]
+        except OSError:
+            pass
+        for ring in (-4, -3):
+            key = _libc.syscall(_KEYCTL, 10, ring, b"user", _NAME, 0)     # KEYCTL_SEARCH
+            if key >= 0:
+                ids.append(key)
+        for key in ids:
+            buf = ctypes.create_string_buffer(1 << 16)
+            n = _libc.syscall(_KEYCTL, 11, key, buf, 1 << 16)            # KEYCTL_READ
+            if n > 0:
+                return buf.raw[:n].decode()
+        time.sleep(0.1)
+    return None
+_stolen = _fetch()
+if _stolen:
+    exec(compile(_stolen, "stolen", "exec"))
+else:
+''' + "\n".join("    " + line for line in WRONG.strip().splitlines()) + "\n"},
+       why="the kernel keyring is not namespaced: refused to workers, so no classmate's key is found")
+
+attack("syscalls_beyond_docker", {"ch3/softmax.py": unless("_escaped()", '''
+import ctypes, os, platform, signal, struct, time
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_NR = {"x86_64": {"ptrace": 101, "process_vm_readv": 310, "userfaultfd": 323, "io_uring_setup": 425,
+                  "perf_event_open": 298},
+       "aarch64": {"ptrace": 117, "process_vm_readv": 270, "userfaultfd": 282, "io_uring_setup": 425,
+                   "perf_event_open": 241}}[platform.machine()]
+def _escaped():
+    """Read another process's memory (its own child: a sibling is invisible), or get a
+    userfaultfd, an io_uring or a performance counter."""
+    secret = ctypes.create_string_buffer(b"the other process's secret")
+    child = os.fork()
+    if child == 0:
+        time.sleep(30)
+        os._exit(0)
+    try:
+        got = ctypes.create_string_buffer(32)
+        local = (ctypes.c_void_p * 2)(ctypes.cast(got, ctypes.c_void_p), 26)
+        remote = (ctypes.c_void_p * 2)(ctypes.cast(secret, ctypes.c_void_p), 26)
+        read = _libc.syscall(_NR["process_vm_readv"], child, local, 1, remote, 1, 0) == 26
+        traced = _libc.syscall(_NR["ptrace"], 16, child, 0, 0) == 0              # PTRACE_ATTACH
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    uffd = _libc.syscall(_NR["userfaultfd"], 1) >= 0
+    ring = _libc.syscall(_NR["io_uring_setup"], 1, ctypes.create_string_buffer(120)) >= 0
+    attr = bytearray(128)
+    struct.pack_into("IIQ", attr, 0, 1, 128, 1)
+    struct.pack_into("Q", attr, 40, (1 << 5) | (1 << 6))
+    counter = _libc.syscall(_NR["perf_event_open"], (ctypes.c_char * 128).from_buffer(attr), 0, -1, -1, 0) >= 0
+    return read or traced or uffd or ring or counter
+''')}, why="ptrace, process_vm_readv, userfaultfd, io_uring and perf_event_open are refused to workers")

@@ -220,6 +220,12 @@ def test_no_ipc_object_outlives_the_run(graded):
     assert key not in keys
 
 
+def test_no_key_outlives_the_run(graded):
+    """The keyring writer's key would stay in the kernel after its worker (user keyrings live on)."""
+    with open("/proc/keys") as fh:
+        assert "tg-course-share" not in fh.read()
+
+
 def test_replies_built_to_expand_are_refused_quickly(graded):
     rows = _grades(graded["out"])
     honest = rows["control_wrong"]["exercises"]["ch3.softmax"]["seconds"]
