@@ -214,7 +214,7 @@ class ExerciseResult:
     code: str | None = None                                # the module's text, for similarity
     override: dict[str, Any] | None = None                 # points set by hand: points, reason, by, at, original
     tampering: str = ""                                    # what the engine caught changing itself
-    review: list[str] = field(default_factory=list)        # the static review's flags
+    findings: list[str] = field(default_factory=list)  # the judge's review: "line 12: uses torch.ops"
 
     @property
     def graded(self) -> bool:
@@ -229,7 +229,10 @@ class ExerciseResult:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], where: str = "exercise") -> ExerciseResult:
-        """As CheckResult.from_json: unknown keys ignored, a missing `status` an error."""
+        """As CheckResult.from_json: unknown keys ignored, a missing `status` an error. A row
+        written before findings were kept has the review's flags under "review"."""
+        if isinstance(data, Mapping) and "findings" not in data and "review" in data:
+            data = {**data, "findings": data["review"]}
         return _read(cls, data, where, {"checks": _read_checks})
 
 

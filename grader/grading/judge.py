@@ -398,6 +398,9 @@ class Judge:
                        for c in checks]
         else:
             from grader.checks.student import Student
+            # the review reads the source before any of it runs; the checks still run, so that an
+            # instructor's "accept" gives back the points they earned
+            entry.findings = review_submission(files, ex)
             budgets = self.budgets(ex)
             transport = _ExerciseTransport(self, ex, files, self.settings.submission_timeout)
             try:
@@ -415,7 +418,6 @@ class Judge:
             entry.worker = transport.report()
             entry.notes += _cell_notes(entry.worker)
             entry.status = "graded"
-            entry.review = review_submission(files, ex)
         entry.score, entry.max = exercise_score(results, ex)
         if files.status == "ok" and transport.tampered:
             # scored 0 even when the change was seen only after the last check

@@ -147,7 +147,7 @@ def grades_json(rows: list[StudentResult], exercise_ids: list[str], course: Cour
                 "score": entry.score, "max": entry.max, "status": entry.status,
                 "message": entry.message, "file": entry.source,
                 "notes": list(entry.notes), "sandbox": entry.sandbox,
-                "tampering": entry.tampering, "review": list(entry.review),
+                "tampering": entry.tampering, "findings": list(entry.findings),
                 "seconds": entry.seconds, "worker": entry.worker,
                 "cell": exercise_status(row, entry), "override": entry.override,
                 "checks": [_check_json(c) for c in entry.check_results()],
@@ -172,15 +172,15 @@ def _check_json(c: CheckResult) -> dict:
 
 
 def for_review(rows: list[StudentResult], exercise_ids: list[str]) -> list[dict]:
-    """What the instructor should look at: tampering (scored 0) and the static review's flags
-    (scored as usual: unusual code is not cheating by itself)."""
+    """What the instructor should look at: tampering (scored 0) and the findings of the judge's
+    review (code outside the Python a course exercise needs)."""
     found = []
     for row in rows:
         for ex_id in exercise_ids:
             entry = row.exercises.get(ex_id)
-            if entry is not None and (entry.tampering or entry.review):
+            if entry is not None and (entry.tampering or entry.findings):
                 found.append({"student": row.student, "exercise": ex_id,
-                              "tampering": entry.tampering, "flags": list(entry.review)})
+                              "tampering": entry.tampering, "findings": list(entry.findings)})
     return found
 
 
@@ -190,15 +190,16 @@ def review_md(rows: list[StudentResult], exercise_ids: list[str]) -> str:
     lines = ["# Submissions to look at", ""]
     if not items:
         return "\n".join(lines + ["Nothing was flagged.", ""])
-    lines += ["Tampering scores 0 for the exercise. Flags from the static review change no score.", ""]
+    lines += ["Tampering scores 0 for the exercise. Findings are what the judge's review of the source "
+              "found outside the Python a course exercise needs.", ""]
     for item in items:
         lines.append(f"## {item['student']}, {item['exercise']}")
         lines.append("")
         if item["tampering"]:
             lines += ["**Tampering** (scored 0):", "", _indent_block(item["tampering"]), ""]
-        if item["flags"]:
-            lines.append("Static review:")
-            lines += [f"- `{flag}`" if "`" not in flag else f"- {flag}" for flag in item["flags"]]
+        if item["findings"]:
+            lines.append("Findings:")
+            lines += [f"- `{line}`" if "`" not in line else f"- {line}" for line in item["findings"]]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

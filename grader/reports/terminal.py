@@ -81,8 +81,8 @@ def _notes(row: StudentResult, exercise_ids: list[str]) -> str:
             continue
         if entry.tampering:
             problems.append(f"[bold red]{ex_id}: tampering (scored 0, see review.md)[/]")
-        elif entry.review:
-            problems.append(f"[yellow]{ex_id}: {len(entry.review)} review flag(s), see review.md[/]")
+        elif entry.findings:
+            problems.append(f"[yellow]{ex_id}: {len(entry.findings)} finding(s) of the review, see review.md[/]")
         if entry.status == "error":      # "missing" already shows in its cell
             message = entry.message
             problems.append(f"[dim]{ex_id}: {rich_text(message[:70])}{'...' if len(message) > 70 else ''}[/]")
