@@ -26,6 +26,7 @@ import hashlib
 import importlib
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -664,7 +665,9 @@ def review_findings(source: str, forbid: Mapping[str, Iterable[str]] | None = No
     forbid: course.toml's bans of the exercise (symbol -> banned names); allow: its review_allow.
     A file that does not parse has no findings: its import fails and every check says so."""
     try:
-        tree = ast.parse(source)
+        with warnings.catch_warnings():       # "'int' object is not callable" is the student's to hear
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     forbid = {k: tuple(v) for k, v in (forbid or {}).items() if v}
@@ -674,6 +677,8 @@ def review_findings(source: str, forbid: Mapping[str, Iterable[str]] | None = No
         reviewer.visit(tree)
     except RecursionError:
         return [Finding(1, "nesting", "nests code too deeply for the review to read")]
+    except Exception:  # noqa: BLE001 - a file the review cannot read goes to a person, and the class goes on
+        return [Finding(1, "unreadable", "could not be read by the review (the grader's fault, not yours)")]
     return sorted(set(reviewer.findings), key=lambda f: (f.line, f.kind, f.text))
 
 
