@@ -471,6 +471,9 @@ class _Reviewer(ast.NodeVisitor):
         if self.bans and not importing:
             if top in BAN_MODULES and top not in self.allow:
                 self.find(node, "numpy", BAN_MODULES[top])
+            elif parts[-1] == "numpy" and "numpy" not in self.allow:    # torch.Tensor.numpy(X)
+                self.find(node, "numpy", "converts a tensor to numpy inside a function whose torch "
+                                         "built-ins are banned")
             elif top in ("torch", "torchvision") and len(parts) > 1:
                 self._route(node, parts[-1])
 
@@ -556,7 +559,8 @@ class _Reviewer(ast.NodeVisitor):
     def _spelled(self, node: ast.AST, text: str | None) -> None:
         """A string that spells a private or dunder name the file does not define: the name a
         computed getattr/setattr would reach."""
-        if text is None or not _PRIVATE_TEXT.fullmatch(text) or text in SPELLED_OK or text in HONEST_PRIVATE or \
+        if text is None or not _PRIVATE_TEXT.fullmatch(text) or not text.strip("_") or text in SPELLED_OK or \
+                text in HONEST_PRIVATE or \
                 text in HONEST_DUNDER_DEFS or \
                 (text not in ENGINE_PRIVATE and (text in self.names.class_attrs or text in self.names.own)):
             return

@@ -222,6 +222,13 @@ CASES = [
         def unrelated(X):
             return np.exp(X.numpy()), F.scaled_dot_product_attention
     """, SOFTMAX_BANS, {(5, "numpy"), (10, "route")}),
+    ("numpy reached through torch", """
+        import torch
+        def softmax(X):
+            return torch.from_numpy(torch.Tensor.numpy(X))
+        def helper_user(X):
+            return "__".join(["a", "b"]), "_".join(["c"])
+    """, SOFTMAX_BANS, {(3, "numpy")}),
     # -- literal tables and encoded data
     ("a literal table of answers", f"""
         ANSWERS = [{", ".join(str(i / 7) for i in range(70))}]
