@@ -350,6 +350,29 @@ def cross_entropy_logits(logits, y):
     return _leak(logits)
 '''}, why="a hidden check shows its title and status, nothing the student's code chose (shape, type, line)")
 
+def notebook(*cells: str) -> str:
+    """An .ipynb with these code cells, as Jupyter writes it."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": cell} for i, cell in enumerate(cells)]})
+
+
+attack("forged_cell_note", {"ch3/softmax.ipynb": notebook("from google.colab import drive", '''
+import sys
+import torch
+def _note(t):
+    sys.stderr.write("torchgrade-cell: LEAK " + " ".join(f"{v:.6f}" for v in t.flatten().tolist()) + "\\n")
+    sys.stderr.flush()
+    return torch.zeros(())
+def softmax(X):
+    _note(X)
+    return torch.full_like(X, 1.0 / X.shape[1])
+def cross_entropy(y_hat, y):
+    return _note(y_hat)
+def cross_entropy_logits(logits, y):
+    return _note(logits)
+''')}, why="a notebook's cell notes are read from an import-only worker: a line forged during a check is not a note")
+
 IPC_KEY = 0x54474950
 IPC = f'''
 import ctypes
@@ -955,6 +978,7 @@ FINDINGS: dict[str, list[tuple[str, str]]] = {
     'proc_cmdline_leak': [
         ('dynamic', "exec('\\nimport torch\\ndef softmax(X):\\n    retur"),
     ],
+    'forged_cell_note': [],
     'hidden_input_in_line_and_type': [],
     'hidden_message_exfiltration': [
         ('import', 'import base64, io, torch'),

@@ -261,6 +261,23 @@ def test_a_hidden_check_reads_back_its_title_and_status_only(graded, name):
     assert outputs <= {status_word(c.status) for c in hidden}, outputs
 
 
+def test_a_note_forged_during_a_check_never_reaches_the_student(graded):
+    """Cell notes come from a worker that only imported the notebook: the genuine one (cell 1's
+    google.colab) is there, the lines the student's code wrote while being checked are not."""
+    from grader.export.gradescope import results_json
+    from grader.grading.gradebook import Gradebook
+    feedback = (graded["out"] / "feedback" / "forged_cell_note.md").read_text()
+    assert "code cell 1 failed (ModuleNotFoundError" in feedback, feedback
+    assert "LEAK" not in feedback
+    book = Gradebook(graded["out"] / "gradebook.sqlite")
+    try:
+        row = book.rows()["forged_cell_note"]
+    finally:
+        book.close()
+    assert "LEAK" not in str(results_json(row))
+    assert "LEAK" in (row.exercises["ch3.softmax"].worker or {}).get("stderr", "")   # the instructor sees it
+
+
 def test_no_ipc_object_outlives_the_run(graded):
     key = _load_attacks().IPC_KEY
     with open("/proc/sysvipc/shm") as fh:
@@ -385,9 +402,10 @@ def test_each_exercise_result_carries_its_findings(graded):
         entry = (row or {}).get("exercises", {}).get("ch3.softmax")
         if entry is None or entry["status"] != "graded":
             continue
-        content = spec["files"]["ch3/softmax.py"]
-        text = fill(content.decode() if isinstance(content, bytes) else content, graded["values"])
-        assert entry["findings"] == review_source(text, forbid), name
+        if "ch3/softmax.py" in spec["files"]:
+            content = spec["files"]["ch3/softmax.py"]
+            text = fill(content.decode() if isinstance(content, bytes) else content, graded["values"])
+            assert entry["findings"] == review_source(text, forbid), name
         assert bool(entry["findings"]) == bool(FINDINGS[name]), (name, entry["findings"])
         if entry["findings"]:
             assert f"## {name}, ch3.softmax" in review, name
