@@ -222,6 +222,19 @@ CASES = [
         def unrelated(X):
             return np.exp(X.numpy()), F.scaled_dot_product_attention
     """, SOFTMAX_BANS, {(5, "numpy"), (10, "route")}),
+    ("a norm and a matrix-vector product under other names", """
+        import torch
+        import torch.nn.functional as F
+        def l2_norm(x):
+            return torch.cdist(x[None, None], torch.zeros(1, 1, x.numel()))[0, 0, 0]
+        def matvec(A, x):
+            return torch.linalg.vecdot(A, x.expand_as(A))
+        def frobenius_norm(X):
+            return (X * X).sum().sqrt()
+        def column_stats(X):
+            return {"median": X.sort(dim=0).values[X.shape[0] // 2], "var": torch.cov(X.T).diagonal()}
+    """, {"l2_norm": ["norm", "linalg_vector_norm"], "matvec": ["mv", "matmul"],
+          "frobenius_norm": ["norm"], "column_stats": ["median", "var"]}, {(4, "route"), (6, "route"), (10, "route")}),
     ("numpy reached through torch", """
         import torch
         def softmax(X):
