@@ -179,8 +179,8 @@ def _parse_exercise(root: Path, chapter: str, name: str, spec: Any) -> Exercise:
 
 
 def _review_allow(raw: Any, key: str) -> tuple[str, ...]:
-    """The rows of the review's allowlist an exercise switches on (grader.checks.review.OPTIONAL)."""
-    from grader.checks.allowlist import OPTIONAL
+    """The rows of the review's allowlist an exercise switches on (grader.grading.review.OPTIONAL)."""
+    from grader.grading.allowlist import OPTIONAL
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
         raise CourseError(f"{key} must be a list of names from the review's optional rows "
                           f"({', '.join(OPTIONAL)}), got {raw!r}")

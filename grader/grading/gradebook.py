@@ -193,7 +193,7 @@ class _transaction:
 def checks_digest(ex: Exercise) -> str:
     """What the checks of an exercise are: its spec in course.toml, the files that judge it and
     the rules of the judge's review."""
-    from grader.checks.review import rules_digest
+    from grader.grading.review import rules_digest
     h = hashlib.sha256(json.dumps([ex.id, ex.file, list(ex.symbols), ex.points,
                                    {k: list(v) for k, v in sorted(ex.forbid.items())},
                                    list(ex.review_allow), rules_digest()]).encode())

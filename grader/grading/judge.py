@@ -403,7 +403,7 @@ class Judge:
         return result
 
     def grade_exercise(self, ex: Exercise, files: ExerciseFiles) -> ExerciseResult:
-        from grader.checks.review import review_submission
+        from grader.grading.review import review_submission
         from grader.checks.runner import exercise_score, run_checks, skipped_result
         import torch
 

@@ -51,7 +51,7 @@ def parse_source(code: str, rel: str, where: str = "") -> ast.Module:
 
 
 CELL_MARKER = "torchgrade-cell: "       # worker stderr lines the judge turns into feedback notes
-CELLS_END = "# end of cells"            # after it, the converter's own lines (grader.checks.review)
+CELLS_END = "# end of cells"            # after it, the converter's own lines (grader.grading.review)
 _CELL_PRELUDE = """import sys as _tg_sys
 
 
@@ -112,7 +112,7 @@ def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str
                     segment = (f"try: {segment}\nexcept Exception as _tg_error: "
                                f"_tg_cell_failed({index}, _tg_error)")
                 # the marker says where the piece starts in its cell:
-                # the review's findings name the cell and its line (grader.checks.review.cell_lines)
+                # the review's findings name the cell and its line (grader.grading.review.cell_lines)
                 start = node.lineno - prefix.count("\n")
                 pieces.append(f"# cell {index}, line {start}\n" + prefix + segment)
             else:

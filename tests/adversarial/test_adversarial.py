@@ -374,7 +374,7 @@ def test_every_attack_says_what_the_review_finds():
 @pytest.mark.parametrize("name", sorted(n for n in ATTACKS if "ch3/softmax.py" in ATTACKS[n]["files"]))
 def test_the_review_finds_exactly_what_the_attack_expects(name):
     """Each finding's line and kind: the review reads the file the worker would import."""
-    from grader.checks.review import review_findings
+    from grader.grading.review import review_findings
     from grader.course import load_course
     values = placeholders(Path("/out"), Path("/submissions"), Path("/marker"), 1)
     content = ATTACKS[name]["files"]["ch3/softmax.py"]
@@ -392,7 +392,7 @@ def test_the_review_finds_exactly_what_the_attack_expects(name):
 def test_each_exercise_result_carries_its_findings(graded):
     """The judge reviews the module before the worker imports it, and the findings reach
     grades.json, review.md and the terminal."""
-    from grader.checks.review import review_source
+    from grader.grading.review import review_source
     from grader.course import load_course
     forbid = load_course(ROOT).exercise("ch3.softmax").forbid
     report = _report(graded)

@@ -1,4 +1,4 @@
-"""The judge's review of a submission's source (grader.checks.review): each rule of the allowlist
+"""The judge's review of a submission's source (grader.grading.review): each rule of the allowlist
 both ways, on a route around the engine (a finding on its line) and on the honest code next to it
 (none). The whole-course measurement is test_review_corpus.py; the attacks are tests/adversarial."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.review import cell_lines, review_findings, review_source, review_submission
+from grader.grading.review import cell_lines, review_findings, review_source, review_submission
 from grader.course import CourseError
 from grader.grading.submissions import ExerciseFiles
 
@@ -326,7 +326,7 @@ def test_review_allow_in_course_toml_is_checked(tmp_path) -> None:
 
 def test_the_review_imports_no_torch() -> None:
     """The judge's parent process runs it without paying for torch."""
-    code = ("import sys; from grader.checks.review import review_source; "
+    code = ("import sys; from grader.grading.review import review_source; "
             "review_source('import torch\\nx = torch.ops'); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

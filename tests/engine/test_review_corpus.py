@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.review import review_submission
+from grader.grading.review import review_submission
 from grader.course import Exercise, load_course
 from grader.export.notebooks import notebook_for
 from grader.grading.sources import notebook_to_module

@@ -1,4 +1,4 @@
-"""The Python a course exercise needs, as tables the judge's review (grader.checks.review) reads.
+"""The Python a course exercise needs, as tables the judge's review (grader.grading.review) reads.
 
 Everything a student's file may use is here: the modules it may import, the part of a few modules
 it may touch, what of torch is off limits (always, or where the exercise bans built-ins), the

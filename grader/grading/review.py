@@ -4,7 +4,7 @@ Run-time bans (grader.checks.forbid) and the engine's seal (grader.checks.integr
 student's own interpreter, so code that reaches below Python (torch's C internals, the dispatcher's
 mode stacks, custom operators, ctypes, frames, a rebound library function) can get around them.
 This review reads the source in the judge, before any of the student's code runs, and holds it
-against an ALLOWLIST (grader.checks.allowlist): the modules a course exercise imports, torch's
+against an ALLOWLIST (grader.grading.allowlist): the modules a course exercise imports, torch's
 public API, the student's own functions, classes and attributes. Anything outside it is a *finding* with its line; the grade
 pipeline withholds the exercise's points until the instructor accepts or rejects (course policy
 `[grading] findings`). Checks still run, so an "accept" restores the raw score.
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from grader.checks.allowlist import (BAN_MODULES, CALLBACK_METHODS, DUNDER_RISKS, DYNAMIC_BUILTINS, ENGINE_PRIVATE,
+from grader.grading.allowlist import (BAN_MODULES, CALLBACK_METHODS, DUNDER_RISKS, DYNAMIC_BUILTINS, ENGINE_PRIVATE,
                                      FRAME_ATTRIBUTES, GRADER_ALLOWED, HONEST_DUNDER_DEFS, HONEST_DUNDER_LOADS,
                                      HONEST_DUNDER_NAMES, HONEST_PRIVATE, MODULE_RISKS, MODULES, OPTIONAL, REFLECTION,
                                      RESTRICTED, ROUTES, SETTABLE, SPELLED_OK, SUBSCRIPT_SETTABLE, TENSOR_CLASSES, TORCH_IN_BANS,
