@@ -107,12 +107,12 @@ TORCH_OFF_LIMITS: dict[str, str] = {
     "torch.multiprocessing": "uses torch.multiprocessing (starts processes)",
 }
 # Parts of torch an exercise with bans does not use: compiled code runs where no mode can see it.
+_OUT_OF_VIEW = "in an exercise with bans ({} run outside the checker's view)"
 TORCH_IN_BANS: dict[str, str] = {
-    "torch.jit": "uses torch.jit in an exercise with bans (TorchScript runs outside the checker's view)",
-    "torch.compile": "uses torch.compile in an exercise with bans (compiled kernels run outside the checker's view)",
-    "torch.cuda.graphs": "uses CUDA graphs in an exercise with bans (replayed kernels run outside the checker's view)",
-    "torch.cuda.CUDAGraph": "uses CUDA graphs in an exercise with bans (replayed kernels run outside the checker's view)",
-    "torch.cuda.graph": "uses CUDA graphs in an exercise with bans (replayed kernels run outside the checker's view)",
+    "torch.jit": "uses torch.jit " + _OUT_OF_VIEW.format("TorchScript programs"),
+    "torch.compile": "uses torch.compile " + _OUT_OF_VIEW.format("compiled kernels"),
+    **dict.fromkeys(("torch.cuda.graphs", "torch.cuda.graph", "torch.cuda.CUDAGraph"),
+                    "uses CUDA graphs " + _OUT_OF_VIEW.format("replayed kernels")),
 }
 # Private torch names worth naming in a finding (any other one is "a private name of torch").
 TORCH_PRIVATE = frozenset({

@@ -5,9 +5,10 @@ student's own interpreter, so code that reaches below Python (torch's C internal
 mode stacks, custom operators, ctypes, frames, a rebound library function) can get around them.
 This review reads the source in the judge, before any of the student's code runs, and holds it
 against an ALLOWLIST (grader.grading.allowlist): the modules a course exercise imports, torch's
-public API, the student's own functions, classes and attributes. Anything outside it is a *finding* with its line; the grade
-pipeline withholds the exercise's points until the instructor accepts or rejects (course policy
-`[grading] findings`). Checks still run, so an "accept" restores the raw score.
+public API, the student's own functions, classes and attributes. Anything outside it is a
+*finding* with its line; the grade pipeline withholds the exercise's points until the instructor
+accepts or rejects (course policy `[grading] findings`). Checks still run, so an "accept"
+restores the raw score.
 
 Finding texts are written by the engine: a name is quoted only when it comes from the tables here
 or from Python itself (a standard-library module, a dunder Python defines), never a name the
@@ -31,11 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from grader.grading.allowlist import (BAN_MODULES, CALLBACK_METHODS, DUNDER_RISKS, DYNAMIC_BUILTINS, ENGINE_PRIVATE,
-                                     FRAME_ATTRIBUTES, GRADER_ALLOWED, HONEST_DUNDER_DEFS, HONEST_DUNDER_LOADS,
-                                     HONEST_DUNDER_NAMES, HONEST_PRIVATE, MODULE_RISKS, MODULES, OPTIONAL, REFLECTION,
-                                     RESTRICTED, ROUTES, SETTABLE, SPELLED_OK, SUBSCRIPT_SETTABLE, TENSOR_CLASSES, TORCH_IN_BANS,
-                                     TORCH_OFF_LIMITS, TORCH_PRIVATE)
+from grader.grading.allowlist import (
+    BAN_MODULES, CALLBACK_METHODS, DUNDER_RISKS, DYNAMIC_BUILTINS, ENGINE_PRIVATE, FRAME_ATTRIBUTES, GRADER_ALLOWED,
+    HONEST_DUNDER_DEFS, HONEST_DUNDER_LOADS, HONEST_DUNDER_NAMES, HONEST_PRIVATE, MODULE_RISKS, MODULES, OPTIONAL,
+    REFLECTION, RESTRICTED, ROUTES, SETTABLE, SPELLED_OK, SUBSCRIPT_SETTABLE, TENSOR_CLASSES, TORCH_IN_BANS,
+    TORCH_OFF_LIMITS, TORCH_PRIVATE)
 
 MAX_FINDINGS = 40
 TABLE_NUMBERS = 64        # numeric constants in one literal: a table of answers, not code
@@ -136,7 +137,7 @@ class _Names:
             grew = False
             for name, value in assigns:
                 path = self.resolve(value)
-                if path is not None and self.imports.get(name) != path and name not in self.imports:
+                if path is not None and name not in self.imports:
                     self.imports[name] = path
                     grew = True
             if not grew:
@@ -205,7 +206,7 @@ def _walk_scope(scope: ast.AST) -> Iterator[ast.AST]:
             todo.extend(ast.iter_child_nodes(node))
 
 
-# Calls that keep a name made from data made from data: text of a number, a path split in parts.
+# Calls that keep a name made from data made of data: the text of a number, a dotted path split in parts.
 _DATA_CALLS = frozenset({"str", "int", "len", "range", "enumerate", "zip", "reversed", "sorted", "list", "tuple"})
 _DATA_METHODS = frozenset({"split", "rsplit", "partition", "rpartition", "strip", "rstrip", "lstrip", "items",
                            "keys", "values", "named_modules", "named_children", "named_parameters",
@@ -239,11 +240,11 @@ def _banned_scopes(tree: ast.Module, names: _Names, forbid: Mapping[str, Iterabl
             todo.append((node, frozenset(banned)))
     while todo:
         node, banned = todo.pop()
-        functions = [node] if not isinstance(node, ast.ClassDef) else \
-            [n for n in ast.walk(node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
         if isinstance(node, ast.Name) and node.id in names.functions:   # softmax = _my_softmax
             todo.append((names.functions[node.id], banned))
             continue
+        functions = [node] if not isinstance(node, ast.ClassDef) else \
+            [n for n in ast.walk(node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
         for fn in functions:
             if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 continue
@@ -448,7 +449,7 @@ class _Reviewer(ast.NodeVisitor):
         if top not in MODULES:
             return                                 # its import is the finding
         if top == "grader":
-            if not GRADER_ALLOWED.startswith(path):
+            if GRADER_ALLOWED.split(".")[:len(parts)] != parts:
                 self.find(node, "grader", "reaches the grader's own package (only `from grader.notebook "
                                           "import check` is for students)")
             return
