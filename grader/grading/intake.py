@@ -54,7 +54,6 @@ class Intake:
     layout: str                            # canvas | moodle | gradescope | classroom | folders | nbgrader
     roster_facts: dict | None = None       # with a roster: unmatched, absent, clashes, ambiguous (terminal, report)
     warnings: list[str] = field(default_factory=list)   # likely mistakes in the download, not a student's
-    people: dict[str, dict] = field(default_factory=dict)   # roster id -> the roster's record
 
 
 def collect(course: Course, root: Path, exercises: list[Exercise], *, layout: str = "auto",
@@ -91,7 +90,7 @@ def collect(course: Course, root: Path, exercises: list[Exercise], *, layout: st
         warnings += _apply_times(pairs, table, Path(str(times)).name, people)
     subs = sorted((s for s, _ in pairs), key=lambda s: s.student)
     warnings += hand_in_warnings(course, here, subs, [e.id for e in exercises])
-    return Intake(subs, chosen, facts, warnings, people)
+    return Intake(subs, chosen, facts, warnings)
 
 
 def _distinct(found: list[Found]) -> list[Found]:
