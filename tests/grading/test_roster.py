@@ -130,9 +130,11 @@ def test_grade_with_roster_lists_unmatched_and_absent(tiny_course: Path, tmp_pat
     assert "stranger" in report and "Absent Person" in report
 
     kit.write(subs / "jose" / "ch1" / "basics.py", kit.SOLUTION)        # a second hand-in of s001
+    out = tmp_path / "out2"
     proc = kit.run_grader(tiny_course, subs, "--out", out, "--only", "ch1.basics", *args)
     assert proc.returncode == 0, proc.stdout + proc.stderr               # those two students' error, not the run's
-    assert "roster clash: 2 hand-ins are roster student s001: José María Ñúñez, jose" in proc.stdout, proc.stdout
+    assert "jose: submission could not be used: roster: two hand-ins are roster student 's001': 'jose' and " \
+           "'José María Ñúñez'; keep one of them" in proc.stdout, proc.stdout
     with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
         rows = {r["student"]: r for r in csv.DictReader(fh)}
     assert rows["s002"]["ch1.basics"] == "4" and "s001" not in rows
