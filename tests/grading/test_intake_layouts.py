@@ -77,7 +77,7 @@ def test_canvas_download_graded_end_to_end_with_its_gradebook_as_roster_and_api_
     out = tmp_path / "out"
     proc = kit.run_grader(tiny_course, download, "--out", out, "--roster", roster, "--times", times)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "no submission: 48216 (Absent, Al)" in proc.stdout
+    assert "48216: on the roster (Absent, Al), handed in nothing" in proc.stdout
     rows = _grades(out)
     assert sorted(rows) == ["48213", "48214", "48215"]
     assert rows["48213"]["ch1.basics"] == "4" and rows["48214"]["ch1.basics"] == "4"
@@ -85,7 +85,9 @@ def test_canvas_download_graded_end_to_end_with_its_gradebook_as_roster_and_api_
     assert rows["48214"]["submitted_at"] == "2030-01-17T09:00:00+00:00"
     assert rows["48214"]["time_source"] == "canvas_times.csv line 3"
     doc = json.loads((out / "grades.json").read_text(encoding="utf-8"))
-    assert next(s for s in doc["students"] if s["student"] == "48215")["roster"]["login"] == "ghopper"
+    grace = next(s for s in doc["students"] if s["student"] == "48215")["handin"]
+    assert (grace["lms"], grace["lms_id"], grace["name"], grace["section"]) == ("canvas", "48215", "Hopper, Grace",
+                                                                               "Section 2")
 
 
 def _moodle(lms, kit, path: Path, in_folders: bool) -> Path:
