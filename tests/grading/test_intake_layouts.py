@@ -88,6 +88,17 @@ def test_canvas_download_graded_end_to_end_with_its_gradebook_as_roster_and_api_
     grace = next(s for s in doc["students"] if s["student"] == "48215")["handin"]
     assert (grace["lms"], grace["lms_id"], grace["name"], grace["section"]) == ("canvas", "48215", "Hopper, Grace",
                                                                                "Section 2")
+    # ... and back to Canvas: its own gradebook export as the roster, as it is (students keyed by
+    # Canvas's user id, its ID column), one column with the final grade
+    proc = kit.run_export(tiny_course, "canvas", out, "--to", tmp_path / "import.csv", "--roster", roster)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = _csv_rows(tmp_path / "import.csv")
+    assert table[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "torchgrade"]
+    finals = {r["student"]: r["total"] for r in rows.values()}
+    assert table[2] == ["Smith, Bob", "48213", "S100", "bsmith", "Section 1", finals["48213"]]
+    assert table[3][:5] == ["Lovelace, Ada", "48214", "S101", "alovelace", "Section 1"]
+    assert table[3][5] == finals["48214"]
+    assert "in the roster but not graded (1): aabsent" in proc.stdout
 
 
 def _moodle(lms, kit, path: Path, in_folders: bool) -> Path:
@@ -143,6 +154,13 @@ def test_moodle_download_end_to_end_with_its_gradebook_and_worksheet_times(
     assert rows["S100"]["ch1.basics"] == "4" and rows["S101"]["ch1.basics"] == "4" and rows["S101"]["ch2.twice"] == "2"
     assert rows["S101"]["submitted_at"] == "2030-01-17T21:00:00+00:00"
     assert rows["S101"]["time_source"] == "worksheet.csv line 3 (no time zone: read as UTC)"
+    # ... and back to Moodle, its own grades export as the roster
+    proc = kit.run_export(tiny_course, "moodle", out, "--to", tmp_path / "import.csv", "--roster", roster)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = _csv_rows(tmp_path / "import.csv")
+    assert table[0] == ["First name", "Last name", "ID number", "Email address", "torchgrade"]
+    assert table[1] == ["Bob", "Smith", "S100", "bob.smith@uni.example", rows["S100"]["total"]]
+    assert table[2][:4] == ["Zoë", "Øster", "S101", "zoe@uni.example"]
 
 
 def _gradescope(lms, kit, path: Path, metadata: str | None = None) -> Path:
@@ -274,3 +292,9 @@ def test_times_mtime_reads_a_dropped_zips_own_mtime_and_nothing_else(course, kit
     assert found["bob"].handin.at == "" and found["bob"].handin.source.startswith("unknown")   # a folder: never
     intake, found = _collect(course, drop)
     assert found["ada"].handin.at == ""                                                        # not unless asked
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    import csv
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))

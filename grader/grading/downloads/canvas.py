@@ -42,8 +42,10 @@ def find(top: Node, entries: list[Node], options: Options) -> Listing:
     for uid, files in by_user.items():
         name = files[0][0]["name"]
         late = any(m["late"] for m, _ in files)
-        handin = HandIn(lms="canvas", lms_id=uid, name=name, raw_name=f"{name}_{uid}", late=late,
-                        source=LATE if late else ON_TIME)
+        # the submission id of the newest upload, which Canvas's "Re-Upload Submissions" names feedback by
+        submission = max((m["sub"] or "" for m, _ in files), key=lambda s: (len(s), s))
+        handin = HandIn(lms="canvas", lms_id=uid, submission_id=submission, name=name, raw_name=f"{name}_{uid}",
+                        late=late, source=LATE if late else ON_TIME)
         parts = [(m["file"], node) for m, node in files]
         listing.found.append(Found(uid, f"{name}_{uid}", "files", top.path / f"{name}_{uid}", parts, handin,
                                    Keys(lms_ids=(uid,), names=(name,)), expand_zips=True))
