@@ -100,11 +100,17 @@ def build(ctx: click.Context, exercise_ids: tuple[str, ...], check_only: bool) -
 @click.option("--exercise", "exercise_ids", multiple=True, help="Only this exercise id (repeatable).")
 @click.option("--jobs", type=int, default=0, help="Parallel processes (0: one per core).")
 @click.option("-v", "--verbose", is_flag=True, help="List the checks each target lost.")
+@click.option("--clauses", "clauses_only", is_flag=True,
+              help="Print each exercise's clause table (contract sentence -> the checks that charge it) and stop.")
 @click.pass_context
-def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbose: bool) -> None:
-    """Prove the checks: solutions 100 %, stubs 0, wrong variants lose points, correct ones don't."""
+def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbose: bool, clauses_only: bool) -> None:
+    """Prove the checks: solutions 100 %, stubs 0, wrong variants lose points, correct ones don't,
+    every contract clause is charged once, and recorded equivalent mutants still survive."""
     from grader.validate import validate as do_validate
     course = context_course(ctx)
+    if clauses_only:
+        _print_clause_tables(course, list(exercise_ids) or list(course.exercises))
+        return
     outcomes, problems = do_validate(course, list(exercise_ids) or None, jobs)
     table = Table(title="grader validate")
     for col in ("exercise", "target", "expected", "score", "ok", "note"):
@@ -126,6 +132,28 @@ def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbo
         console.print(f"[bold red]{len(bad)} target(s) violate their expectation, {len(problems)} problem(s)[/]")
         sys.exit(ExitCode.FAILED)
     console.print(f"[green]all {len(outcomes)} targets behave as expected[/]")
+
+
+def _print_clause_tables(course: Any, exercise_ids: list[str]) -> None:
+    from grader.checks.clauses import clause_table
+    failed = False
+    for ex_id in exercise_ids:
+        table = clause_table(course, ex_id)
+        if not table.declared:
+            console.print(f"[bold]{ex_id}[/]: no clause table (CLAUSES in its hidden check module)", highlight=False)
+            continue
+        out = Table(title=f"{ex_id}: contract clauses")
+        for col in ("clause", "sentence", "checks"):
+            out.add_column(col, overflow="fold")
+        for cid, sentence in table.clauses.items():
+            checks = ", ".join(c.name + (" (visible)" if c.visible else "") for c in table.charged[cid])
+            out.add_row(cid, escape(sentence), checks or "[bold red]none[/]")
+        console.print(out)
+        for p in table.problems:
+            failed = True
+            console.print(f"[bold red]problem:[/] {escape(p)}", highlight=False)
+    if failed:
+        sys.exit(ExitCode.FAILED)
 
 
 @main.command("pack", context_settings={"ignore_unknown_options": True, "help_option_names": []})

@@ -440,7 +440,13 @@ def generate_mutants(source: str, operators: tuple[str, ...] | None = None) -> l
     seen: set[bytes] = set()
     found: list[tuple[int, int, Mutant]] = []
     generators = (*GENERATORS, _numbered_swap(_names(tree)))
+    # the text of an f-string and the exception a `raise` builds are messages, not computation
+    quiet = {id(n) for top in ast.walk(tree) if isinstance(top, (ast.JoinedStr, ast.Raise))
+             for n in ast.walk(top.exc if isinstance(top, ast.Raise) and top.exc else top)
+             if isinstance(top, ast.JoinedStr) or top.exc is not None}
     for node in ast.walk(tree):
+        if id(node) in quiet:
+            continue
         in_block = _inside(node, blocks)
         for generate in generators:
             if not in_block and generate is not _order:

@@ -3,7 +3,6 @@ runner kills a known-bad mutant, reports a known survivor, and re-proves recorde
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -84,19 +83,9 @@ def test_identical_lines_get_distinct_keys():
 
 
 @pytest.fixture
-def dropout_course(course_root: Path, tmp_path: Path) -> Path:
+def dropout_course(one_exercise_course) -> Path:
     """A course holding ch4.dropout alone, without its recorded equivalents."""
-    (tmp_path / "solutions/ch4").mkdir(parents=True)
-    (tmp_path / "exercises/ch4").mkdir(parents=True)
-    toml = (course_root / "course.toml").read_text()
-    head = toml.split("[chapters.ch2]")[0]
-    section = toml.split("[exercises.ch4.dropout]")[1].split("[exercises.ch4.activations]")[0]
-    (tmp_path / "course.toml").write_text(head + '[chapters.ch4]\ntitle = "MLP"\n\n[exercises.ch4.dropout]'
-                                          + section)
-    for rel in ("solutions/ch4/dropout.py", "solutions/ch4/test_dropout_hidden.py",
-                "exercises/ch4/test_dropout.py", "exercises/ch4/dropout.py"):
-        shutil.copy(course_root / rel, tmp_path / rel)
-    return tmp_path
+    return one_exercise_course("ch4.dropout")
 
 
 RAISE = 'raise: raise ValueError(f"dropout_prob must be between 0 and 1, got {dropout_prob}") -> pass'
