@@ -184,6 +184,6 @@ def test_split_sizes_extremes(student, reference, device, rng):
 @check(points=1, clause="split_errors")
 def test_split_sizes_errors(student, device, rng):
     """A fraction outside [0, 1] or a negative n raises ValueError."""
-    for args in ((100, 1.5), (100, -0.1), (-5, 0.5)):
+    for args in ((100, 1.5), (100, -0.1), (-5, 0.5), (-1, 0.5)):
         with expect.raises(ValueError, what=f"split_sizes{args}"):
             student.split_sizes(*args)
