@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from grader.checks import check, expect
+from grader.checks import check, expect, specs
 
 EXERCISE = "ch4.dropout"
 
@@ -115,11 +115,14 @@ def test_any_shape_and_dtype(student, device, rng):
 
 @check(points=1)
 def test_input_not_modified(student, device, rng):
-    """dropout_layer returns a new tensor and leaves its input as it was."""
+    """dropout_layer returns a new tensor (for p = 0 too, not X itself) and leaves its input as it was."""
     X = _nonzero_input(rng, 40, 30).to(device)
     for p, seed in ((0.5, 75), (0.0, 76), (1.0, 77)):
         _, records = student.call_recorded("dropout_layer", X, p, _seed=seed)
         expect.equal(records["args_after"][0], X, what=f"X after dropout_layer(X, {p})")
+        # the very object back is an alias: the caller's later in-place change would show in it
+        _, records = student.call_recorded("dropout_layer", specs.tensor(X.cpu(), label="X"), p, _seed=seed)
+        expect.true(not records["X"]["is_result"], f"dropout_layer(X, {p}) returned X itself, not a new tensor")
 
 
 @check(points=1)
