@@ -29,6 +29,7 @@ from typing import Iterable
 
 from grader.course import Course, Exercise
 from grader.grading.sources import SubmissionError, decode_source, notebook_to_module, parse_source
+from grader.results import HandIn
 # Limits on what we read from a submission. Source files are small; notebooks may carry plots.
 # They live with `grader pack`, which refuses the same sizes before the hand-in.
 from grader.pack import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES
@@ -70,6 +71,7 @@ class Submission:
     path: Path
     problem: str = ""                # the submission as a whole is unusable
     exercises: dict[str, ExerciseFiles] = field(default_factory=dict)
+    handin: HandIn = field(default_factory=HandIn)   # who and when, from the collection system
 
 
 # ---------------------------------------------------------------------------- student ids
