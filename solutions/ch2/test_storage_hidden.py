@@ -12,9 +12,39 @@ import math
 
 import torch
 
-from grader.checks import check, expect
+from grader.checks import check, expect, specs
 
 EXERCISE = "ch2.storage"
+
+# The contract (the exercise's "What to write" and the rules it refers to), one sentence a
+# clause; each check names the one it charges.
+CLAUSES = {
+    "strides_example": "contiguous_strides gives the row-major strides: (3, 2) -> (2, 1), (2, 3, 4) -> (12, 4, 1)",
+    "strides_any": "contiguous_strides agrees with PyTorch for any shape of rank 1 to 5, given as a tuple, "
+                   "a list or a torch.Size, and returns a tuple of ints",
+    "strides_zero_one": "a size-0 dimension counts as 1 in the product, and a 0-d shape gives ()",
+    "strides_negative": "contiguous_strides raises ValueError for a negative size",
+    "index_example": "storage_index is offset + sum(index * stride): points[2, 1] sits at 5, points[1] starts at 2",
+    "index_any": "storage_index is right for any rank, strides and offset (the default offset 0 included), "
+                 "for tuples, lists and torch.Size",
+    "index_length": "storage_index raises ValueError when index and stride differ in length",
+    "view_example": "view_from_storage rebuilds points, points[1] and points.t() from their storage, in its dtype",
+    "view_any": "view_from_storage equals storage.as_strided(shape, stride, offset) for any layout, dtype and "
+                "sequence type",
+    "view_zero_negative": "view_from_storage takes stride 0 (a repeated value), negative strides and the default "
+                          "offset",
+    "view_index_error": "view_from_storage raises IndexError when an entry falls before or after the storage",
+    "view_value_error": "view_from_storage raises ValueError for a storage that is not 1-D or shape and stride "
+                        "of different lengths",
+    "view_empty": "a shape with no entries gives an empty tensor (never IndexError), and shape () a 0-d one",
+    "view_new": "view_from_storage returns a new tensor, never the storage itself, and leaves the storage unchanged",
+    "contig_example": "points is contiguous, points.t() is not, and a vector that skips places is not",
+    "contig_any": "is_contiguous agrees with Tensor.is_contiguous on row-major, permuted and gapped layouts",
+    "contig_size_one": "is_contiguous ignores the stride of a size-1 dimension",
+    "contig_empty": "is_contiguous is True for every layout with no entries, whatever its strides",
+    "contig_decreasing": "decreasing strides are not enough: strides with gaps are not contiguous",
+    "contig_length": "is_contiguous raises ValueError when shape and stride differ in length",
+}
 
 
 def _int(rng: torch.Generator, low: int, high: int) -> int:
@@ -40,7 +70,7 @@ def _storage(rng: torch.Generator, n: int, dtype: torch.dtype, device: torch.dev
 
 # ---------------------------------------------------------------- contiguous_strides
 
-@check(points=2)
+@check(points=2, clause="strides_any")
 def test_contiguous_strides_random_shapes(student, rng):
     """contiguous_strides agrees with torch.empty(shape).stride() on random shapes of rank 1 to 5."""
     for rank in (1, 2, 3, 4, 5, 3, 4):
@@ -50,20 +80,11 @@ def test_contiguous_strides_random_shapes(student, rng):
     shape = _shape(rng, 3, 2, 5)
     expect.equal(student.contiguous_strides(list(shape)), tuple(torch.empty(shape).stride()),
                  what=f"contiguous_strides({list(shape)}) (a list)")
+    expect.equal(student.contiguous_strides(torch.Size(shape)), tuple(torch.empty(shape).stride()),
+                 what=f"contiguous_strides(torch.Size({list(shape)}))")
 
 
-@check(points=2)
-def test_contiguous_strides_sizes_zero_and_one(student, rng):
-    """contiguous_strides handles 0-d shapes, size-1 dimensions and size-0 dimensions like PyTorch."""
-    shapes = [(), (1,), (0,), (1, 1, 1), (_int(rng, 2, 5), 0, _int(rng, 2, 5)),
-              (0, _int(rng, 2, 5), _int(rng, 2, 5)), (_int(rng, 2, 5), 1, _int(rng, 2, 5), 1),
-              (_int(rng, 2, 4), 0, 1, 0, _int(rng, 2, 4))]
-    for shape in shapes:
-        expect.equal(student.contiguous_strides(shape), tuple(torch.empty(shape).stride()),
-                     what=f"contiguous_strides({shape})")
-
-
-@check(points=1)
+@check(points=1, clause="strides_negative")
 def test_contiguous_strides_negative_size(student, rng):
     """contiguous_strides raises ValueError for a negative size."""
     for shape in [(2, -1), (-3,), (_int(rng, 1, 4), _int(rng, 1, 4), -2)]:
@@ -73,7 +94,7 @@ def test_contiguous_strides_negative_size(student, rng):
 
 # ---------------------------------------------------------------- storage_index
 
-@check(points=2)
+@check(points=2, clause="index_any")
 def test_storage_index_random(student, reference, rng):
     """storage_index gives offset + sum(index * stride) for random indices, strides and offsets."""
     for rank in (1, 2, 3, 4, 5, 0):
@@ -90,17 +111,9 @@ def test_storage_index_random(student, reference, rng):
                  what="storage_index([2, 1], torch.Size([2, 1]), offset=3)")
 
 
-@check(points=1)
-def test_storage_index_length_mismatch(student, rng):
-    """storage_index raises ValueError when index and stride have different lengths."""
-    for index, stride in [((1, 2), (3,)), ((1,), (4, 1)), ((), (1,)), (_shape(rng, 3), _shape(rng, 4))]:
-        with expect.raises(ValueError, what=f"storage_index({index}, {stride})"):
-            student.storage_index(index, stride)
-
-
 # ---------------------------------------------------------------- view_from_storage
 
-@check(points=3)
+@check(points=3, clause="view_any")
 def test_view_from_storage_matches_as_strided(student, device, rng):
     """view_from_storage equals storage.as_strided(shape, stride, offset) for random layouts and dtypes."""
     cases = []
@@ -111,15 +124,18 @@ def test_view_from_storage_matches_as_strided(student, device, rng):
         cases.append((shape, stride, dtype))
     transposed = (_int(rng, 2, 5), _int(rng, 2, 5))
     cases.append((transposed, (1, transposed[0]), torch.float32))  # a transpose
-    for shape, stride, dtype in cases:
+    for n, (shape, stride, dtype) in enumerate(cases):
         offset = _int(rng, 0, 6)
         storage = _storage(rng, offset + _span(shape, stride) + _int(rng, 0, 3), dtype, device)
         expected = storage.as_strided(shape, stride, offset).clone()
-        expect.equal(student.view_from_storage(storage, shape, stride, offset), expected,
-                     what=f"view_from_storage(storage of {storage.numel()} {dtype}, {shape}, {stride}, {offset})")
+        # the sequences may come as tuples, lists or torch.Size
+        shape_arg, stride_arg = ((shape, stride), (torch.Size(shape), list(stride)), (list(shape), stride))[n % 3]
+        expect.equal(student.view_from_storage(storage, shape_arg, stride_arg, offset), expected,
+                     what=f"view_from_storage(storage of {storage.numel()} {dtype}, {shape_arg!r}, {stride_arg!r}, "
+                          f"{offset})")
 
 
-@check(points=2)
+@check(points=2, clause="view_zero_negative")
 def test_view_from_storage_zero_and_negative_strides(student, reference, device, rng):
     """view_from_storage handles stride 0 (repeated values), negative strides and the default offset."""
     storage = _storage(rng, 12, torch.float32, device)
@@ -133,22 +149,7 @@ def test_view_from_storage_zero_and_negative_strides(student, reference, device,
                  what="view_from_storage(storage of 12, (3, 4), (4, 1)) with the default offset")
 
 
-@check(points=2)
-def test_view_from_storage_out_of_range(student, device, rng):
-    """view_from_storage raises IndexError when an entry falls before or after the storage."""
-    n = _int(rng, 6, 10)
-    storage = _storage(rng, n, torch.float32, device)
-    cases = [((2, 3), (3, 1), n - 5),      # last entry one place past the end
-             ((n + 1,), (1,), 0),           # one entry too many
-             ((2, 2), (1, 1), -1),          # a negative offset
-             ((3,), (-1,), 1),              # a negative stride walking below 0
-             ((1,), (1,), n)]               # a single entry just past the end
-    for shape, stride, offset in cases:
-        with expect.raises(IndexError, what=f"view_from_storage(storage of {n}, {shape}, {stride}, {offset})"):
-            student.view_from_storage(storage, shape, stride, offset)
-
-
-@check(points=1)
+@check(points=1, clause="view_value_error")
 def test_view_from_storage_bad_arguments(student, device, rng):
     """view_from_storage raises ValueError for a storage that is not 1-D or mismatched shape and stride."""
     storage = _storage(rng, 12, torch.float32, device)
@@ -160,9 +161,9 @@ def test_view_from_storage_bad_arguments(student, device, rng):
         student.view_from_storage(storage, (4,), (1, 1))
 
 
-@check(points=1)
-def test_view_from_storage_empty_and_unchanged(student, device, rng):
-    """view_from_storage returns empty tensors for empty shapes, 0-d ones for (), and leaves the storage alone."""
+@check(points=1, clause="view_empty")
+def test_view_from_storage_empty(student, device, rng):
+    """view_from_storage returns empty tensors for empty shapes (offsets past the end too) and a 0-d one for ()."""
     storage = _storage(rng, 8, torch.float64, device)
     for shape, stride, offset in [((0,), (1,), 0), ((3, 0), (1, 1), 5), ((0, 2), (2, 1), 20)]:
         expect.equal(student.view_from_storage(storage, shape, stride, offset),
@@ -170,6 +171,15 @@ def test_view_from_storage_empty_and_unchanged(student, device, rng):
                      what=f"view_from_storage(storage of 8, {shape}, {stride}, {offset})")
     expect.equal(student.view_from_storage(storage, (), (), 3), storage[3].clone(),
                  what="view_from_storage(storage of 8, (), (), 3)")
+
+
+@check(points=1, clause="view_new")
+def test_view_from_storage_new_tensor(student, device, rng):
+    """view_from_storage returns a new tensor, even for the storage's own layout, and leaves the storage alone."""
+    storage = _storage(rng, 8, torch.float32, device)
+    _, records = student.call_recorded("view_from_storage", specs.tensor(storage, label="s"), (8,), (1,), 0)
+    expect.true(not records["s"]["is_result"], "view_from_storage(storage, (8,), (1,), 0) returned the storage "
+                "itself, not a new tensor")
     _, records = student.call_recorded("view_from_storage", storage, (2, 3), (1, 2), 1)
     expect.equal(records["args_after"][0], storage, what="the storage after view_from_storage")
 
@@ -180,7 +190,7 @@ def _torch_is_contiguous(shape: tuple, stride: tuple) -> bool:
     return bool(torch.empty(max(_span(shape, stride), 1)).as_strided(shape, stride).is_contiguous())
 
 
-@check(points=3)
+@check(points=3, clause="contig_any")
 def test_is_contiguous_random_layouts(student, rng):
     """is_contiguous agrees with Tensor.is_contiguous on random row-major, permuted and gapped layouts."""
     for rank in (1, 2, 3, 4, 2, 3, 4, 3):
@@ -198,26 +208,43 @@ def test_is_contiguous_random_layouts(student, rng):
                        (shape, last_gapped)):
             expect.equal(student.is_contiguous(sh, st), _torch_is_contiguous(sh, st),
                          what=f"is_contiguous({sh}, {st})")
+    expect.equal(student.is_contiguous(torch.Size(shape), list(row_major)), True,
+                 what=f"is_contiguous(torch.Size({list(shape)}), {list(row_major)})")
 
 
-@check(points=2)
-def test_is_contiguous_size_one_and_empty(student, rng):
-    """is_contiguous ignores the stride of size-1 dimensions and calls every empty layout contiguous."""
+@check(points=1, clause="contig_size_one")
+def test_is_contiguous_size_one(student, rng):
+    """is_contiguous ignores the stride of size-1 dimensions: (3, 1) with strides (1, 7) is contiguous."""
     a, b = _int(rng, 2, 5), _int(rng, 2, 5)
-    cases = [((a, 1), (1, _int(rng, 2, 9))), ((1, a), (_int(rng, 2, 9), 1)),
+    cases = [((3, 1), (1, 7)), ((a, 1), (1, _int(rng, 2, 9))), ((1, a), (_int(rng, 2, 9), 1)),
              ((a, 1, b), (b, _int(rng, 5, 9), 1)), ((1,), (_int(rng, 2, 9),)), ((1, 1), (0, 0)),
-             ((), ()), ((a, 0), (1, 1)), ((0, b), (_int(rng, 2, 9), 3)), ((a, 0, b), (7, 7, 7)),
-             ((a, 1, b), (b + 1, 1, 1))]
+             ((), ()), ((a, 1, b), (b + 1, 1, 1))]
     for shape, stride in cases:
         expect.equal(student.is_contiguous(shape, stride), _torch_is_contiguous(shape, stride),
                      what=f"is_contiguous({shape}, {stride})")
 
 
-@check(points=1)
-def test_is_contiguous_decreasing_is_not_enough(student, rng):
-    """is_contiguous is False for decreasing strides with gaps, and raises ValueError on mismatched lengths."""
+@check(points=1, clause="contig_empty")
+def test_is_contiguous_empty(student, rng):
+    """is_contiguous calls every layout without entries contiguous, whatever its strides."""
     a, b = _int(rng, 2, 5), _int(rng, 2, 5)
-    for shape, stride in [((a, b), (2 * b, 2)), ((a, b), (b + 1, 1)), ((a, b), (b, 0)), ((a, b), (1, a))]:
+    for shape, stride in [((2, 0, 3), (5, 5, 5)), ((a, 0), (1, 1)), ((0, b), (_int(rng, 2, 9), 3)),
+                          ((a, 0, b), (7, 7, 7)), ((0,), (3,))]:
+        expect.equal(student.is_contiguous(shape, stride), True, what=f"is_contiguous({shape}, {stride})")
+
+
+@check(points=1, clause="contig_decreasing")
+def test_is_contiguous_decreasing_is_not_enough(student, rng):
+    """is_contiguous is False for decreasing strides with gaps: (2, 3) with strides (6, 2) is not contiguous."""
+    a, b = _int(rng, 2, 5), _int(rng, 2, 5)
+    for shape, stride in [((2, 3), (6, 2)), ((a, b), (2 * b, 2)), ((a, b), (b + 1, 1)), ((a, b), (b, 0)),
+                          ((a, b), (1, a))]:
         expect.equal(student.is_contiguous(shape, stride), False, what=f"is_contiguous({shape}, {stride})")
-    with expect.raises(ValueError, what="is_contiguous((2, 3), (1,))"):
-        student.is_contiguous((2, 3), (1,))
+
+
+@check(points=1, clause="contig_length")
+def test_is_contiguous_length_mismatch(student, rng):
+    """is_contiguous raises ValueError when shape and stride have different lengths."""
+    for shape, stride in [((2, 3), (1,)), ((4,), (1, 1)), ((), (1,))]:
+        with expect.raises(ValueError, what=f"is_contiguous({shape}, {stride})"):
+            student.is_contiguous(shape, stride)
