@@ -168,8 +168,8 @@ def test_keep_above_integers_and_float64(student, device, rng):
     """Integer and float64 tensors keep their dtype."""
     X = torch.randint(-3, 4, (4, 5), generator=rng).to(device)
     expect.equal(student.keep_above(X, 0.5), _expected_above(X, 0.5), what="keep_above(int64 X, 0.5)")
-    I = torch.randint(-100, 100, (3, 4), generator=rng).to(torch.int32).to(device)
-    expect.equal(student.keep_above(I, -7.5), _expected_above(I, -7.5), what="keep_above(int32 X, -7.5)")
+    X32 = torch.randint(-100, 100, (3, 4), generator=rng).to(torch.int32).to(device)
+    expect.equal(student.keep_above(X32, -7.5), _expected_above(X32, -7.5), what="keep_above(int32 X, -7.5)")
     D = torch.tensor([[0.25, 0.5, 0.75], [0.5, 1.0, 0.0]], dtype=torch.float64, device=device)
     expect.equal(student.keep_above(D, 0.6), _expected_above(D, 0.6), what="keep_above(float64 X, 0.6)")
 

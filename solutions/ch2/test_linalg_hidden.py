@@ -63,7 +63,7 @@ def test_l1_norm_random(student, device, rng):
         x = _randn(rng, *shape, dtype=dtype, device=device)
         got, records = student.call_recorded("l1_norm", x)
         expect.close(got, torch.linalg.vector_norm(x, ord=1), what=f"l1_norm of a {dtype} tensor of shape {shape}")
-        expect.equal(records["args_after"][0], x, what=f"x after l1_norm(x) (x itself must not change)")
+        expect.equal(records["args_after"][0], x, what="x after l1_norm(x) (x itself must not change)")
 
 
 @check(points=2, clause="l2_any")
