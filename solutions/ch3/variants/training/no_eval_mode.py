@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_evaluate_accuracy_eval_mode"]   # one slip, one check: the clause table says which
 
 
 def accuracy(y_hat, y):

@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_evaluate_accuracy_no_grad"]   # one slip, one check: the clause table says which
 
 
 def accuracy(y_hat, y):

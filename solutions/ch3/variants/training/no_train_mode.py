@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_train_epoch_switches_an_eval_net_to_train_mode"]   # one slip, one check: the clause table says which
 
 
 def accuracy(y_hat, y):
