@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_load_array_in_order_for_evaluation"]   # one slip, one check: the clause table says which
 from torch import nn
 from torch.utils import data
 

@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_train_concise_moves_the_net"]   # one slip, one check: the clause table says which
 from torch import nn
 from torch.utils import data
 

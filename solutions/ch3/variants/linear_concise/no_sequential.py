@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_linear_net"]   # one slip, one check: the clause table says which
 from torch import nn
 from torch.utils import data
 
