@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_prelu_contract"]   # one slip, one check: the clause table says which
 
 
 def sigmoid(x):

@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_leaky_relu_slopes"]   # one slip, one check: the clause table says which
 
 
 def sigmoid(x):
