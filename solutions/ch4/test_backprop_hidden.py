@@ -5,8 +5,9 @@ The expected loss and gradients are computed here, in the judge, by autograd on 
 course.toml forbids backward, torch.autograd.grad and requires_grad_ (and the built-in softmax /
 cross-entropy), so the numbers can only come from a backward pass written by hand. Sizes are
 drawn from `rng` with d, h, q distinct, so a transposed gradient cannot pass a shape check. The
-checks are split by layer (loss, output layer, hidden layer), by weight decay, by large logits,
-by dtype and by the inputs being left alone, so one mistake costs only its own checks.
+checks are split by layer (the loss is a visible check's, then the output layer and the hidden
+layer), by dtype, by edge cases and by the inputs being left alone, so one mistake costs only its
+own checks (weight decay and large logits are visible checks').
 """
 
 from __future__ import annotations
@@ -17,6 +18,20 @@ import torch.nn.functional as F
 from grader.checks import check, expect
 
 EXERCISE = "ch4.backprop"
+
+# The contract (the exercise's "What to write"), one sentence a clause; each check names the one it charges.
+CLAUSES = {
+    "example": "the text's example: loss 2.0404, dJ/dW2 = (-0.8700, 0.8690, 0.0010), dJ/dW1 = 1.6465",
+    "loss": "the loss is the mean cross-entropy of the logits o = relu(X W1 + b1) W2 + b2",
+    "output_grads": "dJ/dW2 and dJ/db2 are autograd's",
+    "hidden_grads": "dJ/dW1 and dJ/db1, through W2 and the ReLU, are autograd's",
+    "weight_decay": "lam adds lam/2 (|W1|^2 + |W2|^2) to the loss and lam W to the weight gradients; biases are "
+                    "not penalised",
+    "stable": "logits of +-1000 give the right finite loss and finite gradients",
+    "dtype_shapes": "float64 stays float64, every gradient has its parameter's shape and the loss is 0-d",
+    "edges": "one example, two classes, units that are always off, and a unit exactly at 0 (derivative 0 there)",
+    "inputs": "mlp_grads leaves X, y and the parameters unchanged",
+}
 
 NAMES = ("W1", "b1", "W2", "b2")
 # A hand-written backward pass sums in another order than autograd.
@@ -74,15 +89,7 @@ def _sizes(args: tuple) -> str:
     return f"(n={X.shape[0]}, d={X.shape[1]}, h={W1.shape[1]}, q={W2.shape[1]})"
 
 
-@check(points=2)
-def test_loss(student, device, rng):
-    """The loss is the mean cross-entropy of the logits (lam = 0)."""
-    for _ in range(2):
-        args = _net(rng, device)
-        _compare(_result(student, args), _autograd(*args), ("loss",), f"for a random network {_sizes(args)}")
-
-
-@check(points=2)
+@check(points=2, clause="output_grads")
 def test_output_layer_gradients(student, device, rng):
     """dJ/dW2 = H^T G_O and dJ/db2 = sum of G_O over the rows match autograd (lam = 0)."""
     for _ in range(2):
@@ -90,7 +97,7 @@ def test_output_layer_gradients(student, device, rng):
         _compare(_result(student, args), _autograd(*args), ("W2", "b2"), f"for a random network {_sizes(args)}")
 
 
-@check(points=3)
+@check(points=3, clause="hidden_grads")
 def test_hidden_layer_gradients(student, device, rng):
     """dJ/dW1 and dJ/db1, through W2^T and the ReLU mask, match autograd (lam = 0)."""
     for _ in range(2):
@@ -98,62 +105,36 @@ def test_hidden_layer_gradients(student, device, rng):
         _compare(_result(student, args), _autograd(*args), ("W1", "b1"), f"for a random network {_sizes(args)}")
 
 
-@check(points=2)
-def test_weight_decay(student, device, rng):
-    """With lam > 0 the loss gains lam/2 (|W1|^2 + |W2|^2) and the weight gradients lam W; biases are not penalised."""
-    for lam in (0.1, 0.75):
-        args = _net(rng, device)
-        _compare(_result(student, args, lam), _autograd(*args, lam=lam), ("loss",) + NAMES,
-                 f"with lam = {lam} {_sizes(args)}")
-
-
-@check(points=2)
-def test_large_logits(student, device, rng):
-    """Logits of +-1000 give a finite loss and finite gradients equal to autograd's."""
-    X, y, W1, b1, W2, b2 = _net(rng, device, n=10, q=4)
-    # a bias that pushes the logits to about 1000, -1000, 0 and 500
-    big_b2 = b2 + torch.tensor([1000.0, -1000.0, 0.0, 500.0], device=device)
-    args = (X, y, W1, b1, W2, big_b2)
-    _compare(_result(student, args), _autograd(*args), ("loss",) + NAMES, "with logits near +-1000",
-             tol={"rtol": 1e-5, "atol": 1e-5})
-    # weights so large that the logits differ by hundreds from row to row
-    args = (X * 4.0, y, W1, b1, W2 * 60.0, b2)
-    _compare(_result(student, args), _autograd(*args), ("loss",) + NAMES,
-             "with logits that differ by hundreds between rows", tol={"rtol": 1e-4, "atol": 1e-3})
-    # (gradients of size ~100 here: float32 sums in another order differ by ~1e-5 of that, whatever the seed)
-
-
-@check(points=1)
+@check(points=1, clause="dtype_shapes")
 def test_float64_and_shapes(student, device, rng):
-    """float64 inputs give float64 results; every gradient has its parameter's shape; the loss is 0-d."""
+    """float64 inputs give float64 results to float64 precision; every gradient has its parameter's shape; the loss is 0-d."""
     args = _net(rng, device, dtype=torch.float64)
-    out = _result(student, args, 0.2)
+    out = _result(student, args)
     for key, param in zip(NAMES, args[2:]):
         expect.shape(out[key], param.shape, f"mlp_grads(...)[{key!r}] (it must have the shape of {key})")
+        expect.dtype(out[key], torch.float64, f"mlp_grads(...)[{key!r}] for float64 inputs")
     expect.shape(out["loss"], (), "mlp_grads(...)['loss'] (a 0-d tensor)")
-    _compare(out, _autograd(*args, lam=0.2), ("loss",) + NAMES, f"for float64 inputs {_sizes(args)}",
-             tol={"rtol": 1e-9, "atol": 1e-10})
+    # the loss alone to float64's precision: the gradients' values are the layer checks' concern
+    _compare(out, _autograd(*args), ("loss",), f"for float64 inputs {_sizes(args)}", tol={"rtol": 1e-9, "atol": 1e-10})
 
 
-@check(points=1)
+@check(points=1, clause="edges")
 def test_edge_cases(student, device, rng):
-    """One example, two classes, hidden units off for every example, and one exactly at 0 (ReLU's derivative there is 0)."""
+    """One example and two classes, and a hidden unit exactly at 0 for every example (the ReLU's derivative there is 0)."""
     X, y, W1, b1, W2, b2 = _net(rng, device, n=1, q=2)
     args = (X, y, W1, b1, W2, b2)
-    _compare(_result(student, args), _autograd(*args), ("loss",) + NAMES, "for a single example and two classes")
+    _compare(_result(student, args), _autograd(*args), ("loss", "W2", "b2"), "for a single example and two classes")
     X, y, W1, b1, W2, b2 = _net(rng, device, n=8, q=3)
-    dead = b1.clone()
-    dead[::2] = -100.0     # every other hidden unit never switches on
-    args = (X, y, W1, dead, W2, b2)
-    _compare(_result(student, args), _autograd(*args), ("loss",) + NAMES, "with hidden units that are always off")
     # hidden unit 0 sits exactly at the ReLU's kink for every example: its derivative there is 0
     W1, b1 = W1.clone(), b1.clone()
     W1[:, 0], b1[0] = 0.0, 0.0
     args = (X, y, W1, b1, W2, b2)
-    _compare(_result(student, args), _autograd(*args), NAMES, "with a hidden unit exactly at 0 (the ReLU's kink)")
+    out, expected = _result(student, args), _autograd(*args)
+    expect.close(out["W1"][:, 0], expected["W1"][:, 0], **TOL32, what="dJ/dW1 of the hidden unit at the ReLU's kink")
+    expect.close(out["b1"][0], expected["b1"][0], **TOL32, what="dJ/db1 of the hidden unit at the ReLU's kink")
 
 
-@check(points=1)
+@check(points=1, clause="inputs")
 def test_inputs_unchanged(student, device, rng):
     """mlp_grads leaves X, y and the parameters as they were."""
     args = _net(rng, device)

@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_weight_decay_adds_lam_w"]   # one slip, one check: the clause table says which
 
 
 def mlp_grads(X, y, W1, b1, W2, b2, lam=0.0):
