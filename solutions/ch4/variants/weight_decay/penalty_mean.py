@@ -3,6 +3,7 @@
 import torch
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_l2_penalty_example", "test_l2_penalty_random"]   # l2_penalty's checks only: training makes up for it
 
 
 def l2_penalty(w):
