@@ -4,6 +4,7 @@ import torch
 from torch import nn
 
 VERDICT = "wrong"
+LOSES_ONLY = ["test_fit_matches_reference"]   # one slip, one check: the clause table says which
 
 
 def train_val_indices(n, val_size, generator=None):
