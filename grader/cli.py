@@ -140,7 +140,8 @@ def _print_clause_tables(course: Any, exercise_ids: list[str]) -> None:
     for ex_id in exercise_ids:
         table = clause_table(course, ex_id)
         if not table.declared:
-            console.print(f"[bold]{ex_id}[/]: no clause table (CLAUSES in its hidden check module)", highlight=False)
+            failed = True
+            console.print(f"[bold red]problem:[/] {ex_id}: {escape(table.problems[0])}", highlight=False)
             continue
         out = Table(title=f"{ex_id}: contract clauses")
         for col in ("clause", "sentence", "checks"):

@@ -2,10 +2,11 @@
 checks that charge it.
 
 The hidden check module declares the contract as `CLAUSES = {id: sentence}`; each check, visible
-or hidden, names what it charges with `@check(clause=id)`. The table is sound when every clause
-is charged, every check charges declared clauses, and no clause is charged by a visible and a
-hidden check both, nor by two visible ones: one slip in one clause then costs one check's points
-(see API.md, "One contract slip costs one check").
+or hidden, names what it charges with `@check(clause=id)`. Every exercise declares one (a missing
+table is a problem), and it is sound when every clause is charged, every check charges declared
+clauses, and no clause is charged by a visible and a hidden check both, nor by two visible ones:
+one slip in one clause then costs one check's points (see API.md, "One contract slip costs one
+check").
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ def clause_table(course: Course, exercise_id: str) -> ClauseTable:
                                                          for k, v in declared.items()):
                 raise CourseError(f"{exercise.hidden_checks_path}: {ATTRIBUTE} must map clause ids to sentences")
             table.clauses, table.declared = dict(declared), True
+    if not table.declared:
+        # every exercise states its contract: without the table no proof that a slip costs one check
+        table.problems.append(f"no clause table: declare {ATTRIBUTE} = {{id: sentence}} in "
+                              f"{exercise.hidden_checks_path.relative_to(course.root)} and name a clause on each check")
     table.charged = {cid: [] for cid in table.clauses}
     for check in checks:
         if table.declared and not check.info.clauses:

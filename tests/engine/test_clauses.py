@@ -1,5 +1,5 @@
-"""The clause table: every contract clause is charged by a check, and never twice by a visible
-and a hidden check (grader.checks.clauses, `grader validate --clauses`)."""
+"""The clause table: every exercise has one, every contract clause is charged by a check, and never
+twice by a visible and a hidden check (grader.checks.clauses, `grader validate --clauses`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def test_a_sound_table_has_no_problems(course_root):
 
 
 @pytest.mark.parametrize("file, old, new, problem", [
+    # the hidden module declares no contract at all: every exercise must have a table
+    ("hidden", "CLAUSES = {", "CONTRACT = {", "no clause table: declare CLAUSES"),
     # the hidden module forgets to charge a clause
     ("hidden", 'clause="split_errors"', 'clause="split_extremes"', "clause 'split_errors' is charged by no check"),
     # a visible and a hidden check charge the same clause: one slip would cost two checks
