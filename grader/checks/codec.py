@@ -22,7 +22,7 @@ from typing import Any, Callable
 import msgpack
 import torch
 
-from grader.checks.errors import NotPlainData, ProtocolError
+from grader.checks.student_errors import NotPlainData, ProtocolError
 
 TAG = "__tg__"
 MAX_DEPTH = 64

@@ -35,7 +35,7 @@ from torch import nn
 from grader.checks import specs
 from grader.checks import codec, integrity, lazy, opcount
 from grader.checks import forbid as forbids
-from grader.checks.errors import NO_D2L, NotPlainData
+from grader.checks.student_errors import NO_D2L, NotPlainData
 from grader.checks.forbid import ForbiddenSignal, Guard, install_mode_switch_guards
 from grader.checks.probes import PROBES
 

@@ -28,7 +28,7 @@ from itertools import repeat
 from operator import attrgetter, is_not
 from typing import Any, Iterable
 
-ENGINE_MODULES = ("grader.checks.errors", "grader.checks.codec", "grader.checks.specs", "grader.checks.forbid",
+ENGINE_MODULES = ("grader.checks.student_errors", "grader.checks.codec", "grader.checks.specs", "grader.checks.forbid",
                   "grader.checks.probes", "grader.checks.lazy", "grader.checks.opcount", "grader.checks.executor",
                   "grader.checks.integrity")
 # torch modules whose attributes the engine calls (names added later, e.g. lazy submodules, are

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from grader.checks import specs, expect, reference_call
-from grader.checks.errors import (ForbiddenCall, LoadError, MissingSymbol, NotPlainData,
+from grader.checks.student_errors import (ForbiddenCall, LoadError, MissingSymbol, NotPlainData,
                                   StudentException)
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
@@ -231,7 +231,7 @@ def test_builds_inside_sets_and_dict_keys(tmp_path):
 
 
 def test_failed_allocation_is_out_of_memory(tmp_path):
-    from grader.checks.errors import OutOfMemory
+    from grader.checks.student_errors import OutOfMemory
     path = tmp_path / "alloc.py"
     path.write_text("def f():\n    raise RuntimeError(\"[enforce fail] DefaultCPUAllocator: can't allocate memory\")\n")
     s = Student(LocalTransport(Executor.from_file(path, "alloc_mod")))
