@@ -121,9 +121,19 @@ def test_switching_the_guard_off_is_itself_forbidden(student, name):
     assert err.value.status == "forbidden"
 
 
-def test_switching_modes_off_is_fine_where_nothing_is_forbidden(student):
+def test_switching_modes_off_is_fine_where_nothing_is_forbidden(tmp_path):
+    path = tmp_path / "mod.py"
+    path.write_text(SOURCE)
+    unbanned = Student(LocalTransport(Executor.from_file(path, "test_executor_unbanned", forbid={})))
     X = torch.randn(2, 3)
-    expect.close(student.switch_off_when_nothing_is_forbidden(X), torch.softmax(X, 1))
+    expect.close(unbanned.switch_off_when_nothing_is_forbidden(X), torch.softmax(X, 1))
+
+
+def test_in_an_exercise_with_bans_switching_modes_off_is_refused_everywhere(student):
+    # a switch made outside the banned call (at import, in a thread, in another function) would
+    # carry over into it
+    with pytest.raises(ForbiddenCall, match="hides torch calls from the checks"):
+        student.switch_off_when_nothing_is_forbidden(torch.randn(2, 3))
 
 
 def test_exceptions_become_statuses(student):
