@@ -177,6 +177,7 @@ _tf_at, _td_at = _C._get_function_stack_at, _C._get_dispatch_stack_at
 _tf_state, _set_tf_state = _C._get_torch_function_state, _C._set_torch_function_state  # type: ignore[attr-defined]
 _TF_ENABLED = _C._TorchFunctionState.ENABLED  # type: ignore[attr-defined]
 _skip_one_hop = _C._skip_one_hop_torch_function
+_NO_FUNCTION_MODES = _C.DisableTorchFunction
 _INFRA_KEYS = tuple(_C._TorchDispatchModeKey.__members__.values())
 _get_infra, _unset_infra = _C._get_dispatch_mode, _C._unset_dispatch_mode
 _include_set, _exclude_set = _C._dispatch_tls_local_include_set, _C._dispatch_tls_local_exclude_set
@@ -186,22 +187,28 @@ _DISPATCH_KEYS = tuple(_C.DispatchKey.__members__.values())
 _BASE_KEYS = (_include_set().raw_repr(), _exclude_set().raw_repr())
 
 
-def base_name(func: Any) -> str:
-    kind = type(func)
-    if kind is _OVERLOAD or isinstance(func, _OVERLOAD):
-        return func._schema.name.split("::")[-1]
-    if kind is _PACKET:
-        return func._qualified_op_name.split("::")[-1]
-    return str(getattr(func, "__name__", ""))
+_OPS: dict[int, tuple[Any, str, str]] = {}   # id -> (the op, its base name, its namespace), the op kept alive
 
 
-def _namespace(func: Any) -> str | None:
-    """An operator's namespace (aten, quantized, a custom library's), None for a function."""
+def _describe(func: Any) -> tuple[str, str | None]:
+    """(base name, namespace): an operator's namespace (aten, quantized, a custom library's),
+    None for a function."""
+    known = _OPS.get(id(func))
+    if known is not None and known[0] is func:
+        return known[1], known[2]
     if isinstance(func, _OVERLOAD):
-        return func._schema.name.split("::")[0]
-    if type(func) is _PACKET:
-        return func._qualified_op_name.split("::")[0]
-    return None
+        qualified = func._schema.name
+    elif type(func) is _PACKET:
+        qualified = func._qualified_op_name
+    else:
+        return str(getattr(func, "__name__", "")), None
+    namespace, _, name = qualified.partition("::")
+    _OPS[id(func)] = (func, name, namespace)
+    return name, namespace
+
+
+def base_name(func: Any) -> str:
+    return _describe(func)[0]
 
 
 def shown_name(func: Any) -> str:
@@ -381,27 +388,30 @@ def _api_caller(frame: Any) -> Any:
     return frame
 
 
+def _internal(frame: Any, func: Any) -> bool:
+    """Inside a handled call: torch's own implementation calling a function it names (meta add's
+    broadcasting calls expand) is not the student's call; a callback, a hook or a function
+    handed to torch still is."""
+    caller = _api_caller(frame).f_code
+    return _trusted(caller) and base_name(func) in caller.co_names
+
+
 def _handle_function(mode: Any, guard: "Guard | None", func: Any, kinds: Any, args: Any, kwargs: Any) -> Any:
+    code = func.__code__ if type(func) in _FUNCTION_TYPES else None
     frame = _getframe(2)
-    if frame.f_code is _HANDLE_FUNCTION or frame.f_code is getattr(func, "__code__", _MISSING):
+    if frame.f_code is _HANDLE_FUNCTION or frame.f_code is code:
         # the hop we asked torch to skip came straight back: a C function that consults the
         # modes itself (torch._C._set_grad_enabled), or a Python one whose C half reports it as
         # the API (Tensor.unflatten calls super().unflatten). It was seen one frame up: run it
         return func(*args, **(kwargs or {}))
-    if guard is not None:
-        # inside a handled call, torch's own implementation calling a function it names
-        # (meta add's broadcasting calls expand) is not the student's call; a callback, a hook
-        # or a function handed to torch still is
-        caller = _api_caller(frame).f_code
-        if not (mode.depth and _trusted(caller) and base_name(func) in caller.co_names):
-            guard.seen(func, kinds, "__torch_function__")
-    if not _plain(kinds):
+    if guard is not None and not (mode.depth and _internal(frame, func)):
+        guard.seen(func, kinds, "__torch_function__")
+    if kinds and not _plain(kinds):
         return func(*args, **(kwargs or {}))
     # torch's redispatch_function pattern: skip this mode for `func` itself, keep it for what
     # runs inside (torch functions written in Python, callbacks, hooks). A function of the
     # student's own handed to handle_torch_function is no torch function: it runs under the
     # mode as it is (a skipped hop would go to the first torch function it calls).
-    code = getattr(func, "__code__", None)
     own = code is not None and not _trusted(code)
     if own and func in mode.direct:   # it handed itself to torch again: run it plainly this time
         return func(*args, **(kwargs or {}))
@@ -421,7 +431,6 @@ def _handle_function(mode: Any, guard: "Guard | None", func: Any, kinds: Any, ar
 
 
 _HANDLE_FUNCTION = _handle_function.__code__
-_MISSING = object()
 _HANDLE_TORCH_FUNCTION = torch.overrides.handle_torch_function.__code__
 
 
@@ -436,6 +445,13 @@ class _FunctionGuard(TorchFunctionMode, metaclass=Sealed):
         return _handle_function(self, self.guard, func, types, args, kwargs)
 
 
+def _run_op(func: Any, args: Any, kwargs: Any) -> Any:
+    """An aten op a dispatch mode was handed, run below it: the function mode, active again
+    inside the calls it handles, has seen the torch function that led here."""
+    with _NO_FUNCTION_MODES():
+        return func(*args, **(kwargs or {}))
+
+
 class _DispatchGuard(TorchDispatchMode, metaclass=Sealed):
     def __init__(self, guard: "Guard") -> None:
         super().__init__()
@@ -443,7 +459,7 @@ class _DispatchGuard(TorchDispatchMode, metaclass=Sealed):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
         self.guard.seen(func, types, "__torch_dispatch__")
-        return func(*args, **(kwargs or {}))
+        return _run_op(func, args, kwargs)
 
 
 class _FollowFunctions(TorchFunctionMode, metaclass=Sealed):
@@ -463,7 +479,7 @@ class _FollowDispatch(TorchDispatchMode, metaclass=Sealed):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
         if _ACTIVE:
             _ACTIVE[-1].seen(func, types, "__torch_dispatch__")
-        return func(*args, **(kwargs or {}))
+        return _run_op(func, args, kwargs)
 
 
 # ------------------------------------------------------------------ switches
@@ -716,13 +732,12 @@ class Guard(metaclass=Sealed):
     def seen(self, func: Any, kinds: Any = (), handler: str = "__torch_function__") -> None:
         if self.violation is not None:
             raise self.violation
-        name = base_name(func)
+        name, namespace = _describe(func)
         if name in self.names:
             shown = shown_name(func)
             if name in _TO_NUMPY:
                 shown += " (numpy would compute the reductions this function may not use)"
             _refuse(name, shown)
-        namespace = _namespace(func)
         if namespace is not None and namespace not in NAMESPACES:
             _refuse(name, f"{shown_name(func)} (an operator outside torch's own: the checks cannot "
                           "tell what it computes)")
