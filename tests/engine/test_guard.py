@@ -39,7 +39,7 @@ def refused(names, fn) -> str | None:
     try:
         with guard:
             fn()
-    except BaseException:  # noqa: BLE001 - the signal, or what torch made of it
+    except BaseException:  # the signal, or what torch made of it
         pass
     return guard.violation.shown if guard.violation else None
 
@@ -203,7 +203,7 @@ def test_code_is_trusted_by_its_code_object_not_its_file_name():
 def test_the_trust_check_is_bound_before_the_students_code_runs():
     frame = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename=torch.__file__, co_names=()))
     real = sys._getframe
-    sys._getframe = lambda depth=0: frame   # noqa: E731 - for one call, as a student would
+    sys._getframe = lambda depth=0: frame   # for one call, as a student would
     try:
         shown = refused(["dropout"], lambda: torch._C.DisableTorchFunction())
     finally:

@@ -145,7 +145,7 @@ def test_a_recorder_sees_the_real_flags_and_a_class_swap():
     ctx = specs.BuildContext()
     net = ctx.make(specs.mlp([2, 3, 2], label="net"))
     real = torch.is_grad_enabled
-    torch.is_grad_enabled = lambda: False   # noqa: E731 - swapped for the length of a call
+    torch.is_grad_enabled = lambda: False   # swapped for the length of a call
     try:
         net.__class__ = type("Evaluating", (type(net),), {"training": property(lambda self: False)})
         net(torch.ones(1, 2))
