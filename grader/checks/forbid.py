@@ -716,7 +716,6 @@ def install_mode_switch_guards() -> None:
         for name in names:
             if hasattr(owner, name):
                 _wrap_tensorless(owner, name, wrapped)
-    record_trusted_code()
 
 
 class Guard(metaclass=Sealed):

@@ -133,7 +133,7 @@ _CODE, _DEFAULTS, _KWDEFAULTS = attrgetter("__code__"), attrgetter("__defaults__
 _CONTENTS = attrgetter("cell_contents")
 _VALUE = attrgetter("value")
 _PLAIN = (bool, int, float, complex, str, bytes, type(None))
-MUTABLE = ("_ACTIVE", "STRICT", "ATTEMPTS", "_STATE", "_INSTALLED", "_TRUSTED", "_LIBRARIES", "_OPS")  # engine state that changes by design
+MUTABLE = ("_ACTIVE", "STRICT", "ATTEMPTS", "_STATE", "_INSTALLED", "_LIBRARIES", "_OPS")  # engine state that changes by design
 
 
 def _filled(cell: Any) -> bool:
