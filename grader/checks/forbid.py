@@ -167,7 +167,7 @@ class ForbiddenSignal(BaseException):
 # guard does. (The builtins the engine uses are its own copy: grader.checks.integrity.)
 _getframe = sys._getframe
 _OVERLOAD, _PACKET = torch._ops.OpOverload, torch._ops.OpOverloadPacket
-_TENSOR, _PARAMETER = torch.Tensor, torch.nn.Parameter
+_TENSOR = torch.Tensor
 _DISABLED_FUNCTION_IMPL = torch._C._disabled_torch_function_impl
 _FUNCTION_TYPES = (types.FunctionType, types.MethodType)
 _C = torch._C
@@ -227,10 +227,10 @@ def shown_name(func: Any) -> str:
 
 
 # ------------------------------------------------------------------ torch's and the engine's code
-# Recorded once the engine and torch are imported and before any student code runs (again when
-# the worker is sealed): the code objects of every function of the torch and engine modules,
-# nested ones included. Never a file name: code the student compiles under torch's file name is
-# the student's.
+# Recorded when the worker is sealed (in the zygote, before any student code ran; an unsealed
+# process records on first need): the code objects of every function of the torch and engine
+# modules, nested ones included. Never a file name: code the student compiles under torch's file
+# name is the student's.
 _TRUSTED: dict[str, Any] = {"code": frozenset(), "modules": 0}
 
 
