@@ -24,7 +24,8 @@ unchanged tag proves an unchanged namespace, so only the dicts whose tag moved a
 entry by entry; elsewhere every entry is compared every time.
 
 This is detection inside the student's own interpreter: code that rewrites memory (ctypes) or
-reaches the snapshot itself can still defeat it, which is why the judge reviews the source.
+reaches the snapshot itself can still defeat it, which is why the judge's review of the source
+holds those tools for a person (grader.grading.review).
 """
 
 from __future__ import annotations

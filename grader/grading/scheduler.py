@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Callable
 
 from grader.course import Assignment, Course
-from grader.grading.lateness import submission_time
-from grader.grading.roster import load_roster, map_submissions
 from grader.errors import GraderError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
-from grader.grading.submissions import Submission, discover
+from grader.grading.intake import collect
+from grader.grading.submissions import Submission
 from grader.results import StudentResult
 
 
@@ -44,7 +43,7 @@ class RunResult:
     interrupted: bool = False
     failures: list[str] = field(default_factory=list)
     roster: dict | None = None        # {"unmatched": [...], "absent": [...]} with --roster
-    warnings: list[str] = field(default_factory=list)   # likely mistakes in the hand-ins, see hand_in_warnings
+    warnings: list[str] = field(default_factory=list)   # likely mistakes in the download, see grading.intake
 
 
 def detect_device(requested: str) -> str:
@@ -62,14 +61,15 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 only: tuple[str, ...] = (), students: tuple[str, ...] = (), timeout: float | None = None,
                 assignment: str | None = None, cluster: str | None = None,
                 roster: Path | None = None, roster_columns: dict[str, str] | None = None,
+                layout: str = "auto", times: Path | str | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, StudentResult], None] | None = None,
-                command: list[str] | None = None, report: bool = True) -> RunResult:
+                command: list[str] | None = None, report: bool = True, replace_class: bool = False) -> RunResult:
     started = _now()
     submissions, out = Path(submissions), Path(out)
-    if not submissions.is_dir():
+    if not submissions.is_dir() and not (submissions.is_file() and submissions.suffix.lower() == ".zip"):
         raise GradeError(f"submissions folder {submissions} does not exist" if not submissions.exists()
-                         else f"{submissions} is not a folder")
+                         else f"{submissions} is not a folder or a .zip download")
     if out.resolve() == submissions.resolve() or submissions.resolve().is_relative_to(out.resolve()):
         raise GradeError(f"--out {out} would put the reports around the submissions; use a separate folder")
     exercise_ids = course.select(only, assignment)
@@ -78,23 +78,13 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     excluded = [out]
     if the_assignment is not None:
         out = out / the_assignment.id     # one gradebook per assignment: re-grading one never touches another
-    subs = discover(course, submissions, [course.exercises[e] for e in exercise_ids], exclude=excluded,
-                    nbgrader_assignment=chapter)
+    intake = collect(course, submissions, [course.exercises[e] for e in exercise_ids], layout=layout,
+                     times=times, roster=roster, roster_columns=roster_columns, exclude=excluded,
+                     nbgrader_assignment=chapter, tz=the_assignment.due.tzinfo if the_assignment else None)
+    subs, roster_facts, warnings = intake.submissions, intake.roster_facts, intake.warnings
     if not subs:
         raise GradeError(f"no students in {submissions}: expected one folder or .zip per student "
-                         "(e.g. alice/ch4/dropout.py or alice.zip)")
-    roster_facts, people = None, {}
-    if roster is not None:
-        students_of_roster = load_roster(roster, roster_columns)
-        names = {s.student: s.path.stem if s.kind == "zip" else s.path.name for s in subs}
-        mapping = map_submissions([s.student for s in subs], students_of_roster, names)
-        for s in subs:
-            s.student = mapping.ids[s.student]
-        subs.sort(key=lambda s: s.student)
-        people = {p.id: asdict(p) for p in students_of_roster}
-        roster_facts = {"file": str(roster), "unmatched": mapping.unmatched,
-                        "absent": [asdict(p) for p in mapping.absent]}
-    warnings = hand_in_warnings(course, submissions, subs, exercise_ids)
+                         "(e.g. alice/ch4/dropout.py or alice.zip) or an LMS's download")
     by_id = {s.student: s for s in subs}
     for sid in students:
         if sid not in by_id:
@@ -120,6 +110,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     out.mkdir(parents=True, exist_ok=True)
     book = Gradebook(out / GRADEBOOK_FILE)
     try:
+        _same_class(book, submissions, out, subs, replace_class)
         rows = book.rows()
         todo: list[tuple[Submission, tuple[str, ...], dict[str, str]]] = []
         reused = []
@@ -162,9 +153,11 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 # without oversubscribing them (2 judges x 2 workers x 2 threads on 2 cores ran 3-5x slower).
                 settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // n_jobs))
                 interrupted, failures = _run_judges(settings, todo, n_jobs, commit)
-        rows = book.rows()
-        overrides = book.overrides()
+        book.put_handins({s.student: s.handin for s in subs})
         book.set_meta("roster", json.dumps(roster_facts))     # the class report lists both kinds
+        held = json.loads(book.get_meta("exercises") or "[]")
+        book.set_meta("exercises", json.dumps([e for e in course.exercises if e in set(held) | set(exercise_ids)]))
+        book.set_meta("assignment", the_assignment.id if the_assignment else "")
         if todo:
             # How long grading took, for the class report (which reads the gradebook only).
             book.set_meta("last_run", json.dumps({"started": started, "finished": _now(), "graded": len(graded_now),
@@ -174,20 +167,22 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
         if pool is not None:
             pool.close()
 
-    final = [replace(rows[s.student], submitted=dict(zip(("at", "source"), submission_time(s.path))),
-                     roster=people.get(s.student))
-             for s in subs
-             if s.student in rows and all(e in rows[s.student].exercises for e in exercise_ids)]
-    not_graded = [s.student for s in subs if s.student not in {r.student for r in final}]
-    from grader.reports.grades import run_facts, write_reports
-    facts = run_facts(final)
+    from grader.grading.final import load_class
+    from grader.reports.grades import run_facts
+    from grader.reports.outputs import write_outputs
+    grades = load_class(out, course)
+    graded_ids = {r.student for r in grades.rows}
+    not_graded = [s.student for s in subs if s.student not in graded_ids]
+    facts = run_facts(grades.rows)
     metadata = {"course": {"title": course.title, "version": course.version},
                 **facts,
-                "exercises": exercise_ids,
+                "exercises": grades.exercise_ids,
+                "graded_now": exercise_ids,
                 "submissions": str(submissions),
-                "students": len(final), "not_graded": not_graded,
+                "students": len(grades.rows), "not_graded": not_graded,
                 "options": {"device": device, "timeout": settings.submission_timeout,
                             "check_timeout": settings.check_timeout, "gpu_policy": settings.gpu_policy,
+                            "findings": g.findings,
                             "jobs": jobs or g.jobs or os.cpu_count(),
                             **({"cluster": cluster} if cluster else {})},
                 "command": command or [],
@@ -196,32 +191,29 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 "warnings": warnings,
                 "out": str(out),
                 "started": started, "finished": _now(), "interrupted": interrupted}
-    write_reports(out, final, exercise_ids, course, metadata, overrides, the_assignment)
-    if report:        # the class report (off where one student is graded alone: Gradescope)
-        from grader.reports.html import write_class_report
-        write_class_report(out, course, exercise_ids)
-    return RunResult(final, exercise_ids, graded_now, reused, not_graded, metadata, interrupted, failures,
-                     roster_facts, warnings)
+    with Gradebook(out / GRADEBOOK_FILE) as book:
+        book.set_meta("run", json.dumps(metadata, default=str))
+    grades.run = metadata
+    # the class report is drawn only where a person reads it (off for Gradescope's one student)
+    write_outputs(grades, report=report)
+    return RunResult(grades.rows, grades.exercise_ids, graded_now, reused, not_graded, metadata, interrupted,
+                     failures, roster_facts, warnings)
 
 
-def hand_in_warnings(course: Course, root: Path, subs: list[Submission], exercise_ids: list[str]) -> list[str]:
-    """What is probably a mistake in how SUBMISSIONS was given, not in a student's code."""
-    warnings = []
-    own = [c for c in course.chapters if (root / c).is_dir() or (root / "exercises" / c).is_dir()]
-    if own:
-        warnings.append(f"{root} holds {', '.join(c + '/' for c in own)} itself: it looks like one student's "
-                        "submission; give the folder that holds one folder or .zip per student")
-    if len(subs) > 1:
-        for e in exercise_ids:
-            if all(s.exercises[e].status == "missing" for s in subs if not s.problem):
-                warnings.append(f"no student handed in {e} (expected {course.exercises[e].file} or its .ipynb): "
-                                "is the file name in course.toml right?")
-    folders = {s.path.name for s in subs if s.kind != "zip"}
-    for s in subs:
-        if s.kind == "zip" and s.path.stem in folders:
-            warnings.append(f"{s.path.stem} handed in both a folder and {s.path.name}: they are graded as two "
-                            "students; keep one")
-    return warnings
+def _same_class(book: Gradebook, submissions: Path, out: Path, subs: list[Submission], replace_class: bool) -> None:
+    """One --out holds one class: grading another folder into it would mix two classes in one
+    grades.csv. `--replace` grades this class in its place (rows of students not in it dropped;
+    decisions people made are kept by student id)."""
+    here = str(submissions.resolve())
+    before = book.get_meta("class")
+    if before and json.loads(before).get("submissions") != here:
+        if not replace_class:
+            raise GradeError(f"{out} holds the grades of the class in {json.loads(before).get('submissions')}; "
+                             f"this run grades {here}: give --replace to grade it in their place, or another --out")
+    if replace_class:
+        present = {s.student for s in subs}
+        book.drop_students([s for s in book.students() if s not in present])
+    book.set_meta("class", json.dumps({"submissions": here}))
 
 
 def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,

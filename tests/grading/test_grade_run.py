@@ -87,11 +87,12 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     make_class(subs, looper=True)
     proc = K.run_grader(tiny_course, subs, "--out", out, "--jobs", "2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "grading" in proc.stdout and "total" in proc.stdout       # progress bar and table
+    assert "grading" in proc.stdout and "final" in proc.stdout       # progress bar and table
 
     lines = (out / "grades.csv").read_text().splitlines()
     assert lines[0] == ("student,ch1.basics,ch1.basics status,ch2.twice,ch2.twice status,"
-                        "raw,penalty,total,max,submitted_at,time_source,hours_late")
+                        "raw,withheld,by_hand,penalty,total,max,submitted_at,time_source,hours_late,lateness,"
+                        "needs_a_person")
     rows = read_csv(out / "grades.csv")
     expected = dict(EXPECTED, looper=(1, 0))
     assert sorted(rows) == sorted(expected)
@@ -103,7 +104,9 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     # a real 0 and "could not be graded" are told apart: an empty cell and a status beside it
     assert rows["syntax"]["ch1.basics"] == "" and rows["syntax"]["ch1.basics status"] == "error: syntax"
     assert rows["wrong"]["ch2.twice status"] == "missing" and rows["good"]["ch1.basics status"] == "graded"
-    assert rows["good"]["time_source"] == "newest file mtime" and rows["good"]["penalty"] == "0"
+    # a folder's mtimes are when it was extracted: the time is unknown, and says why
+    assert rows["good"]["time_source"].startswith("unknown: a folder carries only extraction")
+    assert rows["good"]["submitted_at"] == "" and rows["good"]["penalty"] == "0"
 
     doc = json.loads((out / "grades.json").read_text())
     meta = doc["metadata"]
@@ -130,7 +133,7 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     assert nb["file"] == "ch1/basics.ipynb" and nb["status"] == "graded"
 
     feedback = (out / "feedback" / "wrong.md").read_text()
-    assert "Total: 1 / 6" in feedback
+    assert "Final grade: 1 / 6" in feedback
     assert "add(2, 3) is 5." in feedback                           # visible check, by its text
     assert "add agrees with the reference on random tensors. (hidden check)" in feedback
     hidden_source = (tiny_course / "solutions" / "ch1" / "test_basics_hidden.py").read_text()
@@ -140,7 +143,7 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     assert "def test_" not in feedback and hidden_source not in feedback
     assert "No file was found" in feedback                        # ch2.twice
     syntax = (out / "feedback" / "syntax.md").read_text()
-    assert "syntax error in ch1/basics.py line 1" in syntax and "Total: 2 / 6" in syntax
+    assert "syntax error in ch1/basics.py line 1" in syntax and "Final grade: 2 / 6" in syntax
     assert "could not be used" in (out / "feedback" / "evil.md").read_text()
     assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == sorted(expected)
     assert "took too long" in (out / "feedback" / "looper.md").read_text()
@@ -251,7 +254,7 @@ def test_student_regrade_replaces_one_row(tiny_course: Path, tmp_path: Path) -> 
     assert after["wrong"] != before["wrong"]
     grades = read_csv(out / "grades.csv")
     assert float(grades["wrong"]["total"]) == 4 and float(grades["other"]["total"]) == 1
-    assert "Total: 4 / 4" in (out / "feedback" / "wrong.md").read_text()
+    assert "Final grade: 4 / 4" in (out / "feedback" / "wrong.md").read_text()
 
 
 def test_bad_input_is_one_line(tiny_course: Path, tmp_path: Path) -> None:
@@ -262,7 +265,7 @@ def test_bad_input_is_one_line(tiny_course: Path, tmp_path: Path) -> None:
              ((subs, "--out", tmp_path / "o", "--student", "ghost"), "--student 'ghost'"),
              (("--out", tmp_path / "o", "--nbgrader", tmp_path, "--assignment", "ch1"), "no submitted/ folder"),
              ((subs, "--out", tmp_path / "o", "--nbgrader", subs), "needs --assignment"),
-             ((subs / "good" / "ch1", "--out", tmp_path / "o"), "no students in")]
+             ((subs / "good" / "ch1", "--out", tmp_path / "o"), "no hand-ins in a layout the grader knows")]
     for args, words in cases:
         proc = K.run_grader(tiny_course, *args, timeout=60)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
