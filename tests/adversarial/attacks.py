@@ -737,9 +737,9 @@ def cross_entropy_logits(logits, y):
 
 # ------------------------------------------------------ issue 24, classes 1-3: inside the worker
 # Each computes the banned built-ins through a route the in-worker guard or the seal did not
-# close before (every one scored 10 or more than its honest twin then). Named guard_* rather
-# than ban_*: they are the run-time guard's to close; whether the judge's review holds them too
-# is the review's test. A closed route scores like WRONG (0); tamper_* score 0 as tampering.
+# close before (every one scored 10 or more than its honest twin then). Named guard_*: the
+# run-time guard closes each (raw score 0, like WRONG); tamper_* score 0 as tampering. The judge's
+# review holds every one of them too (FINDINGS), which is what the grade rests on.
 
 def routed(prelude: str, softmax: str = "F.softmax(X, dim=1)", cross_entropy: str = "F.nll_loss(torch.log(y_hat), y)",
            cross_entropy_logits: str = "F.cross_entropy(logits, y)") -> str:
@@ -1504,5 +1504,70 @@ FINDINGS: dict[str, list[tuple[str, str]]] = {
         ('import', 'import ctypes, os'),
         ('restricted', 'fd = os.memfd_create("tg")'),
         ('restricted', 'os.ftruncate(fd, 1 << 20)'),
+    ],
+    'guard_unwrapped_switches': [
+        ('private', 'torch._C._set_torch_function_state(torch._C._Torch'),
+        ('private', 'with torch._C._DisableTorchDispatch():'),
+    ],
+    'guard_redispatch': [
+        ('private', '_CPU = torch._C.DispatchKeySet(torch._C.DispatchKe'),
+        ('torch.ops', 'aten = torch.ops.aten'),
+        ('torch.ops', 'return _via(lambda: aten._softmax.default.redispat'),
+        ('torch.ops', 'return _via(lambda: aten.nll_loss_forward.default.'),
+        ('torch.ops', 'return _via(lambda: -aten._log_softmax.default.red'),
+    ],
+    'guard_trusted_file_name': [
+        ('dynamic', 'exec(compile("""'),
+    ],
+    'guard_stdlib_rebound': [
+        ('private', '_real = sys._getframe'),
+        ('patch', 'sys._getframe = lambda depth=0: _torch_frame'),
+        ('private', 'with torch._C.DisableTorchFunction():'),
+        ('private', 'with torch.utils._python_dispatch._disable_current'),
+        ('patch', 'sys._getframe = _real'),
+        ('private', 'sys._getframe = _real'),
+    ],
+    'guard_thread_pops_modes': [
+        ('import', 'import queue, threading'),
+        ('private', 'while torch._C._len_torch_function_stack():'),
+        ('private', 'torch._C._pop_torch_function_stack()'),
+        ('private', 'while torch._C._len_torch_dispatch_stack():'),
+        ('private', 'torch._C._pop_torch_dispatch_stack(None)'),
+    ],
+    'guard_mode_pushed_at_import': [
+        ('private', 'from torch.utils._python_dispatch import TorchDisp'),
+        ('private', 'class _Answer(TorchDispatchMode):'),
+        ('dunder', 'def __torch_dispatch__(self, func, types, args=(),'),
+        ('torch.ops', 'if func is torch.ops.aten.sinh.default and _job:'),
+    ],
+    'guard_custom_op': [
+        ('torch.library', '@torch.library.custom_op("student_ops::compute", m'),
+    ],
+    'guard_aten_kernel': [
+        ('torch.library', '_lib = torch.library.Library("aten", "IMPL")'),
+    ],
+    'guard_torch_ops_swapped': [
+        ('private', 'import torch._ops as _ops'),
+        ('torch.ops', 'aten = torch.ops.aten'),
+        ('private', 'saved = _ops.OpOverload, _ops.OpOverloadPacket'),
+        ('patch', '_ops.OpOverload = _ops.OpOverloadPacket = type("No'),
+        ('reflection', '_ops.OpOverload = _ops.OpOverloadPacket = type("No'),
+        ('patch', '_ops.OpOverload, _ops.OpOverloadPacket = saved'),
+        ('torch.ops', 'return _via(lambda: aten._softmax.default(X, 1, Fa'),
+        ('torch.ops', 'return _via(lambda: aten.nll_loss_forward.default('),
+        ('torch.ops', 'return _via(lambda: -aten._log_softmax.default(log'),
+    ],
+    'tamper_tensor_method_added': [
+        ('private', '_contiguous = torch._C.TensorBase.contiguous'),
+        ('private', 'out = _contiguous(self, *args, **kwargs)'),
+        ('patch', 'torch.Tensor.contiguous = _forge    # an attribute'),
+    ],
+    'tamper_reply_loop': [
+        ('grader', 'import grader.checks.codec as _codec'),
+        ('grader', 'import grader.sandbox.worker as _worker'),
+        ('grader', 'return {"ok": True, "value": _codec.to_plain(value'),
+        ('dynamic', 'vars(_worker)["_oom_from_allocator"] = _answer   #'),
+        ('grader', 'vars(_worker)["_oom_from_allocator"] = _answer   #'),
+        ('spelled', 'vars(_worker)["_oom_from_allocator"] = _answer   #'),
     ],
 }

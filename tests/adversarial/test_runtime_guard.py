@@ -189,10 +189,13 @@ def graded(grade_class):
 
 @pytest.mark.parametrize("attack, twin, reference, exercise", TWINS)
 def test_a_route_around_the_guard_scores_like_its_honest_twin(graded, attack, twin, reference, exercise):
-    rows, _ = graded
-    got, honest, full = (float(rows[n][exercise] or 0) for n in (attack, twin, reference))
+    rows, report = graded
+    # the run-time defences alone, on the checks' points before any hold of the judge's review
+    got, honest, full = (float(report[n]["exercises"][exercise]["score"]) for n in (attack, twin, reference))
     assert got == honest, (attack, got, twin, honest)
     assert got < full, (attack, got, full)
+    # what counts is never more than the twin's (an attack the review holds counts 0)
+    assert float(rows[attack][exercise] or 0) <= float(rows[twin][exercise] or 0), (attack, rows[attack])
 
 
 @pytest.mark.parametrize("attack", sorted(REFUSED))
