@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from grader.results import StudentResult
-from grader.student_view import student_message
+from grader.student_view import failure_summary
 
 # Kelley's 27 %: the upper and lower groups that make the discrimination index most reliable.
 GROUP_SHARE = 0.27
@@ -215,7 +215,7 @@ def judged(items: list[ItemStats], min_students: int = MIN_STUDENTS) -> list[Ite
 
 @dataclass
 class FailureReason:
-    text: str                            # its most common wording, as students see it
+    text: str                            # its most common wording (failure_summary)
     students: int                        # students whose results said it (at least once)
     failures: int                        # check results that said it
     variants: int                        # distinct wordings grouped under it (they differ in numbers only)
@@ -245,9 +245,10 @@ def reason_key(text: str) -> str:
 
 def failure_reasons(rows: list[StudentResult], exercise_ids: list[str]) -> list[FailureReason]:
     """Why checks fail, reason first: every failed check result of a handed-in exercise, grouped
-    by what it told the student (the check's safe summary as `student_message` shows it, never a
-    hidden input; wordings that differ only in numbers are one reason; a stub left as handed out
-    is one reason, "not attempted"), the reasons most students met first."""
+    by `failure_summary` (a visible check's message, a hidden check's summary: the engine's or the
+    check author's words, never the student's exception text; wordings that differ only in
+    numbers are one reason; a stub left as handed out is one reason, "not attempted"), the
+    reasons most students met first."""
     groups: dict[str, dict] = {}
     for row in rows:
         for ex_id in exercise_ids:
@@ -260,7 +261,7 @@ def failure_reasons(rows: list[StudentResult], exercise_ids: list[str]) -> list[
                 if c.not_attempted:
                     first = NOT_ATTEMPTED
                 else:
-                    text = student_message(c).strip().splitlines()
+                    text = failure_summary(c).splitlines()
                     first = text[0] if text else str(c.status or "failed")
                 group = groups.setdefault(reason_key(first), {"wordings": {}, "students": set(), "checks": {}})
                 group["wordings"][first] = group["wordings"].get(first, 0) + 1
