@@ -87,7 +87,7 @@ def _reason(line: str, row: StudentResult, grade: FinalGrade) -> Reason:
         if stuck:
             return Reason("timeout" if "timeout" in stuck["kinds"] else "crashed", line, exercise)
         kind = _STATE_KIND.get(grade.exercises[exercise].state, "hand-in")
-        return Reason(kind, line, exercise, _detail(kind, row, exercise))
+        return Reason(kind, line, exercise, tuple(d for d in _detail(kind, row, exercise) if d not in line))
     if line.startswith(("late ", "marked late")):
         return Reason("late", line)
     return Reason("hand-in", line)

@@ -113,7 +113,7 @@ def needs_a_person_lines(people: list[PersonToSee]) -> list[str]:
 
 def _reason_markup(reason: Reason) -> str:
     style = _KIND_STYLE.get(reason.kind, "yellow")
-    if reason.text.startswith(reason.label.split()[0]):      # "late 42.5 h: ..." says its kind itself
+    if reason.text.startswith(reason.label.split()[0]) or reason.label in reason.text:   # "late 42.5 h: ..." says it
         return f"[{style}]{rich_text(reason.text)}[/]"
     return f"[{style}]{rich_text(reason.label)}:[/] {rich_text(reason.text)}"
 
