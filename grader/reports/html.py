@@ -41,10 +41,11 @@ if TYPE_CHECKING:
 
 REPORT_FILE = "report.html"
 FIGURES_DIR = "figures"
-MAX_DIFFS = 40          # side-by-side diffs in the page (each is a few kB), one per cluster, best first
+MAX_DIFFS = 25          # side-by-side diffs in the page (each is a few kB), one per cluster shown open
 PAGE_FORMAT = "2"       # change with feedback_page's HTML around the text, so old pages are redone
 MAX_CLUSTERS = 300      # clusters of alike files listed at most, best first
 TOP_REASONS = 15        # reasons checks fail shown open; the rest behind one summary line
+TOP_CLUSTERS = 25       # groups of alike files shown open; the rest behind one summary line
 
 _FIGURE_ALT = {
     "totals": "Histogram of the students' total points, with mean and median",
@@ -179,7 +180,7 @@ def build_report(course: Course, rows: list[StudentResult], meta: dict[str, str]
         hardest=hardest, low_d=stats.LOW_DISCRIMINATION,
         failures=failures[:TOP_REASONS], more_failures=failures[TOP_REASONS:],
         threshold=threshold, clusters=groups, n_pairs=len(listed), more_clusters=max(0, len(clusters(listed)) - len(groups)),
-        diffs=diffs, max_diffs=MAX_DIFFS, matches=matches, explained=sum(p.explained for c in compared for p in c.pairs
+        diffs=diffs, max_diffs=MAX_DIFFS, top_clusters=TOP_CLUSTERS, matches=matches, explained=sum(p.explained for c in compared for p in c.pairs
                                                                           if p.score >= threshold),
         similarity_scores=scores, similarity_notes=sim_notes, common_note=True,
         students=students, columns=list(columns), many_exercises=len(columns) < len(exercise_ids),
