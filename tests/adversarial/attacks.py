@@ -994,6 +994,28 @@ _hold()
 # them). The review must find exactly these, no more: held for review with 0 under the course's
 # default policy ([grading] findings = "withhold"); an attack with none is scored as above.
 FINDINGS: dict[str, list[tuple[str, str]]] = {
+    'memfd_hoard': [
+        ('import', 'import os, resource'),
+        ('restricted', 'mapped = int(fh.read().split()[0]) * os.sysconf("S'),
+        ('restricted', 'fds.append(os.memfd_create("hoard"))'),
+        ('restricted', 'os.posix_fallocate(fds[-1], 0, step)      # the pa'),
+        ('dynamic', "exec('\\nimport torch\\ndef softmax(X):\\n    return "),
+    ],
+    'keyring_a_writer': [
+        ('import', 'import ctypes, platform'),
+    ],
+    'keyring_b_reader': [
+        ('import', 'import ctypes, platform'),
+        ('dynamic', 'exec(compile(_stolen, "stolen", "exec"))'),
+    ],
+    'syscalls_beyond_docker': [
+        ('import', 'import ctypes, os, platform, signal, struct, time'),
+        ('restricted', 'child = os.fork()'),
+        ('private', 'os._exit(0)'),
+        ('restricted', 'os.kill(child, signal.SIGKILL)'),
+        ('restricted', 'os.waitpid(child, 0)'),
+        ('dynamic', "exec('\\nimport torch\\ndef softmax(X):\\n    return "),
+    ],
     'eq_always_true': [
         ('dunder', 'def __float__(self): return 2.0404'),
         ('dunder', 'def __getattr__(self, name): return lambda *a, *'),
