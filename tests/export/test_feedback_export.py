@@ -17,8 +17,11 @@ all five parts.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -197,3 +200,57 @@ def test_students_without_ids_get_a_line_and_nobody_with_ids_is_an_error(canvas_
     assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == ["bob.html", "lane.html", "num.html", "walkin.html"]
     done = _cli("feedback", "export", canvas_class, "--to", tmp_path / "pages")     # a folder with files in it
     assert done.exit_code == 2 and "not empty" in done.output
+
+
+# ---------------------------------------------------------------------------- from the download back
+
+def _grading_helper(file: str):
+    """tests/grading's builders (kit.py: a tiny course; lms_downloads.py: downloads as each LMS
+    writes them), loaded by path as tests/grading/conftest.py does."""
+    spec = importlib.util.spec_from_file_location(f"grading_test_{file[:-3]}", ROOT / "tests" / "grading" / file)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_canvas_download_graded_and_its_feedback_uploaded_back(tmp_path: Path) -> None:
+    kit, lms = _grading_helper("kit.py"), _grading_helper("lms_downloads.py")
+    course = kit.make_course(tmp_path / "course")
+    students = [lms.CanvasStudent("smithbob", 48213, 90001, files={"basics.py": kit.SOLUTION}),
+                lms.CanvasStudent("lovelaceada", 48214, 90002, files={"basics-1.py": kit.WRONG, "notes.txt": "x"},
+                                  late=True)]
+    download = lms.canvas_zip(tmp_path / "submissions.zip", students)
+    out = tmp_path / "out"
+    proc = kit.run_grader(course, download, "--out", out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    export = subprocess.run([sys.executable, "-m", "grader.cli", "--course", str(course), "feedback", "export",
+                             str(out), "--to", str(tmp_path / "feedback.zip")], cwd=ROOT, capture_output=True, text=True)
+    assert export.returncode == 0 and "2 student(s) for canvas" in export.stdout, export.stdout + export.stderr
+    downloaded = {canvas_reads(name) for name in zipfile.ZipFile(download).namelist()}     # (user, file) pairs
+    with zipfile.ZipFile(tmp_path / "feedback.zip") as zf:
+        back = {canvas_reads(name): zf.read(name).decode() for name in zf.namelist()}
+    assert set(back) <= downloaded and {uid for uid, _ in back} == {48213, 48214}
+    grades = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+    for (uid, _), page in back.items():
+        assert f"Final grade: {grades[str(uid)]['total']} / " in page
+
+
+def test_a_moodle_download_graded_and_its_feedback_uploaded_back(tmp_path: Path) -> None:
+    kit, lms = _grading_helper("kit.py"), _grading_helper("lms_downloads.py")
+    course = kit.make_course(tmp_path / "course")
+    download = lms.moodle_zip(tmp_path / "DL101-Homework 1-4567.zip", [
+        lms.MoodleStudent("Bob Smith", 1234567, files={"basics.py": kit.SOLUTION}),
+        lms.MoodleStudent("Zoë Øster", 1234568, files={"ch1/basics.py": kit.WRONG})])
+    out = tmp_path / "out"
+    proc = kit.run_grader(course, download, "--out", out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    export = subprocess.run([sys.executable, "-m", "grader.cli", "--course", str(course), "feedback", "export",
+                             str(out), "--to", str(tmp_path / "feedback.zip")], cwd=ROOT, capture_output=True, text=True)
+    assert export.returncode == 0 and "2 student(s) for moodle" in export.stdout, export.stdout + export.stderr
+    with zipfile.ZipFile(tmp_path / "feedback.zip") as zf:
+        names = zf.namelist()
+    participants = {1234567, 1234568}
+    assert sorted(moodle_reads(n, participants) for n in names) == sorted(participants)
+    assert sorted(moodle_before_4_1_reads(n, participants) for n in names) == sorted(participants)
+    assert "Zoë Øster_1234568_assignsubmission_file_/feedback.html" in names
