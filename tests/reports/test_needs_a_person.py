@@ -96,7 +96,7 @@ def test_one_list_from_the_final_grades_and_the_roster(gradebook: Path) -> None:
     text = console.export_text()
     assert text.startswith(f"Needs a person ({len(EXPECTED)}):")
     assert [line.split(":")[0].strip() for line in text.splitlines()[1:]] == [p.student for p in people]
-    assert "  late: late 23.0 h: penalty 10 %" in text and "tampering: ch3.softmax: the grader caught" in text
+    assert "  late: late 23.0 h: penalty 10 %" in text and "  tamperer: ch3.softmax: the grader caught" in text
 
 
 def test_the_report_opens_with_the_list(gradebook: Path) -> None:
