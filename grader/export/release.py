@@ -56,7 +56,10 @@ RELEASE_STAMP = ".torchgrade-release"
 ENGINE_FILES = ("__init__.py", "course.py", "course_schema.py", "errors.py", "pytest_plugin.py", "notebook.py",
                 "student_view.py", "pack.py", "results.py",
                 # `grader pack` checks a notebook as the grader will read it
-                "grading/__init__.py", "grading/sources.py")
+                "grading/__init__.py", "grading/sources.py",
+                # course.toml's review_allow is checked against the review's optional rows when the
+                # student's pytest loads the course
+                "grading/allowlist.py")
 ENGINE_DIRS = ("checks",)
 ENGINE_SKIP = ("API.md",)  # the check-writing contract documents the solution markers
 

@@ -144,7 +144,9 @@ def _run_autograder(root: Path, files: dict[str, str], *, plant: str | None = No
     return doc, proc
 
 
-def _validate(doc: dict) -> None:
+def _validate(doc: dict, *, held: bool = False) -> None:
+    """A results.json Gradescope accepts; its score is the final grade: the checks' points, or 0
+    while a reviewer has not yet released points held for review (the tests still show the checks)."""
     assert isinstance(doc["score"], (int, float)) and isinstance(doc["execution_time"], int)
     assert isinstance(doc["output"], str) and doc["tests"]
     hidden_vis = load_course(ROOT).grading.hidden_visibility
@@ -153,7 +155,10 @@ def _validate(doc: dict) -> None:
         assert t["status"] in ("passed", "failed")
         assert 0 <= t["score"] <= t["max_score"] + 1e-9
         assert t["visibility"] in ("visible", hidden_vis)
-    assert doc["score"] == pytest.approx(sum(t["score"] for t in doc["tests"]), abs=1e-3)
+    if held:
+        assert doc["score"] == 0 and "held for review" in doc["output"]
+    else:
+        assert doc["score"] == pytest.approx(sum(t["score"] for t in doc["tests"]), abs=1e-3)
     assert sum(t["max_score"] for t in doc["tests"]) == pytest.approx(10.0, abs=1e-6)
     text = json.dumps(doc)
     for line in _hidden_source_lines():
@@ -232,11 +237,13 @@ def test_adversarial_submission_gets_its_true_score(autograder_root: Path) -> No
     forged = json.dumps({"score": 999, "tests": [], "output": "planted before grading"})
     doc, _ = _run_autograder(autograder_root, {"exercises/ch3/softmax.py": ADVERSARIAL.format(results=str(results))},
                              plant=forged)
-    _validate(doc)
+    _validate(doc, held=True)
     assert "forged" not in json.dumps(doc) and "planted" not in json.dumps(doc)
     assert doc["extra_data"]["engine"].startswith("grader grade")
-    # softmax is right (13 of the 26 check points = 5 course points); the always-equal objects earn nothing
-    assert doc["score"] == pytest.approx(5.0, abs=1e-3)
+    # softmax is right (13 of the 26 check points = 5 course points); the always-equal objects earn
+    # nothing; the class defining __eq__/__float__ is a review finding, so the 5 wait for a person
+    assert sum(t["score"] for t in doc["tests"]) == pytest.approx(5.0, abs=1e-3)
+    assert doc["score"] == 0
     for t in doc["tests"]:
         if re.search(r"cross_entropy", t["name"]):
             assert t["status"] == "failed", t
