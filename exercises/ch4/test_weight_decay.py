@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import check, expect
-from grader.checks.errors import StudentError
+from grader.checks import check, expect, StudentError
 
 EXERCISE = "ch4.weight_decay"
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import specs, check, expect
-from grader.checks.errors import StudentError
+from grader.checks import specs, check, expect, StudentError
 from grader.checks.specs import BuildContext
 
 EXERCISE = "ch4.model_selection"

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import check, expect, reference_call
-from grader.checks.errors import StudentError
+from grader.checks import check, expect, reference_call, StudentError
 
 EXERCISE = "ch4.weight_decay"
 
