@@ -57,6 +57,7 @@ class JudgeSettings:
     output_limit_kb: int
     protect: tuple[str, ...] = ()    # instructor paths no worker may read (solutions, output, class)
     threads: int = 0                 # torch threads in the judge and each worker; 0: torch's default
+    isolation: str = "exercise"      # a worker per exercise | one per student, reused while clean
 
     def new_zygote(self) -> Any:
         """A zygote for these settings (the run's shared one, or a judge's own)."""
@@ -66,7 +67,8 @@ class JudgeSettings:
         return Zygote(device=self.device, limits=limits, protect=list(self.protect))
 
     def key(self) -> dict:
-        """The settings a stored result depends on: a change of any of them grades again."""
+        """The settings a stored result depends on: a change of any of them grades again.
+        Not `isolation`: both give the same grades (tests/grading/test_isolation.py)."""
         return {"device": self.device, "submission_timeout": self.submission_timeout,
                 "check_timeout": self.check_timeout, "gpu_policy": self.gpu_policy,
                 "memory_mb": self.memory_mb, "max_processes": self.max_processes,
@@ -79,6 +81,52 @@ def _report_dict(report: Any) -> dict:
     return {k: getattr(report, k, None) for k in ("stdout", "stderr", "exit_status", "signal", "killed", "seconds")}
 
 
+class _StudentWorkers:
+    """The processes that serve one student, never another: the probe worker (forked on the
+    first measurement; it never imports the submission), and with isolation "student" the
+    worker an exercise left clean, which imports the student's next exercise (`load`, see
+    grader/sandbox/reuse.py). With "exercise" every exercise gets a worker of its own."""
+
+    def __init__(self, judge: "Judge") -> None:
+        self.judge = judge
+        self.reuse = judge.settings.isolation == "student"
+        self._kept: Any = None
+        self._probe: Any = None
+
+    def take(self) -> Any:
+        """The worker the previous exercise left clean (student isolation), or None."""
+        kept, self._kept = self._kept, None
+        return kept
+
+    def keep(self, worker: Any) -> dict:
+        """Hold a worker whose exercise ended clean for the next one; its report so far."""
+        report = _report_dict(worker.take_report())
+        self._kept = worker
+        return report
+
+    def probe(self) -> Any:
+        if self._probe is None:
+            self._probe = self.judge.zygote.spawn({PROBE_FILE: b""}, PROBE_FILE, "tg_probe", {})
+        return self._probe
+
+    def drop_probe(self) -> None:
+        probe, self._probe = self._probe, None
+        _quietly_close(probe)
+
+    def close(self) -> None:
+        kept, self._kept = self._kept, None
+        _quietly_close(kept)
+        self.drop_probe()
+
+
+def _quietly_close(worker: Any) -> None:
+    if worker is not None:
+        try:
+            worker.close()
+        except Exception:  # noqa: BLE001 - its exercise's report was taken; nothing more to say
+            pass
+
+
 class _ExerciseTransport:
     """The student's worker for one exercise, under the exercise's time budget.
 
@@ -87,8 +135,10 @@ class _ExerciseTransport:
     one (forking costs milliseconds), so one runaway function does not zero the others.
     """
 
-    def __init__(self, judge: "Judge", ex: Exercise, files: ExerciseFiles, budget: float) -> None:
+    def __init__(self, judge: "Judge", ex: Exercise, files: ExerciseFiles, budget: float,
+                 workers: _StudentWorkers) -> None:
         self.judge, self.ex, self.files, self.budget = judge, ex, files, budget
+        self.workers = workers
         self.deadline = time.monotonic() + budget
         self.worker: Any = None
         self.spawned = 0
@@ -98,7 +148,8 @@ class _ExerciseTransport:
         self.check_deadline: float | None = None
         self.check_budget: float | None = None
         self.tampered = ""                   # what the worker said the student's code changed
-        self.clean: Any = None               # the probe worker: never imports the submission
+        self.reused = False                  # it began in the worker of the student's previous exercise
+        self.unclean: list[str] = []         # why that worker was not reused (isolation "student")
 
     def begin_check(self, budget: float | None) -> None:
         """The next requests belong to a new check, whose calls share `budget` seconds."""
@@ -110,20 +161,10 @@ class _ExerciseTransport:
         never imports the submission, so no student code can fake them."""
         from grader.checks.errors import WorkerCrashed
         try:
-            if self.clean is None:
-                self.clean = self.judge.zygote.spawn({PROBE_FILE: b""}, PROBE_FILE, "tg_probe", {})
-            return self.clean.request(request, timeout=limit)
+            return self.workers.probe().request(request, timeout=limit)
         except WorkerCrashed:
-            self._close_clean()
+            self.workers.drop_probe()
             raise
-
-    def _close_clean(self) -> None:
-        if self.clean is not None:
-            clean, self.clean = self.clean, None
-            try:
-                clean.close()
-            except Exception:  # noqa: BLE001 - it ran no student code; nothing to report
-                pass
 
     def _note(self, reply: Any) -> Any:
         if type(reply) is dict and reply.get("ok") is False and type(reply.get("error")) is dict \
@@ -160,18 +201,7 @@ class _ExerciseTransport:
                 raise WorkerCrashed(f"not run: your code crashed or timed out {self.spawned} times "
                                     "in this exercise")
             try:
-                self.worker = self.judge.zygote.spawn(
-                    self.files.files, self.files.module_file,
-                    f"submission_{self.ex.chapter}_{self.ex.name}",
-                    {k: list(v) for k, v in self.ex.forbid.items()})
-            except Exception as exc:  # noqa: BLE001 - the sandbox failed, not the student
-                self.judge.engine_failure = exc
-                raise WorkerCrashed("the grader could not start a worker (not your fault)") from None
-            self.spawned += 1
-            try:
-                # A cheap first request: it returns once the module is imported, so a module
-                # that hangs or dies at import is told apart from a function that does.
-                self._note(self.worker.request({"op": "has", "name": self.ex.symbols[0]}, timeout=import_limit))
+                self._import(import_limit)
             except (StudentTimeout, WorkerCrashed, OutOfMemory) as exc:
                 self.close()
                 # A fresh worker would only import it again and fail the same way.
@@ -203,13 +233,46 @@ class _ExerciseTransport:
                                      "during this check") from None
             raise
 
+    def _import(self, limit: float) -> None:
+        """A worker with the exercise's module imported: the one the student's previous exercise
+        left clean (isolation "student"), else a fresh fork. Its first request is cheap and
+        returns once the module is imported, so a module that hangs or dies at import is told
+        apart from a function that does."""
+        from grader.checks.errors import WorkerCrashed
+        name = f"submission_{self.ex.chapter}_{self.ex.name}"
+        forbid = {k: list(v) for k, v in self.ex.forbid.items()}
+        kept = self.workers.take()
+        if kept is not None:
+            self.worker = kept
+            self.spawned += 1
+            reply = kept.load(self.files.files, self.files.module_file, name, forbid, self.ex.symbols[0],
+                              timeout=limit)
+            if type(reply) is dict and "unclean" in reply:
+                self.worker = None        # what the previous exercise left is not this one's output
+                self.spawned -= 1
+                self.unclean = [str(r) for r in reply["unclean"]][:10] if type(reply["unclean"]) is list else []
+                _quietly_close(kept)
+            else:
+                self.reused = True
+                self._note(reply)
+                return
+        try:
+            self.worker = self.judge.zygote.spawn(self.files.files, self.files.module_file, name, forbid,
+                                                  reusable=self.workers.reuse)
+        except Exception as exc:  # noqa: BLE001 - the sandbox failed, not the student
+            self.judge.engine_failure = exc
+            raise WorkerCrashed("the grader could not start a worker (not your fault)") from None
+        self.spawned += 1
+        self._note(self.worker.request({"op": "has", "name": self.ex.symbols[0]}, timeout=limit))
+
     def _over_budget(self) -> str:
         return (f"waited (sleeping or blocked, not computing) longer than the {self.check_budget:.3g} s "
                 f"this check allows ({REFERENCE_FACTOR:g}x the reference solution's time, at least "
                 f"{MIN_CHECK_SECONDS:g} s)")
 
     def close(self) -> None:
-        self._close_clean()
+        """The exercise's worker is done: after a last look at the seal, closed, or (isolation
+        "student", alive and untampered) kept for the student's next exercise."""
         if self.worker is not None and not self.tampered:
             # a last look at the seal: a change made after the last call (a thread, a __del__)
             try:
@@ -219,7 +282,10 @@ class _ExerciseTransport:
         if self.worker is not None:
             worker, self.worker = self.worker, None
             try:
-                self.reports.append(_report_dict(worker.close()))
+                if self.workers.reuse and worker.alive and not self.tampered:
+                    self.reports.append(self.workers.keep(worker))
+                else:
+                    self.reports.append(_report_dict(worker.close()))
             except Exception as exc:  # noqa: BLE001 - a report is nice to have, never fatal
                 self.reports.append({"stderr": f"(worker report unavailable: {exc})"})
 
@@ -233,6 +299,10 @@ class _ExerciseTransport:
                "exit_status": [r.get("exit_status") for r in self.reports],
                "signal": [r.get("signal") for r in self.reports],
                "seconds": round(sum(float(r.get("seconds") or 0) for r in self.reports), 4)}
+        if self.workers.reuse:
+            out["reused"] = self.reused
+            if self.unclean:
+                out["not_reused"] = self.unclean
         return out
 
 
@@ -373,14 +443,26 @@ class Judge:
         """Grade `exercises` of `sub` (default: every exercise the judge was started for)."""
         start = time.monotonic()
         result = StudentResult(sub.student, kind=sub.kind, source=sub.path.name, problem=sub.problem)
-        for ex_id in self.settings.exercises if exercises is None else exercises:
-            files = sub.exercises.get(ex_id) or ExerciseFiles(ex_id, "missing", "not handed in")
-            result.exercises[ex_id] = self.grade_exercise(self.course.exercise(ex_id), files)
+        workers = _StudentWorkers(self)
+        try:
+            for ex_id in self.settings.exercises if exercises is None else exercises:
+                files = sub.exercises.get(ex_id) or ExerciseFiles(ex_id, "missing", "not handed in")
+                result.exercises[ex_id] = self.grade_exercise(self.course.exercise(ex_id), files, workers)
+        finally:
+            workers.close()
         result.facts = self.facts()
         result.seconds = round(time.monotonic() - start, 4)
         return result
 
-    def grade_exercise(self, ex: Exercise, files: ExerciseFiles) -> ExerciseResult:
+    def grade_exercise(self, ex: Exercise, files: ExerciseFiles, workers: _StudentWorkers | None = None) -> ExerciseResult:
+        """workers: the student's processes (Judge.grade's, shared by their exercises); None:
+        this exercise's own, closed when it ends."""
+        if workers is None:
+            workers = _StudentWorkers(self)
+            try:
+                return self.grade_exercise(ex, files, workers)
+            finally:
+                workers.close()
         from grader.checks.review import review_submission
         from grader.checks.runner import exercise_score, run_checks, skipped_result
         import torch
@@ -399,7 +481,7 @@ class Judge:
         else:
             from grader.checks.student import Student
             budgets = self.budgets(ex)
-            transport = _ExerciseTransport(self, ex, files, self.settings.submission_timeout)
+            transport = _ExerciseTransport(self, ex, files, self.settings.submission_timeout, workers)
             try:
                 student = Student(transport, ex)
                 results = run_checks(checks, student, reference_module=self.reference(ex),
@@ -410,6 +492,7 @@ class Judge:
                 transport.close()
             if self.engine_failure is not None:
                 failure, self.engine_failure = self.engine_failure, None
+                workers.close()
                 self.close()      # a fresh zygote for the next student
                 raise RuntimeError(f"sandbox failure while grading {ex.id}: {failure}")
             entry.worker = transport.report()

@@ -24,6 +24,7 @@ from grader.grading.lateness import submission_time
 from grader.grading.roster import load_roster, map_submissions
 from grader.errors import GraderError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
+from grader.course_schema import ISOLATIONS
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
 from grader.grading.submissions import Submission, discover
 from grader.results import HandIn, StudentResult
@@ -64,7 +65,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 roster: Path | None = None, roster_columns: dict[str, str] | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, StudentResult], None] | None = None,
-                command: list[str] | None = None, report: bool = True, replace_class: bool = False) -> RunResult:
+                command: list[str] | None = None, report: bool = True, replace_class: bool = False,
+                isolation: str | None = None) -> RunResult:
+    """isolation: "exercise" | "student" in place of course.toml's [grading] isolation."""
     started = _now()
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
@@ -108,6 +111,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             raise GradeError(f"--student {sid!r}: no such student in {submissions} (found: {known or 'none'})")
 
     g = course.grading
+    if isolation is not None and isolation not in ISOLATIONS:
+        raise GradeError(f"isolation must be one of {', '.join(ISOLATIONS)}, got {isolation!r}")
     pool = None
     if cluster:      # a Dask cluster (grading/cluster.py): the same judges, on its workers
         from grader.grading.cluster import Cluster
@@ -116,7 +121,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     sub_timeout = float(timeout) if timeout else g.submission_timeout
     settings = JudgeSettings(course_root=course.root, exercises=tuple(exercise_ids), device=resolved,
                              submission_timeout=sub_timeout, check_timeout=min(g.check_timeout, sub_timeout),
-                             gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb,
+                             gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb, isolation=isolation or g.isolation,
                              max_processes=g.max_processes, output_limit_kb=g.output_limit_kb,
                              protect=tuple(str(p.resolve()) for p in
                                            (course.root / "solutions", out, submissions)))
@@ -150,6 +155,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             on_start(len(todo))
         if todo:
             n_jobs = min(jobs or g.jobs or os.cpu_count() or 1, len(todo))
+            # judges load the checks and references of what is left to grade, nothing more
+            stale_ids = {e for _, stale, _ in todo for e in stale}
+            settings = replace(settings, exercises=tuple(e for e in exercise_ids if e in stale_ids))
 
             def commit(sub: Submission, keys: dict[str, str], result: StudentResult) -> None:
                 for e, entry in result.exercises.items():
@@ -198,7 +206,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 "students": len(grades.rows), "not_graded": not_graded,
                 "options": {"device": device, "timeout": settings.submission_timeout,
                             "check_timeout": settings.check_timeout, "gpu_policy": settings.gpu_policy,
-                            "findings": g.findings,
+                            "findings": g.findings, "isolation": settings.isolation,
                             "jobs": jobs or g.jobs or os.cpu_count(),
                             **({"cluster": cluster} if cluster else {})},
                 "command": command or [],

@@ -4,7 +4,6 @@ workers, reap and close. Talking to one worker is grader.sandbox.connection's `W
 
 from __future__ import annotations
 
-import base64
 import fcntl
 import os
 import socket
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox.connection import Worker, ZygoteError
-from grader.sandbox.wire import Limits, recv_control, send_control
+from grader.sandbox.wire import Limits, encode_files, recv_control, send_control
 
 F_SETPIPE_SZ = 1031
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
@@ -172,7 +171,10 @@ class Zygote:
     # ------------------------------------------------------------------ workers
 
     def spawn(self, files: dict[str, bytes], module_file: str, module_name: str,
-              forbid: dict[str, list[str]] | None = None, *, limits: Limits | None = None) -> "Worker":
+              forbid: dict[str, list[str]] | None = None, *, limits: Limits | None = None,
+              reusable: bool = False) -> "Worker":
+        """reusable: the worker may import the same student's next exercises in turn (its
+        `load` request, grader/sandbox/reuse.py); otherwise it serves this module only."""
         limits = limits or self.limits
         sock_ours, sock_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
@@ -182,11 +184,10 @@ class Zygote:
                 fcntl.fcntl(fd, F_SETPIPE_SZ, 1 << 20)
             except OSError:
                 pass
-        message = {"op": "spawn", "files": {str(k): base64.b64encode(bytes(v)).decode()
-                                            for k, v in files.items()},
+        message = {"op": "spawn", "files": encode_files(files),
                    "module_file": str(module_file), "module_name": str(module_name),
                    "forbid": {str(k): [str(n) for n in v] for k, v in (forbid or {}).items()},
-                   "limits": limits.to_dict()}
+                   "limits": limits.to_dict(), "reusable": bool(reusable)}
         started = time.monotonic()
         try:
             reply = self._call(message, (sock_theirs.fileno(), out_w, err_w))

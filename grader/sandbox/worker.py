@@ -1,8 +1,11 @@
 """A worker's life after the fork: confine itself, import the student's module, answer the
-judge's requests until EOF."""
+judge's requests until EOF. A worker spawned `reusable` (isolation "student") also answers
+{"op": "load"}: the same student's next exercise, imported as its own module in this process
+when nothing the previous one left is off (grader/sandbox/reuse.py), else `unclean`."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import socket
@@ -26,6 +29,7 @@ from grader.sandbox.confine import (
     write_files,
 )
 from grader.sandbox.paths import inside
+from grader.sandbox.reuse import Baseline
 from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_exact
 
 if TYPE_CHECKING:
@@ -78,18 +82,19 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     if int(limits.get("threads") or 0) > 0:
         import torch
         torch.set_num_threads(int(limits["threads"]))
+    baseline = None
+    if message.get("reusable"):
+        baseline = Baseline.take(tempdir, (tempdir, "/dev/shm") if state.tmpfs else (tempdir,), allowed,
+                                 int(limits["memory_mb"]))
     sock = socket.socket(fileno=sock_fd)
     sock.sendall(HEADER.pack(SETUP_DONE))  # from here on, a failure is the student's
-    serve_requests(sock, message, tempdir)
+    serve_requests(sock, message, tempdir, baseline)
 
 
-def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
+def serve_requests(sock: socket.socket, message: dict, tempdir: str, baseline: Baseline | None = None) -> None:
     from grader.checks import codec
-    from grader.checks.executor import Executor
 
-    executor = Executor.from_file(Path(tempdir, message["module_file"]), message["module_name"],
-                                  message.get("forbid") or {}, seal=True)
-    _flush()
+    executor = _import(message, tempdir)
     sock.sendall(HEADER.pack(READY))
     while True:
         header = recv_exact(sock, HEADER.size)
@@ -102,7 +107,11 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
         if data is None:
             return
         try:
-            reply = executor.handle(codec.loads(data))
+            request = codec.loads(data)
+            if type(request) is dict and request.get("op") == "load":
+                reply, executor = _load(request, tempdir, baseline, executor)
+            else:
+                reply = executor.handle(request)
         except BaseException as exc:  # noqa: BLE001 - a SystemExit from a student __del__, ...
             reply = {"ok": False, "error": {"kind": "exception", "message": f"{type(exc).__name__}: {exc}"}}
         reply = _oom_from_allocator(reply)
@@ -116,6 +125,36 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
         _flush()
         sock.sendall(HEADER.pack(len(frame)))
         sock.sendall(frame)
+
+
+def _import(message: dict, tempdir: str) -> Any:
+    """The exercise's module imported (or why not) under a sealed executor."""
+    from grader.checks.executor import Executor
+    executor = Executor.from_file(Path(tempdir, message["module_file"]), message["module_name"],
+                                  message.get("forbid") or {}, seal=True)
+    _flush()
+    return executor
+
+
+def _load(request: dict, tempdir: str, baseline: Baseline | None, executor: Any) -> tuple[dict, Any]:
+    """The same student's next exercise in this worker, answered as its first request ("has")
+    would be in a fresh one; or `unclean` with what the previous exercise left behind (the
+    judge then forks a fresh worker for it)."""
+    if baseline is None:
+        return {"ok": True, "value": False, "unclean": ["this worker serves one exercise"]}, executor
+    try:
+        unclean = baseline.leftovers()
+        if not unclean:
+            baseline.kept.append(executor)      # its module and objects stay alive, unreachable
+            baseline.restore()
+            write_files(tempdir, request["files"])
+            importlib.invalidate_caches()
+    except Exception as exc:  # noqa: BLE001 - a worker that cannot be reset is not reused
+        unclean = [f"it could not be reset ({type(exc).__name__}: {exc})"]
+    if unclean:
+        return {"ok": True, "value": False, "unclean": unclean}, executor
+    executor = _import(request, tempdir)
+    return executor.handle({"op": "has", "name": str(request.get("has", ""))}), executor
 
 
 def _oom_from_allocator(reply: Any) -> Any:

@@ -20,6 +20,12 @@ def kit():
     return load_kit()
 
 
+@pytest.fixture(scope="module")
+def module_kit():
+    """The kit, for module-scoped fixtures (a class graded once for all of a file's tests)."""
+    return load_kit()
+
+
 @pytest.fixture
 def tiny_course(tmp_path: Path, kit) -> Path:
     return kit.make_course(tmp_path / "course")
