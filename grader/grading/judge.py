@@ -325,6 +325,7 @@ class Judge:
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
         self._budgets: dict[str, dict[str, float]] = {}
+        self._cache: Any = None
         # the run's one zygote, when the scheduler shares it: a queue that hands this judge a
         # connection of its own (see Zygote.attach); used for the first zygote only, a
         # replacement after an engine failure is this judge's own
@@ -393,19 +394,50 @@ class Judge:
     def budgets(self, ex: Exercise) -> dict[str, float]:
         """Check id -> seconds the student's calls in that check may take: each check is run
         once against the reference solution in this process (in-process, as plain pytest does)
-        and timed. A check the reference does not pass keeps the plain timeout."""
+        and timed. A check the reference does not pass keeps the plain timeout. Computed once per
+        course version and machine: a later judge finds the budgets, and the reference answers
+        that run computed, in the judge cache (grader/grading/judgecache.py)."""
         if ex.id not in self._budgets:
-            self._budgets[ex.id] = self._calibrate(ex)
+            from grader.checks import refcache
+            from grader.grading.judgecache import valid_budgets
+            key = self._cache_key(ex)
+            entry = self.cache.get(key) or {}
+            budgets = valid_budgets(entry.get("budgets"))
+            if budgets is None:
+                budgets = self._calibrate(ex)
+                self.cache.put(key, {"budgets": budgets, "answers": refcache.CACHE.export(f"{ex.id}::")
+                                     if refcache.enabled() else []})
+            elif refcache.enabled():
+                refcache.CACHE.load(entry.get("answers"))
+            self._budgets[ex.id] = budgets
         return self._budgets[ex.id]
+
+    @property
+    def cache(self) -> Any:
+        if self._cache is None:
+            from grader.grading.judgecache import JudgeCache
+            self._cache = JudgeCache()
+        return self._cache
+
+    def _cache_key(self, ex: Exercise) -> str:
+        import torch
+
+        from grader.grading.gradebook import checks_digest
+        from grader.grading.judgecache import budgets_key
+        s = self.settings
+        return budgets_key(checks_digest(ex), {"device": s.device, "threads": torch.get_num_threads(),
+                                               "check_timeout": s.check_timeout, "gpu_policy": s.gpu_policy})
 
     def _calibrate(self, ex: Exercise) -> dict[str, float]:
         import torch
 
+        from grader.checks import refcache
         from grader.checks.runner import run_check
         from grader.checks.student import local_student
         reference = self.reference(ex)
         if reference is None:
             return {}
+        cached = refcache.cached_reference(reference)   # as run_checks passes it: its answers are kept too
         device = torch.device(self.settings.device)
         gpu = self.settings.device == "cuda"
         out = {}
@@ -417,7 +449,7 @@ class Judge:
             student = local_student(reference, ex)
             start = time.perf_counter()
             try:
-                result = run_check(check, student=student, reference_module=reference, device=device,
+                result = run_check(check, student=student, reference_module=cached, device=device,
                                    gpu_available=gpu, gpu_policy=self.settings.gpu_policy)
             except Exception:  # noqa: BLE001 - no budget then: the plain timeout applies
                 continue
@@ -541,11 +573,12 @@ def start_judge(settings: JudgeSettings, shared_zygote: Any = None) -> Judge:
     judge = Judge(settings, shared_zygote)
     judge.prestart()
     try:
-        for ex_id in settings.exercises:     # import checks and references while the zygote starts
+        for ex_id in settings.exercises:     # import the checks, time the references, while the zygote starts
             judge.checks(ex_id)
-            judge.budgets(judge.course.exercise(ex_id))   # times the reference: loads it too
+            judge.budgets(judge.course.exercise(ex_id))
     except Exception:  # noqa: BLE001 - raised again for each student, with the real message
         pass
+    judge.cache.save()
     try:
         # Wait for the zygote here: the first student's time budget must not pay its start-up
         # (seconds when several judges import torch at once on a busy machine).

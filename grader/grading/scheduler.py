@@ -26,6 +26,7 @@ from grader.errors import GraderError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
 from grader.course_schema import ISOLATIONS
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
+from grader.grading.judgecache import cache_dir
 from grader.grading.submissions import Submission, discover
 from grader.results import HandIn, StudentResult
 
@@ -124,7 +125,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                              gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb, isolation=isolation or g.isolation,
                              max_processes=g.max_processes, output_limit_kb=g.output_limit_kb,
                              protect=tuple(str(p.resolve()) for p in
-                                           (course.root / "solutions", out, submissions)))
+                                           (course.root / "solutions", out, submissions, cache_dir())))
     key_settings = settings.key()
     digests = {e: checks_digest(course.exercises[e]) for e in exercise_ids}
 
