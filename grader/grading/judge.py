@@ -437,7 +437,7 @@ class Judge:
         reference = self.reference(ex)
         if reference is None:
             return {}
-        cached = refcache.cached_reference(reference)   # as run_checks passes it: its answers are kept too
+        cached: Any = refcache.cached_reference(reference)   # as run_checks passes it: its answers are kept too
         device = torch.device(self.settings.device)
         gpu = self.settings.device == "cuda"
         out = {}
