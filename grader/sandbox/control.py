@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import traceback
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from grader.sandbox.children import (
     children,
@@ -41,10 +41,11 @@ class _Judge:
         self.reaping: tuple[int, float, int | None] | None = None   # pid, deadline, pidfd
 
 
-def serve(ctl: socket.socket, state: ZygoteState) -> None:
+def serve(ctl: socket.socket, state: ZygoteState, when_idle: Callable[[], Any] | None = None) -> None:
     """Answer every judge's requests, one at a time, in the order they come. A reap that must
     wait for its worker to end does not hold the others up: it is answered when the worker
-    ends (its pidfd) or when its grace is over, whichever comes first."""
+    ends (its pidfd) or when its grace is over, whichever comes first. `when_idle` runs once,
+    the first time nothing is waiting to be answered."""
     judges = {ctl.fileno(): _Judge(ctl, primary=True)}
     state.judges = judges
     while True:
@@ -54,7 +55,11 @@ def serve(ctl: socket.socket, state: ZygoteState) -> None:
         readable: list[Any] = [j.sock for j in judges.values() if j.reaping is None]
         readable += [r[2] for r in reaps if r[2] is not None]
         try:
-            ready, _, _ = select.select(readable, [], [], timeout)
+            ready, _, _ = select.select(readable, [], [], 0 if when_idle is not None else timeout)
+            if not ready and when_idle is not None:
+                idle, when_idle = when_idle, None
+                idle()
+                continue
         except InterruptedError:
             continue
         for judge in waiting:

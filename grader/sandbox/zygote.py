@@ -124,7 +124,7 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
                        "landlock_abi": state.abi, "rss_mb": rss_mb(os.getpid()),
                        "threads": threads()})
     try:
-        serve(ctl, state)
+        serve(ctl, state, when_idle=heap.collapse_to_huge_pages)
     finally:
         for pid in list(state.workers):
             kill_worker(pid)
