@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from grader import costs
 from grader.course import Course, Exercise, load_course
 from grader.grading.submissions import ExerciseFiles, Submission
 from grader.results import CheckResult, ExerciseResult, StudentResult
@@ -41,6 +42,7 @@ REFERENCE_FACTOR = 20.0
 MIN_CHECK_SECONDS = 1.0
 IDLE_GRACE = 0.25         # what a call starting after its check's budget may still wait (IPC)
 VERIFY_TIMEOUT = 2.0      # seconds for the worker's last look at the engine's seal
+TURN_SECONDS = 60.0       # the longest a judge waits for its turn at importing torch (then goes ahead)
 PROBE_FILE = "_tg_probe.py"  # the probe worker's module: empty, so no student code is imported
 
 
@@ -276,7 +278,9 @@ class _ExerciseTransport:
         if self.worker is not None and not self.tampered:
             # a last look at the seal: a change made after the last call (a thread, a __del__)
             try:
-                self._note(self.worker.request({"op": "verify"}, timeout=VERIFY_TIMEOUT))
+                reply = self._note(self.worker.request({"op": "verify"}, timeout=VERIFY_TIMEOUT))
+                if costs.ON and type(reply) is dict:
+                    costs.absorb(reply.get("costs"), "worker.")
             except Exception:  # noqa: BLE001 - a dead or hung worker has nothing more to say
                 pass
         if self.worker is not None:
@@ -336,11 +340,10 @@ class Judge:
         """Start the zygote in the background: it imports torch in its own process while this
         one imports torch, the checks and the references (two cores instead of one, ~3 s)."""
         if self._zygote is None and self._starting is None:
-            # Import here, in this thread: two threads importing the same package at once can
-            # see each other's half-initialised modules.
-            import grader.checks.runner
-            import grader.checks.student
-            import grader.sandbox  # noqa: F401
+            # Import here, in this thread, what the zygote's start needs (no torch): two threads
+            # importing the same package at once can see each other's half-initialised modules.
+            import grader.sandbox
+            import grader.sandbox.shared  # noqa: F401
             self._starting = threading.Thread(target=self._start_zygote, name="zygote-start", daemon=True)
             self._starting.start()
 
@@ -563,15 +566,25 @@ _JUDGE: Judge | None = None
 _INIT_ERROR: str = ""
 
 
-def start_judge(settings: JudgeSettings, shared_zygote: Any = None) -> Judge:
+def start_judge(settings: JudgeSettings, shared_zygote: Any = None, turns: Any = None) -> Judge:
     """A judge ready to grade: its zygote starting, the checks and references imported. The
     same for a judge process on this machine and for one hosted by a Dask worker.
-    shared_zygote: a queue holding (connection, facts) of the run's one zygote, if it has one."""
-    if settings.threads > 0:
-        import torch
-        torch.set_num_threads(settings.threads)
+    shared_zygote: a queue holding (connection, facts) of the run's one zygote, if it has one.
+    turns: a semaphore the run's judges take while they import torch and the engine."""
     judge = Judge(settings, shared_zygote)
-    judge.prestart()
+    judge.prestart()      # before torch: the zygote (when it is this judge's own) starts at once
+    got = turns.acquire(timeout=TURN_SECONDS) if turns is not None else False
+    try:
+        import torch
+
+        import grader.checks.runner
+        import grader.checks.student  # noqa: F401 - the engine, while this judge has its turn
+        if settings.threads > 0:
+            torch.set_num_threads(settings.threads)
+    finally:
+        if got:
+            turns.release()
+    costs.time_codec("judge.")
     try:
         for ex_id in settings.exercises:     # import the checks, time the references, while the zygote starts
             judge.checks(ex_id)
@@ -585,18 +598,20 @@ def start_judge(settings: JudgeSettings, shared_zygote: Any = None) -> Judge:
         judge.zygote
     except Exception:  # noqa: BLE001 - a fresh zygote is tried when the first student needs it
         pass
+    costs.add("judge.startup", time.process_time())
     return judge
 
 
-def init_process(settings: JudgeSettings, shared_zygote: Any = None) -> None:
+def init_process(settings: JudgeSettings, shared_zygote: Any = None, turns: Any = None) -> None:
     """Initializer of a judge process (spawned, so nothing of the parent is inherited but what
-    is passed: the settings, and the queue that hands out connections to the run's zygote)."""
+    is passed: the settings, the queue that hands out connections to the run's zygote, and the
+    semaphore of turns at importing torch)."""
     import signal
     global _JUDGE, _INIT_ERROR
     # Ctrl-C reaches the whole process group; the parent decides what to do about it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _JUDGE = start_judge(settings, shared_zygote)
+        _JUDGE = start_judge(settings, shared_zygote, turns)
     except Exception as exc:  # noqa: BLE001 - an initializer that raises breaks the whole pool
         _INIT_ERROR = f"the judge could not start: {type(exc).__name__}: {exc}"
         return
@@ -618,6 +633,7 @@ def init_process(settings: JudgeSettings, shared_zygote: Any = None) -> None:
         try:
             if _JUDGE is not None:
                 _JUDGE.close()
+            costs.write("judge")
         finally:
             for stream in (sys.stdout, sys.stderr):
                 try:

@@ -13,6 +13,7 @@ import datetime as _dt
 import json
 import multiprocessing as mp
 import os
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
@@ -112,6 +113,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             raise GradeError(f"--student {sid!r}: no such student in {submissions} (found: {known or 'none'})")
 
     g = course.grading
+    drawing: threading.Thread | None = None
     if isolation is not None and isolation not in ISOLATIONS:
         raise GradeError(f"isolation must be one of {', '.join(ISOLATIONS)}, got {isolation!r}")
     pool = None
@@ -171,6 +173,11 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 if on_result:
                     on_result(sub.student, row)
 
+            if report:
+                # the class report's modules (matplotlib: half a CPU-second) load while the
+                # judges start and grade, not after the last student
+                drawing = threading.Thread(target=_import_report, name="report-import", daemon=True)
+                drawing.start()
             if pool is not None:
                 interrupted, failures = pool.run(settings, todo, commit)
             else:
@@ -192,6 +199,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
         if pool is not None:
             pool.close()
 
+    if drawing is not None:
+        drawing.join()          # no two threads import the report's modules at once
     from grader.grading.final import load_class
     from grader.reports.grades import run_facts
     from grader.reports.outputs import write_outputs
@@ -270,8 +279,11 @@ def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
     if n_jobs > 1:   # one zygote for all the judges of this run (grader/sandbox/shared.py)
         from grader.sandbox.shared import SharedZygote
         shared = SharedZygote(settings.new_zygote, n_jobs, ctx.Queue())
+    # The zygote imports torch from the start; of the judges, one core's fewer do at a time
+    # (three processes importing torch at once on two cores made each start later).
+    turns = ctx.BoundedSemaphore(max(1, (os.cpu_count() or 1) - 1))
     pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=init_process,
-                               initargs=(settings, shared.queue if shared else None))
+                               initargs=(settings, shared.queue if shared else None, turns))
     pending: dict[Future, tuple[Submission, dict]] = {}
     try:
         for sub, stale, keys in todo:
@@ -302,6 +314,13 @@ def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
     finally:
         if shared is not None:
             shared.close()
+
+
+def _import_report() -> None:
+    try:
+        import grader.reports.html  # noqa: F401
+    except Exception:  # noqa: BLE001 - write_outputs imports it again and says what is wrong
+        pass
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:

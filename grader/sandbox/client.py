@@ -15,13 +15,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grader import costs
 from grader.sandbox.connection import Worker, ZygoteError
 from grader.sandbox.wire import Limits, encode_files, recv_control, send_control
 
 F_SETPIPE_SZ = 1031
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
 # Variables the zygote inherits: enough to find libraries and GPUs, nothing about the grading.
-ZYGOTE_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+ZYGOTE_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS", costs.ENV)
 
 
 # The zygote's whole command line: it reads where the engine is and what to protect from the
@@ -211,6 +212,7 @@ class Zygote:
     def reap(self, pid: int, grace: float) -> dict:
         """Reap worker `pid`, killing it unless it ends within `grace` seconds."""
         reply = self._call({"op": "reap", "pid": pid, "grace": grace})
+        costs.absorb(reply.pop("costs", None))     # benchmarks only (grader/costs.py)
         if not reply.get("ok"):
             return {"exit_status": None, "signal": None, "killed": True}
         return reply

@@ -14,6 +14,7 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any, Callable
 
+from grader import costs
 from grader.sandbox.children import (
     children,
     fork_single_threaded,
@@ -86,7 +87,8 @@ def _answer(state: ZygoteState, judge: _Judge, message: dict, fds: list[int]) ->
     op = message.get("op")
     try:
         if op == "spawn":
-            reply = spawn(state, message, fds)
+            with costs.measure("zygote.spawn"):
+                reply = spawn(state, message, fds)
             state.owners[int(reply["pid"])] = judge.sock.fileno()
         elif op == "reap":
             pid, grace = int(message["pid"]), float(message.get("grace", 0.0))
@@ -209,6 +211,19 @@ def spawn(state: ZygoteState, message: dict, fds: list[int]) -> dict:
 def finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:
     """Kill the worker's process group (status None: it is still running) and every orphan it
     left behind; report how it ended."""
+    if not costs.ON:
+        return _finish_reap(state, pid, status)
+    import resource
+    start, before = time.thread_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    reply = _finish_reap(state, pid, status)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    costs.add("zygote.reap", time.thread_time() - start)
+    # what the worker (and what it left) ran, from its fork to its exit, as the kernel counted it
+    costs.add("zygote.worker_cpu", after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return dict(reply, costs=costs.take())
+
+
+def _finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:
     ended_by_itself = status is not None
     # members of its group still around (background processes) are killed too
     killed = status is None or group_has_members(pid)

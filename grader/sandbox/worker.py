@@ -11,9 +11,11 @@ import signal
 import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader import costs
 from grader.sandbox import landlock
 from grader.sandbox.confine import (
     CAP_DAC_READ_SEARCH,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, out_fd: int,
                 err_fd: int) -> None:
+    costs.TOTALS.clear()     # the zygote's own parts are the zygote's to report
     os.setsid()
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -87,6 +90,7 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
         baseline = Baseline.take(tempdir, (tempdir, "/dev/shm") if state.tmpfs else (tempdir,), allowed,
                                  int(limits["memory_mb"]))
     sock = socket.socket(fileno=sock_fd)
+    costs.add("setup", time.process_time())   # this process's CPU since the fork
     sock.sendall(HEADER.pack(SETUP_DONE))  # from here on, a failure is the student's
     serve_requests(sock, message, tempdir, baseline)
 
@@ -107,14 +111,19 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str, baseline: B
         if data is None:
             return
         try:
-            request = codec.loads(data)
-            if type(request) is dict and request.get("op") == "load":
-                reply, executor = _load(request, tempdir, baseline, executor)
-            else:
-                reply = executor.handle(request)
+            with costs.measure("frame"):
+                request = codec.loads(data)
+            with costs.measure("handle"):
+                if type(request) is dict and request.get("op") == "load":
+                    reply, executor = _load(request, tempdir, baseline, executor)
+                else:
+                    reply = executor.handle(request)
+            if costs.ON:
+                reply = _with_costs(request, reply)
         except BaseException as exc:  # noqa: BLE001 - a SystemExit from a student __del__, ...
             reply = {"ok": False, "error": {"kind": "exception", "message": f"{type(exc).__name__}: {exc}"}}
         reply = _oom_from_allocator(reply)
+        frame_start = time.thread_time() if costs.ON else 0.0
         try:
             frame = codec.dumps(reply)
         except MemoryError:
@@ -122,16 +131,50 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str, baseline: B
         except Exception as exc:  # noqa: BLE001
             frame = codec.dumps({"ok": False, "error": {"kind": "not_plain",
                                                          "message": f"reply could not be encoded: {exc}"}})
+        if costs.ON:
+            costs.add("frame", time.thread_time() - frame_start)
         _flush()
         sock.sendall(HEADER.pack(len(frame)))
         sock.sendall(frame)
 
 
+def _with_costs(request: Any, reply: Any) -> Any:
+    """Benchmarks only (grader/costs.py): a request counted; the judge's last request of an
+    exercise (verify) carries this worker's parts since the last one, with the seal's share
+    estimated from what a check of it costs here and now."""
+    costs.add("requests", 1)
+    if type(request) is not dict or request.get("op") != "verify" or type(reply) is not dict:
+        return reply
+    from grader.checks import integrity
+    start = time.thread_time()
+    partial = min(_cpu_of(lambda: integrity.changes(False)) for _ in range(3))
+    full = min(_cpu_of(lambda: integrity.changes(True)) for _ in range(3))
+    n = costs.TOTALS.get("requests", 0.0)
+    # after every request the engine's part; a whole check after an eighth of them, the first
+    # request and the last (integrity.FULL_CHECK_SHARE, executor.handle)
+    costs.add("seal_estimate", n * partial + (n * integrity.FULL_CHECK_SHARE + 2) * max(0.0, full - partial))
+    costs.add("bench", time.thread_time() - start)
+    now = time.process_time()
+    costs.add("cpu", now - _REPORTED[0])      # all of it, in this process, since the last report
+    _REPORTED[0] = now
+    return dict(reply, costs=costs.take())
+
+
+_REPORTED = [0.0]
+
+
+def _cpu_of(fn: Any) -> float:
+    start = time.thread_time()
+    fn()
+    return time.thread_time() - start
+
+
 def _import(message: dict, tempdir: str) -> Any:
     """The exercise's module imported (or why not) under a sealed executor."""
     from grader.checks.executor import Executor
-    executor = Executor.from_file(Path(tempdir, message["module_file"]), message["module_name"],
-                                  message.get("forbid") or {}, seal=True)
+    with costs.measure("import"):
+        executor = Executor.from_file(Path(tempdir, message["module_file"]), message["module_name"],
+                                      message.get("forbid") or {}, seal=True)
     _flush()
     return executor
 
