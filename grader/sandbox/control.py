@@ -49,6 +49,9 @@ def serve(ctl: socket.socket, state: ZygoteState, when_idle: Callable[[], Any] |
     the first time nothing is waiting to be answered."""
     judges = {ctl.fileno(): _Judge(ctl, primary=True)}
     state.judges = judges
+    if costs.ON:
+        _REAPED[0] = _children_cpu()     # the probes' throw-away children are start-up
+        costs.TOTALS.clear()             # and so is the warm-up's codec work
     while True:
         waiting = [j for j in judges.values() if j.reaping is not None]
         reaps = [j.reaping for j in waiting if j.reaping is not None]
@@ -213,14 +216,24 @@ def finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:
     left behind; report how it ended."""
     if not costs.ON:
         return _finish_reap(state, pid, status)
-    import resource
-    start, before = time.thread_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.thread_time()
     reply = _finish_reap(state, pid, status)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     costs.add("zygote.reap", time.thread_time() - start)
-    # what the worker (and what it left) ran, from its fork to its exit, as the kernel counted it
-    costs.add("zygote.worker_cpu", after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    # what the workers reaped since the last reap (and what they left) ran, from the fork to
+    # the exit, as the kernel counted it (the zygote waits for no other children after start)
+    now = _children_cpu()
+    costs.add("zygote.worker_cpu", now - _REAPED[0])
+    _REAPED[0] = now
     return dict(reply, costs=costs.take())
+
+
+def _children_cpu() -> float:
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+_REAPED = [0.0]
 
 
 def _finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:
