@@ -99,12 +99,26 @@ def build(ctx: click.Context, exercise_ids: tuple[str, ...], check_only: bool) -
 @click.option("--exercise", "exercise_ids", multiple=True, help="Only this exercise id (repeatable).")
 @click.option("--jobs", type=int, default=0, help="Parallel processes (0: one per core).")
 @click.option("-v", "--verbose", is_flag=True, help="List the checks each target lost.")
+@click.option("--isolation", type=click.Choice(["exercise", "student", "both"]), default=None,
+              help="Grade every target in the sandbox, as `grader grade` does, with this isolation (both: "
+                   "with each, and a target graded differently by the two is a problem). Default: in-process.")
 @click.pass_context
-def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbose: bool) -> None:
+def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbose: bool,
+             isolation: str | None) -> None:
     """Prove the checks: solutions 100 %, stubs 0, wrong variants lose points, correct ones don't."""
-    from grader.validate import validate as do_validate
+    import tempfile
+
+    from grader import validate as proof
     course = context_course(ctx)
-    outcomes, problems = do_validate(course, list(exercise_ids) or None, jobs)
+    ids = list(exercise_ids) or None
+    if isolation is None:
+        outcomes, problems = proof.validate(course, ids, jobs)
+    else:
+        with tempfile.TemporaryDirectory(prefix="tg-validate-") as work:
+            if isolation == "both":
+                outcomes, problems = proof.in_both_modes(course, ids, Path(work), jobs)
+            else:
+                outcomes, problems, _ = proof.in_sandbox(course, ids, isolation, Path(work), jobs)
     table = Table(title="grader validate")
     for col in ("exercise", "target", "expected", "score", "ok", "note"):
         table.add_column(col, overflow="fold")

@@ -17,6 +17,7 @@ import torch
 from grader.checks.runner import collect_checks, load_reference, run_checks
 from grader.checks.student import local_student
 from grader.course import Course, Exercise, load_course
+from grader.results import CheckResult
 
 MIN_WRONG = 6   # the course's bar: at least six plausible mistakes per exercise
 MIN_CORRECT = 2
@@ -109,6 +110,12 @@ def evaluate(course: Course, target: Target, gpu_available: bool | None = None) 
         warnings.simplefilter("ignore")
         results = run_checks(checks, student, reference_module=load_reference(exercise), device=device,
                              gpu_policy="skip", gpu_available=gpu_available)
+    return judged(outcome, results, gpu_available)
+
+
+def judged(outcome: Outcome, results: list[CheckResult], gpu_available: bool) -> Outcome:
+    """`outcome` filled in from its target's check results: does it behave as its kind must?"""
+    target = outcome.target
     outcome.earned = sum(r.points for r in results)
     outcome.available = sum(r.max_points for r in results)
     outcome.lost = [f"{r.name} [{r.status}] {r.message.splitlines()[0] if r.message else ''}"
@@ -142,6 +149,61 @@ def evaluate(course: Course, target: Target, gpu_available: bool | None = None) 
             else:
                 outcome.note = "a wrong variant got full marks: the checks miss this mistake"
     return outcome
+
+
+def in_sandbox(course: Course, exercise_ids: list[str] | None, isolation: str, work: Path,
+               jobs: int = 0) -> tuple[list[Outcome], list[str], dict[tuple[str, str], list]]:
+    """Every target graded as a student's file is: by `grader grade`, in the sandbox, with this
+    isolation. Student "tNN" hands in the NN-th target of every exercise (so one student's
+    exercises are different variants: what isolation "student" has to keep apart). Also
+    returns each target's check results as (name, status, points), to compare between modes."""
+    from grader.grading.scheduler import grade_class
+    ids = exercise_ids or list(course.exercises)
+    targets: dict[str, list[Target]] = {}
+    problems: list[str] = []
+    for ex_id in ids:
+        found, issues = targets_for(course.exercise(ex_id))
+        targets[ex_id] = found
+        problems += [f"{ex_id}: {p}" for p in issues]
+    who: dict[tuple[str, str], Target] = {}
+    class_dir = work / "class"
+    for ex_id, found in targets.items():
+        for i, target in enumerate(found):
+            student = f"t{i:02d}"
+            who[(student, ex_id)] = target
+            if target.path.is_file():
+                dest = class_dir / student / course.exercise(ex_id).file
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(target.path.read_bytes())
+    result = grade_class(course, class_dir, work / f"graded-{isolation}", jobs=jobs, only=tuple(ids),
+                         isolation=isolation, report=False)
+    rows = {r.student: r for r in result.rows}
+    gpu = result.metadata.get("device") == "cuda"
+    outcomes, seen = [], {}
+    for (student, ex_id), target in who.items():
+        entry = rows[student].exercises.get(ex_id) if student in rows else None
+        outcome = Outcome(target)
+        if entry is None or entry.status != "graded":
+            outcome.note = f"not graded: {entry.message if entry else 'no result'}"
+            outcomes.append(outcome)
+            continue
+        results = entry.check_results()
+        seen[(ex_id, target.name)] = [(r.name, str(r.status), r.points) for r in results]
+        outcomes.append(judged(outcome, results, gpu))
+    return outcomes, problems + result.failures, seen
+
+
+def in_both_modes(course: Course, exercise_ids: list[str] | None, work: Path,
+                  jobs: int = 0) -> tuple[list[Outcome], list[str]]:
+    """in_sandbox with isolation "exercise" and "student": the outcomes of "student", and a
+    problem for every target whose checks ended differently in the two."""
+    outcomes, problems, fresh = in_sandbox(course, exercise_ids, "exercise", work, jobs)
+    reused_outcomes, reused_problems, reused = in_sandbox(course, exercise_ids, "student", work, jobs)
+    for key in sorted(fresh.keys() | reused.keys()):
+        if fresh.get(key) != reused.get(key):
+            problems.append(f"{key[0]} {key[1]}: graded differently with isolation exercise and student: "
+                            f"{fresh.get(key)} vs {reused.get(key)}")
+    return reused_outcomes, sorted(set(problems) | set(reused_problems))
 
 
 def _evaluate_in_worker(args: tuple[Path, Target]) -> Outcome:
