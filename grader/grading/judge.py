@@ -59,7 +59,7 @@ class JudgeSettings:
     output_limit_kb: int
     protect: tuple[str, ...] = ()    # instructor paths no worker may read (solutions, output, class)
     threads: int = 0                 # torch threads in the judge and each worker; 0: torch's default
-    isolation: str = "exercise"      # a worker per exercise | one per student, reused while clean
+    isolation: str = "student"       # one worker per student, reused while it stays clean | per exercise
 
     def new_zygote(self) -> Any:
         """A zygote for these settings (the run's shared one, or a judge's own)."""

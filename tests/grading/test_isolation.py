@@ -182,3 +182,52 @@ def test_a_worker_is_reused_only_when_nothing_is_left(graded, name):
     if not restorable and name not in ("crashes", "tampers"):
         assert worker["not_reused"], worker    # the judge was told why
     assert "reused" not in graded["exercise"][name]["ch2.second"]["worker"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _outcomes(out: Path) -> dict:
+    """Every exercise's grade in grades.json: all of it but timings and the worker's process
+    facts (how many processes, how they ended), which isolation changes by design."""
+    doc = json.loads((out / "grades.json").read_text())
+    found = {}
+    for s in doc["students"]:
+        for ex_id, e in s["exercises"].items():
+            worker = e.get("worker") or {}
+            found[(s["student"], ex_id)] = (
+                e["score"], e["status"], e["counted"], e["state"], e["message"], e["tampering"], e["notes"],
+                e["findings"], worker.get("stdout"), worker.get("stderr"),
+                [(c["name"], c["status"], c["points"], c["message"], c["detail"]) for c in e["checks"]])
+        found[s["student"]] = (s["total"], s["max"], s["grade"])
+    return found
+
+
+@pytest.mark.parametrize("assignment", [None, "hw1"])
+def test_the_demo_class_grades_the_same_in_both_modes(tmp_path, module_kit, assignment):
+    outs = {}
+    for mode in ("exercise", "student"):
+        outs[mode] = tmp_path / mode
+        args = ["--isolation", mode] + (["--assignment", assignment] if assignment else [])
+        proc = module_kit.run_grader(ROOT, ROOT / "examples" / "submissions", "--out", outs[mode], *args, timeout=1800)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        if assignment:
+            outs[mode] = outs[mode] / assignment
+    assert (outs["student"] / "grades.csv").read_bytes() == (outs["exercise"] / "grades.csv").read_bytes()
+    fresh, reused = _outcomes(outs["exercise"]), _outcomes(outs["student"])
+    assert reused == fresh
+    workers = [e["worker"] for s in json.loads((outs["student"] / "grades.json").read_text())["students"]
+               for e in s["exercises"].values() if e.get("worker")]
+    assert any(w["reused"] for w in workers)       # the mode did reuse workers
+
+
+def test_every_variant_grades_the_same_in_both_modes(tmp_path):
+    """`grader validate --isolation both` on a sample of exercises (CI runs the whole course):
+    student tNN hands in the NN-th variant of every exercise, so a student's exercises are
+    different variants, each of which must be graded as in a worker of its own."""
+    from grader.course import load_course
+    from grader.validate import in_both_modes
+    outcomes, problems = in_both_modes(load_course(ROOT), ["ch2.storage", "ch3.softmax", "ch5.checkpoints"],
+                                       tmp_path, jobs=2)
+    assert problems == []
+    assert outcomes and all(o.ok for o in outcomes), [(o.target.name, o.note) for o in outcomes if not o.ok]
