@@ -337,28 +337,16 @@ def naive_sample(kinds: dict[str, str], n: int) -> list[str]:
 
 
 def same_grades(a: Path, b: Path) -> str:
-    """'yes', or what differs: grades.csv byte for byte, and every exercise and check in
-    grades.json but timings and the worker's process facts."""
+    """'yes', or what differs: grades.csv byte for byte, and every grade in grades.json
+    (validate.graded_outcomes)."""
     if (a / "grades.csv").read_bytes() != (b / "grades.csv").read_bytes():
         return "NO: grades.csv differs"
-    left, right = _outcomes(a), _outcomes(b)
+    from grader.validate import graded_outcomes
+    left, right = graded_outcomes(a), graded_outcomes(b)
     if left != right:
         diff = sorted(k for k in left.keys() | right.keys() if left.get(k) != right.get(k))
-        return f"NO: {len(diff)} exercise(s) differ, e.g. {diff[:3]}"
+        return f"NO: {len(diff)} grade(s) differ, e.g. {diff[:3]}"
     return "yes"
-
-
-def _outcomes(out: Path) -> dict:
-    doc = json.loads((out / "grades.json").read_text())
-    found = {}
-    for s in doc["students"]:
-        for ex_id, e in s["exercises"].items():
-            worker = e.get("worker") or {}
-            found[(s["student"], ex_id)] = (
-                e["score"], e["status"], e["message"], e["tampering"], e["notes"], e["findings"],
-                worker.get("stdout"), worker.get("stderr"),
-                [(c["name"], c["status"], c["points"], c["message"], c["detail"]) for c in e["checks"]])
-    return found
 
 
 def cpu_breakdown(folder: Path, run: Run, submitted: int) -> dict[str, float]:

@@ -193,6 +193,25 @@ def in_sandbox(course: Course, exercise_ids: list[str] | None, isolation: str, w
     return outcomes, problems + result.failures, seen
 
 
+def graded_outcomes(out: Path) -> dict:
+    """Every grade a `grader grade --out` folder holds, from its grades.json: per student the
+    final grade and its parts, per exercise everything but timings and the worker's process
+    facts (how many processes served it, how they ended), which isolation changes by design.
+    Two folders of one class graded alike compare equal."""
+    import json
+    doc = json.loads((Path(out) / "grades.json").read_text())
+    found: dict = {}
+    for s in doc["students"]:
+        for ex_id, e in s["exercises"].items():
+            worker = e.get("worker") or {}
+            found[(s["student"], ex_id)] = (
+                e["score"], e["status"], e["counted"], e["state"], e["message"], e["tampering"], e["notes"],
+                e["findings"], worker.get("stdout"), worker.get("stderr"),
+                [(c["name"], c["status"], c["points"], c["message"], c["detail"]) for c in e["checks"]])
+        found[s["student"]] = (s["total"], s["max"], s["grade"])
+    return found
+
+
 def in_both_modes(course: Course, exercise_ids: list[str] | None, work: Path,
                   jobs: int = 0) -> tuple[list[Outcome], list[str]]:
     """in_sandbox with isolation "exercise" and "student": the outcomes of "student", and a

@@ -187,22 +187,6 @@ def test_a_worker_is_reused_only_when_nothing_is_left(graded, name):
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _outcomes(out: Path) -> dict:
-    """Every exercise's grade in grades.json: all of it but timings and the worker's process
-    facts (how many processes, how they ended), which isolation changes by design."""
-    doc = json.loads((out / "grades.json").read_text())
-    found = {}
-    for s in doc["students"]:
-        for ex_id, e in s["exercises"].items():
-            worker = e.get("worker") or {}
-            found[(s["student"], ex_id)] = (
-                e["score"], e["status"], e["counted"], e["state"], e["message"], e["tampering"], e["notes"],
-                e["findings"], worker.get("stdout"), worker.get("stderr"),
-                [(c["name"], c["status"], c["points"], c["message"], c["detail"]) for c in e["checks"]])
-        found[s["student"]] = (s["total"], s["max"], s["grade"])
-    return found
-
-
 @pytest.mark.parametrize("assignment", [None, "hw1"])
 def test_the_demo_class_grades_the_same_in_both_modes(tmp_path, module_kit, assignment):
     outs = {}
@@ -214,7 +198,8 @@ def test_the_demo_class_grades_the_same_in_both_modes(tmp_path, module_kit, assi
         if assignment:
             outs[mode] = outs[mode] / assignment
     assert (outs["student"] / "grades.csv").read_bytes() == (outs["exercise"] / "grades.csv").read_bytes()
-    fresh, reused = _outcomes(outs["exercise"]), _outcomes(outs["student"])
+    from grader.validate import graded_outcomes
+    fresh, reused = graded_outcomes(outs["exercise"]), graded_outcomes(outs["student"])
     assert reused == fresh
     workers = [e["worker"] for s in json.loads((outs["student"] / "grades.json").read_text())["students"]
                for e in s["exercises"].values() if e.get("worker")]
