@@ -20,7 +20,7 @@ warnings filters, the recursion limit, torch's default dtype and device, grad an
 mode, anomaly detection, deterministic algorithms, thread counts, float32 matmul precision, the
 backends' flags (cuDNN, TF32, oneDNN), autocast, torch function and dispatch modes, saved-tensor
 hooks, global nn.Module hooks, torch's and numpy's print options, numpy's error handling, and
-resident memory more than `memory_slack_mb` above the fresh worker's.
+resident memory (or GPU memory) more than `memory_slack_mb` above a fresh worker's.
 
 Not seen (what `student` gives up, README "How fast"): anything else the previous exercise
 changed in a library (a function of torch.nn or numpy replaced outside the modules the seal
@@ -192,6 +192,9 @@ class Baseline:
         grown = (_rss_bytes() - self.rss) // _MB
         if grown > self.memory_slack_mb:
             found.append(f"it holds {grown} MB more memory than a fresh worker")
+        import torch
+        if torch.cuda.is_initialized() and torch.cuda.memory_allocated() // _MB > self.memory_slack_mb:
+            found.append(f"it holds {torch.cuda.memory_allocated() // _MB} MB of GPU memory")
         return found
 
     # ------------------------------------------------------------------ restored
