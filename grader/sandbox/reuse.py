@@ -16,7 +16,7 @@ during the next exercise.
 Checked (anything off: a fresh worker): the engine's seal (`integrity.changes`), Python threads
 besides the main one, child processes, signal handlers and interval timers, trace, profile and
 exception hooks, sys.stdin/stdout/stderr, builtins, the modules the worker started with,
-warnings filters, the recursion limit, torch's default dtype and device, grad and inference
+warnings filters, the recursion limit, resource limits, priority and CPU affinity, torch's default dtype and device, grad and inference
 mode, anomaly detection, deterministic algorithms, thread counts, float32 matmul precision, the
 backends' flags (cuDNN, TF32, oneDNN), autocast, torch function and dispatch modes, saved-tensor
 hooks, global nn.Module hooks, torch's and numpy's print options, numpy's error handling, and
@@ -49,6 +49,15 @@ _HOOKS = (("sys.excepthook", sys, "excepthook"), ("sys.unraisablehook", sys, "un
           ("sys.displayhook", sys, "displayhook"), ("sys.breakpointhook", sys, "breakpointhook"),
           ("threading.excepthook", threading, "excepthook"), ("sys.stdin", sys, "stdin"),
           ("sys.stdout", sys, "stdout"), ("sys.stderr", sys, "stderr"))
+
+
+def _process_settings() -> tuple:
+    """What the kernel holds for this process that its code can change: limits, priority, CPUs."""
+    import resource
+    limits = tuple(resource.getrlimit(getattr(resource, name)) for name in
+                   ("RLIMIT_AS", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CPU", "RLIMIT_CORE",
+                    "RLIMIT_STACK", "RLIMIT_DATA") if hasattr(resource, name))
+    return limits, os.getpriority(os.PRIO_PROCESS, 0), tuple(sorted(os.sched_getaffinity(0)))
 
 
 def _rss_bytes() -> int:
@@ -135,6 +144,7 @@ class Baseline:
     hooks: dict[str, Any] = field(default_factory=dict)
     warnings_filters: list[Any] = field(default_factory=list)
     recursion_limit: int = 0
+    process: tuple = ()
     torch: dict[str, Any] = field(default_factory=dict)
     rng: tuple[Any, ...] = ()
     rss: int = 0
@@ -149,6 +159,7 @@ class Baseline:
                    signals={s: signal.getsignal(s) for s in signal.valid_signals() if _catchable(s)},
                    hooks={name: getattr(owner, attr, None) for name, owner, attr in _HOOKS},
                    warnings_filters=list(warnings.filters), recursion_limit=sys.getrecursionlimit(),
+                   process=_process_settings(),
                    torch=_torch_settings(), rng=_rng_states(), rss=_rss_bytes())
 
     # ------------------------------------------------------------------ checked
@@ -187,6 +198,8 @@ class Baseline:
             found.append("the warnings filters were changed")
         if sys.getrecursionlimit() != self.recursion_limit:
             found.append("the recursion limit was changed")
+        if _process_settings() != self.process:
+            found.append("its resource limits, priority or CPU affinity were changed")
         settings = _torch_settings()
         found += [f"torch's {k} was changed" for k, v in self.torch.items() if settings.get(k) != v]
         grown = (_rss_bytes() - self.rss) // _MB

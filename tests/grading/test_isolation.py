@@ -122,6 +122,8 @@ LEAVES = {
     "child_process": ("import os, time\nif os.fork() == 0:\n    time.sleep(300)\n    os._exit(0)\n"
                       "def first():\n    return 1\n", False),
     "holds_memory": ("import torch\nKEEP = torch.ones(100_000_000)\ndef first():\n    return 1\n", False),
+    "lowers_its_limits": ("import resource\nresource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n"
+                          "def first():\n    return 1\n", False),
     "tampers": ("import torch\ntorch.nn.functional.relu = lambda x, inplace=False: x\n"
                 "def first():\n    return 1\n", False),
     "crashes": ("import os\ndef first():\n    os._exit(3)\n", False),
