@@ -45,6 +45,7 @@ class Exercise:
     points: float
     forbid: dict[str, tuple[str, ...]]
     root: Path = field(compare=False, repr=False)
+    review_allow: tuple[str, ...] = ()   # rows of the review's allowlist switched on (review.OPTIONAL)
 
     @property
     def stub_path(self) -> Path:

@@ -25,7 +25,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = ("course", "grading", "notebook", "report", "chapters", "exercises", "assignments")
 ASSIGNMENT_KEYS = ("title", "exercises", "chapters", "points", "due", "late_policy", "extensions")
 LATE_KEYS = ("per_day", "per_hour", "max_penalty", "cutoff")
-EXERCISE_KEYS = ("title", "file", "symbols", "points", "forbid")
+EXERCISE_KEYS = ("title", "file", "symbols", "points", "forbid", "review_allow")
 
 
 def parse(root: Path, data: dict[str, Any]) -> Course:
@@ -59,11 +59,25 @@ def parse(root: Path, data: dict[str, Any]) -> Course:
             exercises[ex.id] = ex
     if not exercises:
         raise CourseError("course.toml declares no exercises: add [exercises.<chapter>.<name>] tables")
+    _unique_file_names(exercises)
     if (root / "solutions").is_dir():  # the instructor's course; a student release has no solutions
         for ex in exercises.values():
             _check_reference(ex)
     assignments = _parse_assignments(data.get("assignments", {}), chapters, exercises)
     return Course(root, title, version, chapters, exercises, grading, notebook, report, assignments)
+
+
+def _unique_file_names(exercises: dict[str, Exercise]) -> None:
+    """An LMS download keeps only a file's own name (Canvas, Moodle, Gradescope flatten folders),
+    so the grader finds an exercise's file by its name: two exercises may not share one."""
+    owner: dict[str, str] = {}
+    for ex in exercises.values():
+        name = Path(ex.file).name
+        if name in owner:
+            raise CourseError(f"exercises.{ex.chapter}.{ex.name}.file: {name} is also the file name of "
+                              f"{owner[name]}; give every exercise a file name of its own (hand-ins from an LMS "
+                              "are matched by it)")
+        owner[name] = ex.id
 
 
 def _parse_assignments(raw: Any, chapters: dict[str, Chapter],
@@ -177,7 +191,21 @@ def _parse_exercise(root: Path, chapter: str, name: str, spec: Any) -> Exercise:
     if not isinstance(title, str):
         raise CourseError(f"{key}.title must be a string, got {title!r}")
     return Exercise(f"{chapter}.{name}", chapter, name, title, file, tuple(symbols), float(points),
-                    forbid, root)
+                    forbid, root, _review_allow(spec.get("review_allow", []), f"{key}.review_allow"))
+
+
+def _review_allow(raw: Any, key: str) -> tuple[str, ...]:
+    """The rows of the review's allowlist an exercise switches on (grader.grading.review.OPTIONAL)."""
+    from grader.grading.allowlist import OPTIONAL
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise CourseError(f"{key} must be a list of names from the review's optional rows "
+                          f"({', '.join(OPTIONAL)}), got {raw!r}")
+    for name in raw:
+        if name not in OPTIONAL:
+            near = difflib.get_close_matches(name, list(OPTIONAL), n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(OPTIONAL)})"
+            raise CourseError(f"{key}: {name!r} is not an optional row of the review{hint}")
+    return tuple(dict.fromkeys(raw))
 
 
 def _check_reference(ex: Exercise) -> None:

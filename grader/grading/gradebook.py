@@ -264,9 +264,12 @@ class _transaction:
 
 
 def checks_digest(ex: Exercise) -> str:
-    """What the checks of an exercise are: its spec in course.toml and the files that judge it."""
+    """What the checks of an exercise are: its spec in course.toml, the files that judge it and
+    the rules of the judge's review."""
+    from grader.grading.review import rules_digest
     h = hashlib.sha256(json.dumps([ex.id, ex.file, list(ex.symbols), ex.points,
-                                   {k: list(v) for k, v in sorted(ex.forbid.items())}]).encode())
+                                   {k: list(v) for k, v in sorted(ex.forbid.items())},
+                                   list(ex.review_allow), rules_digest()]).encode())
     for path in (ex.visible_tests_path, ex.hidden_checks_path, ex.solution_path):
         h.update(b"\0" + path.name.encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"(absent)")

@@ -119,7 +119,7 @@ def needs_a_person(rows: list[StudentResult], roster: dict | None = None) -> lis
     it does not know."""
     found = [(r.student, list(grade_of(r).attention)) for r in rows if grade_of(r).attention]
     for sid in (roster or {}).get("unmatched", []):
-        found.append((sid, ["not on the roster (graded under its folder name)"]))
+        found.append((sid, ["not on the roster (graded under its own id)"]))
     for person in (roster or {}).get("absent", []):
         name = f" ({person['name']})" if person.get("name") else ""
         found.append((person["id"], [f"on the roster{name}, handed in nothing"]))

@@ -15,6 +15,7 @@ than the reference solution.
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -101,11 +102,18 @@ def rows(tmp_path_factory):
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     with open(out / "grades.csv", newline="") as f:
-        return {row["student"]: row for row in csv.DictReader(f)}
+        counted = {row["student"]: row for row in csv.DictReader(f)}
+    # the checks' points, before a hold of the judge's review (grades.csv counts a held exercise 0)
+    raw = {s["student"]: {e: v["score"] for e, v in s["exercises"].items()}
+           for s in json.loads((out / "grades.json").read_text())["students"]}
+    return counted, raw
 
 
 @pytest.mark.parametrize("attack, twin, reference, exercise", TWINS)
 def test_a_faked_measurement_scores_like_its_honest_twin(rows, attack, twin, reference, exercise):
-    got, honest, full = (float(rows[n][exercise]) for n in (attack, twin, reference))
+    counted, raw = rows
+    got, honest, full = (float(raw[n][exercise]) for n in (attack, twin, reference))
     assert got == honest, (attack, got, twin, honest)
     assert got < full, (attack, got, full)
+    # what counts is never more than the twin's (a fake that uses tools outside the course is held)
+    assert float(counted[attack][exercise] or 0) <= float(counted[twin][exercise]), (attack, counted[attack])
