@@ -118,12 +118,13 @@ def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbo
         _print_clause_tables(course, list(exercise_ids) or list(course.exercises))
         return
     ids = list(exercise_ids) or None
+    notes: list[str] = []
     if isolation is None:
         outcomes, problems = proof.validate(course, ids, jobs)
     else:
         with tempfile.TemporaryDirectory(prefix="tg-validate-") as work:
             if isolation == "both":
-                outcomes, problems = proof.in_both_modes(course, ids, Path(work), jobs)
+                outcomes, problems, notes = proof.in_both_modes(course, ids, Path(work), jobs)
             else:
                 outcomes, problems, _ = proof.in_sandbox(course, ids, isolation, Path(work), jobs)
     table = Table(title="grader validate")
@@ -140,6 +141,8 @@ def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbo
                       escape(note))
     console.print(table)
     bad = [o for o in outcomes if not o.ok]
+    for note in notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     for p in problems:
         console.print(f"[bold red]problem:[/] {escape(str(p))}", highlight=False)
     if bad or problems:

@@ -214,7 +214,7 @@ def test_every_variant_grades_the_same_in_both_modes(tmp_path):
     different variants, each of which must be graded as in a worker of its own."""
     from grader.course import load_course
     from grader.validate import in_both_modes
-    outcomes, problems = in_both_modes(load_course(ROOT), ["ch2.storage", "ch3.softmax", "ch5.checkpoints"],
-                                       tmp_path, jobs=2)
+    outcomes, problems, _ = in_both_modes(load_course(ROOT), ["ch2.storage", "ch3.softmax", "ch5.checkpoints"],
+                                          tmp_path, jobs=2)
     assert problems == []
     assert outcomes and all(o.ok for o in outcomes), [(o.target.name, o.note) for o in outcomes if not o.ok]
