@@ -70,8 +70,8 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     Running the same command again after an interruption grades only the students not yet done.
     """
     from grader.grading.scheduler import grade_class
-    from grader.reports.escape import rich_text
-    from grader.reports.terminal import needs_a_person, progress_bar, sandbox_warning, summary_table
+    from grader.reports.attention import needs_a_person
+    from grader.reports.terminal import needs_a_person_lines, progress_bar, sandbox_warning, summary_table
     from grader.sandbox.proctitle import hide_command_line
 
     # the class and output folders are on our command line, which any process may read
@@ -141,11 +141,8 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         console.print(f"[bold red]... and {len(result.failures) - 5} more not graded[/]")
     for warning_text in result.warnings:
         console.print(f"[bold yellow]warning:[/] {warning_text}", highlight=False)
-    people = needs_a_person(result.rows, result.roster)
-    if people:
-        console.print(f"[bold]Needs a person ({len(people)}):[/]", highlight=False)
-        for student, why in people:
-            console.print(f"  [bold]{rich_text(student)}[/]: " + rich_text("; ".join(why)), highlight=False)
+    for line in needs_a_person_lines(needs_a_person(result.rows, result.roster, result.exercise_ids)):
+        console.print(line, highlight=False)
     if result.interrupted:
         console.print(f"[bold yellow]interrupted:[/] {len(result.not_graded)} student(s) not graded yet; "
                       "run the same command again to continue", highlight=False)

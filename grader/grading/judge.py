@@ -161,7 +161,7 @@ class _ExerciseTransport:
     def _measure(self, request: dict, limit: float) -> dict:
         """Timing and device facts come from a worker forked from the same clean zygote that
         never imports the submission, so no student code can fake them."""
-        from grader.checks.errors import WorkerCrashed
+        from grader.checks.student_errors import WorkerCrashed
         try:
             return self.workers.probe().request(request, timeout=limit)
         except WorkerCrashed:
@@ -176,7 +176,7 @@ class _ExerciseTransport:
 
     def request(self, request: dict, timeout: float | None = None) -> dict:
         # imported here so that the parent process, which only needs JudgeSettings, stays free of torch
-        from grader.checks.errors import OutOfMemory, StudentTimeout, WorkerCrashed
+        from grader.checks.student_errors import OutOfMemory, StudentTimeout, WorkerCrashed
         from grader.checks.probes import MEASUREMENTS
         left = self.deadline - time.monotonic()
         if left <= 0:
@@ -240,7 +240,7 @@ class _ExerciseTransport:
         left clean (isolation "student"), else a fresh fork. Its first request is cheap and
         returns once the module is imported, so a module that hangs or dies at import is told
         apart from a function that does."""
-        from grader.checks.errors import WorkerCrashed
+        from grader.checks.student_errors import WorkerCrashed
         kept = self.workers.take()
         if kept is not None:
             self.worker = kept

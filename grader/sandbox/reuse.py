@@ -170,7 +170,7 @@ class Baseline:
 
         from grader.checks import integrity
         found: list[str] = []
-        if integrity.changes(True):
+        if integrity.changes():
             found.append("the engine's seal reports a change")
         others = [t for t in sys._current_frames() if t != threading.get_ident()]
         if others:

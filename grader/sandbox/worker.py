@@ -5,6 +5,8 @@ when nothing the previous one left is off (grader/sandbox/reuse.py), else `uncle
 
 from __future__ import annotations
 
+from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - the seal's, see integrity
+
 import importlib
 import os
 import signal
@@ -97,73 +99,77 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
 
 def serve_requests(sock: socket.socket, message: dict, tempdir: str, baseline: Baseline | None = None) -> None:
     from grader.checks import codec
+    from grader.checks.executor import Executor
 
+    # What the loop calls after the seal's last check of a request, bound before the student's
+    # import: a module attribute or a socket method rebound later does not reach the reply.
+    answer, loads, dumps, oom, flush = Executor.handle, codec.loads, codec.dumps, _oom_from_allocator, _flush
+    send, pack, unpack, header_size = socket.socket.sendall, HEADER.pack, HEADER.unpack, HEADER.size
+    load, counting, with_costs, add_cost, thread_time = _load, costs.ON, _with_costs, costs.add, time.thread_time
     executor = _import(message, tempdir)
-    sock.sendall(HEADER.pack(READY))
+    send(sock, pack(READY))
     while True:
-        header = recv_exact(sock, HEADER.size)
+        header = recv_exact(sock, header_size)
         if header is None:
             return
-        (n,) = HEADER.unpack(header)
+        (n,) = unpack(header)
         if n > MAX_FRAME:
             return
         data = recv_exact(sock, n)
         if data is None:
             return
         try:
-            with costs.measure("frame"):
-                request = codec.loads(data)
+            start = thread_time() if counting else 0.0
+            request = loads(data)
+            if counting:
+                add_cost("frame", thread_time() - start)
+                start = thread_time()
             if type(request) is dict and request.get("op") == "load":
-                with costs.measure("load"):
-                    reply, executor = _load(request, tempdir, baseline, executor)
+                reply, executor = load(request, tempdir, baseline, executor)
+                part = "load"
             else:
-                with costs.measure("handle"):
-                    reply = executor.handle(request)
-            if costs.ON:
-                reply = _with_costs(request, reply)
+                reply = answer(executor, request)
+                part = "handle"
+            if counting:
+                add_cost(part, thread_time() - start)
+                reply = with_costs(request, reply)
         except BaseException as exc:  # noqa: BLE001 - a SystemExit from a student __del__, ...
             reply = {"ok": False, "error": {"kind": "exception", "message": f"{type(exc).__name__}: {exc}"}}
-        reply = _oom_from_allocator(reply)
-        frame_start = time.thread_time() if costs.ON else 0.0
+        reply = oom(reply)
+        frame_start = thread_time() if counting else 0.0
         try:
-            frame = codec.dumps(reply)
+            frame = dumps(reply)
         except MemoryError:
-            frame = codec.dumps({"ok": False, "error": {"kind": "oom", "message": "ran out of memory"}})
+            frame = dumps({"ok": False, "error": {"kind": "oom", "message": "ran out of memory"}})
         except Exception as exc:  # noqa: BLE001
-            frame = codec.dumps({"ok": False, "error": {"kind": "not_plain",
-                                                         "message": f"reply could not be encoded: {exc}"}})
-        if costs.ON:
-            costs.add("frame", time.thread_time() - frame_start)
-        _flush()
-        sock.sendall(HEADER.pack(len(frame)))
-        sock.sendall(frame)
+            frame = dumps({"ok": False, "error": {"kind": "not_plain", "message": f"reply could not be encoded: {exc}"}})
+        if counting:
+            add_cost("frame", thread_time() - frame_start)
+        flush()
+        send(sock, pack(len(frame)))
+        send(sock, frame)
 
 
 def _with_costs(request: Any, reply: Any) -> Any:
     """Benchmarks only (grader/costs.py): a request counted; the judge's last request of an
     exercise (verify) carries this worker's parts since the last one, with the seal's share
-    estimated from what a check of it costs here and now."""
+    estimated from what a check of it costs here and now. (What it keeps between calls lives in
+    grader.costs: a table of this sealed module that changed would read as tampering.)"""
     costs.add("requests", 1)
     if type(request) is not dict or request.get("op") != "verify" or type(reply) is not dict:
         return reply
     from grader.checks import integrity
+    marks = costs.MARKS
     start = time.thread_time()
-    if not _SEAL_CHECK:     # once per worker: what one check of the engine's part, and of all, costs here
-        _SEAL_CHECK.extend(min(_cpu_of(lambda: integrity.changes(full)) for _ in range(2)) for full in (False, True))
-    partial, full = _SEAL_CHECK
-    n = costs.TOTALS.get("requests", 0.0)
-    # after every request the engine's part; a whole check after an eighth of them, the first
-    # request and the last (integrity.FULL_CHECK_SHARE, executor.handle)
-    costs.add("seal_estimate", n * partial + (n * integrity.FULL_CHECK_SHARE + 2) * max(0.0, full - partial))
+    if "seal_check" not in marks:     # once per worker: what one whole check of the seal costs here
+        marks["seal_check"] = min(_cpu_of(integrity.changes) for _ in range(2))
+    # the executor checks the seal before a module's first request and after every request
+    costs.add("seal_estimate", (costs.TOTALS.get("requests", 0.0) + 1) * marks["seal_check"])
     costs.add("bench", time.thread_time() - start)
     now = time.process_time()
-    costs.add("cpu", now - _REPORTED[0])      # all of it, in this process, since the last report
-    _REPORTED[0] = now
+    costs.add("cpu", now - marks.get("reported", 0.0))      # all of it, in this process, since the last report
+    marks["reported"] = now
     return dict(reply, costs=costs.take())
-
-
-_REPORTED = [0.0]
-_SEAL_CHECK: list[float] = []
 
 
 def _cpu_of(fn: Any) -> float:

@@ -42,7 +42,8 @@ def find(top: Node, entries: list[Node], options: Options) -> Listing:
     for uid, files in by_user.items():
         name = files[0][0]["name"]
         late = any(m["late"] for m, _ in files)
-        # the submission id of the newest upload, which Canvas's "Re-Upload Submissions" names feedback by
+        # the id in the name's third part is the file's (Canvas's attachment id; README calls it the
+        # submission id as the tools around Canvas do): the newest names feedback for Re-Upload Submissions
         submission = max((m["sub"] or "" for m, _ in files), key=lambda s: (len(s), s))
         handin = HandIn(lms="canvas", lms_id=uid, submission_id=submission, name=name, raw_name=f"{name}_{uid}",
                         late=late, source=LATE if late else ON_TIME)
