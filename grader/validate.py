@@ -172,7 +172,7 @@ def in_sandbox(course: Course, exercise_ids: list[str] | None, isolation: str, w
     class_dir = work / "class"
     for ex_id, found in targets.items():
         for i, target in enumerate(found):
-            student = f"t{i:02d}"
+            student = student_of(i)
             if students is not None and student not in students:
                 continue
             who[(student, ex_id)] = target
@@ -198,6 +198,11 @@ def in_sandbox(course: Course, exercise_ids: list[str] | None, isolation: str, w
     return outcomes, problems + result.failures, seen
 
 
+def student_of(index: int) -> str:
+    """The student of in_sandbox's class who hands in every exercise's index-th target."""
+    return f"t{index:02d}"
+
+
 def graded_outcomes(out: Path) -> dict:
     """Every grade a `grader grade --out` folder holds, from its grades.json: per student the
     final grade and its parts, per exercise everything but timings and the worker's process
@@ -217,15 +222,17 @@ def graded_outcomes(out: Path) -> dict:
     return found
 
 
-def in_both_modes(course: Course, exercise_ids: list[str] | None, work: Path,
-                  jobs: int = 0) -> tuple[list[Outcome], list[str], list[str]]:
+def in_both_modes(course: Course, exercise_ids: list[str] | None, work: Path, jobs: int = 0,
+                  students: set[str] | None = None) -> tuple[list[Outcome], list[str], list[str]]:
     """in_sandbox with isolation "exercise" and "student": the outcomes of "student", a problem
     for every target whose checks end differently in the two, and a note for every target that
     ended differently once but not again: the students concerned are graded a second time in
     both modes, and a difference counts only when each mode gives its own result again (a
-    timing check near its tolerance can flip between two runs of the same mode)."""
-    outcomes, problems, fresh = in_sandbox(course, exercise_ids, "exercise", work / "first", jobs)
-    reused_outcomes, reused_problems, reused = in_sandbox(course, exercise_ids, "student", work / "first", jobs)
+    timing check near its tolerance can flip between two runs of the same mode). `students`: as
+    in_sandbox."""
+    outcomes, problems, fresh = in_sandbox(course, exercise_ids, "exercise", work / "first", jobs, students)
+    reused_outcomes, reused_problems, reused = in_sandbox(course, exercise_ids, "student", work / "first", jobs,
+                                                          students)
     differ = sorted(key for key in fresh.keys() | reused.keys() if fresh.get(key) != reused.get(key))
     notes: list[str] = []
     if differ:

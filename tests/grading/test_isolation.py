@@ -209,7 +209,8 @@ def test_the_demo_class_grades_the_same_in_both_modes(tmp_path, module_kit, assi
 
 
 def test_every_variant_grades_the_same_in_both_modes(tmp_path):
-    """`grader validate --isolation both` on a sample of exercises (CI runs the whole course):
+    """`grader validate --isolation both` on every variant of three exercises (CI runs the
+    whole course for students t00..t03, `--students 4`):
     student tNN hands in the NN-th variant of every exercise, so a student's exercises are
     different variants, each of which must be graded as in a worker of its own."""
     from grader.course import load_course
@@ -218,3 +219,27 @@ def test_every_variant_grades_the_same_in_both_modes(tmp_path):
                                           tmp_path, jobs=2)
     assert problems == []
     assert outcomes and all(o.ok for o in outcomes), [(o.target.name, o.note) for o in outcomes if not o.ok]
+
+
+def test_a_sample_of_students_hands_in_only_their_targets():
+    """CI's cheaper form (`--students N`): students t00..t(N-1), each with every exercise's
+    target of that index, graded in both modes; the sample is the same targets in either."""
+    from click.testing import CliRunner
+
+    from grader.cli import main
+    from grader.course import load_course
+    from grader.validate import targets_for
+    found, _ = targets_for(load_course(ROOT).exercise("ch2.storage"))
+    result = CliRunner().invoke(main, ["--course", str(ROOT), "validate", "--exercise", "ch2.storage",
+                                       "--isolation", "both", "--students", "2", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "all 2 targets behave as expected" in result.output
+    assert found[2].name not in result.output      # the third target (t02) was not handed in
+
+
+def test_a_sample_without_the_sandbox_is_a_usage_error():
+    from click.testing import CliRunner
+
+    from grader.cli import main
+    result = CliRunner().invoke(main, ["--course", str(ROOT), "validate", "--students", "2"])
+    assert result.exit_code == 2 and "give --isolation too" in result.output
