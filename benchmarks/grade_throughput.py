@@ -164,7 +164,10 @@ def time_nbgrader(course, exercise_ids: list[str], students: int, work: Path) ->
     import json
     from grader.export.nbgrader import export_course
     nbin = Path(sys.executable).parent / "nbgrader"
-    if not nbin.exists() or students <= 0:
+    if students <= 0:
+        return None
+    if not nbin.exists():   # said, not skipped silently: the nbgrader row is one of the targets
+        print(f"nbgrader: no {nbin} (install the dev extras into this venv); its comparison is left out")
         return None
     nbdir = work / "nbcourse"
     env = _nb_env(work)
