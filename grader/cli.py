@@ -103,16 +103,37 @@ def build(ctx: click.Context, exercise_ids: tuple[str, ...], check_only: bool) -
 @click.option("-v", "--verbose", is_flag=True, help="List the checks each target lost.")
 @click.option("--clauses", "clauses_only", is_flag=True,
               help="Print each exercise's clause table (contract sentence -> the checks that charge it) and stop.")
+@click.option("--isolation", type=click.Choice(["exercise", "student", "both"]), default=None,
+              help="Grade every target in the sandbox, as `grader grade` does, with this isolation (both: "
+                   "with each, and a target graded differently by the two is a problem). Default: in-process.")
+@click.option("--students", "sample", type=click.IntRange(min=1), default=None,
+              help="With --isolation: only students t00..t(N-1), who hand in every exercise's first N targets "
+                   "(solution, stub, then its variants by name). Default: every target.")
 @click.pass_context
-def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbose: bool, clauses_only: bool) -> None:
+def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbose: bool, clauses_only: bool,
+             isolation: str | None, sample: int | None) -> None:
     """Prove the checks: solutions 100 %, stubs 0, wrong variants lose points, correct ones don't,
     every contract clause is charged once, and recorded equivalent mutants still survive."""
-    from grader.validate import validate as do_validate
+    import tempfile
+
+    from grader import validate as proof
     course = context_course(ctx)
     if clauses_only:
         _print_clause_tables(course, list(exercise_ids) or list(course.exercises))
         return
-    outcomes, problems = do_validate(course, list(exercise_ids) or None, jobs)
+    ids = list(exercise_ids) or None
+    notes: list[str] = []
+    if sample is not None and isolation is None:
+        raise click.UsageError("--students samples the sandbox's students: give --isolation too")
+    students = None if sample is None else {proof.student_of(i) for i in range(sample)}
+    if isolation is None:
+        outcomes, problems = proof.validate(course, ids, jobs)
+    else:
+        with tempfile.TemporaryDirectory(prefix="tg-validate-") as work:
+            if isolation == "both":
+                outcomes, problems, notes = proof.in_both_modes(course, ids, Path(work), jobs, students)
+            else:
+                outcomes, problems, _ = proof.in_sandbox(course, ids, isolation, Path(work), jobs, students)
     table = Table(title="grader validate")
     for col in ("exercise", "target", "expected", "score", "ok", "note"):
         table.add_column(col, overflow="fold")
@@ -127,6 +148,8 @@ def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbo
                       escape(note))
     console.print(table)
     bad = [o for o in outcomes if not o.ok]
+    for note in notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     for p in problems:
         console.print(f"[bold red]problem:[/] {escape(str(p))}", highlight=False)
     if bad or problems:

@@ -86,6 +86,7 @@ class Grading:
     gpu_policy: str = "skip"
     hidden_visibility: str = "after_due_date"
     findings: str = "withhold"          # the judge's review: withhold the exercise's points | flag only
+    isolation: str = "student"          # one worker per student while it stays clean | per exercise (README, "How fast")
 
 
 @dataclass(frozen=True)

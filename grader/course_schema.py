@@ -20,6 +20,7 @@ from grader.course import (Assignment, Chapter, Course, CourseError, Exercise, G
 GPU_POLICIES = ("skip", "award", "zero")
 VISIBILITIES = ("hidden", "after_due_date", "visible", "after_published")
 FINDINGS_POLICIES = ("withhold", "flag")   # what a finding of the judge's review does to the points
+ISOLATIONS = ("exercise", "student")       # what one worker process serves: one exercise | one student's exercises
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = ("course", "grading", "notebook", "report", "chapters", "exercises", "assignments")
 ASSIGNMENT_KEYS = ("title", "exercises", "chapters", "points", "due", "late_policy", "extensions")
@@ -265,6 +266,10 @@ def _parse_grading(raw: Any) -> Grading:
     if findings not in FINDINGS_POLICIES:
         raise CourseError(f"grading.findings must be one of {', '.join(FINDINGS_POLICIES)}, got {findings!r}")
     values["findings"] = findings
+    isolation = raw.get("isolation", defaults.isolation)
+    if isolation not in ISOLATIONS:
+        raise CourseError(f"grading.isolation must be one of {', '.join(ISOLATIONS)}, got {isolation!r}")
+    values["isolation"] = isolation
     return Grading(**values)
 
 

@@ -19,6 +19,7 @@ from grader.checks.runner import collect_checks, load_reference, run_checks
 from grader.checks.student import local_student
 from grader.course import Course, Exercise, load_course
 from grader.mutation.run import prove_equivalents
+from grader.results import CheckResult
 
 MIN_WRONG = 6   # the course's bar: at least six plausible mistakes per exercise
 MIN_CORRECT = 2
@@ -111,6 +112,12 @@ def evaluate(course: Course, target: Target, gpu_available: bool | None = None) 
         warnings.simplefilter("ignore")
         results = run_checks(checks, student, reference_module=load_reference(exercise), device=device,
                              gpu_policy="skip", gpu_available=gpu_available)
+    return judged(outcome, results, gpu_available)
+
+
+def judged(outcome: Outcome, results: list[CheckResult], gpu_available: bool) -> Outcome:
+    """`outcome` filled in from its target's check results: does it behave as its kind must?"""
+    target = outcome.target
     outcome.earned = sum(r.points for r in results)
     outcome.available = sum(r.max_points for r in results)
     outcome.lost = [f"{r.name} [{r.status}] {r.message.splitlines()[0] if r.message else ''}"
@@ -144,6 +151,100 @@ def evaluate(course: Course, target: Target, gpu_available: bool | None = None) 
             else:
                 outcome.note = "a wrong variant got full marks: the checks miss this mistake"
     return outcome
+
+
+def in_sandbox(course: Course, exercise_ids: list[str] | None, isolation: str, work: Path, jobs: int = 0,
+               students: set[str] | None = None) -> tuple[list[Outcome], list[str], dict[tuple[str, str, str], list]]:
+    """Every target graded as a student's file is: by `grader grade`, in the sandbox, with this
+    isolation. Student "tNN" hands in the NN-th target of every exercise (so one student's
+    exercises are different variants: what isolation "student" has to keep apart); `students`:
+    only these. Also returns each target's check results as (name, status, points), keyed by
+    (exercise, target, student), to compare between modes."""
+    from grader.grading.scheduler import grade_class
+    ids = exercise_ids or list(course.exercises)
+    targets: dict[str, list[Target]] = {}
+    problems: list[str] = []
+    for ex_id in ids:
+        found, issues = targets_for(course.exercise(ex_id))
+        targets[ex_id] = found
+        problems += [f"{ex_id}: {p}" for p in issues]
+    who: dict[tuple[str, str], Target] = {}
+    class_dir = work / "class"
+    for ex_id, found in targets.items():
+        for i, target in enumerate(found):
+            student = student_of(i)
+            if students is not None and student not in students:
+                continue
+            who[(student, ex_id)] = target
+            if target.path.is_file():
+                dest = class_dir / student / course.exercise(ex_id).file
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(target.path.read_bytes())
+    result = grade_class(course, class_dir, work / f"graded-{isolation}", jobs=jobs, only=tuple(ids),
+                         isolation=isolation, report=False)
+    rows = {r.student: r for r in result.rows}
+    gpu = result.metadata.get("device") == "cuda"
+    outcomes, seen = [], {}
+    for (student, ex_id), target in who.items():
+        entry = rows[student].exercises.get(ex_id) if student in rows else None
+        outcome = Outcome(target)
+        if entry is None or entry.status != "graded":
+            outcome.note = f"not graded: {entry.message if entry else 'no result'}"
+            outcomes.append(outcome)
+            continue
+        results = entry.check_results()
+        seen[(ex_id, target.name, student)] = [(r.name, str(r.status), r.points) for r in results]
+        outcomes.append(judged(outcome, results, gpu))
+    return outcomes, problems + result.failures, seen
+
+
+def student_of(index: int) -> str:
+    """The student of in_sandbox's class who hands in every exercise's index-th target."""
+    return f"t{index:02d}"
+
+
+def graded_outcomes(out: Path) -> dict:
+    """Every grade a `grader grade --out` folder holds, from its grades.json: per student the
+    final grade and its parts, per exercise everything but timings and the worker's process
+    facts (how many processes served it, how they ended), which isolation changes by design.
+    Two folders of one class graded alike compare equal."""
+    import json
+    doc = json.loads((Path(out) / "grades.json").read_text())
+    found: dict = {}
+    for s in doc["students"]:
+        for ex_id, e in s["exercises"].items():
+            worker = e.get("worker") or {}
+            found[(s["student"], ex_id)] = (
+                e["score"], e["status"], e["counted"], e["state"], e["message"], e["tampering"], e["notes"],
+                e["findings"], worker.get("stdout"), worker.get("stderr"),
+                [(c["name"], c["status"], c["points"], c["message"], c["detail"]) for c in e["checks"]])
+        found[s["student"]] = (s["total"], s["max"], s["grade"])
+    return found
+
+
+def in_both_modes(course: Course, exercise_ids: list[str] | None, work: Path, jobs: int = 0,
+                  students: set[str] | None = None) -> tuple[list[Outcome], list[str], list[str]]:
+    """in_sandbox with isolation "exercise" and "student": the outcomes of "student", a problem
+    for every target whose checks end differently in the two, and a note for every target that
+    ended differently once but not again: the students concerned are graded a second time in
+    both modes, and a difference counts only when each mode gives its own result again (a
+    timing check near its tolerance can flip between two runs of the same mode). `students`: as
+    in_sandbox."""
+    outcomes, problems, fresh = in_sandbox(course, exercise_ids, "exercise", work / "first", jobs, students)
+    reused_outcomes, reused_problems, reused = in_sandbox(course, exercise_ids, "student", work / "first", jobs,
+                                                          students)
+    differ = sorted(key for key in fresh.keys() | reused.keys() if fresh.get(key) != reused.get(key))
+    notes: list[str] = []
+    if differ:
+        again = {mode: in_sandbox(course, exercise_ids, mode, work / "again", jobs,
+                                  students={key[2] for key in differ})[2] for mode in ("exercise", "student")}
+        for key in differ:
+            said = f"{key[0]} {key[1]}: graded differently with isolation exercise and student"
+            if again["exercise"].get(key) == fresh.get(key) and again["student"].get(key) == reused.get(key):
+                problems.append(f"{said}, twice: {fresh.get(key)} vs {reused.get(key)}")
+            else:
+                notes.append(f"{said} once, not when graded again (a check whose result varies from run to run)")
+    return reused_outcomes, sorted(set(problems) | set(reused_problems)), notes
 
 
 def _evaluate_in_worker(args: tuple[Path, Target]) -> Outcome:

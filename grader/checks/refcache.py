@@ -12,6 +12,10 @@ states after it), so the check sees exactly what a fresh call would give.
 The cache lives in the judge process only (and in `grader validate`'s processes); a worker
 never sees it. Turn it off with TORCHGRADE_REFERENCE_CACHE=off (or `grader grade/validate
 --no-reference-cache`, which sets it), e.g. to prove grades are the same without it.
+
+`export`/`load` carry the answers of module-level functions (named by module and qualified
+name, not by id) between processes as plain records: the judge keeps what calibration computed
+per course version and machine (grader/grading/judgecache.py), so a later run starts with them.
 """
 
 from __future__ import annotations
@@ -82,15 +86,31 @@ def _same_states(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return all(torch.equal(x, y) for x, y in zip(a[3] or (), b[3] or ()))
 
 
+def stable_name(fn: Callable[..., Any]) -> str | None:
+    """`module:qualname` of a function its module holds under that name (a reference solution's,
+    a check module's, torch's), the same in every process; None for a closure or a lambda, which
+    are keyed by identity and never leave the process."""
+    import sys
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str) or "<" in qualname:
+        return None
+    owner: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        owner = getattr(owner, part, None)
+    return f"{module}:{qualname}" if owner is fn else None
+
+
 @dataclass
 class _Entry:
-    fn: Callable[..., Any]          # kept alive so its id() in the key cannot be reused
+    fn: Callable[..., Any] | None   # kept alive so its id() in the key cannot be reused; None: loaded
     value: bytes                    # the canonical plain trees, decoded afresh on every hit
     records: bytes
     rng_after: tuple[Any, ...] | None   # seeded call: the global RNG states it leaves behind
     builds_draw: bool               # unseeded call: making its builds drew from the global RNG
     default_dtype: torch.dtype
     grad_enabled: bool
+    check: str = ""                 # the check and seed it was computed in (export picks by check)
+    stable: bool = False            # keyed by the function's name: it may leave the process
 
     def restore(self, rebuild: Callable[[], Any], reset: Callable[[], None]) -> None:
         """Leave the global state as the call itself would have left it."""
@@ -110,7 +130,8 @@ class ReferenceCache:
 
     def __init__(self) -> None:
         self.entries: dict[bytes, _Entry] = {}
-        self.direct: dict[bytes, tuple[Callable[..., Any], Any]] = {}   # CachedReference's answers
+        # CachedReference's answers: key -> (fn, value, check, stable); fn None when loaded
+        self.direct: dict[bytes, tuple[Callable[..., Any] | None, Any, str, bool]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -119,14 +140,18 @@ class ReferenceCache:
         if check is None:
             return None
         h = hashlib.blake2b(digest_size=32)
-        h.update(repr((check, id(fn), getattr(fn, "__module__", ""), getattr(fn, "__qualname__", ""),
-                       extra)).encode())
+        h.update(repr((check, stable_name(fn) or id(fn), getattr(fn, "__module__", ""),
+                       getattr(fn, "__qualname__", ""), extra)).encode())
         h.update(args_bytes)
         return h.digest()
 
     def get(self, key: bytes | None, fn: Callable[..., Any]) -> _Entry | None:
         entry = self.entries.get(key) if key is not None else None
-        if entry is None or entry.fn is not fn:
+        if entry is None:
+            return None
+        if entry.fn is None:        # loaded: its key holds the function's name, which is fn's
+            entry.fn = fn
+        if entry.fn is not fn:
             return None
         self.hits += 1
         return entry
@@ -145,12 +170,133 @@ class ReferenceCache:
             self.entries.pop(next(iter(self.entries)))
         self.entries[key] = _Entry(fn, value, records, after if seeded else None,
                                    not seeded and not _same_states(before_builds, before_call),
-                                   torch.get_default_dtype(), torch.is_grad_enabled())
+                                   torch.get_default_dtype(), torch.is_grad_enabled(),
+                                   _check.get() or "", stable_name(fn) is not None)
 
     def clear(self) -> None:
         self.entries.clear()
         self.direct.clear()
         self.hits = self.misses = 0
+
+    # ------------------------------------------------------------------ between processes
+
+    def export(self, check_prefix: str) -> list[dict]:
+        """The answers computed in checks whose id starts with `check_prefix` (an exercise's
+        "ch3.softmax::"), as plain records (bytes, numbers, strings, lists): those keyed by a
+        function's name, whose every part survives the trip exactly."""
+        out = []
+        for key, entry in self.entries.items():
+            if entry.stable and entry.check.startswith(check_prefix):
+                out.append({"kind": "call", "key": key, "check": entry.check, "value": entry.value,
+                            "records": entry.records, "rng_after": _states_record(entry.rng_after),
+                            "builds_draw": entry.builds_draw, "dtype": str(entry.default_dtype),
+                            "grad": entry.grad_enabled})
+        for key, (_fn, value, check, stable) in self.direct.items():
+            data = _exact_bytes(value) if stable and check.startswith(check_prefix) else None
+            if data is not None:
+                out.append({"kind": "direct", "key": key, "check": check, "value": data})
+        return out
+
+    def load(self, records: Any) -> int:
+        """Answers exported by another process (see export); a record of any other shape is
+        left out. Returns how many were taken."""
+        taken = 0
+        for record in records if type(records) is list else ():
+            try:
+                if record["kind"] == "call":
+                    key = _bytes(record["key"])
+                    self.entries.setdefault(key, _Entry(
+                        None, _bytes(record["value"]), _bytes(record["records"]),
+                        _states_from(record["rng_after"]), _bool(record["builds_draw"]),
+                        _dtype(record["dtype"]), _bool(record["grad"]), _str(record["check"]), True))
+                elif record["kind"] == "direct":
+                    from grader.checks import codec
+                    value = codec.from_plain(codec.loads(_bytes(record["value"])))
+                    self.direct.setdefault(_bytes(record["key"]), (None, value, _str(record["check"]), True))
+                else:
+                    continue
+            except (KeyError, TypeError, ValueError, RuntimeError, NotImplementedError):
+                continue
+            except Exception:  # noqa: BLE001 - a damaged record is skipped, never fatal
+                continue
+            taken += 1
+        return taken
+
+
+def _bytes(v: Any) -> bytes:
+    if type(v) is not bytes:
+        raise TypeError("bytes expected")
+    return v
+
+
+def _str(v: Any) -> str:
+    if type(v) is not str:
+        raise TypeError("str expected")
+    return v
+
+
+def _bool(v: Any) -> bool:
+    if type(v) is not bool:
+        raise TypeError("bool expected")
+    return v
+
+
+def _dtype(name: Any) -> torch.dtype:
+    dtype = getattr(torch, _str(name).removeprefix("torch."), None)
+    if not isinstance(dtype, torch.dtype):
+        raise ValueError(f"not a dtype: {name!r}")
+    return dtype
+
+
+def _tensor_bytes(t: torch.Tensor) -> bytes:
+    return t.detach().to("cpu").contiguous().view(torch.uint8).numpy().tobytes()
+
+
+def _states_record(states: tuple[Any, ...] | None) -> Any:
+    """rng_states() as plain data: the generators' states, exactly."""
+    if states is None:
+        return None
+    torch_state, python_state, numpy_state, cuda_states = states
+    version, internal, gauss = python_state
+    numpy_part = None
+    if numpy_state is not None:
+        name, keys, pos, has_gauss, cached = numpy_state
+        numpy_part = [str(name), keys.tobytes(), str(keys.dtype), int(pos), int(has_gauss), float(cached)]
+    return [_tensor_bytes(torch_state), [int(version), [int(x) for x in internal], gauss], numpy_part,
+            None if cuda_states is None else [_tensor_bytes(t) for t in cuda_states]]
+
+
+def _states_from(record: Any) -> tuple[Any, ...] | None:
+    if record is None:
+        return None
+    torch_part, python_part, numpy_part, cuda_part = record
+    version, internal, gauss = python_part
+    if type(version) is not int or type(internal) is not list or not all(type(x) is int for x in internal) \
+            or not (gauss is None or type(gauss) is float):
+        raise TypeError("a Python random state expected")
+    numpy_state = None
+    if numpy_part is not None:
+        import numpy as np
+        name, keys, dtype, pos, has_gauss, cached = numpy_part
+        numpy_state = (_str(name), np.frombuffer(_bytes(keys), dtype=np.dtype(_str(dtype))).copy(),
+                       int(pos), int(has_gauss), float(cached))
+    cuda = None if cuda_part is None else [torch.frombuffer(bytearray(_bytes(b)), dtype=torch.uint8)
+                                           for b in cuda_part]
+    return (torch.frombuffer(bytearray(_bytes(torch_part)), dtype=torch.uint8), (version, tuple(internal), gauss),
+            numpy_state, cuda)
+
+
+def _exact_bytes(value: Any) -> bytes | None:
+    """`value` as codec bytes, when decoding them gives back exactly `value` (types, dtypes,
+    shapes, strides, values); else None (it stays in this process)."""
+    from grader.checks import codec
+    try:
+        data = codec.dumps(codec.to_plain(value))
+        if _digest(codec.from_plain(codec.loads(data)))[0] != _digest(value)[0]:
+            return None
+    except Exception:  # noqa: BLE001 - anything the codec cannot carry stays here
+        return None
+    return data
 
 
 class _NotData(Exception):
@@ -254,9 +400,12 @@ def _memoised(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         if any(t.requires_grad for t in arg_tensors):
             return fn(*args, **kwargs)
-        key = hashlib.blake2b(repr((check, id(fn), str(torch.get_default_dtype()), torch.is_grad_enabled())).encode()
-                              + args_digest, digest_size=32).digest()
+        stable = stable_name(fn)
+        key = hashlib.blake2b(repr((check, stable or id(fn), str(torch.get_default_dtype()),
+                                    torch.is_grad_enabled())).encode() + args_digest, digest_size=32).digest()
         entry = CACHE.direct.get(key)
+        if entry is not None and entry[0] is None:   # loaded: its key holds fn's name
+            entry = CACHE.direct[key] = (fn, *entry[1:])
         if entry is not None and entry[0] is fn:
             CACHE.hits += 1
             return copy.deepcopy(entry[1])
@@ -273,7 +422,7 @@ def _memoised(fn: Callable[..., Any]) -> Callable[..., Any]:
                 and not (_storages(value_tensors) & _storages(arg_tensors))
                 and dtype == torch.get_default_dtype() and grad == torch.is_grad_enabled()
                 and _same_states(before, rng_states()) and len(CACHE.direct) < MAX_ENTRIES):
-            CACHE.direct[key] = (fn, copy.deepcopy(value))
+            CACHE.direct[key] = (fn, copy.deepcopy(value), check, stable is not None)
         return value
     call._tg_memoised = fn  # type: ignore[attr-defined]
     return call

@@ -52,12 +52,15 @@ from grader.results import StudentResult
 @click.option("--cluster", default=None, metavar="ADDRESS",
               help="Grade on a Dask cluster: a scheduler (tcp://host:8786) or local:N for N workers "
                    "on this machine; each worker hosts one judge (see README, 'Past one machine').")
+@click.option("--isolation", type=click.Choice(["exercise", "student"]), default=None,
+              help="What one worker process serves (default: course.toml grading.isolation): each "
+                   "exercise its own, or one student's exercises in turn while it stays clean.")
 @click.pass_context
 def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | None, device: str,
           only: tuple[str, ...], students: tuple[str, ...], timeout: float | None,
           nbgrader_dir: Path | None, assignment: str | None, roster: Path | None,
           roster_columns: tuple[str, ...], layout: str, times: str | None, cluster: str | None,
-          replace_class: bool) -> None:
+          replace_class: bool, isolation: str | None) -> None:
     """Grade every student in SUBMISSIONS with the visible and hidden checks.
 
     \b
@@ -117,7 +120,7 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
                              roster=roster, roster_columns=columns, cluster=cluster,
                              layout=layout, times=times,
                              on_start=on_start, on_result=on_result, command=sys.argv[1:],
-                             replace_class=replace_class)
+                             replace_class=replace_class, isolation=isolation)
     finally:
         progress.stop()
 

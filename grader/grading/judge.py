@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from grader import costs
 from grader.course import Course, Exercise, load_course
 from grader.grading.submissions import ExerciseFiles, Submission
 from grader.results import CheckResult, ExerciseResult, StudentResult
@@ -41,6 +42,7 @@ REFERENCE_FACTOR = 20.0
 MIN_CHECK_SECONDS = 1.0
 IDLE_GRACE = 0.25         # what a call starting after its check's budget may still wait (IPC)
 VERIFY_TIMEOUT = 2.0      # seconds for the worker's last look at the engine's seal
+TURN_SECONDS = 60.0       # the longest a judge waits for its turn at importing torch (then goes ahead)
 PROBE_FILE = "_tg_probe.py"  # the probe worker's module: empty, so no student code is imported
 
 
@@ -57,6 +59,7 @@ class JudgeSettings:
     output_limit_kb: int
     protect: tuple[str, ...] = ()    # instructor paths no worker may read (solutions, output, class)
     threads: int = 0                 # torch threads in the judge and each worker; 0: torch's default
+    isolation: str = "student"       # one worker per student, reused while it stays clean | per exercise
 
     def new_zygote(self) -> Any:
         """A zygote for these settings (the run's shared one, or a judge's own)."""
@@ -66,7 +69,8 @@ class JudgeSettings:
         return Zygote(device=self.device, limits=limits, protect=list(self.protect))
 
     def key(self) -> dict:
-        """The settings a stored result depends on: a change of any of them grades again."""
+        """The settings a stored result depends on: a change of any of them grades again.
+        Not `isolation`: both give the same grades (tests/grading/test_isolation.py)."""
         return {"device": self.device, "submission_timeout": self.submission_timeout,
                 "check_timeout": self.check_timeout, "gpu_policy": self.gpu_policy,
                 "memory_mb": self.memory_mb, "max_processes": self.max_processes,
@@ -79,6 +83,52 @@ def _report_dict(report: Any) -> dict:
     return {k: getattr(report, k, None) for k in ("stdout", "stderr", "exit_status", "signal", "killed", "seconds")}
 
 
+class _StudentWorkers:
+    """The processes that serve one student, never another: the probe worker (forked on the
+    first measurement; it never imports the submission), and with isolation "student" the
+    worker an exercise left clean, which imports the student's next exercise (`load`, see
+    grader/sandbox/reuse.py). With "exercise" every exercise gets a worker of its own."""
+
+    def __init__(self, judge: "Judge") -> None:
+        self.judge = judge
+        self.reuse = judge.settings.isolation == "student"
+        self._kept: Any = None
+        self._probe: Any = None
+
+    def take(self) -> Any:
+        """The worker the previous exercise left clean (student isolation), or None."""
+        kept, self._kept = self._kept, None
+        return kept
+
+    def keep(self, worker: Any) -> dict:
+        """Hold a worker whose exercise ended clean for the next one; its report so far."""
+        report = _report_dict(worker.take_report())
+        self._kept = worker
+        return report
+
+    def probe(self) -> Any:
+        if self._probe is None:
+            self._probe = self.judge.zygote.spawn({PROBE_FILE: b""}, PROBE_FILE, "tg_probe", {})
+        return self._probe
+
+    def drop_probe(self) -> None:
+        probe, self._probe = self._probe, None
+        _quietly_close(probe)
+
+    def close(self) -> None:
+        kept, self._kept = self._kept, None
+        _quietly_close(kept)
+        self.drop_probe()
+
+
+def _quietly_close(worker: Any) -> None:
+    if worker is not None:
+        try:
+            worker.close()
+        except Exception:  # noqa: BLE001 - its exercise's report was taken; nothing more to say
+            pass
+
+
 class _ExerciseTransport:
     """The student's worker for one exercise, under the exercise's time budget.
 
@@ -87,8 +137,10 @@ class _ExerciseTransport:
     one (forking costs milliseconds), so one runaway function does not zero the others.
     """
 
-    def __init__(self, judge: "Judge", ex: Exercise, files: ExerciseFiles, budget: float) -> None:
+    def __init__(self, judge: "Judge", ex: Exercise, files: ExerciseFiles, budget: float,
+                 workers: _StudentWorkers) -> None:
         self.judge, self.ex, self.files, self.budget = judge, ex, files, budget
+        self.workers = workers
         self.deadline = time.monotonic() + budget
         self.worker: Any = None
         self.spawned = 0
@@ -98,7 +150,8 @@ class _ExerciseTransport:
         self.check_deadline: float | None = None
         self.check_budget: float | None = None
         self.tampered = ""                   # what the worker said the student's code changed
-        self.clean: Any = None               # the probe worker: never imports the submission
+        self.reused = False                  # it began in the worker of the student's previous exercise
+        self.unclean: list[str] = []         # why that worker was not reused (isolation "student")
 
     def begin_check(self, budget: float | None) -> None:
         """The next requests belong to a new check, whose calls share `budget` seconds."""
@@ -110,20 +163,10 @@ class _ExerciseTransport:
         never imports the submission, so no student code can fake them."""
         from grader.checks.student_errors import WorkerCrashed
         try:
-            if self.clean is None:
-                self.clean = self.judge.zygote.spawn({PROBE_FILE: b""}, PROBE_FILE, "tg_probe", {})
-            return self.clean.request(request, timeout=limit)
+            return self.workers.probe().request(request, timeout=limit)
         except WorkerCrashed:
-            self._close_clean()
+            self.workers.drop_probe()
             raise
-
-    def _close_clean(self) -> None:
-        if self.clean is not None:
-            clean, self.clean = self.clean, None
-            try:
-                clean.close()
-            except Exception:  # noqa: BLE001 - it ran no student code; nothing to report
-                pass
 
     def _note(self, reply: Any) -> Any:
         if type(reply) is dict and reply.get("ok") is False and type(reply.get("error")) is dict \
@@ -160,15 +203,7 @@ class _ExerciseTransport:
                 raise WorkerCrashed(f"not run: your code crashed or timed out {self.spawned} times "
                                     "in this exercise")
             try:
-                self.worker = self.judge.spawn_student(self.ex, self.files)
-            except Exception as exc:  # noqa: BLE001 - the sandbox failed, not the student
-                self.judge.engine_failure = exc
-                raise WorkerCrashed("the grader could not start a worker (not your fault)") from None
-            self.spawned += 1
-            try:
-                # A cheap first request: it returns once the module is imported, so a module
-                # that hangs or dies at import is told apart from a function that does.
-                self._note(self.worker.request({"op": "has", "name": self.ex.symbols[0]}, timeout=import_limit))
+                self._import(import_limit)
             except (StudentTimeout, WorkerCrashed, OutOfMemory) as exc:
                 self.close()
                 # A fresh worker would only import it again and fail the same way.
@@ -200,23 +235,58 @@ class _ExerciseTransport:
                                      "during this check") from None
             raise
 
+    def _import(self, limit: float) -> None:
+        """A worker with the exercise's module imported: the one the student's previous exercise
+        left clean (isolation "student"), else a fresh fork. Its first request is cheap and
+        returns once the module is imported, so a module that hangs or dies at import is told
+        apart from a function that does."""
+        from grader.checks.student_errors import WorkerCrashed
+        kept = self.workers.take()
+        if kept is not None:
+            self.worker = kept
+            self.spawned += 1
+            reply = kept.load(self.files.files, self.files.module_file, module_name(self.ex),
+                              {k: list(v) for k, v in self.ex.forbid.items()}, self.ex.symbols[0], timeout=limit)
+            if type(reply) is dict and "unclean" in reply:
+                self.worker = None        # what the previous exercise left is not this one's output
+                self.spawned -= 1
+                self.unclean = [str(r) for r in reply["unclean"]][:10] if type(reply["unclean"]) is list else []
+                _quietly_close(kept)
+            else:
+                self.reused = True
+                self._note(reply)
+                return
+        try:
+            self.worker = self.judge.spawn_student(self.ex, self.files, reusable=self.workers.reuse)
+        except Exception as exc:  # noqa: BLE001 - the sandbox failed, not the student
+            self.judge.engine_failure = exc
+            raise WorkerCrashed("the grader could not start a worker (not your fault)") from None
+        self.spawned += 1
+        self._note(self.worker.request({"op": "has", "name": self.ex.symbols[0]}, timeout=limit))
+
     def _over_budget(self) -> str:
         return (f"waited (sleeping or blocked, not computing) longer than the {self.check_budget:.3g} s "
                 f"this check allows ({REFERENCE_FACTOR:g}x the reference solution's time, at least "
                 f"{MIN_CHECK_SECONDS:g} s)")
 
     def close(self) -> None:
-        self._close_clean()
+        """The exercise's worker is done: after a last look at the seal, closed, or (isolation
+        "student", alive and untampered) kept for the student's next exercise."""
         if self.worker is not None and not self.tampered:
             # a last look at the seal: a change made after the last call (a thread, a __del__)
             try:
-                self._note(self.worker.request({"op": "verify"}, timeout=VERIFY_TIMEOUT))
+                reply = self._note(self.worker.request({"op": "verify"}, timeout=VERIFY_TIMEOUT))
+                if costs.ON and type(reply) is dict:
+                    costs.absorb(reply.get("costs"), "worker.")
             except Exception:  # noqa: BLE001 - a dead or hung worker has nothing more to say
                 pass
         if self.worker is not None:
             worker, self.worker = self.worker, None
             try:
-                self.reports.append(_report_dict(worker.close()))
+                if self.workers.reuse and worker.alive and not self.tampered:
+                    self.reports.append(self.workers.keep(worker))
+                else:
+                    self.reports.append(_report_dict(worker.close()))
             except Exception as exc:  # noqa: BLE001 - a report is nice to have, never fatal
                 self.reports.append({"stderr": f"(worker report unavailable: {exc})"})
 
@@ -230,6 +300,10 @@ class _ExerciseTransport:
                "exit_status": [r.get("exit_status") for r in self.reports],
                "signal": [r.get("signal") for r in self.reports],
                "seconds": round(sum(float(r.get("seconds") or 0) for r in self.reports), 4)}
+        if self.workers.reuse:
+            out["reused"] = self.reused
+            if self.unclean:
+                out["not_reused"] = self.unclean
         return out
 
 
@@ -252,6 +326,7 @@ class Judge:
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
         self._budgets: dict[str, dict[str, float]] = {}
+        self._cache: Any = None
         # the run's one zygote, when the scheduler shares it: a queue that hands this judge a
         # connection of its own (see Zygote.attach); used for the first zygote only, a
         # replacement after an engine failure is this judge's own
@@ -262,11 +337,10 @@ class Judge:
         """Start the zygote in the background: it imports torch in its own process while this
         one imports torch, the checks and the references (two cores instead of one, ~3 s)."""
         if self._zygote is None and self._starting is None:
-            # Import here, in this thread: two threads importing the same package at once can
-            # see each other's half-initialised modules.
-            import grader.checks.runner
-            import grader.checks.student
-            import grader.sandbox  # noqa: F401
+            # Import here, in this thread, what the zygote's start needs (no torch): two threads
+            # importing the same package at once can see each other's half-initialised modules.
+            import grader.sandbox
+            import grader.sandbox.shared  # noqa: F401
             self._starting = threading.Thread(target=self._start_zygote, name="zygote-start", daemon=True)
             self._starting.start()
 
@@ -305,10 +379,11 @@ class Judge:
             zyg, self._zygote = self._zygote, None
             zyg.close()
 
-    def spawn_student(self, ex: Exercise, files: ExerciseFiles) -> Any:
-        """A worker that imports the student's module for `ex`."""
-        return self.zygote.spawn(files.files, files.module_file, f"submission_{ex.chapter}_{ex.name}",
-                                 {k: list(v) for k, v in ex.forbid.items()})
+    def spawn_student(self, ex: Exercise, files: ExerciseFiles, reusable: bool = False) -> Any:
+        """A worker that imports the student's module for `ex` (reusable: and may import the
+        same student's next exercises, isolation "student")."""
+        return self.zygote.spawn(files.files, files.module_file, module_name(ex),
+                                 {k: list(v) for k, v in ex.forbid.items()}, reusable=reusable)
 
     def import_notes(self, ex: Exercise, files: ExerciseFiles) -> list[str]:
         """The notebook cells that failed when the module was imported, read from a worker that
@@ -345,19 +420,50 @@ class Judge:
     def budgets(self, ex: Exercise) -> dict[str, float]:
         """Check id -> seconds the student's calls in that check may take: each check is run
         once against the reference solution in this process (in-process, as plain pytest does)
-        and timed. A check the reference does not pass keeps the plain timeout."""
+        and timed. A check the reference does not pass keeps the plain timeout. Computed once per
+        course version and machine: a later judge finds the budgets, and the reference answers
+        that run computed, in the judge cache (grader/grading/judgecache.py)."""
         if ex.id not in self._budgets:
-            self._budgets[ex.id] = self._calibrate(ex)
+            from grader.checks import refcache
+            from grader.grading.judgecache import valid_budgets
+            key = self._cache_key(ex)
+            entry = self.cache.get(key) or {}
+            budgets = valid_budgets(entry.get("budgets"))
+            if budgets is None:
+                budgets = self._calibrate(ex)
+                self.cache.put(key, {"budgets": budgets, "answers": refcache.CACHE.export(f"{ex.id}::")
+                                     if refcache.enabled() else []})
+            elif refcache.enabled():
+                refcache.CACHE.load(entry.get("answers"))
+            self._budgets[ex.id] = budgets
         return self._budgets[ex.id]
+
+    @property
+    def cache(self) -> Any:
+        if self._cache is None:
+            from grader.grading.judgecache import JudgeCache
+            self._cache = JudgeCache()
+        return self._cache
+
+    def _cache_key(self, ex: Exercise) -> str:
+        import torch
+
+        from grader.grading.gradebook import checks_digest
+        from grader.grading.judgecache import budgets_key
+        s = self.settings
+        return budgets_key(checks_digest(ex), {"device": s.device, "threads": torch.get_num_threads(),
+                                               "check_timeout": s.check_timeout, "gpu_policy": s.gpu_policy})
 
     def _calibrate(self, ex: Exercise) -> dict[str, float]:
         import torch
 
+        from grader.checks import refcache
         from grader.checks.runner import run_check
         from grader.checks.student import local_student
         reference = self.reference(ex)
         if reference is None:
             return {}
+        cached: Any = refcache.cached_reference(reference)   # as run_checks passes it: its answers are kept too
         device = torch.device(self.settings.device)
         gpu = self.settings.device == "cuda"
         out = {}
@@ -369,7 +475,7 @@ class Judge:
             student = local_student(reference, ex)
             start = time.perf_counter()
             try:
-                result = run_check(check, student=student, reference_module=reference, device=device,
+                result = run_check(check, student=student, reference_module=cached, device=device,
                                    gpu_available=gpu, gpu_policy=self.settings.gpu_policy)
             except Exception:  # noqa: BLE001 - no budget then: the plain timeout applies
                 continue
@@ -395,14 +501,26 @@ class Judge:
         """Grade `exercises` of `sub` (default: every exercise the judge was started for)."""
         start = time.monotonic()
         result = StudentResult(sub.student, kind=sub.kind, source=sub.path.name, problem=sub.problem)
-        for ex_id in self.settings.exercises if exercises is None else exercises:
-            files = sub.exercises.get(ex_id) or ExerciseFiles(ex_id, "missing", "not handed in")
-            result.exercises[ex_id] = self.grade_exercise(self.course.exercise(ex_id), files)
+        workers = _StudentWorkers(self)
+        try:
+            for ex_id in self.settings.exercises if exercises is None else exercises:
+                files = sub.exercises.get(ex_id) or ExerciseFiles(ex_id, "missing", "not handed in")
+                result.exercises[ex_id] = self.grade_exercise(self.course.exercise(ex_id), files, workers)
+        finally:
+            workers.close()
         result.facts = self.facts()
         result.seconds = round(time.monotonic() - start, 4)
         return result
 
-    def grade_exercise(self, ex: Exercise, files: ExerciseFiles) -> ExerciseResult:
+    def grade_exercise(self, ex: Exercise, files: ExerciseFiles, workers: _StudentWorkers | None = None) -> ExerciseResult:
+        """workers: the student's processes (Judge.grade's, shared by their exercises); None:
+        this exercise's own, closed when it ends."""
+        if workers is None:
+            workers = _StudentWorkers(self)
+            try:
+                return self.grade_exercise(ex, files, workers)
+            finally:
+                workers.close()
         from grader.grading.review import review_submission
         from grader.checks.runner import exercise_score, run_checks, skipped_result
         import torch
@@ -424,7 +542,7 @@ class Judge:
             # instructor's "accept" gives back the points they earned
             entry.findings = review_submission(files, ex)
             budgets = self.budgets(ex)
-            transport = _ExerciseTransport(self, ex, files, self.settings.submission_timeout)
+            transport = _ExerciseTransport(self, ex, files, self.settings.submission_timeout, workers)
             try:
                 student = Student(transport, ex)
                 results = run_checks(checks, student, reference_module=self.reference(ex),
@@ -435,6 +553,7 @@ class Judge:
                 transport.close()
             if self.engine_failure is not None:
                 failure, self.engine_failure = self.engine_failure, None
+                workers.close()
                 self.close()      # a fresh zygote for the next student
                 raise RuntimeError(f"sandbox failure while grading {ex.id}: {failure}")
             entry.worker = transport.report()
@@ -449,6 +568,11 @@ class Judge:
         entry.sandbox = self.zygote.sandbox_level if files.status == "ok" else None
         entry.seconds = round(time.monotonic() - start, 4)
         return entry
+
+
+def module_name(ex: Exercise) -> str:
+    """The name a student's module for `ex` is imported under in a worker."""
+    return f"submission_{ex.chapter}_{ex.name}"
 
 
 def _cell_notes(report: dict | None) -> list[str]:
@@ -472,39 +596,52 @@ _JUDGE: Judge | None = None
 _INIT_ERROR: str = ""
 
 
-def start_judge(settings: JudgeSettings, shared_zygote: Any = None) -> Judge:
+def start_judge(settings: JudgeSettings, shared_zygote: Any = None, turns: Any = None) -> Judge:
     """A judge ready to grade: its zygote starting, the checks and references imported. The
     same for a judge process on this machine and for one hosted by a Dask worker.
-    shared_zygote: a queue holding (connection, facts) of the run's one zygote, if it has one."""
-    if settings.threads > 0:
-        import torch
-        torch.set_num_threads(settings.threads)
+    shared_zygote: a queue holding (connection, facts) of the run's one zygote, if it has one.
+    turns: a semaphore the run's judges take while they import torch and the engine."""
     judge = Judge(settings, shared_zygote)
-    judge.prestart()
+    judge.prestart()      # before torch: the zygote (when it is this judge's own) starts at once
+    got = turns.acquire(timeout=TURN_SECONDS) if turns is not None else False
     try:
-        for ex_id in settings.exercises:     # import checks and references while the zygote starts
+        import torch
+
+        import grader.checks.runner
+        import grader.checks.student  # noqa: F401 - the engine, while this judge has its turn
+        if settings.threads > 0:
+            torch.set_num_threads(settings.threads)
+    finally:
+        if got:
+            turns.release()
+    costs.time_codec("judge.")
+    try:
+        for ex_id in settings.exercises:     # import the checks, time the references, while the zygote starts
             judge.checks(ex_id)
-            judge.budgets(judge.course.exercise(ex_id))   # times the reference: loads it too
+            judge.budgets(judge.course.exercise(ex_id))
     except Exception:  # noqa: BLE001 - raised again for each student, with the real message
         pass
+    judge.cache.save()
     try:
         # Wait for the zygote here: the first student's time budget must not pay its start-up
         # (seconds when several judges import torch at once on a busy machine).
         judge.zygote
     except Exception:  # noqa: BLE001 - a fresh zygote is tried when the first student needs it
         pass
+    costs.add("judge.startup", time.process_time())
     return judge
 
 
-def init_process(settings: JudgeSettings, shared_zygote: Any = None) -> None:
+def init_process(settings: JudgeSettings, shared_zygote: Any = None, turns: Any = None) -> None:
     """Initializer of a judge process (spawned, so nothing of the parent is inherited but what
-    is passed: the settings, and the queue that hands out connections to the run's zygote)."""
+    is passed: the settings, the queue that hands out connections to the run's zygote, and the
+    semaphore of turns at importing torch)."""
     import signal
     global _JUDGE, _INIT_ERROR
     # Ctrl-C reaches the whole process group; the parent decides what to do about it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _JUDGE = start_judge(settings, shared_zygote)
+        _JUDGE = start_judge(settings, shared_zygote, turns)
     except Exception as exc:  # noqa: BLE001 - an initializer that raises breaks the whole pool
         _INIT_ERROR = f"the judge could not start: {type(exc).__name__}: {exc}"
         return
@@ -526,6 +663,7 @@ def init_process(settings: JudgeSettings, shared_zygote: Any = None) -> None:
         try:
             if _JUDGE is not None:
                 _JUDGE.close()
+            costs.write("judge")
         finally:
             for stream in (sys.stdout, sys.stderr):
                 try:

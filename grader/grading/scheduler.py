@@ -13,6 +13,7 @@ import datetime as _dt
 import json
 import multiprocessing as mp
 import os
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
@@ -22,8 +23,10 @@ from typing import Callable
 from grader.course import Assignment, Course
 from grader.errors import GraderError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
+from grader.course_schema import ISOLATIONS
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
 from grader.grading.intake import collect
+from grader.grading.judgecache import cache_dir
 from grader.grading.submissions import Submission
 from grader.results import StudentResult
 
@@ -64,7 +67,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 layout: str = "auto", times: Path | str | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, StudentResult], None] | None = None,
-                command: list[str] | None = None, report: bool = True, replace_class: bool = False) -> RunResult:
+                command: list[str] | None = None, report: bool = True, replace_class: bool = False,
+                isolation: str | None = None) -> RunResult:
+    """isolation: "exercise" | "student" in place of course.toml's [grading] isolation."""
     started = _now()
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir() and not (submissions.is_file() and submissions.suffix.lower() == ".zip"):
@@ -92,6 +97,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             raise GradeError(f"--student {sid!r}: no such student in {submissions} (found: {known or 'none'})")
 
     g = course.grading
+    drawing: threading.Thread | None = None
+    if isolation is not None and isolation not in ISOLATIONS:
+        raise GradeError(f"isolation must be one of {', '.join(ISOLATIONS)}, got {isolation!r}")
     pool = None
     if cluster:      # a Dask cluster (grading/cluster.py): the same judges, on its workers
         from grader.grading.cluster import Cluster
@@ -100,10 +108,10 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     sub_timeout = float(timeout) if timeout else g.submission_timeout
     settings = JudgeSettings(course_root=course.root, exercises=tuple(exercise_ids), device=resolved,
                              submission_timeout=sub_timeout, check_timeout=min(g.check_timeout, sub_timeout),
-                             gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb,
+                             gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb, isolation=isolation or g.isolation,
                              max_processes=g.max_processes, output_limit_kb=g.output_limit_kb,
                              protect=tuple(str(p.resolve()) for p in
-                                           (course.root / "solutions", out, submissions)))
+                                           (course.root / "solutions", out, submissions, cache_dir())))
     key_settings = settings.key()
     digests = {e: checks_digest(course.exercises[e]) for e in exercise_ids}
 
@@ -134,6 +142,9 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
             on_start(len(todo))
         if todo:
             n_jobs = min(jobs or g.jobs or os.cpu_count() or 1, len(todo))
+            # judges load the checks and references of what is left to grade, nothing more
+            stale_ids = {e for _, stale, _ in todo for e in stale}
+            settings = replace(settings, exercises=tuple(e for e in exercise_ids if e in stale_ids))
 
             def commit(sub: Submission, keys: dict[str, str], result: StudentResult) -> None:
                 for e, entry in result.exercises.items():
@@ -146,6 +157,11 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 if on_result:
                     on_result(sub.student, row)
 
+            if report:
+                # the class report's modules (matplotlib: half a CPU-second) load while the
+                # judges start and grade, not after the last student
+                drawing = threading.Thread(target=_import_report, name="report-import", daemon=True)
+                drawing.start()
             if pool is not None:
                 interrupted, failures = pool.run(settings, todo, commit)
             else:
@@ -167,6 +183,8 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
         if pool is not None:
             pool.close()
 
+    if drawing is not None:
+        drawing.join()          # no two threads import the report's modules at once
     from grader.grading.final import load_class
     from grader.reports.grades import run_facts
     from grader.reports.outputs import write_outputs
@@ -182,7 +200,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 "students": len(grades.rows), "not_graded": not_graded,
                 "options": {"device": device, "timeout": settings.submission_timeout,
                             "check_timeout": settings.check_timeout, "gpu_policy": settings.gpu_policy,
-                            "findings": g.findings,
+                            "findings": g.findings, "isolation": settings.isolation,
                             "jobs": jobs or g.jobs or os.cpu_count(),
                             **({"cluster": cluster} if cluster else {})},
                 "command": command or [],
@@ -225,8 +243,11 @@ def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
     if n_jobs > 1:   # one zygote for all the judges of this run (grader/sandbox/shared.py)
         from grader.sandbox.shared import SharedZygote
         shared = SharedZygote(settings.new_zygote, n_jobs, ctx.Queue())
+    # The zygote imports torch from the start; of the judges, one core's fewer do at a time
+    # (three processes importing torch at once on two cores made each start later).
+    turns = ctx.BoundedSemaphore(max(1, (os.cpu_count() or 1) - 1))
     pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=init_process,
-                               initargs=(settings, shared.queue if shared else None))
+                               initargs=(settings, shared.queue if shared else None, turns))
     pending: dict[Future, tuple[Submission, dict]] = {}
     try:
         for sub, stale, keys in todo:
@@ -257,6 +278,13 @@ def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,
     finally:
         if shared is not None:
             shared.close()
+
+
+def _import_report() -> None:
+    try:
+        import grader.reports.html  # noqa: F401
+    except Exception:  # noqa: BLE001 - write_outputs imports it again and says what is wrong
+        pass
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:

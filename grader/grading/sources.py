@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from typing import Any
 
 from grader.errors import GraderError
 
@@ -66,15 +67,17 @@ def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str
     Code cells only; shell (`!`) and magic (`%`, `%%`) lines dropped; of the top-level
     statements only imports, def, class and assignments of constants are kept.
     """
-    import nbformat
-
     text = decode_source(content, rel)
-    try:
-        nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken JSON
-        kind = "not valid JSON" if isinstance(exc, json.JSONDecodeError) or "JSON" in str(exc) else "not a notebook"
-        raise SubmissionError(f"{rel} is {kind} ({str(exc).splitlines()[0][:200]}); "
-                              "re-download it from Jupyter/Colab") from None
+    nb = _well_formed_v4(text)
+    if nb is None:
+        import nbformat
+        try:
+            nb = nbformat.reads(text, as_version=4)
+        except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken JSON
+            kind = "not valid JSON" if isinstance(exc, json.JSONDecodeError) or "JSON" in str(exc) else "not a notebook"
+            first_line = (str(exc).splitlines() or [type(exc).__name__])[0]   # some say nothing (nbformat 4.0)
+            raise SubmissionError(f"{rel} is {kind} ({first_line[:200]}); "
+                                  "re-download it from Jupyter/Colab") from None
     pieces: list[str] = [_CELL_PRELUDE.format(rel=json.dumps(rel))]
     dropped = 0
     skipped: list[str] = []
@@ -123,6 +126,50 @@ def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str
     module = "\n\n".join(pieces) + "\n"
     parse_source(module, rel)
     return module, dropped
+
+
+def _well_formed_v4(text: str) -> dict | None:
+    """The notebook, when it is a well-formed version 4 notebook (what Jupyter and Colab write),
+    read as nbformat.reads(text, as_version=4) would read it (cells as they are, each source
+    one string); None for anything else, which goes to nbformat itself. Importing nbformat costs
+    seconds (its JSON schema validator), more than a rerun with nothing to grade should."""
+    try:
+        nb = json.loads(text)
+    except ValueError:
+        return None
+    if type(nb) is not dict or type(nb.get("nbformat")) is not int or nb["nbformat"] != 4 \
+            or type(nb.get("metadata")) is not dict or type(nb.get("cells")) is not list:
+        return None
+    for cell in nb["cells"]:
+        # the shapes nbformat's reader walks (it fails on others, with its own message)
+        if type(cell) is not dict:
+            return None
+        attachments = cell.get("attachments", {})
+        if type(cell.get("metadata")) is not dict or type(attachments) is not dict \
+                or any(type(a) is not dict for a in attachments.values()) \
+                or cell.get("cell_type") == "code" and not _outputs_read_by_nbformat(cell.get("outputs", [])):
+            return None
+        source = cell.get("source", "")
+        if type(source) is list and all(type(line) is str for line in source):
+            cell["source"] = "".join(source)
+        elif type(source) is not str:
+            return None
+    return nb
+
+
+def _outputs_read_by_nbformat(outputs: Any) -> bool:
+    if type(outputs) is not list:
+        return False
+    for output in outputs:
+        if type(output) is not dict:
+            return False
+        kind, text = output.get("output_type", ""), output.get("text", "")
+        if kind in ("execute_result", "display_data"):
+            if type(output.get("data", {})) is not dict:
+                return False
+        elif kind and type(text) is list and not all(type(t) is str for t in text):
+            return False
+    return True
 
 
 def _defines(node: ast.stmt) -> bool:

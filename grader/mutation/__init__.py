@@ -7,9 +7,21 @@ no check fails either shows a missing check or is recorded, with a reason, as eq
 reference in the exercise's variants folder (equivalent.py), where `grader validate` re-proves it.
 """
 
+from typing import Any
+
 from grader.mutation.equivalent import EQUIVALENT_FILE, EquivalentRecord, load_records
 from grader.mutation.operators import OPERATORS, Mutant, generate_mutants, solution_lines
-from grader.mutation.run import ExerciseReport, MutantResult, mutate_exercise, prove_equivalents
+
+# run.py imports torch and the checks (seconds): loaded when first used, so that `grader` itself
+# (every command, `grader mutate`'s options included) starts without them.
+_RUN = ("ExerciseReport", "MutantResult", "mutate_exercise", "prove_equivalents")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RUN:
+        from grader.mutation import run
+        return getattr(run, name)
+    raise AttributeError(f"module 'grader.mutation' has no attribute {name!r}")
 
 __all__ = ["EQUIVALENT_FILE", "OPERATORS", "EquivalentRecord", "ExerciseReport", "Mutant", "MutantResult",
            "generate_mutants", "load_records", "mutate_exercise", "prove_equivalents", "solution_lines"]

@@ -23,7 +23,7 @@ def report(ctx: click.Context, out: Path) -> None:
 
     console = Console(width=None if sys.stdout.isatty() else 160)
     course = context_course(ctx)
-    _, result = refresh(out, course)
+    _, result = refresh(out, course, redraw=True)
     assert result is not None
     for warning in result.warnings:
         console.print(f"[yellow]note:[/] {warning}", highlight=False)

@@ -4,7 +4,6 @@ workers, reap and close. Talking to one worker is grader.sandbox.connection's `W
 
 from __future__ import annotations
 
-import base64
 import fcntl
 import os
 import socket
@@ -16,13 +15,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grader import costs
 from grader.sandbox.connection import Worker, ZygoteError
-from grader.sandbox.wire import Limits, recv_control, send_control
+from grader.sandbox.wire import Limits, encode_files, recv_control, send_control
 
 F_SETPIPE_SZ = 1031
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
 # Variables the zygote inherits: enough to find libraries and GPUs, nothing about the grading.
-ZYGOTE_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+ZYGOTE_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "OMP_NUM_THREADS", "MKL_NUM_THREADS", costs.ENV)
 
 
 # The zygote's whole command line: it reads where the engine is and what to protect from the
@@ -172,7 +172,10 @@ class Zygote:
     # ------------------------------------------------------------------ workers
 
     def spawn(self, files: dict[str, bytes], module_file: str, module_name: str,
-              forbid: dict[str, list[str]] | None = None, *, limits: Limits | None = None) -> "Worker":
+              forbid: dict[str, list[str]] | None = None, *, limits: Limits | None = None,
+              reusable: bool = False) -> "Worker":
+        """reusable: the worker may import the same student's next exercises in turn (its
+        `load` request, grader/sandbox/reuse.py); otherwise it serves this module only."""
         limits = limits or self.limits
         sock_ours, sock_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
@@ -182,11 +185,10 @@ class Zygote:
                 fcntl.fcntl(fd, F_SETPIPE_SZ, 1 << 20)
             except OSError:
                 pass
-        message = {"op": "spawn", "files": {str(k): base64.b64encode(bytes(v)).decode()
-                                            for k, v in files.items()},
+        message = {"op": "spawn", "files": encode_files(files),
                    "module_file": str(module_file), "module_name": str(module_name),
                    "forbid": {str(k): [str(n) for n in v] for k, v in (forbid or {}).items()},
-                   "limits": limits.to_dict()}
+                   "limits": limits.to_dict(), "reusable": bool(reusable)}
         started = time.monotonic()
         try:
             reply = self._call(message, (sock_theirs.fileno(), out_w, err_w))
@@ -210,6 +212,7 @@ class Zygote:
     def reap(self, pid: int, grace: float) -> dict:
         """Reap worker `pid`, killing it unless it ends within `grace` seconds."""
         reply = self._call({"op": "reap", "pid": pid, "grace": grace})
+        costs.absorb(reply.pop("costs", None))     # benchmarks only (grader/costs.py)
         if not reply.get("ok"):
             return {"exit_status": None, "signal": None, "killed": True}
         return reply

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from grader.checks.student_errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
                                   WorkerCrashed)
 from grader.sandbox.children import kill_worker, rss_mb
-from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, processes
+from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, encode_files, processes
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_MS = 250        # past its idle deadline, a worker is sampled over windows this long...
@@ -81,6 +81,11 @@ class _Output:
                 self.data += chunk[:room]
             self.dropped += max(0, len(chunk) - max(room, 0))
 
+    def restart(self) -> None:
+        """Keep the next `limit` bytes afresh (the next exercise of a reused worker)."""
+        self.data = bytearray()
+        self.dropped = 0
+
     def text(self) -> str:
         text = self.data.decode("utf-8", errors="replace")
         if self.dropped:
@@ -116,11 +121,12 @@ class Worker:
     # ------------------------------------------------------------------ Transport
 
     def request(self, request: dict, timeout: float | None = None, *,
-                idle_after: float | None = None) -> dict:
+                idle_after: float | None = None, importing: bool = False) -> dict:
         """idle_after: seconds after which the call is stopped as soon as the worker is not
         computing (its threads ran or were runnable less than IDLE_SHARE of an IDLE_MS window,
         by the kernel's schedstat, read from here): a submission that sleeps or blocks costs
-        that long, one that computes keeps `timeout`."""
+        that long, one that computes keeps `timeout`. importing: the request imports a module
+        (a reused worker's `load`), and a failure is told as one while importing the file."""
         self._idle_at = None if idle_after is None else time.monotonic() + max(0.0, idle_after)
         self._idle_window = None
         if self._failure is not None:
@@ -131,14 +137,15 @@ class Worker:
         payload = codec.dumps(request)
         self._request_start = time.monotonic()
         deadline = None if timeout is None else time.monotonic() + timeout
-        stage = "while importing your file" if not self._ready else "during the call"
+        stage = "while importing your file" if importing or not self._ready else "during the call"
         try:
             if not self._ready:
                 self._expect_ready(deadline, timeout)
-            stage = "during the call"
+            if not importing:
+                stage = "during the call"
             self._send(HEADER.pack(len(payload)), deadline, timeout)
             self._send(payload, deadline, timeout)
-            frame = self._receive_frame(deadline, timeout)
+            frame = self._receive_frame(deadline, timeout, "importing your file" if importing else "the call")
         except _Dead as dead:
             raise self._fail(self._crash(stage, dead.why)) from None
         try:
@@ -156,6 +163,16 @@ class Worker:
         if type(reply) is not dict:
             raise self._fail(ProtocolError("the worker sent a malformed reply"))
         return reply
+
+    def load(self, files: dict[str, bytes], module_file: str, module_name: str, forbid: dict[str, list[str]],
+             has: str, timeout: float | None = None) -> dict:
+        """A reused worker (spawned `reusable`) imports the same student's next exercise: its
+        reply is that of {"op": "has", "name": has} in a fresh worker, or carries `unclean`
+        (what the previous exercise left behind: fork a fresh worker instead)."""
+        return self.request({"op": "load", "files": encode_files(files), "module_file": str(module_file),
+                             "module_name": str(module_name), "has": str(has),
+                             "forbid": {str(k): [str(n) for n in v] for k, v in forbid.items()}},
+                            timeout, importing=True)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -176,12 +193,12 @@ class Worker:
             raise self._fail(ProtocolError("the worker sent data before it was asked"))
         self._ready = True
 
-    def _receive_frame(self, deadline: float | None, timeout: float | None) -> bytearray:
-        (n,) = HEADER.unpack(self._recv_exact(HEADER.size, deadline, timeout, "the call"))
+    def _receive_frame(self, deadline: float | None, timeout: float | None, what: str) -> bytearray:
+        (n,) = HEADER.unpack(self._recv_exact(HEADER.size, deadline, timeout, what))
         if n > MAX_FRAME:
             self._kill()
             raise self._fail(ProtocolError(f"the reply is larger than {MAX_FRAME >> 20} MB"))
-        return self._recv_exact(n, deadline, timeout, "the call")
+        return self._recv_exact(n, deadline, timeout, what)
 
     def _wait(self, want_write: bool, deadline: float | None, timeout: float | None, what: str) -> None:
         """Block until the socket is ready, draining output; enforce deadline and memory."""
@@ -348,6 +365,20 @@ class Worker:
     @property
     def alive(self) -> bool:
         return self._failure is None and self._report is None
+
+    def take_report(self) -> WorkerReport:
+        """What the worker wrote since the last take (or its start), as a report of a worker
+        that goes on serving: one exercise's part of a reused worker's output. Every reply is
+        sent after the worker flushed its streams, so after a reply its output is in the pipes."""
+        for stream in (self._out, self._err):
+            stream.drain()
+        now = time.monotonic()
+        report = WorkerReport(stdout=self._out.text(), stderr=self._err.text(), exit_status=None, signal=None,
+                              killed=False, seconds=now - self._started)
+        for stream in (self._out, self._err):
+            stream.restart()
+        self._started = now
+        return report
 
     # ------------------------------------------------------------------ end
 

@@ -12,8 +12,9 @@ import sys
 import tempfile
 import time
 import traceback
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
+from grader import costs
 from grader.sandbox.children import (
     children,
     fork_single_threaded,
@@ -41,12 +42,16 @@ class _Judge:
         self.reaping: tuple[int, float, int | None] | None = None   # pid, deadline, pidfd
 
 
-def serve(ctl: socket.socket, state: ZygoteState) -> None:
+def serve(ctl: socket.socket, state: ZygoteState, when_idle: Callable[[], Any] | None = None) -> None:
     """Answer every judge's requests, one at a time, in the order they come. A reap that must
     wait for its worker to end does not hold the others up: it is answered when the worker
-    ends (its pidfd) or when its grace is over, whichever comes first."""
+    ends (its pidfd) or when its grace is over, whichever comes first. `when_idle` runs once,
+    the first time nothing is waiting to be answered."""
     judges = {ctl.fileno(): _Judge(ctl, primary=True)}
     state.judges = judges
+    if costs.ON:
+        _REAPED[0] = _children_cpu()     # the probes' throw-away children are start-up
+        costs.TOTALS.clear()             # and so is the warm-up's codec work
     while True:
         waiting = [j for j in judges.values() if j.reaping is not None]
         reaps = [j.reaping for j in waiting if j.reaping is not None]
@@ -54,7 +59,11 @@ def serve(ctl: socket.socket, state: ZygoteState) -> None:
         readable: list[Any] = [j.sock for j in judges.values() if j.reaping is None]
         readable += [r[2] for r in reaps if r[2] is not None]
         try:
-            ready, _, _ = select.select(readable, [], [], timeout)
+            ready, _, _ = select.select(readable, [], [], 0 if when_idle is not None else timeout)
+            if not ready and when_idle is not None:
+                idle, when_idle = when_idle, None
+                idle()
+                continue
         except InterruptedError:
             continue
         for judge in waiting:
@@ -81,7 +90,8 @@ def _answer(state: ZygoteState, judge: _Judge, message: dict, fds: list[int]) ->
     op = message.get("op")
     try:
         if op == "spawn":
-            reply = spawn(state, message, fds)
+            with costs.measure("zygote.spawn"):
+                reply = spawn(state, message, fds)
             state.owners[int(reply["pid"])] = judge.sock.fileno()
         elif op == "reap":
             pid, grace = int(message["pid"]), float(message.get("grace", 0.0))
@@ -204,6 +214,29 @@ def spawn(state: ZygoteState, message: dict, fds: list[int]) -> dict:
 def finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:
     """Kill the worker's process group (status None: it is still running) and every orphan it
     left behind; report how it ended."""
+    if not costs.ON:
+        return _finish_reap(state, pid, status)
+    start = time.thread_time()
+    reply = _finish_reap(state, pid, status)
+    costs.add("zygote.reap", time.thread_time() - start)
+    # what the workers reaped since the last reap (and what they left) ran, from the fork to
+    # the exit, as the kernel counted it (the zygote waits for no other children after start)
+    now = _children_cpu()
+    costs.add("zygote.worker_cpu", now - _REAPED[0])
+    _REAPED[0] = now
+    return dict(reply, costs=costs.take())
+
+
+def _children_cpu() -> float:
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+_REAPED = [0.0]
+
+
+def _finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:
     ended_by_itself = status is not None
     # members of its group still around (background processes) are killed too
     killed = status is None or group_has_members(pid)

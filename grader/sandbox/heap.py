@@ -7,8 +7,8 @@ the worker's exit frees, one entry per 4 KB page. Collapsed into transparent hug
 memory takes one entry per 2 MB, and a worker that writes to one of them copies only the 4 KB page
 it wrote (the kernel splits the huge mapping in the child).
 
-Where the kernel has no transparent huge pages, or no MADV_COLLAPSE (Linux < 6.1), this is a
-no-op.
+Where the kernel has no transparent huge pages, or no MADV_COLLAPSE (Linux < 6.1), collapsing
+is a no-op.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 
 
-def freeze() -> int:
-    """Collect, freeze, and collapse the anonymous memory into huge pages; returns how many
-    bytes were collapsed (0 where the kernel cannot)."""
+def freeze() -> None:
+    """Collect and freeze, before the first fork: a worker's collections then touch no object
+    the zygote made. Collapsing into huge pages (collapse_to_huge_pages) can wait: the zygote
+    does it the first time it is idle (control.serve), so a run's first worker does not wait
+    for it (a few hundred ms of copying; one fork without huge pages costs ~10 ms more)."""
     gc.collect()
     gc.freeze()
-    return collapse_to_huge_pages()
 
 
 def huge_pages_possible() -> bool:

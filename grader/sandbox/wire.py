@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - the seal's, see integrity
 
+import base64
 import json
 import socket
 import struct
@@ -41,6 +42,11 @@ class Limits:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def encode_files(files: dict[str, bytes]) -> dict[str, str]:
+    """A worker's files as they travel to it (spawn, load): relative path -> base64 text."""
+    return {str(k): base64.b64encode(bytes(v)).decode() for k, v in files.items()}
 
 
 def send_control(sock: socket.socket, message: dict, fds: list[int] | tuple[int, ...] = ()) -> None:

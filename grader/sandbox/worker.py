@@ -1,18 +1,23 @@
 """A worker's life after the fork: confine itself, import the student's module, answer the
-judge's requests until EOF."""
+judge's requests until EOF. A worker spawned `reusable` (isolation "student") also answers
+{"op": "load"}: the same student's next exercise, imported as its own module in this process
+when nothing the previous one left is off (grader/sandbox/reuse.py), else `unclean`."""
 
 from __future__ import annotations
 
 from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - the seal's, see integrity
 
+import importlib
 import os
 import signal
 import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader import costs
 from grader.sandbox import landlock
 from grader.sandbox.confine import (
     CAP_DAC_READ_SEARCH,
@@ -28,6 +33,7 @@ from grader.sandbox.confine import (
     write_files,
 )
 from grader.sandbox.paths import inside
+from grader.sandbox.reuse import Baseline
 from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_exact
 
 if TYPE_CHECKING:
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
 
 def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, out_fd: int,
                 err_fd: int) -> None:
+    costs.TOTALS.clear()     # the zygote's own parts are the zygote's to report
     os.setsid()
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -80,12 +87,17 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     if int(limits.get("threads") or 0) > 0:
         import torch
         torch.set_num_threads(int(limits["threads"]))
+    baseline = None
+    if message.get("reusable"):
+        baseline = Baseline.take(tempdir, (tempdir, "/dev/shm") if state.tmpfs else (tempdir,), allowed,
+                                 int(limits["memory_mb"]))
     sock = socket.socket(fileno=sock_fd)
+    costs.add("setup", time.process_time())   # this process's CPU since the fork
     sock.sendall(HEADER.pack(SETUP_DONE))  # from here on, a failure is the student's
-    serve_requests(sock, message, tempdir)
+    serve_requests(sock, message, tempdir, baseline)
 
 
-def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
+def serve_requests(sock: socket.socket, message: dict, tempdir: str, baseline: Baseline | None = None) -> None:
     from grader.checks import codec
     from grader.checks.executor import Executor
 
@@ -93,9 +105,8 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
     # import: a module attribute or a socket method rebound later does not reach the reply.
     answer, loads, dumps, oom, flush = Executor.handle, codec.loads, codec.dumps, _oom_from_allocator, _flush
     send, pack, unpack, header_size = socket.socket.sendall, HEADER.pack, HEADER.unpack, HEADER.size
-    executor = Executor.from_file(Path(tempdir, message["module_file"]), message["module_name"],
-                                  message.get("forbid") or {}, seal=True)
-    flush()
+    load, counting, with_costs, add_cost, thread_time = _load, costs.ON, _with_costs, costs.add, time.thread_time
+    executor = _import(message, tempdir)
     send(sock, pack(READY))
     while True:
         header = recv_exact(sock, header_size)
@@ -108,19 +119,94 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
         if data is None:
             return
         try:
-            reply = answer(executor, loads(data))
+            start = thread_time() if counting else 0.0
+            request = loads(data)
+            if counting:
+                add_cost("frame", thread_time() - start)
+                start = thread_time()
+            if type(request) is dict and request.get("op") == "load":
+                reply, executor = load(request, tempdir, baseline, executor)
+                part = "load"
+            else:
+                reply = answer(executor, request)
+                part = "handle"
+            if counting:
+                add_cost(part, thread_time() - start)
+                reply = with_costs(request, reply)
         except BaseException as exc:  # noqa: BLE001 - a SystemExit from a student __del__, ...
             reply = {"ok": False, "error": {"kind": "exception", "message": f"{type(exc).__name__}: {exc}"}}
         reply = oom(reply)
+        frame_start = thread_time() if counting else 0.0
         try:
             frame = dumps(reply)
         except MemoryError:
             frame = dumps({"ok": False, "error": {"kind": "oom", "message": "ran out of memory"}})
         except Exception as exc:  # noqa: BLE001
             frame = dumps({"ok": False, "error": {"kind": "not_plain", "message": f"reply could not be encoded: {exc}"}})
+        if counting:
+            add_cost("frame", thread_time() - frame_start)
         flush()
         send(sock, pack(len(frame)))
         send(sock, frame)
+
+
+def _with_costs(request: Any, reply: Any) -> Any:
+    """Benchmarks only (grader/costs.py): a request counted; the judge's last request of an
+    exercise (verify) carries this worker's parts since the last one, with the seal's share
+    estimated from what a check of it costs here and now. (What it keeps between calls lives in
+    grader.costs: a table of this sealed module that changed would read as tampering.)"""
+    costs.add("requests", 1)
+    if type(request) is not dict or request.get("op") != "verify" or type(reply) is not dict:
+        return reply
+    from grader.checks import integrity
+    marks = costs.MARKS
+    start = time.thread_time()
+    if "seal_check" not in marks:     # once per worker: what one whole check of the seal costs here
+        marks["seal_check"] = min(_cpu_of(integrity.changes) for _ in range(2))
+    # the executor checks the seal before a module's first request and after every request
+    costs.add("seal_estimate", (costs.TOTALS.get("requests", 0.0) + 1) * marks["seal_check"])
+    costs.add("bench", time.thread_time() - start)
+    now = time.process_time()
+    costs.add("cpu", now - marks.get("reported", 0.0))      # all of it, in this process, since the last report
+    marks["reported"] = now
+    return dict(reply, costs=costs.take())
+
+
+def _cpu_of(fn: Any) -> float:
+    start = time.thread_time()
+    fn()
+    return time.thread_time() - start
+
+
+def _import(message: dict, tempdir: str) -> Any:
+    """The exercise's module imported (or why not) under a sealed executor."""
+    from grader.checks.executor import Executor
+    with costs.measure("import"):
+        executor = Executor.from_file(Path(tempdir, message["module_file"]), message["module_name"],
+                                      message.get("forbid") or {}, seal=True)
+    _flush()
+    return executor
+
+
+def _load(request: dict, tempdir: str, baseline: Baseline | None, executor: Any) -> tuple[dict, Any]:
+    """The same student's next exercise in this worker, answered as its first request ("has")
+    would be in a fresh one; or `unclean` with what the previous exercise left behind (the
+    judge then forks a fresh worker for it)."""
+    if baseline is None:
+        return {"ok": True, "value": False, "unclean": ["this worker serves one exercise"]}, executor
+    try:
+        unclean = baseline.leftovers()
+        if not unclean:
+            baseline.kept.append(executor)      # its module and objects stay alive, unreachable
+            baseline.restore()
+            write_files(tempdir, request["files"])
+            importlib.invalidate_caches()
+    except Exception as exc:  # noqa: BLE001 - a worker that cannot be reset is not reused
+        unclean = [f"it could not be reset ({type(exc).__name__}: {exc})"]
+    if unclean:
+        return {"ok": True, "value": False, "unclean": unclean}, executor
+    executor = _import(request, tempdir)
+    return executor.handle({"op": "has", "name": str(request.get("has", ""))}), executor
 
 
 def _oom_from_allocator(reply: Any) -> Any:

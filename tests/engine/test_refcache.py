@@ -166,3 +166,22 @@ def test_direct_reference_calls_are_kept_only_when_replaying_is_exact(cache: ref
     with refcache.running_check("c", 0):
         assert torch.equal(ref.total(torch.ones(2, 3)), torch.full((3,), 2.0))
     assert calls.count("total") == 3
+
+
+@pytest.mark.parametrize("ex_id", ["ch2.autograd", "ch3.linear_regression"])
+def test_answers_carried_to_another_process_grade_the_same(ex_id: str, cache: refcache.ReferenceCache,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a judge keeps between runs (judgecache.py): exported, through MessagePack as in the
+    cache file, loaded into an empty cache; every target grades as without any cache."""
+    import msgpack
+    monkeypatch.setenv(refcache.ENV, "off")
+    plain = _grade_targets(ex_id)
+    monkeypatch.setenv(refcache.ENV, "on")
+    _grade_targets(ex_id)
+    records = msgpack.unpackb(msgpack.packb(cache.export(f"{ex_id}::"), use_bin_type=True), raw=False)
+    assert records and cache.export("ch0.none::") == []
+    cache.clear()
+    assert cache.load(records) == len(records)
+    assert _grade_targets(ex_id) == plain
+    assert cache.hits > 0
+    assert cache.load([{"kind": "call", "key": "not bytes"}, {"kind": "direct"}, None, "x"]) == 0

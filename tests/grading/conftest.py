@@ -28,6 +28,12 @@ def kit():
     return load_kit()
 
 
+@pytest.fixture(scope="module")
+def module_kit():
+    """The kit, for module-scoped fixtures (a class graded once for all of a file's tests)."""
+    return load_kit()
+
+
 @pytest.fixture
 def lms():
     """Builders of LMS downloads as each LMS writes them (lms_downloads.py)."""
