@@ -20,6 +20,7 @@ from grader.grading.cli_grade import grade
 from grader.grading.cli_override import override
 from grader.reports.cli_report import report
 from grader.export.cli_lms import export
+from grader.mutation.cli import mutate
 
 # Wide tables when piped (CI logs, files): rich would otherwise wrap at 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -47,7 +48,7 @@ def main(ctx: click.Context, course_root: Path | None) -> None:
     """torchgrade: author, check, grade and export a PyTorch course.
 
     \b
-    Stages: list -> build -> validate -> grade -> report / export -> release / nbgrader / gradescope
+    Stages: list -> build -> validate (mutate) -> grade -> report / export -> release / nbgrader / gradescope
     """
     ctx.obj = {"course_root": course_root}
 
@@ -99,11 +100,17 @@ def build(ctx: click.Context, exercise_ids: tuple[str, ...], check_only: bool) -
 @click.option("--exercise", "exercise_ids", multiple=True, help="Only this exercise id (repeatable).")
 @click.option("--jobs", type=int, default=0, help="Parallel processes (0: one per core).")
 @click.option("-v", "--verbose", is_flag=True, help="List the checks each target lost.")
+@click.option("--clauses", "clauses_only", is_flag=True,
+              help="Print each exercise's clause table (contract sentence -> the checks that charge it) and stop.")
 @click.pass_context
-def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbose: bool) -> None:
-    """Prove the checks: solutions 100 %, stubs 0, wrong variants lose points, correct ones don't."""
+def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbose: bool, clauses_only: bool) -> None:
+    """Prove the checks: solutions 100 %, stubs 0, wrong variants lose points, correct ones don't,
+    every contract clause is charged once, and recorded equivalent mutants still survive."""
     from grader.validate import validate as do_validate
     course = context_course(ctx)
+    if clauses_only:
+        _print_clause_tables(course, list(exercise_ids) or list(course.exercises))
+        return
     outcomes, problems = do_validate(course, list(exercise_ids) or None, jobs)
     table = Table(title="grader validate")
     for col in ("exercise", "target", "expected", "score", "ok", "note"):
@@ -127,6 +134,28 @@ def validate(ctx: click.Context, exercise_ids: tuple[str, ...], jobs: int, verbo
     console.print(f"[green]all {len(outcomes)} targets behave as expected[/]")
 
 
+def _print_clause_tables(course: Any, exercise_ids: list[str]) -> None:
+    from grader.checks.clauses import clause_table
+    failed = False
+    for ex_id in exercise_ids:
+        table = clause_table(course, ex_id)
+        if not table.declared:
+            console.print(f"[bold]{ex_id}[/]: no clause table (CLAUSES in its hidden check module)", highlight=False)
+            continue
+        out = Table(title=f"{ex_id}: contract clauses")
+        for col in ("clause", "sentence", "checks"):
+            out.add_column(col, overflow="fold")
+        for cid, sentence in table.clauses.items():
+            checks = ", ".join(c.name + (" (visible)" if c.visible else "") for c in table.charged[cid])
+            out.add_row(cid, escape(sentence), checks or "[bold red]none[/]")
+        console.print(out)
+        for p in table.problems:
+            failed = True
+            console.print(f"[bold red]problem:[/] {escape(p)}", highlight=False)
+    if failed:
+        sys.exit(ExitCode.FAILED)
+
+
 @main.command("pack", context_settings={"ignore_unknown_options": True, "help_option_names": []})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
@@ -138,7 +167,7 @@ def pack_cmd(ctx: click.Context, args: tuple[str, ...]) -> None:
     sys.exit(pack_main([*extra, *args]))
 
 
-for _command in (grade, override, report, export, release, nbgrader, gradescope):
+for _command in (grade, override, report, export, release, nbgrader, gradescope, mutate):
     main.add_command(_command)
 
 if __name__ == "__main__":

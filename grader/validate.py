@@ -14,9 +14,11 @@ from pathlib import Path
 
 import torch
 
+from grader.checks.clauses import clause_table
 from grader.checks.runner import collect_checks, load_reference, run_checks
 from grader.checks.student import local_student
 from grader.course import Course, Exercise, load_course
+from grader.mutation.run import prove_equivalents
 
 MIN_WRONG = 6   # the course's bar: at least six plausible mistakes per exercise
 MIN_CORRECT = 2
@@ -157,6 +159,11 @@ def validate(course: Course, exercise_ids: list[str] | None = None, jobs: int = 
         found, issues = targets_for(ex)
         targets += found
         problems += [f"{ex.id}: {p}" for p in issues]
+    for ex_id in exercise_ids or list(course.exercises):
+        # every clause of the contract is charged by one check (grader.checks.clauses) ...
+        problems += [f"{ex_id}: {p}" for p in clause_table(course, ex_id).problems]
+        # ... and the mutants recorded as equivalent still exist and still pass every check
+        problems += [f"{ex_id}: {p}" for p in prove_equivalents(course, ex_id)]
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(targets) == 1 or torch.cuda.is_initialized():
         outcomes = [evaluate(course, t) for t in targets]
