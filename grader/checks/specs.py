@@ -700,7 +700,17 @@ def _make_layers(spec: dict) -> nn.Module:
 
 
 class LayerRecorder(ModelRecorder):
-    """ModelRecorder for modules that may have no parameters (ReLU, Flatten...)."""
+    """ModelRecorder for modules that may have no parameters (ReLU, Flatten...). For an
+    nn.Sequential it also records the forward passes of its direct children, since code that
+    walks `net.children()` (a per-layer shape report) never calls the container itself."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__(model)
+        self.child_modes: list[bool] = []
+        self.child_grad_enabled: list[bool] = []
+        self._child_hook_fn = self._child_hook
+        children = list(nn.Module.children(model)) if isinstance(model, nn.Sequential) else []
+        self._child_hooks = [(child, child.register_forward_pre_hook(self._child_hook_fn)) for child in children]
 
     def _hook(self, module: nn.Module, args: Any) -> None:
         if self.initial_state is None:
@@ -709,13 +719,23 @@ class LayerRecorder(ModelRecorder):
         self.modes.append(bool(module.training))
         self.grad_enabled.append(torch.is_grad_enabled())
 
+    def _child_hook(self, module: nn.Module, args: Any) -> None:
+        self.child_modes.append(bool(module.training))
+        self.child_grad_enabled.append(torch.is_grad_enabled())
+
+    def intact(self) -> bool:
+        return super().intact() and type(self.child_grad_enabled) is list and all(
+            getattr(child, "_forward_pre_hooks", {}).get(handle.id) is self._child_hook_fn
+            for child, handle in self._child_hooks)
+
     def records(self) -> dict:
         self._note_if_tampered()
         return {"initial_state": self.initial_state if self.initial_state is not None else _state(self.model),
                 "final_state": _state(self.model), "modes": list(self.modes),
                 "grad_enabled": list(self.grad_enabled),
                 "forwards": len(self.modes), "final_training": bool(self.model.training),
-                "device": self.device or _device_of(self.model, ())}
+                "device": self.device or _device_of(self.model, ()),
+                "child_modes": list(self.child_modes), "child_grad_enabled": list(self.child_grad_enabled)}
 
 
 def _device_of(module: nn.Module, args: Any) -> str:
