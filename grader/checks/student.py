@@ -96,12 +96,12 @@ def warm_torch() -> None:
         return
     _warmed = True
     from grader.checks.forbid import Guard
-    with Guard(["torchgrade_warm_up"]):
+    # whatever the caller's grad mode and random state: the warm-up changes neither
+    with torch.random.fork_rng(devices=[]), torch.enable_grad(), Guard(["torchgrade_warm_up"]):
         x = torch.ones(2, 2, requires_grad=True)
         (x.clone() @ x).sum().backward()
         torch.nn.functional.relu(x).mean()
-        torch.rand(2, 2) > 0.5
-    specs.prime()
+        specs.prime()
 
 
 def _importing(frame: Any) -> bool:

@@ -28,10 +28,13 @@ console = Console(width=None if sys.stdout.isatty() else 160)
               help="Print each survivor as an [[equivalent]] entry to paste into equivalent.toml.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the results (per exercise: counts and every mutant) to this file.")
+@click.option("--readme", "readme", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Write the table into this file between <!-- mutation:start --> and <!-- mutation:end -->, "
+                   "keeping the rows of exercises not run this time.")
 @click.option("-v", "--verbose", is_flag=True, help="List every mutant and the checks that failed it.")
 @click.pass_context
 def mutate(ctx: click.Context, exercise_ids: tuple[str, ...], operators: tuple[str, ...], jobs: int,
-           limit: float | None, as_toml: bool, json_out: Path | None, verbose: bool) -> None:
+           limit: float | None, as_toml: bool, json_out: Path | None, readme: Path | None, verbose: bool) -> None:
     """Mutate each reference solution one plausible mistake at a time and run the checks on
     every mutant: prints each exercise's mutation score and the mutants no check fails.
 
@@ -78,5 +81,9 @@ def mutate(ctx: click.Context, exercise_ids: tuple[str, ...], operators: tuple[s
             "survived": len(r.survivors), "score": round(r.score, 2), "problems": r.problems(),
             "results": [{"key": m.mutant.key, "line": m.mutant.lineno, "status": m.status, "failed": m.failed,
                          "reason": m.reason} for m in r.results]} for r in reports], indent=1) + "\n")
+    if readme is not None:
+        from grader.mutation.table import write_table
+        write_table(readme, reports, order=list(course.exercises))
+        console.print(f"table written to {readme}")
     if any(not r.ok for r in reports):
         sys.exit(ExitCode.FAILED)

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from grader.checks.runner import Check, collect_checks, load_reference, run_checks
-from grader.checks.student import local_student
+from grader.checks.student import local_student, warm_torch
 from grader.course import Course, Exercise
 from grader.mutation.equivalent import EquivalentRecord, load_records
 from grader.mutation.operators import Mutant, generate_mutants
@@ -193,6 +193,7 @@ def _run_mutants(course: Course, exercise: Exercise, report: ExerciseReport, rec
                  progress: Callable[[MutantResult], None] | None) -> None:
     checks = collect_checks(course, exercise.id, hidden=True)
     reference = load_reference(exercise)
+    warm_torch()   # once here, not in every child
     tic = time.perf_counter()
     baseline = _outcomes(checks, exercise.solution_path, exercise, f"torchgrade_mutate_{exercise.chapter}_"
                          f"{exercise.name}_reference", reference, None)

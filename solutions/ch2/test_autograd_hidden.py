@@ -166,14 +166,14 @@ def test_hand_graph_integer_points_and_meta(student, device):
 
 # ---------------------------------------------------------------- minimize_1d
 
-def _expect_minimum(got, expected, what: str, eps: float) -> None:
+def _expect_minimum(got, expected, what: str, eps: float, exact_steps: bool = False) -> None:
     expect.true(type(got) is tuple and len(got) == 2, f"{what}: expected a tuple (x, steps), got {type(got).__name__}")
     x, steps = got
     expect.true(type(x) is float, f"{what}: x should be a Python float, got {type(x).__name__}")
     expect.true(type(steps) is int, f"{what}: steps should be a Python int, got {type(steps).__name__}")
     expect.close(x, expected[0], rtol=0.0, atol=2 * eps, what=f"{what}: x")
-    expect.true(abs(steps - expected[1]) <= 1, f"{what}: took {steps} steps, expected {expected[1]}",
-                f"got {got}\nexpected {expected}")
+    expect.true(abs(steps - expected[1]) <= (0 if exact_steps else 1),
+                f"{what}: took {steps} steps, expected {expected[1]}", f"got {got}\nexpected {expected}")
 
 
 def _expect_runtime_error(student, *args, what: str, **kwargs) -> None:
@@ -212,6 +212,21 @@ def test_minimize_1d_other_function_and_eps(student, reference, rng):
                         f"minimize_1d(log cosh(x - {c:.3f}), x0={x0:.3f}, lr={lr}, eps={eps:g})", eps)
 
 
+@check(points=1, timeout=5)
+def test_minimize_1d_float64_and_exact_steps(student, reference, rng):
+    """The point is a float64 tensor (a minimum at 1e8 + 0.25 is found), the steps are counted exactly, and a step exactly eps long is not smaller than eps."""
+    # float32 cannot tell 1e8 from 1e8 + 0.25: the gradient there would be 0 at the first step
+    f = specs.function("quadratic", a=1.0, c=1e8 + 0.25)
+    expected, _ = reference_call(reference.minimize_1d, f, 1e8, 0.25)
+    _expect_minimum(student.minimize_1d(f, 1e8, 0.25), expected, "minimize_1d((x - (1e8 + 0.25))^2, x0=1e8, lr=0.25)",
+                    1e-5, exact_steps=True)
+    # steps of 1/2, 1/4, ... exactly (powers of two): the 10th is exactly eps = 2^-10, not smaller
+    f = specs.function("quadratic", a=0.5, c=0.0)
+    expected, _ = reference_call(reference.minimize_1d, f, 1.0, 0.5, 2.0 ** -10)
+    _expect_minimum(student.minimize_1d(f, 1.0, 0.5, 2.0 ** -10), expected,
+                    "minimize_1d(0.5 * x^2, x0=1, lr=0.5, eps=2^-10)", 2.0 ** -10, exact_steps=True)
+
+
 @check(points=2, timeout=3)
 def test_minimize_1d_divergence_raises(student, rng):
     """minimize_1d raises RuntimeError when the learning rate is too large (lr = 1.1 on (x - 2)^2)."""
@@ -231,3 +246,5 @@ def test_minimize_1d_stops_at_max_steps(student, rng):
     expect.true(type(got) is tuple and len(got) == 2 and abs(got[0] - 2.0) < 1e-4,
                 "minimize_1d((x - 2)^2, -3.5, max_steps=54) should converge on its last allowed step",
                 f"got {got!r}")
+    # one step fewer is not enough: the 54th step is not taken
+    _expect_runtime_error(student, f, -3.5, 0.1, 1e-5, 53, what="minimize_1d((x - 2)^2, -3.5, max_steps=53)")

@@ -30,12 +30,13 @@ def _randn(rng: torch.Generator, *shape: int, dtype=torch.float32, device=None) 
 
 @check(points=2)
 def test_l1_norm_random(student, device, rng):
-    """l1_norm equals the sum of absolute values on random 1-D to 3-D tensors, float32 and float64."""
+    """l1_norm equals the sum of absolute values on random 1-D to 3-D tensors, float32 and float64, and leaves x as it was."""
     for shape, dtype in (((7,), torch.float32), ((4, 5), torch.float64), ((2, 3, 4), torch.float32),
                          ((1,), torch.float64)):
         x = _randn(rng, *shape, dtype=dtype, device=device)
-        expect.close(student.l1_norm(x), torch.linalg.vector_norm(x, ord=1),
-                     what=f"l1_norm of a {dtype} tensor of shape {shape}")
+        got, records = student.call_recorded("l1_norm", x)
+        expect.close(got, torch.linalg.vector_norm(x, ord=1), what=f"l1_norm of a {dtype} tensor of shape {shape}")
+        expect.equal(records["args_after"][0], x, what=f"x after l1_norm(x) (x itself must not change)")
 
 
 @check(points=2)

@@ -27,7 +27,7 @@ def _int(rng: torch.Generator, low: int, high: int) -> int:
 
 @check(points=1)
 def test_synthetic_shapes_and_dtype(student, device, rng):
-    """synthetic_data gives X (n, len(w)) and y (n, 1) with w's dtype and device."""
+    """synthetic_data gives X (n, len(w)) and y (n, 1) with w's dtype and device (meta too)."""
     for dtype in (torch.float32, torch.float64):
         d, n = _int(rng, 1, 5), _int(rng, 5, 40)
         w = torch.randn(d, generator=rng).to(dtype).to(device)
@@ -38,6 +38,9 @@ def test_synthetic_shapes_and_dtype(student, device, rng):
             expect.shape(t, shape, f"synthetic_data(...) {name} for len(w) = {d}, n = {n}")
             expect.dtype(t, dtype, f"synthetic_data(...) {name} for a {dtype} w")
             expect.true(t.device == w.device, f"synthetic_data(...) {name} is on {t.device}, w on {w.device}")
+    # w's device, checked where the CPU cannot stand in for it: X and the noise must follow w there
+    w_meta = torch.empty(3, device="meta")
+    expect.keeps_meta_device(lambda: student.synthetic_data(w_meta, 1.5, 8)[1], "synthetic_data(w on meta, 1.5, 8)")
 
 
 @check(points=2)
@@ -107,8 +110,13 @@ def _order(batches: list) -> list[int]:
 
 @check(points=3)
 def test_data_iter_one_pass(student, device, rng):
-    """Every example exactly once, rows kept with their labels, full batches then one partial one."""
+    """Every example exactly once, rows kept with their labels, full batches then one partial one (of one example too)."""
     bs = _int(rng, 3, 8)
+    # a last batch of a single example too: a loop that stops one short drops it
+    short = bs * _int(rng, 2, 4) + 1
+    X, y = _data(rng, device, short)
+    sizes = [len(X_b) for X_b, _ in _batches(student, bs, X, y, specs.generator(_int(rng, 0, 9999)))]
+    expect.equal(sizes, [bs] * (short // bs) + [1], what=f"batch sizes of data_iter({bs}, X with {short} rows)")
     n = bs * _int(rng, 3, 6) + _int(rng, 1, bs - 1)
     X, y = _data(rng, device, n)
     batches = _batches(student, bs, X, y, specs.generator(_int(rng, 0, 9999)))
@@ -255,13 +263,24 @@ def test_train_linreg_fits(student, device, rng):
 
 @check(points=1)
 def test_train_linreg_start(student, device, rng):
-    """With zero epochs train_linreg returns its start: w ~ N(0, 0.01**2), b = 0."""
+    """With zero epochs train_linreg returns its start: w ~ N(0, 0.01**2), b = 0, in X's dtype."""
     X, y, _, _ = _regression(rng, device, n=30)
     w, b = _wb(student.train_linreg(X, y, num_epochs=0, generator=specs.generator(5)), X.shape[1], device,
                "train_linreg(num_epochs=0)")
     expect.equal(b, torch.zeros(1, device=device), what="the initial b")
     expect.true(bool((w.abs() < 0.06).all()) and bool((w != 0).any()),
                 f"the initial w should be drawn from N(0, 0.01**2), got {w.reshape(-1).tolist()}")
+    # 400 features: the spread of the draws pins the scale 0.01 (within 6 standard errors)
+    wide = torch.randn(10, 400, generator=rng, dtype=torch.float64).to(device)
+    got = student.train_linreg(wide, torch.zeros(10, 1, dtype=torch.float64, device=device), num_epochs=0,
+                               generator=specs.generator(6))
+    expect.true(type(got) in (tuple, list) and len(got) == 2, "train_linreg must return (w, b)")
+    w, b = expect.tensor(got[0], "w"), expect.tensor(got[1], "b")
+    for t, name in ((w, "w"), (b, "b")):
+        expect.dtype(t, torch.float64, f"train_linreg(float64 X) initial {name} (it keeps X's dtype)")
+    spread = float(w.std())
+    expect.true(0.0058 < spread < 0.0142, f"the initial w of 400 features has a spread of {spread:.4f}; "
+                "N(0, 0.01**2) gives 0.01")
 
 
 @check(points=1)

@@ -119,7 +119,8 @@ def test_large_logits(student, device, rng):
     # weights so large that the logits differ by hundreds from row to row
     args = (X * 4.0, y, W1, b1, W2 * 60.0, b2)
     _compare(_result(student, args), _autograd(*args), ("loss",) + NAMES,
-             "with logits that differ by hundreds between rows", tol={"rtol": 1e-5, "atol": 1e-4})
+             "with logits that differ by hundreds between rows", tol={"rtol": 1e-4, "atol": 1e-3})
+    # (gradients of size ~100 here: float32 sums in another order differ by ~1e-5 of that, whatever the seed)
 
 
 @check(points=1)
@@ -136,7 +137,7 @@ def test_float64_and_shapes(student, device, rng):
 
 @check(points=1)
 def test_edge_cases(student, device, rng):
-    """One example, two classes, and hidden units that are off for every example (zero gradient)."""
+    """One example, two classes, hidden units off for every example, and one exactly at 0 (ReLU's derivative there is 0)."""
     X, y, W1, b1, W2, b2 = _net(rng, device, n=1, q=2)
     args = (X, y, W1, b1, W2, b2)
     _compare(_result(student, args), _autograd(*args), ("loss",) + NAMES, "for a single example and two classes")
@@ -145,6 +146,11 @@ def test_edge_cases(student, device, rng):
     dead[::2] = -100.0     # every other hidden unit never switches on
     args = (X, y, W1, dead, W2, b2)
     _compare(_result(student, args), _autograd(*args), ("loss",) + NAMES, "with hidden units that are always off")
+    # hidden unit 0 sits exactly at the ReLU's kink for every example: its derivative there is 0
+    W1, b1 = W1.clone(), b1.clone()
+    W1[:, 0], b1[0] = 0.0, 0.0
+    args = (X, y, W1, b1, W2, b2)
+    _compare(_result(student, args), _autograd(*args), NAMES, "with a hidden unit exactly at 0 (the ReLU's kink)")
 
 
 @check(points=1)

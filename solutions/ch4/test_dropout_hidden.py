@@ -13,9 +13,32 @@ import math
 
 import torch
 
-from grader.checks import check, expect
+from grader.checks import check, expect, specs
 
 EXERCISE = "ch4.dropout"
+
+# The contract (the exercise's "What to write"), one sentence a clause; each check names the one it charges.
+CLAUSES = {
+    "worked_example": "with p = 0.5 every entry is 0 or doubled, and about half of a large tensor survives",
+    "rule": "every entry is 0 or x / (1 - p), for any p in (0, 1)",
+    "keep_share": "each entry is kept with probability 1 - p (the share of survivors is 1 - p)",
+    "p_zero": "p = 0 returns the input's values",
+    "p_one": "p = 1 returns exact zeros (no NaN from 0 / 0), in the input's dtype",
+    "value_error": "a probability outside [0, 1] raises ValueError",
+    "shape_dtype": "any shape, and the input's dtype (float16, float32, float64) kept",
+    "new_tensor": "a new tensor is returned and the input itself is left unchanged",
+    "independent": "every entry gets its own random decision (rows, columns and calls differ)",
+    "device": "the mask is drawn on the input's device",
+    "mlp_names": "DropoutMLP's layers are named lin1, lin2, lin3",
+    "mlp_layers": "lin1, lin2, lin3 are Linear layers of the requested sizes, and no built-in dropout module",
+    "mlp_eval_plain": "in eval mode DropoutMLP is the plain MLP (ReLU after lin1 and lin2) of the flattened input",
+    "mlp_training_random": "in training mode DropoutMLP drops units: two calls differ",
+    "mlp_training_p_zero": "in training mode with both probabilities 0 the output is the plain MLP",
+    "mlp_placement": "dropout1 acts after the first hidden layer, dropout2 after the second, never on the output",
+    "mlp_first_rate": "the first hidden layer is dropped with dropout1 and rescaled by 1 / (1 - dropout1)",
+    "mlp_second_rate": "the second hidden layer is dropped with dropout2 and rescaled by 1 / (1 - dropout2)",
+    "mlp_backward": "backpropagation through DropoutMLP in training mode works (no in-place change of its input)",
+}
 
 # Bounds of several standard deviations: a correct implementation fails them with a probability
 # far below one in a million, a wrong keep probability (p instead of 1 - p) fails them always.
@@ -57,7 +80,7 @@ def _expect_fraction(kept: torch.Tensor, keep_prob: float, what: str) -> None:
                 f"(= 1 - p, within {tol:.3f})")
 
 
-@check(points=3)
+@check(points=3, clause="rule")
 def test_entries_are_zero_or_rescaled(student, device, rng):
     """Every output entry is either 0 or x / (1 - p)."""
     X = _nonzero_input(rng, 300, 400).to(device)
@@ -66,7 +89,7 @@ def test_entries_are_zero_or_rescaled(student, device, rng):
         _expect_dropped(got, X, p, f"dropout_layer(X, {p})")
 
 
-@check(points=2)
+@check(points=2, clause="keep_share")
 def test_keep_fraction(student, device, rng):
     """About a fraction 1 - p of the entries survives, for several p."""
     X = _nonzero_input(rng, 250, 400).to(device)
@@ -75,32 +98,7 @@ def test_keep_fraction(student, device, rng):
         _expect_fraction(kept, 1 - p, f"dropout_layer(X, {p})")
 
 
-@check(points=1)
-def test_p_zero_is_identity(student, device, rng):
-    """With p = 0 nothing is dropped: the output equals the input."""
-    X = torch.randn(37, 11, generator=rng).to(device)
-    expect.equal(student.dropout_layer(X, 0.0, _seed=31), X, what="dropout_layer(X, 0.0)")
-
-
-@check(points=2)
-def test_p_one_gives_exact_zeros(student, device, rng):
-    """With p = 1 everything is dropped: exact zeros, no NaN, for float32 and float64."""
-    for dtype in (torch.float32, torch.float64):
-        X = torch.randn(19, 23, generator=rng).to(dtype).to(device)
-        expect.equal(student.dropout_layer(X, 1.0, _seed=41), torch.zeros_like(X),
-                     what=f"dropout_layer(X, 1.0) for {dtype}")
-
-
-@check(points=1)
-def test_probability_outside_range_raises(student, device, rng):
-    """A probability below 0 or above 1 raises ValueError."""
-    X = torch.randn(5, 6, generator=rng).to(device)
-    for p in (-0.25, 1.5, 7.0):
-        with expect.raises(ValueError, what=f"dropout_layer(X, {p})"):
-            student.dropout_layer(X, p, _seed=51)
-
-
-@check(points=2)
+@check(points=2, clause="shape_dtype")
 def test_any_shape_and_dtype(student, device, rng):
     """Works on 1-D to 4-D tensors and keeps float64 / float16 dtypes."""
     cases = [((5000,), torch.float32, 0.4), ((6, 5, 7, 9), torch.float64, 0.6),
@@ -113,16 +111,19 @@ def test_any_shape_and_dtype(student, device, rng):
         _expect_fraction(kept, 1 - p, f"dropout_layer on a {dtype} tensor of shape {tuple(shape)}")
 
 
-@check(points=1)
+@check(points=1, clause="new_tensor")
 def test_input_not_modified(student, device, rng):
-    """dropout_layer returns a new tensor and leaves its input as it was."""
+    """dropout_layer returns a new tensor (for p = 0 too, not X itself) and leaves its input as it was."""
     X = _nonzero_input(rng, 40, 30).to(device)
     for p, seed in ((0.5, 75), (0.0, 76), (1.0, 77)):
         _, records = student.call_recorded("dropout_layer", X, p, _seed=seed)
         expect.equal(records["args_after"][0], X, what=f"X after dropout_layer(X, {p})")
+        # the very object back is an alias: the caller's later in-place change would show in it
+        _, records = student.call_recorded("dropout_layer", specs.tensor(X.cpu(), label="X"), p, _seed=seed)
+        expect.true(not records["X"]["is_result"], f"dropout_layer(X, {p}) returned X itself, not a new tensor")
 
 
-@check(points=1)
+@check(points=1, clause="independent")
 def test_masks_are_independent(student, device, rng):
     """Each entry gets its own random decision: rows, columns and calls get different masks."""
     X = _nonzero_input(rng, 64, 64).to(device)
@@ -141,7 +142,7 @@ def test_masks_are_independent(student, device, rng):
                 f"{distinct_cols} distinct columns out of 64): draw one decision per entry")
 
 
-@check(points=1)
+@check(points=1, clause="device")
 def test_keeps_the_device(student, rng):
     """dropout_layer draws its mask on its input's device (checked on the 'meta' device, so no GPU is needed)."""
     X = torch.empty(6, 5, device="meta")
@@ -180,13 +181,11 @@ def _load(h, sd: dict) -> None:
     h.load_state_dict(sd if all(name in names for name in ROLES) else dict(zip(names, (sd[r] for r in ROLES))))
 
 
-@check(points=1)
+@check(points=1, clause="mlp_layers")
 def test_mlp_layers(student, device, rng):
-    """DropoutMLP has Linear layers lin1, lin2, lin3 of the requested sizes."""
+    """DropoutMLP's three Linear layers have the requested sizes, and it holds no built-in dropout module."""
     h = student.DropoutMLP(30, 7, 20, 12, 0.2, 0.5, _seed=201, _input_shape=(2, 30))
-    sd = h.state_dict()
-    for name in ROLES:  # the naming check: the other checks find the layers by position too
-        expect.true(name in sd, f"DropoutMLP.state_dict() has no {name!r}: name the layers lin1, lin2, lin3")
+    sd = _state(h)   # by name or by position: the names are the visible test_mlp_layer_names' business
     for name, shape in (("lin1.weight", (20, 30)), ("lin2.weight", (12, 20)), ("lin3.weight", (7, 12)),
                         ("lin1.bias", (20,)), ("lin2.bias", (12,)), ("lin3.bias", (7,))):
         expect.shape(sd[name], shape, what=f"state_dict()[{name!r}]")
@@ -200,7 +199,7 @@ def test_mlp_layers(student, device, rng):
     expect.true(got == expected_params, f"DropoutMLP has {got} trainable parameters, expected {expected_params}")
 
 
-@check(points=2)
+@check(points=2, clause="mlp_eval_plain")
 def test_mlp_eval_mode_is_plain_mlp(student, device, rng):
     """In eval mode DropoutMLP is the plain MLP: no dropout, input flattened."""
     h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5, _seed=202, _input_shape=(2, 24))
@@ -213,7 +212,7 @@ def test_mlp_eval_mode_is_plain_mlp(student, device, rng):
     expect.close(h(X, _seed=82), expected, what="DropoutMLP in eval mode, called again")
 
 
-@check(points=1)
+@check(points=1, clause="mlp_training_p_zero")
 def test_mlp_training_with_zero_probabilities(student, device, rng):
     """In training mode with dropout1 = dropout2 = 0 the output is the plain MLP."""
     h = student.DropoutMLP(24, 6, 32, 16, 0.0, 0.0, _seed=203, _input_shape=(2, 24))
@@ -224,7 +223,7 @@ def test_mlp_training_with_zero_probabilities(student, device, rng):
                  what="DropoutMLP in training mode with p = 0")
 
 
-@check(points=2)
+@check(points=2, clause="mlp_placement")
 def test_mlp_dropout_placement(student, device, rng):
     """dropout1 acts after the first hidden layer and dropout2 after the second, not on the output."""
     X = torch.randn(30, 24, generator=rng).to(device)
@@ -249,7 +248,7 @@ def _identity_layer(n: int, device: torch.device) -> tuple[torch.Tensor, torch.T
     return torch.eye(n, device=device), torch.zeros(n, device=device)
 
 
-@check(points=2)
+@check(points=2, clause="mlp_first_rate")
 def test_mlp_first_dropout_statistics(student, device, rng):
     """In training mode the first hidden layer's activations are dropped with dropout1 and rescaled."""
     p = 0.3
@@ -273,7 +272,7 @@ def test_mlp_first_dropout_statistics(student, device, rng):
     _expect_fraction(kept[active], 1 - p, "first hidden layer after dropout (training mode)")
 
 
-@check(points=2)
+@check(points=2, clause="mlp_second_rate")
 def test_mlp_second_dropout_statistics(student, device, rng):
     """In training mode the second hidden layer's activations are dropped with dropout2 and rescaled."""
     p = 0.6
@@ -294,7 +293,7 @@ def test_mlp_second_dropout_statistics(student, device, rng):
     _expect_fraction(kept[active], 1 - p, "second hidden layer after dropout (training mode)")
 
 
-@check(points=1)
+@check(points=1, clause="mlp_backward")
 def test_mlp_backward_in_training(student, device, rng):
     """Backpropagation through DropoutMLP in training mode works (dropout must not modify its input in place)."""
     h = student.DropoutMLP(24, 6, 32, 16, 0.5, 0.5, _seed=208, _input_shape=(2, 24))

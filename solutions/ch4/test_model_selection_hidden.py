@@ -212,7 +212,8 @@ def _fit_args(rng: torch.Generator, device: torch.device, max_epochs: int = MAX_
                          label="train", device=dev),
             specs.loader(n=n, shape=(features,), classes=3, batch_size=n // 2 + 1, seed=data_seed, label="val",
                          device=dev),
-            specs.loss("cross_entropy", reduction="mean"),
+            # per-example losses: the contract's loss(model(X), y).mean() is the mean, a .sum() is not
+            specs.loss("cross_entropy", reduction="none"),
             specs.sgd("net", lr=0.1, label="updater", record_steps=record_steps),
             max_epochs, patience)
 

@@ -28,10 +28,12 @@ def _uniform(rng: torch.Generator, low: float, high: float) -> float:
 
 
 def _problem(rng: torch.Generator, device: torch.device, dtype: torch.dtype = torch.float32,
-             column: bool = False, full_batches: tuple[int, int] = (2, 2), epochs: int = 2) -> dict:
-    """A noisy linear problem whose size is not a multiple of the batch size (small: checks are timed)."""
+             column: bool = False, full_batches: tuple[int, int] = (2, 2), epochs: int = 2,
+             partial: bool = True) -> dict:
+    """A noisy linear problem whose size is not a multiple of the batch size, unless partial is
+    False (small: checks are timed)."""
     d, batch = _int(rng, 3, 6), _int(rng, 3, 5)
-    n = batch * _int(rng, *full_batches) + _int(rng, 1, batch - 1)
+    n = batch * _int(rng, *full_batches) + (_int(rng, 1, batch - 1) if partial else 0)
     X = torch.randn(n, d, generator=rng)
     w_true = torch.randn(d, 1, generator=rng)
     y = (X @ w_true).reshape(-1) + 1.5 + 0.1 * torch.randn(n, generator=rng)
@@ -139,8 +141,8 @@ def test_lambda_zero_is_plain_regression(student, reference, device, rng):
 
 @check(points=1)
 def test_float64(student, reference, device, rng):
-    """float64 data give float64 (w, b) equal to the reference's, in both modes."""
-    p = _problem(rng, device, dtype=torch.float64)
+    """float64 data give float64 (w, b) equal to the reference's, in both modes (n a multiple of the batch size)."""
+    p = _problem(rng, device, dtype=torch.float64, partial=False)
     for mode in ("penalty", "optimizer"):
         got = student.train_weight_decay(p["X"], p["y"], p["lam"], **_kwargs(p, mode))
         exp, _ = reference_call(reference.train_weight_decay, p["X"], p["y"], p["lam"], **_kwargs(p, mode))
@@ -158,8 +160,13 @@ def test_unknown_mode_raises(student, reference, device, rng):
 
 @check(points=1)
 def test_inputs_unchanged(student, reference, device, rng):
-    """train_weight_decay leaves X and y as they were."""
+    """train_weight_decay leaves X and y as they were, and makes w and b on X's device (meta too)."""
     p = _problem(rng, device, epochs=1)
     _, records = student.call_recorded("train_weight_decay", p["X"], p["y"], p["lam"], **_kwargs(p, "optimizer"))
     expect.equal(records["args_after"][0], p["X"], what="X after train_weight_decay")
     expect.equal(records["args_after"][1], p["y"], what="y after train_weight_decay")
+    X, y = torch.empty(12, 3, device="meta"), torch.empty(12, device="meta")
+    for mode in ("penalty", "optimizer"):
+        for i in (0, 1):
+            expect.keeps_meta_device(lambda: student.train_weight_decay(X, y, 0.5, mode=mode, num_epochs=1)[i],
+                                     f"train_weight_decay(X on meta, mode={mode!r})[{i}]")

@@ -104,3 +104,15 @@ def test_a_correct_answer_keeps_full_points_when_lazy_imports_are_slow(one_exerc
                           "exercises/ch4/test_dropout.py"], cwd=tmp_path, capture_output=True, text=True,
                          env=env, timeout=300)
     assert "ch4.dropout: 8/8 visible points" in run.stdout, run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def test_the_warm_up_leaves_grad_mode_and_random_state_alone(monkeypatch):
+    from grader.checks import student as student_module
+    monkeypatch.setattr(student_module, "_warmed", False)
+    torch.manual_seed(3)
+    expected = torch.rand(3)
+    torch.manual_seed(3)
+    with torch.no_grad():   # a check may call the student with gradients off
+        student_module.warm_torch()
+        assert not torch.is_grad_enabled()
+    assert torch.equal(torch.rand(3), expected)

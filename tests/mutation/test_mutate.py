@@ -124,3 +124,20 @@ def test_recorded_equivalents_are_proven_again(dropout_course):
     assert len(problems) == 2
     assert any("no longer generated" in p and "gone -> away" in p for p in problems)
     assert any("test_probability_outside_range_raises" in p or "raises" in p for p in problems)
+
+
+def test_the_readme_table_keeps_the_rows_not_run(tmp_path):
+    from grader.mutation.run import ExerciseReport, MutantResult
+    from grader.mutation.operators import Mutant
+    from grader.mutation.table import write_table
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- mutation:start -->\n| exercise | x |\n| `ch2.old` | 1 | 1 | 0 | 0 | 100.0 % |\n"
+                      "<!-- mutation:end -->\nafter\n")
+    m = Mutant("raise", 1, "raise X", "pass", "")
+    report = ExerciseReport("ch4.dropout", [MutantResult(m, "killed"), MutantResult(m, "survived")])
+    write_table(readme, [report], order=["ch2.old", "ch4.dropout"])
+    text = readme.read_text()
+    assert "| `ch2.old` | 1 | 1 | 0 | 0 | 100.0 % |" in text
+    assert "| `ch4.dropout` | 2 | 1 | 0 | 1 | 50.0 % |" in text
+    assert text.startswith("intro\n") and text.endswith("after\n")
+    assert text.index("ch2.old") < text.index("ch4.dropout")

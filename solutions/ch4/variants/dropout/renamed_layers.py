@@ -1,6 +1,6 @@
 """Wrong, only in naming: the layers are hidden1, hidden2, output instead of lin1, lin2, lin3 (loses the naming checks alone)."""
 VERDICT = "wrong"
-LOSES_ONLY = ["test_mlp_layers", "test_mlp_layer_names"]
+LOSES_ONLY = ["test_mlp_layer_names"]
 # %% [markdown]
 # # Dropout from scratch
 #
