@@ -74,11 +74,12 @@ class Setup:
         return specs.mlp([self.d_in, self.hidden, self.classes], seed=self.net_seed if seed is None else seed,
                          label="net", device=self.device, training=training)
 
-    def specs(self, seed: int | None = None, record_state: bool = False, training: bool = True) -> list:
-        """model, loader (40 examples, 5 full batches), mean cross-entropy, SGD with momentum 0.9
-        (counting its steps instead of recording a snapshot after each: cheaper to send back)."""
+    def specs(self, seed: int | None = None, record_state: bool = False, training: bool = True,
+              batches: int = 5) -> list:
+        """model, loader (8 examples a batch, 5 full batches unless told), mean cross-entropy, SGD with
+        momentum 0.9 (counting its steps instead of recording a snapshot after each: cheaper to send back)."""
         return [self.net(seed, training),
-                specs.loader(n=40, shape=(self.d_in,), classes=self.classes, batch_size=8,
+                specs.loader(n=8 * batches, shape=(self.d_in,), classes=self.classes, batch_size=8,
                              seed=self.data_seed, label="train", device=self.device),
                 specs.loss("cross_entropy", reduction="mean"),
                 specs.sgd("net", lr=self.lr, momentum=0.9, record_state=record_state, record_steps=False)]
@@ -301,11 +302,13 @@ def test_train_mode(student, reference, device, rng):
     """Training and resuming run in training mode even when the model comes in eval mode."""
     setup = Setup(rng)
     folder = _folder(student)
-    _, records = student.call_recorded("train_with_checkpoints", *setup.specs(training=False), 1, f"{folder}/model.pt")
+    # one batch an epoch is enough to see the mode
+    _, records = student.call_recorded("train_with_checkpoints", *setup.specs(training=False, batches=1), 1,
+                                       f"{folder}/model.pt")
     modes = records["net"]["modes"]
     expect.true(modes and all(modes), f"train_with_checkpoints ran {modes.count(False)} of {len(modes)} forward "
                 "passes in eval mode (the model came in eval mode): call model.train()")
-    _, records = student.call_recorded("resume_training", *setup.specs(training=False), f"{folder}/model.pt", 2)
+    _, records = student.call_recorded("resume_training", *setup.specs(training=False, batches=1), f"{folder}/model.pt", 2)
     modes = records["net"]["modes"]
     expect.true(modes and all(modes), f"resume_training ran {modes.count(False)} of {len(modes)} forward "
                 "passes in eval mode (the model came in eval mode): call model.train()")

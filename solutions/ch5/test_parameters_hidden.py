@@ -235,7 +235,8 @@ def test_init_constant_leaves_other_modules(student, reference, device, rng):
 @check(points=1, clause="returns_net")
 def test_functions_return_net(student, reference, device, rng):
     """init_normal_, init_constant_, freeze_all_but and replace_head return the network they changed."""
-    layers, _ = _cnn_layers(rng)
+    a, h = _int(rng, 2, 4), _int(rng, 2, 4)
+    layers = [["fc0", "linear", a, h], ["relu", "relu"], ["fc", "linear", h, 2]]   # small: the value is the point
     for fn, args in (("init_normal_", (0.05,)), ("init_constant_", (0.25,)), ("freeze_all_but", ("fc",)),
                      ("replace_head", ("fc", 4))):
         value, rec = student.call_recorded(fn, specs.net(layers, seed=_int(rng, 0, 999)), *args)
