@@ -134,7 +134,7 @@ def test_train_ch6_xavier_initial_weights(student, reference, device, rng):
 @check(points=3, clause="trajectory")
 def test_train_ch6_trajectory(student, reference, device, rng):
     """train_ch6 with dropout ends with the same parameters as the reference after several epochs."""
-    _, _, rec, _, ref = _train_both(student, reference, device, rng, dropout=0.3, epochs=3)
+    _, _, rec, _, ref = _train_both(student, reference, device, rng, dropout=0.3, epochs=2)
     expect.equal(rec["train"]["batches"], ref["train"]["batches"], what="training batches drawn")
     expect.equal(rec["net"]["device"], ref["net"]["device"], what="device of the parameters during training")
     expect.close(rec["net"]["final_state"], ref["net"]["final_state"], **PARAM_TOL,
