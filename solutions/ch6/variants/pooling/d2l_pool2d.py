@@ -1,8 +1,8 @@
 """Wrong (real code): d2l's pool2d: 2-D inputs only, every window position (stride 1, not the
 pool size), no padding, float32 CPU zeros whatever X's dtype and device, no ValueError.
 
-Source: d2l-ai/d2l-en, chapter_convolutional-neural-networks/pooling.md (the PyTorch tab's
-`pool2d`). Adapted to the contract: the signature takes stride and padding (and ignores them, as
+Source: d2l-ai/d2l-en, chapter_convolutional-neural-networks/pooling.md (commit 155d0e1), the
+PyTorch tab's `pool2d`. Adapted to the contract: the signature takes stride and padding (and ignores them, as
 d2l's function has none), an int pool size becomes a pair; global_avg_pool, which d2l writes with
 nn.AdaptiveAvgPool2d (banned here), is the course's reference one.
 """
