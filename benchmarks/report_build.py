@@ -127,14 +127,14 @@ def measure(n: int, out: Path) -> dict:
         setattr(html.figures, name, timed(fn, "figures"))
     try:
         start, cpu = time.perf_counter(), time.process_time()
-        result = html.write_class_report(out, course)
+        result = html.write_class_report(load_class(out, course))
         total, cpu = time.perf_counter() - start, time.process_time() - cpu
     finally:
         html.similar_pairs = originals[0]
         for name, fn in originals[1].items():
             setattr(html.figures, name, fn)
     again = time.perf_counter()
-    html.write_class_report(out, course)        # as at the end of a resumed run: pages current
+    html.write_class_report(load_class(out, course))        # as at the end of a resumed run: pages current
     again = time.perf_counter() - again
     return {"students": n, "exercises": len(course.exercises), "seconds": total, "cpu": cpu, "again": again, **spent,
             "pairs": result.pairs, "flagged": result.flagged_checks,

@@ -45,6 +45,7 @@ class Exercise:
     points: float
     forbid: dict[str, tuple[str, ...]]
     root: Path = field(compare=False, repr=False)
+    review_allow: tuple[str, ...] = ()   # rows of the review's allowlist switched on (review.OPTIONAL)
 
     @property
     def stub_path(self) -> Path:
@@ -84,6 +85,7 @@ class Grading:
     jobs: int = 0
     gpu_policy: str = "skip"
     hidden_visibility: str = "after_due_date"
+    findings: str = "withhold"          # the judge's review: withhold the exercise's points | flag only
 
 
 @dataclass(frozen=True)

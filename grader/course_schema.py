@@ -19,11 +19,12 @@ from grader.course import (Assignment, Chapter, Course, CourseError, Exercise, G
 
 GPU_POLICIES = ("skip", "award", "zero")
 VISIBILITIES = ("hidden", "after_due_date", "visible", "after_published")
+FINDINGS_POLICIES = ("withhold", "flag")   # what a finding of the judge's review does to the points
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = ("course", "grading", "notebook", "report", "chapters", "exercises", "assignments")
 ASSIGNMENT_KEYS = ("title", "exercises", "chapters", "points", "due", "late_policy", "extensions")
 LATE_KEYS = ("per_day", "per_hour", "max_penalty", "cutoff")
-EXERCISE_KEYS = ("title", "file", "symbols", "points", "forbid")
+EXERCISE_KEYS = ("title", "file", "symbols", "points", "forbid", "review_allow")
 
 
 def parse(root: Path, data: dict[str, Any]) -> Course:
@@ -175,7 +176,21 @@ def _parse_exercise(root: Path, chapter: str, name: str, spec: Any) -> Exercise:
     if not isinstance(title, str):
         raise CourseError(f"{key}.title must be a string, got {title!r}")
     return Exercise(f"{chapter}.{name}", chapter, name, title, file, tuple(symbols), float(points),
-                    forbid, root)
+                    forbid, root, _review_allow(spec.get("review_allow", []), f"{key}.review_allow"))
+
+
+def _review_allow(raw: Any, key: str) -> tuple[str, ...]:
+    """The rows of the review's allowlist an exercise switches on (grader.grading.review.OPTIONAL)."""
+    from grader.grading.allowlist import OPTIONAL
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise CourseError(f"{key} must be a list of names from the review's optional rows "
+                          f"({', '.join(OPTIONAL)}), got {raw!r}")
+    for name in raw:
+        if name not in OPTIONAL:
+            near = difflib.get_close_matches(name, list(OPTIONAL), n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(OPTIONAL)})"
+            raise CourseError(f"{key}: {name!r} is not an optional row of the review{hint}")
+    return tuple(dict.fromkeys(raw))
 
 
 def _check_reference(ex: Exercise) -> None:
@@ -232,6 +247,10 @@ def _parse_grading(raw: Any) -> Grading:
     if vis not in VISIBILITIES:
         raise CourseError(f"grading.hidden_visibility must be one of {', '.join(VISIBILITIES)}, got {vis!r}")
     values["hidden_visibility"] = vis
+    findings = raw.get("findings", defaults.findings)
+    if findings not in FINDINGS_POLICIES:
+        raise CourseError(f"grading.findings must be one of {', '.join(FINDINGS_POLICIES)}, got {findings!r}")
+    values["findings"] = findings
     return Grading(**values)
 
 

@@ -137,6 +137,17 @@ def _write(obj: Any, nested: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return out
 
 
+class _Flat:
+    """JSON for a result whose fields are all plain values (see _write/_read)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return _write(self)
+
+    @classmethod
+    def from_json(cls: type[_R], data: Mapping[str, Any], where: str = "result") -> _R:
+        return _read(cls, data, where)
+
+
 @dataclass
 class CheckResult:
     """One check of one exercise, run once against one student's code.
@@ -212,9 +223,8 @@ class ExerciseResult:
     seconds: float | None = None
     key: str = ""                                          # what the result depends on (gradebook.exercise_key)
     code: str | None = None                                # the module's text, for similarity
-    override: dict[str, Any] | None = None                 # points set by hand: points, reason, by, at, original
     tampering: str = ""                                    # what the engine caught changing itself
-    review: list[str] = field(default_factory=list)        # the static review's flags
+    findings: list[str] = field(default_factory=list)      # the judge's review: "line 12: uses torch.ops"
 
     @property
     def graded(self) -> bool:
@@ -229,7 +239,10 @@ class ExerciseResult:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], where: str = "exercise") -> ExerciseResult:
-        """As CheckResult.from_json: unknown keys ignored, a missing `status` an error."""
+        """As CheckResult.from_json: unknown keys ignored, a missing `status` an error. A row from
+        before findings held an exercise keeps its review flags as findings."""
+        if isinstance(data, Mapping) and "review" in data and "findings" not in data:
+            data = {**data, "findings": data["review"]}
         return _read(cls, data, where, {"checks": _read_checks})
 
 
@@ -246,7 +259,7 @@ def _read_exercises(data: Any, where: str) -> dict[str, ExerciseResult]:
 
 
 @dataclass
-class HandIn:
+class HandIn(_Flat):
     """Who handed in and when, as the collection system says: made by intake (grader.grading), kept
     in the gradebook beside the graded row, read by the final grade (grader.grading.final).
 
@@ -259,28 +272,84 @@ class HandIn:
     source: str = ""                  # where `at` (or `late`) came from: "times.csv", "Canvas LATE marker", ...
     late: bool | None = None          # the LMS's own late flag where it gives no time (Canvas's LATE)
     lms: str = ""                     # folders | zips | canvas | moodle | gradescope | classroom | nbgrader
-    lms_id: str = ""                  # the LMS's own id of the student
+    lms_id: str = ""                  # the LMS's own id of the student (Canvas user id, Moodle participant id)
+    submission_id: str = ""           # the LMS's id of this hand-in (Canvas's), to send feedback back to it
     name: str = ""                    # the student's name as the download or roster says
     email: str = ""
     section: str = ""
     raw_name: str = ""                # the folder, zip or file name the student came from
     problems: list[str] = field(default_factory=list)   # this student's intake problems (times, roster)
 
+
+@dataclass
+class ExerciseGrade(_Flat):
+    """What one exercise counts for in the final grade, and why (grader.grading.final decides).
+
+    `state`: graded | missing | error | not graded | held (a finding of the judge's review, points
+    withheld until a person decides) | accepted | rejected (that person's decision) | override
+    (points set by hand) | tampering (scored 0 by the engine). `points` and `raw` are the
+    exercise's course points, before an assignment scales them.
+    """
+
+    state: str
+    points: float                     # what counts
+    raw: float                        # what the checks gave
+    max: float
+    note: str = ""                    # one line for people: why `points` is not `raw`
+    decision: dict[str, Any] | None = None   # a person's: {kind: override|accept|reject, reason, by, at, points?}
+
+
+@dataclass
+class FinalGrade:
+    """One student's final grade for one gradebook (an assignment, a chapter, the course), made
+    once by grader.grading.final.finalize from the checks' scores and the decisions people made:
+
+        raw - withheld (findings not yet decided) + by_hand (overrides, review decisions)
+            = adjusted;  adjusted - penalty (lateness) = final
+
+    Every output renders these numbers; none computes them again. Totals are in the
+    assignment's points (the exercises' course points scaled to it), `exercises` in course points.
+    """
+
+    raw: float
+    withheld: float
+    by_hand: float
+    adjusted: float
+    penalty: float
+    final: float
+    max: float
+    exercises: dict[str, ExerciseGrade] = field(default_factory=dict)
+    assignment: str = ""
+    due: str = ""                      # ISO, "" without an assignment
+    extension: bool = False
+    submitted_at: str = ""             # ISO UTC, "" when the collection system gave no time
+    time_source: str = ""
+    hours_late: float = 0.0
+    penalty_share: float = 0.0
+    lateness: str = ""                 # one line: "on time", "26.5 h late: -20 %", "time unknown: no penalty applied"
+    attention: list[str] = field(default_factory=list)   # why a person should look at this grade
+
     def to_json(self) -> dict[str, Any]:
-        return _write(self)
+        return _write(self, {"exercises": lambda exercises: {k: e.to_json() for k, e in exercises.items()}})
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any], where: str = "handin") -> HandIn:
-        return _read(cls, data, where)
+    def from_json(cls, data: Mapping[str, Any], where: str = "grade") -> FinalGrade:
+        return _read(cls, data, where, {"exercises": _read_grades})
+
+
+def _read_grades(data: Any, where: str) -> dict[str, ExerciseGrade]:
+    if not isinstance(data, Mapping):
+        raise ResultFormatError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    return {ex_id: ExerciseGrade.from_json(e, f"{where}.{ex_id}") for ex_id, e in data.items()}
 
 
 @dataclass
 class StudentResult:
     """One student: one row of the gradebook, and what every report is made from.
 
-    `submitted`, `roster` and `grade` are not graded but added for the reports (when it was handed
-    in, the roster's record, the assignment's raw/penalty/final block); `seconds` is how long the
-    judge took this time. The gradebook keeps none of them: they are None there.
+    `handin` and `grade` are not graded but joined for the reports: who handed in and when (kept
+    in the gradebook's own table) and the final grade (grader.grading.final); `seconds` is how
+    long the judge took this time. The gradebook's graded rows keep none of them: None there.
     """
 
     student: str
@@ -290,9 +359,8 @@ class StudentResult:
     exercises: dict[str, ExerciseResult] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)   # python, torch, device, gpu, sandbox
     seconds: float | None = None
-    submitted: dict[str, str] | None = None    # {"at": ISO time or "", "source": where that came from}
-    roster: dict[str, Any] | None = None
-    grade: dict[str, Any] | None = None
+    handin: HandIn | None = None
+    grade: FinalGrade | None = None
 
     def totals(self, exercise_ids: Iterable[str] | None = None) -> tuple[float, float]:
         """(points, maximum) over `exercise_ids` (default: every exercise held); one not held counts 0 of 0."""
@@ -301,12 +369,14 @@ class StudentResult:
         return round(sum(float(e.score) for e in entries), 4), round(sum(float(e.max) for e in entries), 4)
 
     def to_json(self) -> dict[str, Any]:
-        return _write(self, {"exercises": lambda exercises: {k: e.to_json() for k, e in exercises.items()}})
+        return _write(self, {"exercises": lambda exercises: {k: e.to_json() for k, e in exercises.items()},
+                             "handin": HandIn.to_json, "grade": FinalGrade.to_json})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], where: str = "student") -> StudentResult:
         """As CheckResult.from_json: unknown keys ignored, a missing `student` an error."""
-        return _read(cls, data, where, {"exercises": _read_exercises})
+        return _read(cls, data, where, {"exercises": _read_exercises, "handin": HandIn.from_json,
+                                        "grade": FinalGrade.from_json})
 
 
 def points_text(x: float) -> str:
@@ -315,4 +385,4 @@ def points_text(x: float) -> str:
 
 
 __all__ = ["CheckStatus", "STATUSES", "status_mark", "status_style", "status_word", "CheckResult",
-           "ExerciseResult", "HandIn", "StudentResult", "ResultFormatError", "points_text"]
+           "ExerciseResult", "HandIn", "ExerciseGrade", "FinalGrade", "StudentResult", "ResultFormatError", "points_text"]

@@ -8,6 +8,15 @@ ROOT = Path(__file__).resolve().parents[1]
 pytest_plugins = ["pytester"]
 
 
+def pytest_configure(config):
+    # torch's lazy imports (torch._dynamo and the operator libraries it registers in C++) happen
+    # now, once: the local student proxy warms them before its first timed call, and inside a
+    # pytester in-process run that restores sys.modules afterwards, the next import would
+    # register the same operators twice ("Only a single TORCH_LIBRARY ...")
+    from grader.checks.student import warm_torch
+    warm_torch()
+
+
 @pytest.fixture
 def course_root() -> Path:
     return ROOT

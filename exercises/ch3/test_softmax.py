@@ -7,7 +7,7 @@ from grader.checks import check, expect
 EXERCISE = "ch3.softmax"
 
 
-@check(points=2)
+@check(points=2, clause="softmax_example")
 def test_softmax_worked_example(student, device):
     """softmax of the scores 3.2, 5.1, -1.7 is about 0.130, 0.869, 0.001."""
     X = torch.tensor([[3.2, 5.1, -1.7]], device=device)
@@ -15,7 +15,7 @@ def test_softmax_worked_example(student, device):
     expect.close(student.softmax(X), expected, atol=1e-4, what="softmax([[3.2, 5.1, -1.7]])")
 
 
-@check(points=2)
+@check(points=2, clause="distributions")
 def test_softmax_rows_are_distributions(student, device, rng):
     """Every row of softmax(X) is positive, sums to 1 and has X's shape and dtype."""
     X = torch.randn(5, 4, generator=rng).to(device) * 3
@@ -28,7 +28,7 @@ def test_softmax_rows_are_distributions(student, device, rng):
     expect.equal(P.argmax(dim=1), X.argmax(dim=1), what="argmax of each row of softmax(X)")
 
 
-@check(points=2)
+@check(points=2, clause="softmax_stable")
 def test_softmax_large_logits(student, device):
     """softmax stays finite and correct for logits of +1000 and -1000."""
     X = torch.tensor([[1000.0, 0.0, -1000.0], [-1000.0, -999.0, -1000.0]], device=device)
@@ -39,7 +39,7 @@ def test_softmax_large_logits(student, device):
     expect.close(student.softmax(X), expected, rtol=2e-4, atol=1e-6, what="softmax(X) with entries of ±1000")
 
 
-@check(points=2)
+@check(points=2, clause="ce_example")
 def test_cross_entropy_known_values(student, device):
     """cross_entropy averages -log of the true class's probability (worked example: 2.0404)."""
     y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]], device=device)
@@ -52,7 +52,7 @@ def test_cross_entropy_known_values(student, device):
                  torch.tensor(2.0402, device=device), atol=1e-3, what="cross_entropy for the cat example")
 
 
-@check(points=2)
+@check(points=2, clause="ce_logits_example")
 def test_cross_entropy_logits_known_values(student, device):
     """cross_entropy_logits gives 2.0404 for the cat example and stays finite at ±1000."""
     scores = torch.tensor([[3.2, 5.1, -1.7]], device=device)

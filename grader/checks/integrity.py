@@ -15,7 +15,7 @@ rewrite it (`Guard.seen = lambda *a: None`, `torch.nn.Module.named_modules = ...
 `changes()` compares the present with the snapshot; the executor calls it before and after every
 request and reports any difference as `tampering`. This is detection inside the student's own
 interpreter: code that rewrites memory (ctypes) or reaches the snapshot itself can still defeat
-it, which is why the judge's static review flags those tools (grader.checks.review).
+it, which is why the judge's review of the source holds those tools for a person (grader.grading.review).
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ def safe_summary(exc: BaseException, check: Check) -> str:
         symbol = exc.message.split(" ", 1)[0]
         if exc.exc_type == "NotImplementedError" and exc.message.startswith(f"{symbol} is not implemented yet"):
             return f"{symbol} is not implemented yet"
-        return student_view.raised_summary(symbol, exc.exc_types, exc.detail)
+        return student_view.raised_summary(symbol)
     if isinstance(exc, LoadError) and exc.message == NO_D2L:
         return NO_D2L
     if isinstance(exc, Tampering):

@@ -39,8 +39,9 @@ class LocalTransport:
     SIGALRM and answered "took too long", instead of hanging the student's terminal.
 
     The limit is fair on a busy laptop: torch's one-time lazy imports run before the first alarm
-    is set (warm_torch), an alarm that lands inside an import waits for the import to finish (an
-    interrupted import leaves torch's operator registry half-built for every later check), and
+    is set (warm_torch), an alarm that lands inside an import waits for the import to finish, however
+    long it takes (an interrupted import leaves torch's operator registry half-built for every later
+    check: "Tried to register an operator ... multiple times"), and
     the time the process spent waiting for a CPU, ready to run, is not charged (machine_wait:
     the same answer takes the same charged time at any load)."""
 
@@ -57,10 +58,9 @@ class LocalTransport:
         start, waited = time.monotonic(), machine_wait()
 
         def on_alarm(signum: int, frame: Any) -> None:
-            elapsed = time.monotonic() - start
-            charged = elapsed - (machine_wait() - waited)
-            if charged < timeout or (_importing(frame) and elapsed < IMPORT_GRACE * timeout):
-                return   # the interval fires again in 0.2 s
+            charged = time.monotonic() - start - (machine_wait() - waited)
+            if charged < timeout or _importing(frame):
+                return   # the interval fires again in 0.2 s; an import is never cut short
             fired.append(True)
             raise _TookTooLong()
 
@@ -82,8 +82,6 @@ class LocalTransport:
         return codec.roundtrip(reply)
 
 
-# An import the alarm lands in may finish first, up to this many times the call's limit.
-IMPORT_GRACE = 6.0
 _warmed = False
 
 

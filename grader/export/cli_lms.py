@@ -22,10 +22,11 @@ def _lms_command(system: str, help_text: str) -> click.Command:
     @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="A CSV of the class (e.g. the LMS's own export) to take names, ids and sections from.")
     @click.option("--roster-key", default=None, metavar="COLUMN",
-                  help="The roster column holding the grader's student ids (default: 'SIS Login ID' for "
-                       "Canvas, 'Username' for Moodle).")
-    @click.option("--by", type=click.Choice(["exercise", "chapter"]), default="exercise", show_default=True,
-                  help="One LMS assignment per exercise, or per chapter.")
+                  help="The roster column holding the grader's student ids (default: the first of 'SIS Login "
+                       "ID', 'Username', 'id', 'ID number' it has).")
+    @click.option("--by", type=click.Choice(["final", "exercise", "chapter"]), default="final", show_default=True,
+                  help="final: one column, the final grade (what to import); exercise/chapter: also the points "
+                       "per exercise or chapter, before the late penalty.")
     @click.pass_context
     def command(ctx: click.Context, out: Path, to: Path, roster: Path | None, roster_key: str | None,
                 by: str) -> None:
@@ -40,6 +41,8 @@ def _lms_command(system: str, help_text: str) -> click.Command:
         if result.not_in_roster:
             console.print(f"[bold yellow]not in the roster ({len(result.not_in_roster)}), written with their "
                           f"grader id:[/] {', '.join(result.not_in_roster)}", highlight=False)
+        for note in result.notes:
+            console.print(f"[bold yellow]note:[/] {note}", highlight=False)
         if result.not_graded:
             console.print(f"[yellow]in the roster but not graded ({len(result.not_graded)}):[/] "
                           f"{', '.join(result.not_graded)}", highlight=False)

@@ -98,6 +98,7 @@ def results_json(student_result: StudentResult, *, course: Any = None, hidden_vi
     tests: list[dict] = []
     total = 0.0
     lines: list[str] = []
+    grade = student_result.grade
     for ex_id, entry in student_result.exercises.items():
         checks = entry.check_results()
         ex = course.exercises.get(ex_id) if course is not None else None
@@ -130,14 +131,24 @@ def results_json(student_result: StudentResult, *, course: Any = None, hidden_vi
                 "visibility": "visible" if visible else visibility,
             })
         ex_score = round(ex_score, POINT_DECIMALS)
+        part = grade.exercises.get(ex_id) if grade is not None else None
+        if part is not None and part.state not in ("graded", "missing", "error"):
+            ex_score = round(part.points, POINT_DECIMALS)     # held, set by hand, tampering: as grades.csv has it
         total += ex_score
         maximum = ex.points if ex is not None else round(sum(shares), POINT_DECIMALS)
         line = f"{ex_id}: {ex_score:g} / {maximum:g} points"
+        if part is not None and part.note and part.state not in ("graded", "missing", "error"):
+            line += f" ({plain_text(part.note)})"
         if not entry.graded and entry.message:
             line += f" ({entry.status}: {plain_text(entry.message)})"
         for note in entry.notes:
             line += f"\n  note: {plain_text(note)}"
         lines.append(line)
+    if grade is not None:
+        # the final grade (grader.grading.final), scaled and late-penalised as grades.csv states it
+        total = grade.final
+        lines.append(f"final grade: {grade.final:g} / {grade.max:g}"
+                     + (f" ({plain_text(grade.lateness)})" if grade.lateness else ""))
     summary = "\n".join(([output] if output else []) + lines)
     doc: dict[str, Any] = {
         "score": round(total, POINT_DECIMALS),

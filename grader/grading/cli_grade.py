@@ -38,6 +38,9 @@ from grader.results import StudentResult
                    "(id, email, its part before @, or name) to roster ids.")
 @click.option("--roster-column", "roster_columns", multiple=True, metavar="FIELD=HEADER",
               help="The roster's header for id/name/email/section, e.g. id='SIS User ID' (repeatable).")
+@click.option("--replace", "replace_class", is_flag=True,
+              help="OUT holds another class: grade this one in its place (rows of students not in "
+                   "SUBMISSIONS are dropped; overrides and review decisions are kept by student id).")
 @click.option("--cluster", default=None, metavar="ADDRESS",
               help="Grade on a Dask cluster: a scheduler (tcp://host:8786) or local:N for N workers "
                    "on this machine; each worker hosts one judge (see README, 'Past one machine').")
@@ -45,7 +48,7 @@ from grader.results import StudentResult
 def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | None, device: str,
           only: tuple[str, ...], students: tuple[str, ...], timeout: float | None,
           nbgrader_dir: Path | None, assignment: str | None, roster: Path | None,
-          roster_columns: tuple[str, ...], cluster: str | None) -> None:
+          roster_columns: tuple[str, ...], cluster: str | None, replace_class: bool) -> None:
     """Grade every student in SUBMISSIONS with the visible and hidden checks.
 
     \b
@@ -53,7 +56,8 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
     Running the same command again after an interruption grades only the students not yet done.
     """
     from grader.grading.scheduler import grade_class
-    from grader.reports.terminal import progress_bar, sandbox_warning, summary_table
+    from grader.reports.escape import rich_text
+    from grader.reports.terminal import needs_a_person, progress_bar, sandbox_warning, summary_table
     from grader.sandbox.proctitle import hide_command_line
 
     # the class and output folders are on our command line, which any process may read
@@ -98,7 +102,8 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         result = grade_class(course, submissions, out, jobs=jobs or 0, device=device, only=only,
                              students=students, timeout=timeout, assignment=assignment,
                              roster=roster, roster_columns=columns, cluster=cluster,
-                             on_start=on_start, on_result=on_result, command=sys.argv[1:])
+                             on_start=on_start, on_result=on_result, command=sys.argv[1:],
+                             replace_class=replace_class)
     finally:
         progress.stop()
 
@@ -119,12 +124,11 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         console.print(f"[bold red]... and {len(result.failures) - 5} more not graded[/]")
     for warning_text in result.warnings:
         console.print(f"[bold yellow]warning:[/] {warning_text}", highlight=False)
-    if result.roster is not None:
-        for sid in result.roster["unmatched"]:
-            console.print(f"[bold yellow]not on the roster:[/] {sid} (graded under its folder name)", highlight=False)
-        for person in result.roster["absent"]:
-            console.print(f"[bold yellow]no submission:[/] {person['id']}"
-                          + (f" ({person['name']})" if person["name"] else ""), highlight=False)
+    people = needs_a_person(result.rows, result.roster)
+    if people:
+        console.print(f"[bold]Needs a person ({len(people)}):[/]", highlight=False)
+        for student, why in people:
+            console.print(f"  [bold]{rich_text(student)}[/]: " + rich_text("; ".join(why)), highlight=False)
     if result.interrupted:
         console.print(f"[bold yellow]interrupted:[/] {len(result.not_graded)} student(s) not graded yet; "
                       "run the same command again to continue", highlight=False)

@@ -16,14 +16,14 @@ import fcntl
 import hashlib
 import json
 import sqlite3
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
 from grader.course import Exercise
 from grader.errors import GraderError
 from grader.grading.submissions import ExerciseFiles
-from grader.results import ResultFormatError, StudentResult
+from grader.results import HandIn, ResultFormatError, StudentResult
 
 SCHEMA_VERSION = "1"
 GRADEBOOK_FILE = "gradebook.sqlite"   # in the --out folder
@@ -54,6 +54,8 @@ class Gradebook:
             self.db.execute("CREATE TABLE IF NOT EXISTS overrides (student TEXT NOT NULL, exercise TEXT NOT NULL, "
                             "points REAL NOT NULL, reason TEXT NOT NULL, by TEXT NOT NULL, at TEXT NOT NULL, "
                             "PRIMARY KEY (student, exercise))")
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS reviews ({_DECISION_COLUMNS})")
+            self.db.execute("CREATE TABLE IF NOT EXISTS handins (student TEXT PRIMARY KEY, handin TEXT NOT NULL)")
             version = self.get_meta("schema")
             if version is None:
                 self.set_meta("schema", SCHEMA_VERSION)
@@ -114,6 +116,35 @@ class Gradebook:
     def overrides(self) -> dict[str, dict[str, dict]]:
         return _overrides(self.db)
 
+    # -- review decisions: accept or reject an exercise the judge's review held; kept like overrides
+    def set_review(self, student: str, exercise: str, decision: str, reason: str, by: str) -> None:
+        import datetime as _dt
+        at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        with _transaction(self.db):
+            self.db.execute("INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?, ?)",
+                            (student, exercise, decision, reason, by, at))
+
+    def reviews(self) -> dict[str, dict[str, dict]]:
+        return _reviews(self.db)
+
+    # -- hand-ins: who and when, as the collection system said at the latest run
+    def put_handins(self, handins: dict[str, HandIn]) -> None:
+        with _transaction(self.db):
+            for student, handin in handins.items():
+                self.db.execute("INSERT OR REPLACE INTO handins VALUES (?, ?)",
+                                (student, json.dumps(handin.to_json(), sort_keys=True, default=str)))
+
+    def handins(self) -> dict[str, HandIn]:
+        return _handins(self.path, self.db)
+
+    def drop_students(self, students: list[str]) -> None:
+        """Forget these students' graded rows and hand-ins (`grade --replace`); decisions people
+        made (overrides, reviews) stay, keyed by student id, for a class that comes back."""
+        with _transaction(self.db):
+            for student in students:
+                self.db.execute("DELETE FROM students WHERE student = ?", (student,))
+                self.db.execute("DELETE FROM handins WHERE student = ?", (student,))
+
     def students(self) -> Iterator[str]:
         for (s,) in self.db.execute("SELECT student FROM students ORDER BY student"):
             yield s
@@ -158,24 +189,66 @@ def _row(path: Path, student: str, text: str) -> StudentResult:
         raise GradebookError(f"{path}: the row of {student!r} is not a gradebook row ({exc})") from None
 
 
-def read_overrides(path: Path) -> dict[str, dict[str, dict]]:
-    """The manual overrides of a gradebook, read-only: student -> exercise -> {points, reason, by, at}."""
-    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+@dataclass
+class Decisions:
+    """What people decided about a gradebook's grades: points set by hand and review decisions
+    (student -> exercise -> {...}), and each student's hand-in as intake last saw it."""
+
+    overrides: dict[str, dict[str, dict]] = field(default_factory=dict)
+    reviews: dict[str, dict[str, dict]] = field(default_factory=dict)
+    handins: dict[str, HandIn] = field(default_factory=dict)
+
+
+def read_decisions(path: Path) -> Decisions:
+    """Overrides, review decisions and hand-ins of a gradebook, read-only (see read_gradebook)."""
+    path = Path(path)
     try:
-        return _overrides(db)
-    finally:
-        db.close()
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            return Decisions(_overrides(db), _reviews(db), _handins(path, db))
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise GradebookError(f"{path} is not a usable gradebook ({exc})") from None
+
+
+def _decided(db: sqlite3.Connection, table: str, value: str) -> dict[str, dict[str, dict]]:
+    """student -> exercise -> {<value>, reason, by, at} of one decision table (overrides: points;
+    reviews: decision accept|reject); {} for a gradebook older than the table."""
+    out: dict[str, dict[str, dict]] = {}
+    try:
+        found = db.execute(f"SELECT student, exercise, {value}, reason, by, at FROM {table}").fetchall()
+    except sqlite3.OperationalError:
+        return out
+    for student, exercise, decided, reason, by, at in found:
+        out.setdefault(student, {})[exercise] = {value: decided, "reason": reason, "by": by, "at": at}
+    return out
 
 
 def _overrides(db: sqlite3.Connection) -> dict[str, dict[str, dict]]:
-    """student -> exercise -> {points, reason, by, at}; {} for a gradebook older than overrides."""
-    out: dict[str, dict[str, dict]] = {}
+    return _decided(db, "overrides", "points")
+
+
+def _reviews(db: sqlite3.Connection) -> dict[str, dict[str, dict]]:
+    return _decided(db, "reviews", "decision")
+
+
+_DECISION_COLUMNS = ("student TEXT NOT NULL, exercise TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT NOT NULL, "
+                     "by TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (student, exercise)")
+
+
+def _handins(path: Path, db: sqlite3.Connection) -> dict[str, HandIn]:
+    out: dict[str, HandIn] = {}
     try:
-        found = db.execute("SELECT student, exercise, points, reason, by, at FROM overrides").fetchall()
+        found = db.execute("SELECT student, handin FROM handins ORDER BY student").fetchall()
     except sqlite3.OperationalError:
         return out
-    for student, exercise, points, reason, by, at in found:
-        out.setdefault(student, {})[exercise] = {"points": points, "reason": reason, "by": by, "at": at}
+    for student, text in found:
+        try:
+            out[student] = HandIn.from_json(json.loads(text), student)
+        except (ValueError, ResultFormatError):
+            # one unreadable hand-in is that student's unknown time, never the class's stop
+            out[student] = HandIn(problems=[f"the gradebook's hand-in record of {student!r} is unreadable"])
     return out
 
 
@@ -191,9 +264,12 @@ class _transaction:
 
 
 def checks_digest(ex: Exercise) -> str:
-    """What the checks of an exercise are: its spec in course.toml and the files that judge it."""
+    """What the checks of an exercise are: its spec in course.toml, the files that judge it and
+    the rules of the judge's review."""
+    from grader.grading.review import rules_digest
     h = hashlib.sha256(json.dumps([ex.id, ex.file, list(ex.symbols), ex.points,
-                                   {k: list(v) for k, v in sorted(ex.forbid.items())}]).encode())
+                                   {k: list(v) for k, v in sorted(ex.forbid.items())},
+                                   list(ex.review_allow), rules_digest()]).encode())
     for path in (ex.visible_tests_path, ex.hidden_checks_path, ex.solution_path):
         h.update(b"\0" + path.name.encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"(absent)")

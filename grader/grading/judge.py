@@ -160,10 +160,7 @@ class _ExerciseTransport:
                 raise WorkerCrashed(f"not run: your code crashed or timed out {self.spawned} times "
                                     "in this exercise")
             try:
-                self.worker = self.judge.zygote.spawn(
-                    self.files.files, self.files.module_file,
-                    f"submission_{self.ex.chapter}_{self.ex.name}",
-                    {k: list(v) for k, v in self.ex.forbid.items()})
+                self.worker = self.judge.spawn_student(self.ex, self.files)
             except Exception as exc:  # noqa: BLE001 - the sandbox failed, not the student
                 self.judge.engine_failure = exc
                 raise WorkerCrashed("the grader could not start a worker (not your fault)") from None
@@ -308,6 +305,31 @@ class Judge:
             zyg, self._zygote = self._zygote, None
             zyg.close()
 
+    def spawn_student(self, ex: Exercise, files: ExerciseFiles) -> Any:
+        """A worker that imports the student's module for `ex`."""
+        return self.zygote.spawn(files.files, files.module_file, f"submission_{ex.chapter}_{ex.name}",
+                                 {k: list(v) for k, v in ex.forbid.items()})
+
+    def import_notes(self, ex: Exercise, files: ExerciseFiles) -> list[str]:
+        """The notebook cells that failed when the module was imported, read from a worker that
+        did nothing but import it. Not from the graded workers: what a module writes once checks
+        call it could carry their hidden inputs, and notes reach the student."""
+        from grader.grading.sources import CELLS_END
+        if CELLS_END.encode() not in files.files.get(files.module_file, b""):
+            return []                      # not a notebook: no cells to report
+        try:
+            worker = self.spawn_student(ex, files)
+        except Exception:  # noqa: BLE001 - the graded workers will meet (and report) the same failure
+            return []
+        try:
+            worker.request({"op": "has", "name": ex.symbols[0]}, timeout=self.settings.check_timeout)
+        except Exception:  # noqa: BLE001 - an import that fails or hangs is the checks' to report
+            pass
+        try:
+            return _cell_notes(_report_dict(worker.close()))
+        except Exception:  # noqa: BLE001 - notes are nice to have, never fatal
+            return []
+
     def checks(self, exercise_id: str) -> list:
         from grader.checks.runner import collect_checks
         if exercise_id not in self._checks:
@@ -381,7 +403,7 @@ class Judge:
         return result
 
     def grade_exercise(self, ex: Exercise, files: ExerciseFiles) -> ExerciseResult:
-        from grader.checks.review import review_submission
+        from grader.grading.review import review_submission
         from grader.checks.runner import exercise_score, run_checks, skipped_result
         import torch
 
@@ -398,6 +420,9 @@ class Judge:
                        for c in checks]
         else:
             from grader.checks.student import Student
+            # the review reads the source before any of it runs; the checks still run, so that an
+            # instructor's "accept" gives back the points they earned
+            entry.findings = review_submission(files, ex)
             budgets = self.budgets(ex)
             transport = _ExerciseTransport(self, ex, files, self.settings.submission_timeout)
             try:
@@ -413,9 +438,8 @@ class Judge:
                 self.close()      # a fresh zygote for the next student
                 raise RuntimeError(f"sandbox failure while grading {ex.id}: {failure}")
             entry.worker = transport.report()
-            entry.notes += _cell_notes(entry.worker)
+            entry.notes += self.import_notes(ex, files)
             entry.status = "graded"
-            entry.review = review_submission(files, ex)
         entry.score, entry.max = exercise_score(results, ex)
         if files.status == "ok" and transport.tampered:
             # scored 0 even when the change was seen only after the last check

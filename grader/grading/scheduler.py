@@ -26,7 +26,7 @@ from grader.errors import GraderError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
 from grader.grading.submissions import Submission, discover
-from grader.results import StudentResult
+from grader.results import HandIn, StudentResult
 
 
 class GradeError(GraderError):
@@ -64,7 +64,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 roster: Path | None = None, roster_columns: dict[str, str] | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, StudentResult], None] | None = None,
-                command: list[str] | None = None, report: bool = True) -> RunResult:
+                command: list[str] | None = None, report: bool = True, replace_class: bool = False) -> RunResult:
     started = _now()
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
@@ -83,15 +83,21 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     if not subs:
         raise GradeError(f"no students in {submissions}: expected one folder or .zip per student "
                          "(e.g. alice/ch4/dropout.py or alice.zip)")
-    roster_facts, people = None, {}
+    for s in subs:
+        at, source = submission_time(s.path)
+        s.handin = HandIn(at=at, source=source, lms=s.kind, raw_name=s.path.name)
+    roster_facts = None
     if roster is not None:
         students_of_roster = load_roster(roster, roster_columns)
         names = {s.student: s.path.stem if s.kind == "zip" else s.path.name for s in subs}
         mapping = map_submissions([s.student for s in subs], students_of_roster, names)
+        people = {p.id: p for p in students_of_roster}
         for s in subs:
             s.student = mapping.ids[s.student]
+            person = people.get(s.student)
+            if person is not None:
+                s.handin = replace(s.handin, name=person.name, email=person.email, section=person.section)
         subs.sort(key=lambda s: s.student)
-        people = {p.id: asdict(p) for p in students_of_roster}
         roster_facts = {"file": str(roster), "unmatched": mapping.unmatched,
                         "absent": [asdict(p) for p in mapping.absent]}
     warnings = hand_in_warnings(course, submissions, subs, exercise_ids)
@@ -120,6 +126,7 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     out.mkdir(parents=True, exist_ok=True)
     book = Gradebook(out / GRADEBOOK_FILE)
     try:
+        _same_class(book, submissions, out, subs, replace_class)
         rows = book.rows()
         todo: list[tuple[Submission, tuple[str, ...], dict[str, str]]] = []
         reused = []
@@ -162,9 +169,11 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 # without oversubscribing them (2 judges x 2 workers x 2 threads on 2 cores ran 3-5x slower).
                 settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // n_jobs))
                 interrupted, failures = _run_judges(settings, todo, n_jobs, commit)
-        rows = book.rows()
-        overrides = book.overrides()
+        book.put_handins({s.student: s.handin for s in subs})
         book.set_meta("roster", json.dumps(roster_facts))     # the class report lists both kinds
+        held = json.loads(book.get_meta("exercises") or "[]")
+        book.set_meta("exercises", json.dumps([e for e in course.exercises if e in set(held) | set(exercise_ids)]))
+        book.set_meta("assignment", the_assignment.id if the_assignment else "")
         if todo:
             # How long grading took, for the class report (which reads the gradebook only).
             book.set_meta("last_run", json.dumps({"started": started, "finished": _now(), "graded": len(graded_now),
@@ -174,20 +183,22 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
         if pool is not None:
             pool.close()
 
-    final = [replace(rows[s.student], submitted=dict(zip(("at", "source"), submission_time(s.path))),
-                     roster=people.get(s.student))
-             for s in subs
-             if s.student in rows and all(e in rows[s.student].exercises for e in exercise_ids)]
-    not_graded = [s.student for s in subs if s.student not in {r.student for r in final}]
-    from grader.reports.grades import run_facts, write_reports
-    facts = run_facts(final)
+    from grader.grading.final import load_class
+    from grader.reports.grades import run_facts
+    from grader.reports.outputs import write_outputs
+    grades = load_class(out, course)
+    graded_ids = {r.student for r in grades.rows}
+    not_graded = [s.student for s in subs if s.student not in graded_ids]
+    facts = run_facts(grades.rows)
     metadata = {"course": {"title": course.title, "version": course.version},
                 **facts,
-                "exercises": exercise_ids,
+                "exercises": grades.exercise_ids,
+                "graded_now": exercise_ids,
                 "submissions": str(submissions),
-                "students": len(final), "not_graded": not_graded,
+                "students": len(grades.rows), "not_graded": not_graded,
                 "options": {"device": device, "timeout": settings.submission_timeout,
                             "check_timeout": settings.check_timeout, "gpu_policy": settings.gpu_policy,
+                            "findings": g.findings,
                             "jobs": jobs or g.jobs or os.cpu_count(),
                             **({"cluster": cluster} if cluster else {})},
                 "command": command or [],
@@ -196,12 +207,29 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 "warnings": warnings,
                 "out": str(out),
                 "started": started, "finished": _now(), "interrupted": interrupted}
-    write_reports(out, final, exercise_ids, course, metadata, overrides, the_assignment)
-    if report:        # the class report (off where one student is graded alone: Gradescope)
-        from grader.reports.html import write_class_report
-        write_class_report(out, course, exercise_ids)
-    return RunResult(final, exercise_ids, graded_now, reused, not_graded, metadata, interrupted, failures,
-                     roster_facts, warnings)
+    with Gradebook(out / GRADEBOOK_FILE) as book:
+        book.set_meta("run", json.dumps(metadata, default=str))
+    grades.run = metadata
+    # the class report is drawn only where a person reads it (off for Gradescope's one student)
+    write_outputs(grades, report=report)
+    return RunResult(grades.rows, grades.exercise_ids, graded_now, reused, not_graded, metadata, interrupted,
+                     failures, roster_facts, warnings)
+
+
+def _same_class(book: Gradebook, submissions: Path, out: Path, subs: list[Submission], replace_class: bool) -> None:
+    """One --out holds one class: grading another folder into it would mix two classes in one
+    grades.csv. `--replace` grades this class in its place (rows of students not in it dropped;
+    decisions people made are kept by student id)."""
+    here = str(submissions.resolve())
+    before = book.get_meta("class")
+    if before and json.loads(before).get("submissions") != here:
+        if not replace_class:
+            raise GradeError(f"{out} holds the grades of the class in {json.loads(before).get('submissions')}; "
+                             f"this run grades {here}: give --replace to grade it in their place, or another --out")
+    if replace_class:
+        present = {s.student for s in subs}
+        book.drop_students([s for s in book.students() if s not in present])
+    book.set_meta("class", json.dumps({"submissions": here}))
 
 
 def hand_in_warnings(course: Course, root: Path, subs: list[Submission], exercise_ids: list[str]) -> list[str]:

@@ -51,6 +51,7 @@ def parse_source(code: str, rel: str, where: str = "") -> ast.Module:
 
 
 CELL_MARKER = "torchgrade-cell: "       # worker stderr lines the judge turns into feedback notes
+CELLS_END = "# end of cells"            # after it, the converter's own lines (grader.grading.review)
 _CELL_PRELUDE = """import sys as _tg_sys
 
 
@@ -102,16 +103,21 @@ def notebook_to_module(content: bytes, rel: str = "notebook.ipynb") -> tuple[str
                 if segment is None:
                     dropped += 1
                     continue
+                prefix = decorators if decorators and not segment.lstrip().startswith("@") else ""
                 if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
                         and "\n" not in segment:
                     # an import or constant can fail when run (google.colab outside Colab): it is
-                    # run on its own, and a failure is reported by cell number and skipped
-                    segment = (f"try:\n    {segment}\nexcept Exception as _tg_error:\n"
-                               f"    _tg_cell_failed({index}, _tg_error)")
-                pieces.append(f"# cell {index}\n" + (decorators if decorators and not segment.lstrip()
-                                                      .startswith("@") else "") + segment)
+                    # run on its own, and a failure is reported by cell number and skipped; on
+                    # one line, so that the module's lines map back to the cell's
+                    segment = (f"try: {segment}\nexcept Exception as _tg_error: "
+                               f"_tg_cell_failed({index}, _tg_error)")
+                # the marker says where the piece starts in its cell:
+                # the review's findings name the cell and its line (grader.grading.review.cell_lines)
+                start = node.lineno - prefix.count("\n")
+                pieces.append(f"# cell {index}, line {start}\n" + prefix + segment)
             else:
                 dropped += 1
+    pieces.append(CELLS_END)
     if skipped:
         pieces.append("\n".join(f"_tg_sys.stderr.write({json.dumps(CELL_MARKER + s)} + '\\n')" for s in skipped))
     module = "\n\n".join(pieces) + "\n"

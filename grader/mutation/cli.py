@@ -69,16 +69,17 @@ def mutate(ctx: click.Context, exercise_ids: tuple[str, ...], operators: tuple[s
         for problem in report.problems():
             console.print(f"  [bold red]problem:[/] {escape(problem)}", highlight=False)
     table = Table(title="grader mutate")
-    for col in ("exercise", "mutants", "killed", "equivalent", "survived", "score"):
+    for col in ("exercise", "mutants", "killed", "equivalent", "survived", "score", "checks per kill"):
         table.add_column(col)
     for r in reports:
         table.add_row(r.exercise, str(len(r.results)), str(r.killed), str(r.equivalent), str(len(r.survivors)),
-                      f"{r.score:.1f} %")
+                      f"{r.score:.1f} %", f"{r.checks_per_kill:g}")
     console.print(table)
     if json_out is not None:
         json_out.write_text(json.dumps([{
             "exercise": r.exercise, "mutants": len(r.results), "killed": r.killed, "equivalent": r.equivalent,
-            "survived": len(r.survivors), "score": round(r.score, 2), "problems": r.problems(),
+            "survived": len(r.survivors), "score": round(r.score, 2), "checks_per_kill": r.checks_per_kill,
+            "problems": r.problems(),
             "results": [{"key": m.mutant.key, "line": m.mutant.lineno, "status": m.status, "failed": m.failed,
                          "reason": m.reason} for m in r.results]} for r in reports], indent=1) + "\n")
     if readme is not None:

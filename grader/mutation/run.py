@@ -71,6 +71,12 @@ class ExerciseReport:
         return [r for r in self.results if r.status == "survived"]
 
     @property
+    def checks_per_kill(self) -> float:
+        """The median number of checks a killed mutant fails: how many checks one slip costs."""
+        counts = sorted(len(r.failed) for r in self.results if r.status == "killed")
+        return float(counts[len(counts) // 2]) if counts else 0.0
+
+    @property
     def score(self) -> float:
         """Killed over the mutants that can be killed (equivalent ones cannot)."""
         total = len(self.results) - self.equivalent

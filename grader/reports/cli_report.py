@@ -13,17 +13,18 @@ from rich.console import Console
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
 def report(ctx: click.Context, out: Path) -> None:
-    """Write OUT/report.html (and figures/, feedback/*.html) from OUT's gradebook.
+    """Write OUT/report.html (and figures/, feedback/, grades.csv, grades.json) from OUT's gradebook.
 
     \b
-    OUT is the --out folder of `grader grade`; the report is made from its gradebook alone.
+    OUT is the --out folder of `grader grade`; everything is made from its gradebook alone.
     """
     from grader.course import context_course
-    from grader.reports.html import write_class_report
+    from grader.reports.outputs import refresh
 
     console = Console(width=None if sys.stdout.isatty() else 160)
     course = context_course(ctx)
-    result = write_class_report(out, course)
+    _, result = refresh(out, course)
+    assert result is not None
     for warning in result.warnings:
         console.print(f"[yellow]note:[/] {warning}", highlight=False)
     if not result.students:

@@ -1,4 +1,5 @@
-"""grades.csv, grades.json and feedback/<student>.md, all made from gradebook rows only.
+"""grades.csv, grades.json, review.md and feedback/<student>.md, rendered from final grades only
+(grader.grading.final computes them; nothing here adds, scales or takes away points).
 
 Everything here is a pure function of the rows (plus run metadata for grades.json), written in a
 fixed order, so a run that was interrupted and resumed ends with the same files as one that
@@ -11,16 +12,17 @@ import csv
 import io
 import json
 import re
-from dataclasses import replace
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.atomic import atomic_write
-from grader.course import Assignment, Course
-from grader.grading.lateness import due_for, late_share
+from grader.course import Course
 from grader.reports.escape import md_text, visible_controls
-from grader.results import CheckResult, CheckStatus, ExerciseResult, StudentResult, status_word
+from grader.results import (CheckResult, CheckStatus, ExerciseGrade, ExerciseResult, FinalGrade, HandIn,
+                            StudentResult, status_word)
 from grader.student_view import NO_D2L, student_message
+
+if TYPE_CHECKING:
+    from grader.grading.final import ClassGrades
 
 
 _FILE_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
@@ -36,49 +38,14 @@ def fmt_points(x: float) -> str:
     return f"{round(float(x), 2):g}"
 
 
-def apply_grading(rows: list[StudentResult], exercise_ids: list[str], course: Course,
-                  overrides: dict[str, dict[str, dict]],
-                  assignment: Assignment | None = None) -> list[StudentResult]:
-    """Copies of the rows with manual overrides in place of the checks' scores (the original kept
-    beside it) and, for an assignment, a `grade` block: raw, penalty (lateness, after the checks)
-    and final, with the submission time and where it came from."""
-    out = []
-    for row in rows:
-        exercises = dict(row.exercises)
-        for ex_id, o in overrides.get(row.student, {}).items():
-            entry = exercises.get(ex_id)
-            if ex_id in exercise_ids and entry:
-                exercises[ex_id] = replace(entry, score=float(o["points"]), override=dict(o, original=entry.score))
-        row = replace(row, exercises=exercises)
-        score, maximum = row.totals(exercise_ids)
-        submitted = row.submitted or {}
-        grade: dict[str, Any] = {"raw": score, "max": maximum, "penalty": 0.0, "final": score,
-                                 "submitted_at": submitted.get("at", ""),
-                                 "time_source": submitted.get("source", "")}
-        if assignment is not None:
-            # the assignment's points: the checks' scores scaled to what it is worth
-            scale = assignment.points / sum(course.exercises[e].points for e in exercise_ids)
-            raw = round(score * scale, 4)
-            at = submitted.get("at", "")
-            hours, share = late_share(assignment, row.student, at)
-            penalty = round(raw * share, 4)
-            grade = {"raw": raw, "max": round(maximum * scale, 4), "penalty": penalty,
-                     "final": round(raw - penalty, 4), "assignment": assignment.id,
-                     "due": due_for(assignment, row.student).isoformat(),
-                     "extension": row.student in assignment.extensions,
-                     "submitted_at": at, "time_source": submitted.get("source", ""),
-                     "hours_late": round(hours, 2), "penalty_share": share}
-        row.grade = grade
-        out.append(row)
-    return out
-
-
-def exercise_status(row: StudentResult, entry: ExerciseResult | None) -> str:
-    """What a spreadsheet cell next to the points says: graded, missing, error: syntax, ..."""
+def exercise_status(row: StudentResult, entry: ExerciseResult | None, graded: ExerciseGrade | None = None) -> str:
+    """What a spreadsheet cell next to the points says: graded, override, held for review,
+    missing, error: syntax, ... (`graded` is the exercise's part of the final grade)."""
+    state = graded.state if graded is not None else ""
+    if state in _STATE_WORDS:
+        return _STATE_WORDS[state]
     if entry is None:
         return "not graded"
-    if entry.override:
-        return "override"
     if entry.status == "graded":
         return "graded"
     if entry.status == "missing":
@@ -93,36 +60,48 @@ def exercise_status(row: StudentResult, entry: ExerciseResult | None) -> str:
     return "error: unreadable"
 
 
+_STATE_WORDS = {"override": "override", "held": "held for review", "accepted": "review: accepted",
+                "rejected": "review: rejected", "tampering": "tampering", "not graded": "not graded"}
+
+
+def grade_of(row: StudentResult) -> FinalGrade:
+    """The row's final grade; a renderer never computes one (grader.grading.final does, once)."""
+    if row.grade is None:
+        raise ValueError(f"{row.student}: no final grade; rows reach renderers through grader.grading.final")
+    return row.grade
+
+
 # ---------------------------------------------------------------------------- grades.csv
 
+GRADE_COLUMNS = ["raw", "withheld", "by_hand", "penalty", "total", "max", "submitted_at", "time_source",
+                 "hours_late", "lateness", "needs_a_person"]
+
+
 def grades_csv(rows: list[StudentResult], exercise_ids: list[str]) -> str:
-    """One row per student: for each exercise its points (empty when it was not graded) and a
-    status column beside it; then raw, penalty, total (the final grade: raw - penalty) and max
-    (see README, "grades.csv")."""
+    """One row per student: for each exercise the points that count (empty when it was never
+    graded) and a status column beside it; then the final grade's parts: raw (the checks),
+    withheld (held for review), by_hand (overrides and review decisions), penalty (lateness),
+    total (the final grade), max, and the hand-in time with where it came from (README, "grades.csv")."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = ["student"]
     for ex_id in exercise_ids:
         header += [ex_id, f"{ex_id} status"]
-    writer.writerow([*header, "raw", "penalty", "total", "max", "submitted_at", "time_source", "hours_late"])
+    writer.writerow([*header, *GRADE_COLUMNS])
     for row in rows:
-        grade = row.grade or _plain_grade(row, exercise_ids)
+        grade = grade_of(row)
         cells = []
         for ex_id in exercise_ids:
-            entry = row.exercises.get(ex_id)
-            status = exercise_status(row, entry)
-            graded = entry is not None and (entry.graded or bool(entry.override))
-            cells += [fmt_points(entry.score) if entry is not None and graded else "", status]
-        writer.writerow([_csv_safe(row.student), *cells, fmt_points(grade["raw"]),
-                         fmt_points(grade["penalty"]), fmt_points(grade["final"]), fmt_points(grade["max"]),
-                         grade.get("submitted_at", ""), grade.get("time_source", ""),
-                         fmt_points(grade.get("hours_late", 0))])
+            entry, part = row.exercises.get(ex_id), grade.exercises.get(ex_id)
+            status = exercise_status(row, entry, part)
+            counted = part is not None and part.state not in ("not graded", "missing", "error")
+            cells += [fmt_points(part.points) if part is not None and counted else "", status]
+        writer.writerow([_csv_safe(row.student), *cells, fmt_points(grade.raw), fmt_points(grade.withheld),
+                         fmt_points(grade.by_hand), fmt_points(grade.penalty), fmt_points(grade.final),
+                         fmt_points(grade.max), grade.submitted_at, _csv_safe(grade.time_source),
+                         fmt_points(grade.hours_late), _csv_safe(grade.lateness),
+                         _csv_safe("; ".join(grade.attention))])
     return out.getvalue()
-
-
-def _plain_grade(row: StudentResult, exercise_ids: list[str]) -> dict:
-    score, maximum = row.totals(exercise_ids)
-    return {"raw": score, "max": maximum, "penalty": 0.0, "final": score}
 
 
 def _csv_safe(text: str) -> str:
@@ -134,35 +113,45 @@ def _csv_safe(text: str) -> str:
 
 def grades_json(rows: list[StudentResult], exercise_ids: list[str], course: Course, metadata: dict) -> str:
     """grades.json: a published format, so its names are its own (`file`, `check`, `max`) and do
-    not follow the results model's; a renamed key bumps a `format` in it (see README)."""
+    not follow the results model's; a renamed key bumps a `format` in it (see README).
+    `total` is the final grade, `grade` its parts (grader.grading.final)."""
     students = []
     for row in rows:
-        score, maximum = row.totals(exercise_ids)
+        grade = grade_of(row)
         exercises = {}
         for ex_id in exercise_ids:
             entry = row.exercises.get(ex_id)
             if not entry:
                 continue
+            part = grade.exercises[ex_id]
             exercises[ex_id] = {
                 "score": entry.score, "max": entry.max, "status": entry.status,
+                "counted": part.points, "state": part.state, "note": part.note,
                 "message": entry.message, "file": entry.source,
                 "notes": list(entry.notes), "sandbox": entry.sandbox,
-                "tampering": entry.tampering, "review": list(entry.review),
+                "tampering": entry.tampering, "findings": list(entry.findings),
                 "seconds": entry.seconds, "worker": entry.worker,
-                "cell": exercise_status(row, entry), "override": entry.override,
+                "cell": exercise_status(row, entry, part),
+                "override": dict(part.decision, original=part.raw) if part.state == "override" and part.decision else None,
+                "decision": part.decision,
                 "checks": [_check_json(c) for c in entry.check_results()],
             }
         students.append({"student": row.student, "source": row.source, "kind": row.kind,
-                         "problem": row.problem, "total": score, "max": maximum,
-                         "grade": row.grade or _plain_grade(row, exercise_ids),
-                         "roster": row.roster,
+                         "problem": row.problem, "total": grade.final, "max": grade.max,
+                         "grade": grade.to_json(),
+                         "handin": (row.handin or HandIn()).to_json(),
                          "facts": row.facts, "exercises": exercises})
-    doc = {"metadata": metadata,
+    doc = {"format": GRADES_JSON_FORMAT, "metadata": metadata,
            "exercises": {e: {"title": course.exercises[e].title, "points": course.exercises[e].points}
                          for e in exercise_ids},
            "for_review": for_review(rows, exercise_ids),
            "students": students}
     return json.dumps(doc, indent=1, sort_keys=False, allow_nan=False, default=str) + "\n"
+
+
+# 2: `total` is the final grade (after review, overrides and penalty), `grade` its parts, `handin`
+#    who and when; an exercise's `findings` replace `review`, `counted`/`state`/`note` are new.
+GRADES_JSON_FORMAT = "2"
 
 
 def _check_json(c: CheckResult) -> dict:
@@ -172,15 +161,19 @@ def _check_json(c: CheckResult) -> dict:
 
 
 def for_review(rows: list[StudentResult], exercise_ids: list[str]) -> list[dict]:
-    """What the instructor should look at: tampering (scored 0) and the static review's flags
-    (scored as usual: unusual code is not cheating by itself)."""
+    """What the instructor should look at: exercises held by the judge's review (0 until
+    `grader review accept|reject`), tampering (scored 0), findings flagged under policy "flag",
+    and what became of each (the decision, when one was made)."""
     found = []
     for row in rows:
+        grade = grade_of(row)
         for ex_id in exercise_ids:
             entry = row.exercises.get(ex_id)
-            if entry is not None and (entry.tampering or entry.review):
-                found.append({"student": row.student, "exercise": ex_id,
-                              "tampering": entry.tampering, "flags": list(entry.review)})
+            if entry is not None and (entry.tampering or entry.findings):
+                part = grade.exercises[ex_id]
+                found.append({"student": row.student, "exercise": ex_id, "state": part.state,
+                              "note": part.note, "tampering": entry.tampering,
+                              "findings": list(entry.findings)})
     return found
 
 
@@ -189,16 +182,19 @@ def review_md(rows: list[StudentResult], exercise_ids: list[str]) -> str:
     items = for_review(rows, exercise_ids)
     lines = ["# Submissions to look at", ""]
     if not items:
-        return "\n".join(lines + ["Nothing was flagged.", ""])
-    lines += ["Tampering scores 0 for the exercise. Flags from the static review change no score.", ""]
+        return "\n".join(lines + ["Nothing was held or flagged.", ""])
+    lines += ["A finding of the judge's review holds the exercise's points (counted 0) until you decide: "
+              "`grader review accept|reject STUDENT EXERCISE --reason TEXT --out DIR`. Tampering scores 0; "
+              "`grader override` sets points by hand.", ""]
     for item in items:
-        lines.append(f"## {item['student']}, {item['exercise']}")
+        lines.append(f"## {item['student']}, {item['exercise']}: {_STATE_WORDS.get(item['state'], item['state'])}")
         lines.append("")
+        lines += [md_text(item["note"]), ""]
         if item["tampering"]:
             lines += ["**Tampering** (scored 0):", "", _indent_block(item["tampering"]), ""]
-        if item["flags"]:
-            lines.append("Static review:")
-            lines += [f"- `{flag}`" if "`" not in flag else f"- {flag}" for flag in item["flags"]]
+        if item["findings"]:
+            lines.append("Findings of the judge's review:")
+            lines += [f"- `{f}`" if "`" not in f else f"- {f}" for f in item["findings"]]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -220,53 +216,60 @@ def run_facts(rows: list[StudentResult]) -> dict:
 # ---------------------------------------------------------------------------- feedback
 
 def feedback_md(row: StudentResult, exercise_ids: list[str], course: Course) -> str:
-    score, maximum = row.totals(exercise_ids)
+    """A student's feedback: the final grade as grades.csv states it, then each exercise."""
+    grade = grade_of(row)
     lines = [f"# Feedback for {md_text(row.student)}", "",
              f"{course.title} (version {course.version})", ""]
-    grade = row.grade or {}
-    if grade.get("assignment"):
-        a = course.assignments[grade["assignment"]]
-        lines += [f"Assignment **{a.id}: {a.title}**, due {grade['due']}"
-                  + (" (your extension)" if grade.get("extension") else ""), ""]
-        when = grade.get("submitted_at") or "unknown"
-        lines += [f"Handed in: {when} (from {grade.get('time_source') or 'nothing'})"
-                  + (f", {fmt_points(grade['hours_late'])} h late" if grade.get("hours_late") else ", on time"), ""]
-        lines += [f"**Raw: {fmt_points(grade['raw'])} / {fmt_points(grade['max'])}, late penalty: "
-                  f"-{fmt_points(grade['penalty'])}, final: {fmt_points(grade['final'])} / "
-                  f"{fmt_points(grade['max'])} points**", ""]
-    else:
-        lines += [f"**Total: {fmt_points(score)} / {fmt_points(maximum)} points**", ""]
+    if grade.assignment:
+        a = course.assignments[grade.assignment]
+        lines += [f"Assignment **{a.id}: {a.title}**, due {grade.due}"
+                  + (" (your extension)" if grade.extension else ""), ""]
+        lines += [f"Hand-in: {md_text(grade.lateness)}", ""]
+    lines += [f"**Final grade: {fmt_points(grade.final)} / {fmt_points(grade.max)} points**", ""]
+    parts = [f"the checks gave {fmt_points(grade.raw)}"]
+    if grade.withheld:
+        parts.append(f"{fmt_points(grade.withheld)} held for review")
+    if grade.by_hand:
+        parts.append(f"{'+' if grade.by_hand > 0 else '-'}{fmt_points(abs(grade.by_hand))} set by hand")
+    if grade.penalty:
+        parts.append(f"late penalty -{fmt_points(grade.penalty)}")
+    if len(parts) > 1:
+        lines += ["(" + ", ".join(parts) + ")", ""]
     if row.problem:
         lines += [f"> **Your submission could not be used:** {md_text(row.problem)}", ""]
-    lines += ["| exercise | points |", "| --- | --- |"]
+    lines += ["| exercise | points | |", "| --- | --- | --- |"]
     for ex_id in exercise_ids:
-        entry = row.exercises.get(ex_id)
-        if entry:
-            lines.append(f"| {ex_id} ({course.exercises[ex_id].title}) | "
-                         f"{fmt_points(entry.score)} / {fmt_points(entry.max)} |")
+        part = grade.exercises.get(ex_id)
+        if part is not None and ex_id in row.exercises:
+            lines.append(f"| {ex_id} ({md_text(course.exercises[ex_id].title)}) | "
+                         f"{fmt_points(part.points)} / {fmt_points(part.max)} | "
+                         f"{_STATE_WORDS.get(part.state, '')} |")
     lines.append("")
     for ex_id in exercise_ids:
         entry = row.exercises.get(ex_id)
         if entry:
-            lines += _exercise_feedback(ex_id, entry, course)
+            lines += _exercise_feedback(ex_id, entry, grade.exercises[ex_id], course)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _exercise_feedback(ex_id: str, entry: ExerciseResult, course: Course) -> list[str]:
+def _exercise_feedback(ex_id: str, entry: ExerciseResult, part: ExerciseGrade, course: Course) -> list[str]:
     ex = course.exercises[ex_id]
-    lines = [f"## {ex_id}: {ex.title} — {fmt_points(entry.score)} / {fmt_points(entry.max)}", ""]
+    lines = [f"## {ex_id}: {md_text(ex.title)} — {fmt_points(part.points)} / {fmt_points(part.max)}", ""]
     if entry.source:
         lines += [f"Graded file: {md_text(entry.source)}", ""]
-    if entry.override:
-        o = entry.override
-        lines += [f"**Points set by {o['by']} on {o['at']}: {fmt_points(o['points'])}** "
-                  f"(the checks gave {fmt_points(o['original'])}). Reason: {md_text(o['reason'])}", ""]
+    decided = part.state in ("override", "held", "accepted", "rejected")
+    if decided:
+        # one statement of what counts: the lines below describe what the checks found
+        lines += [f"**{md_text(part.note)}**", ""]
+        if part.state == "held":
+            lines += ["Your instructor will look at this exercise; until then it counts 0 points.", ""]
     for note in entry.notes:
         lines += [f"Note: {md_text(note)}", ""]
+    checks_gave = "the checks gave" if decided else "it scores"
     if not entry.graded:
         what = "No file was found" if entry.status == "missing" else "Your file could not be graded"
         lines += [f"**{what}:** {md_text(entry.message)}", "",
-                  "None of this exercise's checks could run, so it scores 0.", ""]
+                  f"None of this exercise's checks could run, so {checks_gave} 0.", ""]
         return lines
     checks = entry.check_results()
     passed = [c for c in checks if c.status == "passed"]
@@ -280,26 +283,31 @@ def _exercise_feedback(ex_id: str, entry: ExerciseResult, course: Course) -> lis
     if not passed and lost and all(c.summary == NO_D2L for c in lost):
         lines += [f"**Could not be imported:** {NO_D2L}. None of its {len(lost)} checks could run.", ""]
         return lines
+    if decided:
+        lines += ["What the checks found:", ""]
     if passed:
         lines.append(f"Passed ({len(passed)}):")
-        lines += [f"- ✅ {_label(c)} ({fmt_points(c.points)} pt)" for c in passed]
+        lines += [f"- ✅ PASSED: {_label(c)} ({fmt_points(c.points)} pt)" for c in passed]
         lines.append("")
     if lost:
         lines.append(f"Not passed ({len(lost)}):")
         for c in lost:
-            lines.append(f"- ❌ {_label(c)} — **{status_word(c.status)}** "
+            lines.append(f"- ❌ NOT PASSED: {_label(c)} — **{status_word(c.status)}** "
                          f"(0 / {fmt_points(c.max_points)} pt)")
             message = student_message(c)
             if message:
                 lines += ["", _indent_block(message), ""]
         lines.append("")
-        statuses = [s for s in CheckStatus if s in {c.status for c in lost} and s.advice]
-        lines.append("What to do:")
-        lines += [f"- {s.word}: " + s.advice.format(chapter=ex.chapter) for s in statuses]
-        lines.append("")
+        statuses = [st for st in CheckStatus if st in {c.status for c in lost} and st.advice]
+        if part.state == "override":     # the advice speaks of scores the override replaced
+            statuses = [st for st in statuses if st != CheckStatus.TAMPERING]
+        if statuses:
+            lines.append("What to do:")
+            lines += [f"- {st.word}: " + st.advice.format(chapter=ex.chapter) for st in statuses]
+            lines.append("")
     if skipped:
         lines.append(f"Skipped ({len(skipped)}):")
-        lines += [f"- ⏭️ {_label(c)}: {md_text(c.message)}" for c in skipped]
+        lines += [f"- ⏭️ SKIPPED: {_label(c)}: {md_text(c.message)}" for c in skipped]
         lines.append("")
     return lines
 
@@ -319,13 +327,11 @@ def _indent_block(text: str) -> str:
 
 # ---------------------------------------------------------------------------- all files
 
-def write_reports(out: Path, rows: list[StudentResult], exercise_ids: list[str], course: Course,
-                  metadata: dict, overrides: dict[str, dict[str, dict]] | None = None,
-                  assignment: Assignment | None = None) -> None:
-    out = Path(out)
-    rows = apply_grading(rows, exercise_ids, course, overrides or {}, assignment)
+def write_reports(grades: ClassGrades) -> None:
+    """grades.csv, grades.json, review.md and feedback/<student>.md of one gradebook's grades."""
+    out, rows, exercise_ids = grades.folder, grades.rows, grades.exercise_ids
     atomic_write(out / "grades.csv", grades_csv(rows, exercise_ids))
-    atomic_write(out / "grades.json", grades_json(rows, exercise_ids, course, metadata))
+    atomic_write(out / "grades.json", grades_json(rows, exercise_ids, grades.course, grades.run))
     atomic_write(out / "review.md", review_md(rows, exercise_ids))
     feedback = out / "feedback"
     feedback.mkdir(parents=True, exist_ok=True)
@@ -333,8 +339,8 @@ def write_reports(out: Path, rows: list[StudentResult], exercise_ids: list[str],
     for row in rows:
         name = f"{file_safe(row.student)}.md"
         keep.add(name)
-        atomic_write(feedback / name, feedback_md(row, exercise_ids, course))
-    # A student no longer in the class must not keep an old feedback file.
+        atomic_write(feedback / name, feedback_md(row, exercise_ids, grades.course))
+    # A student no longer in the gradebook (grade --replace) must not keep an old feedback file.
     for old in feedback.glob("*.md"):
         if old.name not in keep:
             old.unlink()

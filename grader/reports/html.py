@@ -1,8 +1,9 @@
 """The class report: OUT/report.html (self-contained: figures embedded, no network), its figures
 as PNG in OUT/figures/, and each student's feedback rendered as OUT/feedback/<student>.html.
 
-Everything is made from the gradebook (OUT/gradebook.sqlite) and course.toml alone, so a run
-that was interrupted and resumed gives the same report as one that was not.
+Everything is made from the gradebook (OUT/gradebook.sqlite) and course.toml alone, through the
+final grades of grader.grading.final, so a run that was interrupted and resumed gives the same
+report as one that was not, and every total here is the one grades.csv states.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -21,11 +23,14 @@ from markupsafe import Markup, escape
 
 from grader.course import Course
 from grader.atomic import atomic_write
-from grader.grading.gradebook import GRADEBOOK_FILE, read_gradebook, read_overrides
+from grader.grading.gradebook import GRADEBOOK_FILE
 from grader.reports import figures, stats
-from grader.reports.grades import feedback_md, fmt_points, run_facts
+from grader.reports.grades import feedback_md, fmt_points, grade_of, run_facts
 from grader.reports.similarity import Pair, side_by_side, similar_pairs
 from grader.results import StudentResult
+
+if TYPE_CHECKING:
+    from grader.grading.final import ClassGrades
 
 REPORT_FILE = "report.html"
 FIGURES_DIR = "figures"
@@ -52,17 +57,11 @@ class ReportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def write_class_report(out: Path, course: Course, exercise_ids: list[str] | None = None) -> ReportResult:
-    """Read OUT's gradebook and write report.html, figures/*.png and feedback/*.html."""
-    out = Path(out)
-    rows_by_id, meta = read_gradebook(out / GRADEBOOK_FILE)
-    rows = [rows_by_id[s] for s in sorted(rows_by_id)]
-    overrides = read_overrides(out / GRADEBOOK_FILE)
-    if overrides:     # points set by hand count in the report as everywhere else
-        from grader.reports.grades import apply_grading
-        rows = apply_grading(rows, exercise_ids or report_exercises(course, rows)[0], course, overrides)
+def write_class_report(grades: ClassGrades) -> ReportResult:
+    """Write report.html, figures/*.png and feedback/*.html of one gradebook's final grades."""
+    out, course, rows = grades.folder, grades.course, grades.rows
     feedback = out / "feedback"
-    html, pngs, pages, info = build_report(course, rows, meta, exercise_ids, pages_in=feedback)
+    html, pngs, pages, info = build_report(course, rows, grades.meta, grades.exercise_ids, pages_in=feedback)
     fig_dir = out / FIGURES_DIR
     fig_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -102,8 +101,8 @@ def build_report(course: Course, rows: list[StudentResult], meta: dict[str, str]
     if unknown:
         warnings.append(f"The gradebook holds exercises course.toml no longer declares, left out: {', '.join(unknown)}.")
     n = len(rows)
-    totals_ = [r.totals(exercise_ids)[0] for r in rows]
-    max_total = sum(course.exercises[e].points for e in exercise_ids)
+    totals_ = [grade_of(r).final for r in rows]
+    max_total = grade_of(rows[0]).max if rows else sum(course.exercises[e].points for e in exercise_ids)
     ex_stats = [stats.exercise_stats(rows, e, course.exercises[e].points) for e in exercise_ids]
     items = stats.item_analysis(rows, exercise_ids)
     hardest = set(stats.hardest(items)) if n else set()
@@ -226,18 +225,22 @@ def _similarity(course: Course, rows: list[StudentResult], exercise_ids: list[st
 
 
 def _student_line(row: StudentResult, exercise_ids: list[str], course: Course, nothing: bool) -> dict:
-    score, maximum = row.totals(exercise_ids)
-    cells = []
+    grade = grade_of(row)
+    cells: list[dict[str, str | float]] = []
     for e in exercise_ids:
-        entry = row.exercises.get(e)
+        entry, part = row.exercises.get(e), grade.exercises[e]
         if not entry or entry.status == "missing":
-            cells.append({"text": "missing", "css": "status-missing", "sort": -1})
+            cells.append({"text": "missing" if entry else "not graded", "css": "status-missing", "sort": -1.0})
         else:
             bad = not entry.graded
-            cells.append({"text": fmt_points(entry.score) + (" (not run)" if bad else ""),
-                          "css": "status-bad" if bad else "", "sort": entry.score})
-    note = row.problem or ("handed in nothing: every exercise missing" if nothing else "")
-    return {"student": row.student, "total": score, "max": maximum, "cells": cells, "note": note}
+            word = {"held": " (held)", "override": " (by hand)", "tampering": " (tampering)",
+                    "rejected": " (rejected)"}.get(part.state, " (not run)" if bad else "")
+            cells.append({"text": fmt_points(part.points) + word,
+                          "css": "status-bad" if bad or word else "", "sort": part.points})
+    notes = ([row.problem] if row.problem else []) + [a for a in grade.attention if a != row.problem]
+    if nothing:
+        notes.append("handed in nothing: every exercise missing")
+    return {"student": row.student, "total": grade.final, "max": grade.max, "cells": cells, "note": "; ".join(notes)}
 
 
 def _exercise_line(s: stats.ExerciseStats, course: Course) -> dict:

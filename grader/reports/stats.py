@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from grader.results import StudentResult
-from grader.student_view import student_message
+from grader.student_view import failure_summary
 
 # Kelley's 27 %: the upper and lower groups that make the discrimination index most reliable.
 GROUP_SHARE = 0.27
@@ -219,8 +219,9 @@ def reason_key(text: str) -> str:
 
 
 def failure_reasons(rows: list[StudentResult], exercise_ids: list[str], top: int = 5) -> list[CheckFailures]:
-    """For each check that some handed-in exercise failed, its most common failure reasons. The
-    text is the check's safe summary as `student_message` shows it (never a hidden input)."""
+    """For each check that some handed-in exercise failed, its most common failure reasons: a
+    hidden check's summary (the engine's words, never the student's exception text), a visible
+    check's message."""
     found: dict[str, dict] = {}
     for row in rows:
         for ex_id in exercise_ids:
@@ -230,7 +231,7 @@ def failure_reasons(rows: list[StudentResult], exercise_ids: list[str], top: int
             for c in entry.check_results():
                 if c.status in ("passed", "skipped"):
                     continue
-                text = student_message(c).strip().splitlines()
+                text = failure_summary(c).splitlines()
                 first = text[0] if text else str(c.status or "failed")
                 slot = found.setdefault(c.check_id, {"exercise": ex_id, "title": c.label,
                                                      "n": 0, "groups": {}})

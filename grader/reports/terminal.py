@@ -8,8 +8,8 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from grader.reports.escape import rich_text
-from grader.reports.grades import fmt_points
-from grader.results import ExerciseResult, StudentResult, status_style
+from grader.reports.grades import fmt_points, grade_of
+from grader.results import ExerciseGrade, StudentResult, status_style
 
 
 def progress_bar(console: Console) -> Progress:
@@ -41,31 +41,43 @@ def _columns(exercise_ids: list[str]) -> dict[str, list[str]]:
     return chapters
 
 
-def _cell(entries: list[ExerciseResult]) -> str:
-    if not entries:
+def _cell(parts: list[ExerciseGrade]) -> str:
+    if not parts:
         return ""
-    if len(entries) == 1 and not entries[0].graded:
-        return f"[dim]{rich_text(entries[0].status)}[/]"
-    score = sum(float(e.score) for e in entries)
-    maximum = sum(float(e.max) for e in entries)
+    if len(parts) == 1 and parts[0].state not in ("graded", "override", "accepted", "rejected", "held", "tampering"):
+        return f"[dim]{rich_text(parts[0].state)}[/]"
+    score = sum(p.points for p in parts)
+    maximum = sum(p.max for p in parts)
     text = f"{fmt_points(score)}/{fmt_points(maximum)}"
+    marks = "".join(sorted({_MARKS[p.state] for p in parts if p.state in _MARKS}))
+    if marks:
+        return f"[bold yellow]{text}{marks}[/]"
     return f"[green]{text}[/]" if maximum and score >= maximum else text
 
 
+# marks beside a cell whose points are not simply the checks' (the legend is under the table)
+_MARKS = {"held": "?", "override": "*", "accepted": "*", "rejected": "*", "tampering": "!"}
+LEGEND = "? held for review (counts 0 until `grader review`), * set by a person, ! tampering (scored 0)"
+
+
 def summary_table(rows: list[StudentResult], exercise_ids: list[str], title: str) -> Table:
-    table = Table(title=rich_text(title), show_lines=False)
+    """One line per student: the points that count per exercise (or chapter), the final grade
+    (with the late penalty beside it), and what went wrong."""
+    table = Table(title=rich_text(title), show_lines=False, caption=LEGEND)
     table.add_column("student", no_wrap=True)
     columns = _columns(exercise_ids)
     for name in columns:
         table.add_column(name, justify="right")
-    table.add_column("total", justify="right", style="bold")
+    table.add_column("final", justify="right", style="bold")
     table.add_column("notes", overflow="fold")
     for row in rows:
-        exercises = row.exercises
-        cells = [_cell([exercises[e] for e in ids if e in exercises]) for ids in columns.values()]
-        score, maximum = row.totals(exercise_ids)
-        table.add_row(rich_text(row.student), *cells, f"{fmt_points(score)}/{fmt_points(maximum)}",
-                      _notes(row, exercise_ids))
+        grade = grade_of(row)
+        cells = [_cell([grade.exercises[e] for e in ids if e in grade.exercises and e in row.exercises])
+                 for ids in columns.values()]
+        final = f"{fmt_points(grade.final)}/{fmt_points(grade.max)}"
+        if grade.penalty:
+            final += f" (late -{fmt_points(grade.penalty)})"
+        table.add_row(rich_text(row.student), *cells, final, _notes(row, exercise_ids))
     return table
 
 
@@ -81,8 +93,8 @@ def _notes(row: StudentResult, exercise_ids: list[str]) -> str:
             continue
         if entry.tampering:
             problems.append(f"[bold red]{ex_id}: tampering (scored 0, see review.md)[/]")
-        elif entry.review:
-            problems.append(f"[yellow]{ex_id}: {len(entry.review)} review flag(s), see review.md[/]")
+        elif entry.findings:
+            problems.append(f"[yellow]{ex_id}: {len(entry.findings)} finding(s) of the review, see review.md[/]")
         if entry.status == "error":      # "missing" already shows in its cell
             message = entry.message
             problems.append(f"[dim]{ex_id}: {rich_text(message[:70])}{'...' if len(message) > 70 else ''}[/]")
@@ -100,3 +112,17 @@ def _notes(row: StudentResult, exercise_ids: list[str]) -> str:
         parts.append(f"[dim]{untouched} not attempted[/]")
     return "; ".join([", ".join(parts)] * bool(parts) + problems)
 
+
+def needs_a_person(rows: list[StudentResult], roster: dict | None = None) -> list[tuple[str, list[str]]]:
+    """(student, why) for every grade that needs a person's decision or a conversation, as
+    grader.grading.final found them, plus the roster's students without a hand-in and hand-ins
+    it does not know."""
+    found = [(r.student, list(grade_of(r).attention)) for r in rows if grade_of(r).attention]
+    for sid in (roster or {}).get("unmatched", []):
+        found.append((sid, ["not on the roster (graded under its folder name)"]))
+    for person in (roster or {}).get("absent", []):
+        name = f" ({person['name']})" if person.get("name") else ""
+        found.append((person["id"], [f"on the roster{name}, handed in nothing"]))
+    for problem in (roster or {}).get("problems", []):
+        found.append((problem.get("student", "?"), [problem.get("problem", "")]))
+    return found

@@ -1,6 +1,7 @@
 """How much a sandboxed submission costs: `python -m grader.sandbox.bench [N]`.
 
-Prints the median wall time of spawn, first request (import + call) and close over N workers,
+Prints the median wall time of spawn, first request (import + call) and close over N workers
+(spawn + close: the fork, the worker's confinement, its exit and the reap),
 and for comparison a cold `python -c "import torch"`, which is what a fresh process per
 submission would pay.
 """
@@ -48,6 +49,7 @@ def main(n: int = 30) -> None:
     ms = lambda xs: f"{1000 * statistics.median(xs):6.2f} ms"  # noqa: E731
     print(f"spawn: {ms(spawn)}   first request: {ms(first)}   next request: {ms(second)}   "
           f"close: {ms(close)}")
+    print(f"fork + exit + reap (spawn + close): {ms([a + c for a, c in zip(spawn, close)])}")
     total = [a + b + c for a, b, c in zip(spawn, first, close)]
     print(f"per submission (spawn + first request + close): {ms(total)}  over {n} workers, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

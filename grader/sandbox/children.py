@@ -1,17 +1,15 @@
 """The zygote's children: waiting for a worker, killing its process group, sweeping the
-orphans it left behind, removing its directory; and the /proc readings the limits need."""
+orphans it left behind, removing its directory; forking only while single-threaded; and the
+/proc readings the limits need."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable, Collection
 
 from grader.sandbox.wire import processes
-
-if TYPE_CHECKING:
-    from grader.sandbox.zygote import ZygoteState
 
 
 def group_has_members(pgid: int) -> bool:
@@ -41,15 +39,69 @@ def wait_pid(pid: int) -> int:
 
 
 def children() -> list[int]:
-    me = os.getpid()
-    return [pid for pid, fields in processes() if len(fields) > 1 and int(fields[1]) == me]
+    """Our children, from the kernel's list of each of our threads' children (the zygote has one
+    thread), not by reading every process's /proc/<pid>/stat; where the kernel keeps no such list
+    (CONFIG_PROC_CHILDREN), from the walk."""
+    try:
+        tids = os.listdir("/proc/self/task")
+        found: list[int] = []
+        for tid in tids:
+            with open(f"/proc/self/task/{tid}/children") as fh:
+                found += [int(p) for p in fh.read().split()]
+        return found
+    except FileNotFoundError:
+        me = os.getpid()
+        return [pid for pid, fields in processes() if len(fields) > 1 and int(fields[1]) == me]
 
 
-def sweep_orphans(state: ZygoteState) -> bool:
+def threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def settle_thread_pools() -> int:
+    """Fork once and let the child exit at once: thread pools that stop themselves before a
+    fork (numpy's OpenBLAS, through pthread_atfork) stop here, so that every later fork finds
+    this process with one thread. Returns how many threads are left."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    wait_pid(pid)
+    return threads()
+
+
+def fork_single_threaded() -> int:
+    """os.fork(), refused unless this process has exactly one thread. A thread at fork time is
+    a lock held forever in the child; and torch's bundled GNU libgomp is not fork-safe: once the
+    parent has run a parallel region with two or more threads (its pool threads stay), the
+    child's next parallel region with two or more threads waits forever on a futex."""
+    count = threads()
+    if count != 1:
+        raise RuntimeError(f"the zygote has {count} threads (an OpenMP pool?): a forked worker could "
+                           "hang in its first parallel region, so none is forked")
+    return os.fork()
+
+
+def in_child(fn: Callable[[], Any]) -> bool:
+    """Does `fn` succeed in a throw-away child (namespaces, mounts, cgroups are tried there)?
+    It runs no torch: a plain fork."""
+    pid = os.fork()
+    if pid == 0:
+        ok = 1
+        try:
+            fn()
+            ok = 0
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(ok)
+    st = wait_pid(pid)
+    return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+
+
+def sweep_orphans(workers: Collection[int]) -> bool:
     """Kill and reap every child that is not a live worker: processes a student detached."""
     killed = False
     for _ in range(200):
-        strays = [pid for pid in children() if pid not in state.workers]
+        strays = [pid for pid in children() if pid not in workers]
         if not strays:
             break
         for pid in strays:

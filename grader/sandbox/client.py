@@ -207,7 +207,8 @@ class Zygote:
         return Worker(self, int(reply["pid"]), str(reply["tempdir"]), sock_ours, out_r, err_r,
                       limits, started)
 
-    def _reap(self, pid: int, grace: float) -> dict:
+    def reap(self, pid: int, grace: float) -> dict:
+        """Reap worker `pid`, killing it unless it ends within `grace` seconds."""
         reply = self._call({"op": "reap", "pid": pid, "grace": grace})
         if not reply.get("ok"):
             return {"exit_status": None, "signal": None, "killed": True}

@@ -11,12 +11,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from grader.sandbox.children import remove_tree, user_tasks, vm_size, wait_pid
+from grader.sandbox.children import in_child, remove_tree, user_tasks, vm_size, wait_pid
 
 if TYPE_CHECKING:
-    from grader.sandbox.zygote import ZygoteState
+    from grader.sandbox.state import ZygoteState
 
 PR_SET_PDEATHSIG = 1
 PR_SET_KEEPCAPS = 8
@@ -132,21 +132,6 @@ def mount_private_proc() -> None:
                        b"hidepid=invisible"), "mount proc hidepid=invisible")
 
 
-def _in_child(fn: Any) -> bool:
-    """Does `fn` succeed in a throw-away child (namespaces and mounts are tried there)?"""
-    pid = os.fork()
-    if pid == 0:
-        ok = 1
-        try:
-            fn()
-            ok = 0
-        except BaseException:  # noqa: BLE001
-            pass
-        os._exit(ok)
-    st = wait_pid(pid)
-    return os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
-
-
 def can_mount_private_proc() -> bool:
     def probe() -> None:
         _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
@@ -155,11 +140,11 @@ def can_mount_private_proc() -> bool:
         with open("/proc/self/mountinfo") as fh:
             if "hidepid=invisible" not in fh.read():
                 raise OSError("hidepid not in force")
-    return _in_child(probe)
+    return in_child(probe)
 
 
 def can_unshare_ipc() -> bool:
-    return _in_child(lambda: _check(libc.unshare(CLONE_NEWIPC), "unshare(CLONE_NEWIPC)"))
+    return in_child(lambda: _check(libc.unshare(CLONE_NEWIPC), "unshare(CLONE_NEWIPC)"))
 
 
 def can_mount_scratch(hide: list[str]) -> bool:
@@ -167,7 +152,7 @@ def can_mount_scratch(hide: list[str]) -> bool:
         return False  # an unprivileged user namespace would do, but many distributions forbid it
     scratch = tempfile.mkdtemp(prefix="tg-probe-")
     try:
-        return _in_child(lambda: mount_scratch(scratch, 1, hide))
+        return in_child(lambda: mount_scratch(scratch, 1, hide))
     finally:
         remove_tree(scratch)
 

@@ -16,15 +16,12 @@ import signal
 import socket
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from grader.checks.errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
                                   WorkerCrashed)
 from grader.sandbox.children import kill_worker, rss_mb
 from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, processes
-
-if TYPE_CHECKING:
-    from grader.sandbox.client import Zygote
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_MS = 250        # past its idle deadline, a worker is sampled over windows this long...
@@ -35,6 +32,15 @@ class ZygoteError(RuntimeError):
     """The zygote could not start or stopped answering (an engine problem, not the student's)."""
 
 
+class Forker(Protocol):
+    """What a worker needs of the zygote that forked it (client.Zygote)."""
+    device: str
+    sandbox_level: str
+    baseline_rss_mb: float
+
+    def reap(self, pid: int, grace: float) -> dict: ...
+
+
 @dataclass(frozen=True)
 class WorkerReport:
     stdout: str
@@ -43,6 +49,8 @@ class WorkerReport:
     signal: int | None
     killed: bool
     seconds: float
+    oom_killed: bool = False                # by its memory cgroup
+    memory_peak_mb: float | None = None     # the most its memory cgroup held (None: no cgroup)
 
 
 class _Output:
@@ -83,7 +91,7 @@ class _Output:
 class Worker:
     """One confined process serving one student's module. Not thread-safe: one judge thread."""
 
-    def __init__(self, zygote: Zygote, pid: int, tempdir: str, sock: socket.socket, out_fd: int,
+    def __init__(self, zygote: Forker, pid: int, tempdir: str, sock: socket.socket, out_fd: int,
                  err_fd: int, limits: Limits, started: float) -> None:
         self.zygote = zygote
         self.pid = pid
@@ -308,7 +316,7 @@ class Worker:
 
     def _reap(self, grace: float) -> dict:
         if self._status is None:
-            self._status = self.zygote._reap(self.pid, grace)
+            self._status = self.zygote.reap(self.pid, grace)
         return self._status
 
     def _crash(self, stage: str, why: str) -> Exception:
@@ -316,6 +324,9 @@ class Worker:
         for stream in (self._out, self._err):
             stream.drain()
         sig, code = status.get("signal"), status.get("exit_status")
+        if status.get("oom_killed") and not self._we_killed:
+            return OutOfMemory(f"used more than {self.limits.memory_mb} MB of memory {stage} "
+                               "(stopped by its memory cgroup)")
         if status.get("ended_by_itself") is False and not self._we_killed:
             return WorkerCrashed(f"the worker {why} {stage} and was stopped")
         if sig is not None:
@@ -370,7 +381,9 @@ class Worker:
         self._report = WorkerReport(stdout=self._out.text(), stderr=self._err.text(),
                                     exit_status=status.get("exit_status"), signal=status.get("signal"),
                                     killed=bool(status.get("killed")) or self._we_killed,
-                                    seconds=time.monotonic() - self._started)
+                                    seconds=time.monotonic() - self._started,
+                                    oom_killed=bool(status.get("oom_killed")),
+                                    memory_peak_mb=status.get("memory_peak_mb"))
         return self._report
 
     def __enter__(self) -> "Worker":

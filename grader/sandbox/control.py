@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from grader.sandbox.children import (
     children,
+    fork_single_threaded,
     group_has_members,
     kill_worker,
     remove_tree,
     sweep_orphans,
+    threads,
     wait_pid,
 )
 from grader.sandbox.confine import safe_relpath
@@ -27,7 +29,7 @@ from grader.sandbox.wire import close_fd, recv_control, send_control
 from grader.sandbox.worker import worker_main
 
 if TYPE_CHECKING:
-    from grader.sandbox.zygote import ZygoteState
+    from grader.sandbox.state import ZygoteState
 
 class _Judge:
     """One judge's control connection. The first (the process that started the zygote) is
@@ -105,7 +107,8 @@ def _answer(state: ZygoteState, judge: _Judge, message: dict, fds: list[int]) ->
             reply = {"ok": True, "modules": sorted(sys.modules), "pid": os.getpid(),
                      "cuda_initialized": bool(torch.cuda.is_initialized()),
                      "workers": sorted(state.workers), "children": sorted(children()),
-                     "judges": len(state.judges)}
+                     "judges": len(state.judges), "threads": threads(),
+                     "torch_threads": torch.get_num_threads()}
         else:
             reply = {"ok": False, "error": f"unknown op {op!r}"}
     except Exception as exc:  # noqa: BLE001 - report, keep serving other submissions
@@ -172,7 +175,11 @@ def spawn(state: ZygoteState, message: dict, fds: list[int]) -> dict:
         raise
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    try:
+        pid = fork_single_threaded()
+    except BaseException:
+        remove_tree(tempdir)
+        raise
     if pid == 0:
         code = 70
         try:
@@ -208,10 +215,12 @@ def finish_reap(state: ZygoteState, pid: int, status: int | None) -> dict:
         kill_worker(pid)
         status = wait_pid(pid)
         killed = True
-    killed = sweep_orphans(state) or killed
+    killed = sweep_orphans(state.workers) or killed
+    # how its memory cgroup saw it (an OOM kill, the peak); then the cgroup goes
+    memory = state.memory.release(pid) if state.memory is not None else {}
     remove_tree(state.workers.pop(pid))
     state.owners.pop(pid, None)
     exit_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     return {"ok": True, "exit_status": exit_status, "signal": sig, "killed": killed,
-            "ended_by_itself": ended_by_itself}
+            "ended_by_itself": ended_by_itself, **memory}

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from grader.sandbox.zygote import ZygoteState
+    from grader.sandbox.state import ZygoteState
 
 
 def read_paths() -> list[str]:

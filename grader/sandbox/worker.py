@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.sandbox import landlock, seccomp
+from grader.sandbox import landlock
 from grader.sandbox.confine import (
     CAP_DAC_READ_SEARCH,
     PR_CAPBSET_DROP,
@@ -29,7 +29,7 @@ from grader.sandbox.paths import inside
 from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, recv_exact
 
 if TYPE_CHECKING:
-    from grader.sandbox.zygote import ZygoteState
+    from grader.sandbox.state import ZygoteState
 
 
 def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, out_fd: int,
@@ -44,6 +44,8 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     for fd in (null, out_fd, err_fd):
         os.close(fd)
     limits = message["limits"]
+    if state.memory is not None:   # first: every page from here on is counted
+        state.memory.join(int(limits["memory_mb"]))
     uid = UID_BASE + os.getpid() if state.drop_uid else os.getuid()
     if state.tmpfs:
         mount_scratch(tempdir, int(limits.get("scratch_mb") or 512), state.hide,
@@ -57,8 +59,8 @@ def worker_main(state: ZygoteState, message: dict, tempdir: str, sock_fd: int, o
     landlock.restrict(state.abi, read=state.read_paths,
                       write=[tempdir, "/dev/null"] + (["/dev/shm"] if state.tmpfs else []),
                       devices=state.devices)
-    if state.seccomp:
-        seccomp.restrict(tuple(state.socket_families), deny_ipc=state.deny_ipc)
+    if state.syscalls is not None:
+        state.syscalls.install()
     if state.drop_uid:
         drop_privileges(uid, state.keep_dac)
     elif state.root:  # stuck with uid 0: at least no capability (modules, raw I/O, ...) is left

@@ -18,10 +18,10 @@ import os
 import socket
 import sys
 import types
-from typing import Any
 
-from grader.sandbox import landlock, seccomp
-from grader.sandbox.children import kill_worker, remove_tree, rss_mb, sweep_orphans, vm_size, wait_pid
+from grader.sandbox import cgroups, heap, landlock, seccomp
+from grader.sandbox.children import (kill_worker, remove_tree, rss_mb, settle_thread_pools, sweep_orphans,
+                                     threads, wait_pid)
 from grader.sandbox.confine import (
     PR_SET_CHILD_SUBREAPER,
     can_mount_private_proc,
@@ -32,78 +32,51 @@ from grader.sandbox.confine import (
 )
 from grader.sandbox.control import serve
 from grader.sandbox.paths import device_paths, exposed_paths, inside, read_paths
+from grader.sandbox.state import ZygoteState
 from grader.sandbox.wire import send_control
 
 
-class ZygoteState:
-    def __init__(self, device: str, tmp_root: str | None) -> None:
-        self.device = device
-        self.tmp_root = tmp_root
-        self.workers: dict[int, str] = {}  # pid -> tempdir
-        self.owners: dict[int, int] = {}   # pid -> the control socket (fd) of the judge that asked
-        self.judges: dict[int, Any] = {}   # control socket fd -> _Judge (serve fills it)
-        self.abi = landlock.abi_version()
-        self.read_paths = read_paths()
-        self.devices = device_paths() if device == "cuda" else []
-        self.root = os.getuid() == 0
-        # root: each worker gets its own uid (RLIMIT_NPROC is not enforced for root). Keep
-        # CAP_DAC_READ_SEARCH only where the Python install sits in a private dir (/root/.pyenv).
-        self.drop_uid, self.keep_dac = (False, False)
-        if self.root:
-            if probe_drop(self.read_paths, keep_dac=False):
-                self.drop_uid = True
-            elif probe_drop(self.read_paths, keep_dac=True):
-                self.drop_uid = self.keep_dac = True
-        self.baseline_vm = vm_size()
-        # covered with empty tmpfs in the worker (its own dir is re-created inside afterwards),
-        # unless the Python install lives there
-        self.hide = [d for d in ("/tmp", "/var/tmp", "/run") if os.path.isdir(d) and not os.path.islink(d)
-                     and not any(inside(p, (d,)) for p in self.read_paths)]
-        self.tmpfs = can_mount_scratch(self.hide)
-        if not self.tmpfs:
-            self.hide = []
-        # root: a private /proc (other users' processes invisible: no argv, no pids of the judge
-        # or of classmates) and an IPC namespace per worker, gone with its last process
-        self.private_proc = self.tmpfs and self.drop_uid and can_mount_private_proc()
-        self.ipc_namespace = self.tmpfs and can_unshare_ipc()
-        # Unless /tmp and /run are covered, pathname unix sockets (ssh-agent, tmux, D-Bus of the
-        # user running the grader) stay reachable: then no unix sockets at all. /tmp stays
-        # visible when the Python install lives under it (a CI clone in /tmp, say).
-        self.socket_families = [seccomp.AF_INET, seccomp.AF_INET6, seccomp.AF_PACKET]
-        sockets_hidden = all(d in self.hide for d in ("/tmp", "/run") if os.path.isdir(d))
-        if not (self.tmpfs and self.drop_uid and sockets_hidden):
-            self.socket_families.append(seccomp.AF_UNIX)
-        self.seccomp = seccomp.available()
-        # without an IPC namespace SysV IPC and POSIX message queues are machine-wide: refused
-        self.deny_ipc = not self.ipc_namespace
-
-    def level(self) -> str:
-        text = landlock.describe(self.abi)
-        if self.drop_uid:
-            text += "; own uid per worker" + (" (+CAP_DAC_READ_SEARCH, the python install is "
-                                              "under a private dir)" if self.keep_dac else "")
-        elif self.root:
-            text += ("; workers run as uid 0 without capabilities (cannot switch uid): process "
-                     "limit NOT enforced")
-        text += (f"; private tmpfs scratch dir ({', '.join(self.hide) or 'nothing'} hidden)" if self.tmpfs
-                 else "; scratch dir on disk (total size not capped)")
-        text += ("; private /proc (hidepid: other processes invisible)" if self.private_proc
-                 else "; shared /proc (other processes' pids and command lines visible)")
-        if self.ipc_namespace:
-            text += "; IPC namespace per worker"
-        if self.seccomp:
-            names = {seccomp.AF_INET: "inet", seccomp.AF_INET6: "inet6", seccomp.AF_PACKET: "packet",
-                     seccomp.AF_UNIX: "unix"}
-            text += "; seccomp: no new sockets (" + ", ".join(names[f] for f in self.socket_families) + ")"
-            if self.deny_ipc:
-                text += ", no SysV IPC or POSIX message queues"
-        else:
-            text += "; no seccomp on this architecture (UDP and unix sockets NOT restricted)"
-            if self.deny_ipc:
-                text += "; SysV IPC NOT confined (no IPC namespace, no seccomp)"
-        text += "; rlimits (memory, processes, file size)" if self.device == "cpu" else \
-            "; rlimits (processes, file size) + judge RSS watchdog"
-        return text
+def probe_state(device: str, tmp_root: str | None) -> ZygoteState:
+    """What this machine allows a worker, each step tried once in a throw-away child."""
+    abi = landlock.abi_version()
+    paths = read_paths()
+    root = os.getuid() == 0
+    # root: each worker gets its own uid (RLIMIT_NPROC is not enforced for root). Keep
+    # CAP_DAC_READ_SEARCH only where the Python install sits in a private dir (/root/.pyenv).
+    drop_uid, keep_dac = False, False
+    if root:
+        if probe_drop(paths, keep_dac=False):
+            drop_uid = True
+        elif probe_drop(paths, keep_dac=True):
+            drop_uid = keep_dac = True
+    # covered with empty tmpfs in the worker (its own dir is re-created inside afterwards),
+    # unless the Python install lives there
+    hide = [d for d in ("/tmp", "/var/tmp", "/run") if os.path.isdir(d) and not os.path.islink(d)
+            and not any(inside(p, (d,)) for p in paths)]
+    tmpfs = can_mount_scratch(hide)
+    if not tmpfs:
+        hide = []
+    # root: a private /proc (other users' processes invisible: no argv, no pids of the judge
+    # or of classmates) and an IPC namespace per worker, gone with its last process
+    private_proc = tmpfs and drop_uid and can_mount_private_proc()
+    ipc_namespace = tmpfs and can_unshare_ipc()
+    # Unless /tmp and /run are covered, pathname unix sockets (ssh-agent, tmux, D-Bus of the
+    # user running the grader) stay reachable: then no unix sockets at all. /tmp stays
+    # visible when the Python install lives under it (a CI clone in /tmp, say).
+    families = [seccomp.AF_INET, seccomp.AF_INET6, seccomp.AF_PACKET]
+    sockets_hidden = all(d in hide for d in ("/tmp", "/run") if os.path.isdir(d))
+    if not (tmpfs and drop_uid and sockets_hidden):
+        families.append(seccomp.AF_UNIX)
+    memory, no_memory_why = cgroups.create()
+    conditions = {c for c, holds in ((seccomp.NO_IPC_NAMESPACE, not ipc_namespace),
+                                     (seccomp.NO_MEMORY_CGROUP, memory is None)) if holds}
+    syscalls, no_syscalls_why = seccomp.build(tuple(families), conditions)
+    return ZygoteState(device=device, tmp_root=tmp_root, abi=abi, read_paths=paths,
+                       devices=device_paths() if device == "cuda" else [], root=root,
+                       drop_uid=drop_uid, keep_dac=keep_dac, hide=hide, tmpfs=tmpfs,
+                       private_proc=private_proc, ipc_namespace=ipc_namespace,
+                       socket_families=families, syscalls=syscalls, no_syscalls_why=no_syscalls_why,
+                       memory=memory, no_memory_why=no_memory_why)
 
 
 def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
@@ -127,23 +100,29 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
     import grader.checks.executor  # noqa: F401
     import grader.checks.probes  # noqa: F401
 
+    # No parallel region may run here: torch's libgomp would leave a thread pool behind that
+    # hangs a forked worker's own first parallel region. One thread until the forks; workers
+    # get torch's default back (or Limits.threads).
+    workers_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     warm_up()
     from grader.checks.executor import seal_engine
     seal_engine()  # every worker inherits the frozen engine and its snapshot
-    # Everything allocated so far is shared with the workers copy-on-write; a garbage
-    # collection in a worker would touch every object header and copy the whole heap.
-    import gc
-    gc.collect()
-    gc.freeze()
+    torch.set_num_threads(workers_threads)
+    if settle_thread_pools() != 1:
+        raise RuntimeError(f"the zygote has {threads()} threads after its start-up: a worker forked "
+                           "from it could hang (an OpenMP pool) or deadlock (a lock held by a thread)")
+    heap.freeze()
     # Orphans of a worker (double fork, setsid) are re-parented to us, so we can kill them.
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    state = ZygoteState(device, tmp_root)
+    state = probe_state(device, tmp_root)
     level = state.level()
     exposed = exposed_paths(state, protect)
     if exposed:
         level += "; WARNING: workers can read " + ", ".join(exposed)
     send_control(ctl, {"ok": True, "pid": os.getpid(), "sandbox_level": level, "exposed": exposed,
-                       "landlock_abi": state.abi, "rss_mb": rss_mb(os.getpid())})
+                       "landlock_abi": state.abi, "rss_mb": rss_mb(os.getpid()),
+                       "threads": threads()})
     try:
         serve(ctl, state)
     finally:
@@ -151,7 +130,9 @@ def main(fd: int, device: str = "cpu", tmp_root: str | None = None,
             kill_worker(pid)
             wait_pid(pid)
             remove_tree(state.workers.pop(pid))
-        sweep_orphans(state)
+        sweep_orphans(state.workers)
+        if state.memory is not None:
+            state.memory.close()
         os._exit(0)  # skip interpreter teardown (torch's is slow); nothing is left to flush
 
 

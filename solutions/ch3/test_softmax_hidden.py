@@ -6,6 +6,22 @@ from grader.checks import check, expect
 
 EXERCISE = "ch3.softmax"
 
+# The contract (the exercise's "What to write"), one sentence a clause; each check names the one it charges.
+CLAUSES = {
+    "softmax_example": "softmax of the scores 3.2, 5.1, -1.7 is about 0.130, 0.869, 0.001 (the worked example)",
+    "distributions": "every row of softmax(X) is positive and sums to 1, with X's shape and dtype",
+    "softmax_stable": "softmax stays finite and correct for logits of +-1000 (each row shifted by its own maximum)",
+    "softmax_any_batch": "softmax works row by row on any non-square batch",
+    "softmax_square_single": "softmax works on a square batch and on a batch of one row",
+    "softmax_float64": "softmax keeps float64",
+    "ce_example": "cross_entropy is the mean of -log of the true class's probability (worked examples)",
+    "ce_any": "cross_entropy is right on random batches of probabilities",
+    "ce_single_float64": "cross_entropy works for a batch of one and keeps float64",
+    "ce_logits_example": "cross_entropy_logits gives 2.0404 for the cat example and stays finite at +-1000 (log-sum-exp)",
+    "ce_logits_any": "cross_entropy_logits is right on random scores and labels",
+    "ce_logits_single_float64": "cross_entropy_logits works for a batch of one and keeps float64",
+}
+
 
 def _size(rng: torch.Generator, low: int, high: int) -> int:
     return int(torch.randint(low, high + 1, (1,), generator=rng))
@@ -15,20 +31,7 @@ def _labels(rng: torch.Generator, n: int, q: int, device: torch.device) -> torch
     return torch.randint(0, q, (n,), generator=rng).to(device)
 
 
-def _rows_far_apart(rng: torch.Generator, n: int, q: int, dtype: torch.dtype,
-                    device: torch.device) -> torch.Tensor:
-    """Logits around +1000 in some rows and around -1000 in others (both signs always present).
-
-    A max over the whole batch instead of per row underflows the -1000 rows to 0/0; no max
-    shift at all overflows the +1000 rows to inf/inf.
-    """
-    signs = torch.where(torch.arange(n) % 2 == 0, 1.0, -1.0)
-    signs = signs[torch.randperm(n, generator=rng)]
-    X = torch.randn(n, q, generator=rng, dtype=torch.float64) * 4 + 1000.0 * signs[:, None]
-    return X.to(dtype).to(device)
-
-
-@check(points=2)
+@check(points=2, clause="softmax_any_batch")
 def test_softmax_random(student, reference, device, rng):
     """softmax matches the reference on random non-square batches."""
     for _ in range(3):
@@ -39,7 +42,7 @@ def test_softmax_random(student, reference, device, rng):
         expect.close(student.softmax(X), reference.softmax(X), what=f"softmax of a {n}x{q} tensor")
 
 
-@check(points=1)
+@check(points=1, clause="softmax_square_single")
 def test_softmax_square_and_single_row(student, reference, device, rng):
     """softmax matches the reference for a square batch and a batch of one row."""
     for n, q in ((5, 5), (1, 6)):
@@ -47,26 +50,14 @@ def test_softmax_square_and_single_row(student, reference, device, rng):
         expect.close(student.softmax(X), reference.softmax(X), what=f"softmax of a {n}x{q} tensor")
 
 
-@check(points=1)
+@check(points=1, clause="softmax_float64")
 def test_softmax_keeps_float64(student, reference, device, rng):
     """softmax of a float64 tensor is float64 and matches the reference."""
     X = (torch.randn(4, 7, generator=rng, dtype=torch.float64) * 3).to(device)
     expect.close(student.softmax(X), reference.softmax(X), what="softmax of a float64 tensor")
 
 
-@check(points=3)
-def test_softmax_extreme_logits(student, reference, device, rng):
-    """softmax is finite and correct when rows sit near +1000 and near -1000."""
-    for dtype in (torch.float32, torch.float64):
-        X = _rows_far_apart(rng, 6, 5, dtype, device)
-        # In float32 the spacing of numbers near 1000 is 6e-5, so a correct exp(X - logsumexp)
-        # arrangement is off by a few 1e-5 relative; wrong implementations give NaN, 0 or 1.
-        tol = {"rtol": 2e-4, "atol": 1e-6} if dtype == torch.float32 else {}
-        expect.close(student.softmax(X), reference.softmax(X), **tol,
-                     what=f"softmax with entries near ±1000 ({dtype})")
-
-
-@check(points=2)
+@check(points=2, clause="ce_any")
 def test_cross_entropy_random(student, reference, device, rng):
     """cross_entropy matches the reference on random probabilities and labels."""
     for _ in range(3):
@@ -77,7 +68,7 @@ def test_cross_entropy_random(student, reference, device, rng):
                      what=f"cross_entropy on a batch of {n} with {q} classes")
 
 
-@check(points=1)
+@check(points=1, clause="ce_single_float64")
 def test_cross_entropy_single_example_float64(student, reference, device, rng):
     """cross_entropy works for a batch of one and keeps float64."""
     y_hat = reference.softmax(torch.randn(1, 5, generator=rng, dtype=torch.float64)).to(device)
@@ -86,7 +77,7 @@ def test_cross_entropy_single_example_float64(student, reference, device, rng):
                  what="cross_entropy on a float64 batch of one")
 
 
-@check(points=2)
+@check(points=2, clause="ce_logits_any")
 def test_cross_entropy_logits_random(student, reference, device, rng):
     """cross_entropy_logits matches the reference on random scores and labels."""
     for _ in range(3):
@@ -97,22 +88,7 @@ def test_cross_entropy_logits_random(student, reference, device, rng):
                      what=f"cross_entropy_logits on a batch of {n} with {q} classes")
 
 
-@check(points=3)
-def test_cross_entropy_logits_extreme(student, reference, device, rng):
-    """cross_entropy_logits stays finite when the true class is 1000 below the others."""
-    for dtype in (torch.float32, torch.float64):
-        n, q = 6, 4
-        logits = _rows_far_apart(rng, n, q, dtype, device)
-        y = _labels(rng, n, q, device)
-        # Push each true class far below the rest of its row: its probability underflows to 0,
-        # so log(softmax(...)) would give -inf, while the exact loss is about 1000.
-        rows = torch.arange(n, device=device)
-        logits[rows, y] = logits[rows, y] - 1000.0
-        expect.close(student.cross_entropy_logits(logits, y), reference.cross_entropy_logits(logits, y),
-                     what=f"cross_entropy_logits with a true class 1000 below the others ({dtype})")
-
-
-@check(points=1)
+@check(points=1, clause="ce_logits_single_float64")
 def test_cross_entropy_logits_single_example_float64(student, reference, device, rng):
     """cross_entropy_logits works for a batch of one and keeps float64."""
     logits = (torch.randn(1, 7, generator=rng, dtype=torch.float64) * 3).to(device)

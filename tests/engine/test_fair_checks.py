@@ -200,7 +200,7 @@ def test_a_renamed_inception_loses_only_the_naming_check():
                    "test_inception_gradients": "passed", "test_googlenet_matches_reference": "passed"}
 
 
-def test_renamed_dropout_layers_lose_only_the_naming_checks():
+def test_renamed_dropout_layers_lose_only_the_naming_check():
     from pathlib import Path
 
     from grader.checks.runner import collect_checks
@@ -209,4 +209,5 @@ def test_renamed_dropout_layers_lose_only_the_naming_checks():
     names = {c.name for c in collect_checks(load_course(Path(__file__).resolve().parents[2]), "ch4.dropout",
                                             hidden=True)}
     got = _results("ch4.dropout", "renamed_layers", names)
-    assert {k for k, v in got.items() if v != "passed"} == {"test_mlp_layers", "test_mlp_layer_names"}
+    # the names are one check's clause (mlp_names): the hidden layer check finds the layers by position
+    assert {k for k, v in got.items() if v != "passed"} == {"test_mlp_layer_names"}

@@ -1,5 +1,5 @@
-"""The engine's seal (grader.checks.integrity), the guard's reach (threads, TorchScript, op
-families) and the judge's static review (grader.checks.review).
+"""The engine's seal (grader.checks.integrity) and the guard's reach (threads, TorchScript, op
+families); the judge's review of the source is tests/engine/test_review.py.
 
 Tampering scenarios change the process they run in, so they run in one fresh Python each batch,
 never in the test process (whose engine other tests use)."""
@@ -16,7 +16,6 @@ import pytest
 import torch
 
 from grader.checks.forbid import FAMILIES, ForbiddenSignal, Guard, expand_families, install_mode_switch_guards
-from grader.checks.review import review_source
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -168,38 +167,3 @@ def test_forbidden_signal_is_still_a_base_exception():
     assert issubclass(ForbiddenSignal, BaseException) and not issubclass(ForbiddenSignal, Exception)
 
 
-# ------------------------------------------------------------------ static review
-
-def test_review_flags_the_tools_that_reach_below_python():
-    source = textwrap.dedent('''
-        import ctypes, gc, threading, sys
-        import torch
-        from grader.checks import forbid
-        sys.modules["grader.checks.codec"] = None
-        torch.allclose = lambda *a: True
-        def f(x):
-            g = torch.softmax.__wrapped__
-            return torch.ops.aten._safe_softmax(x, 1), torch._C._nn, sys._getframe(1).f_locals
-        TABLE = [%s]
-    ''') % ", ".join(str(i) for i in range(80))
-    flags = "\n".join(review_source(source, "sub.py"))
-    for what in ("ctypes", "gc", "threads", "grader's own package", "edits sys.modules", "torch.allclose",
-                 "__wrapped__", "torch.ops", "torch._C", "stack frames", "table of 80 numbers"):
-        assert what in flags, (what, flags)
-
-
-def test_review_leaves_ordinary_code_alone():
-    source = "import torch\nimport sys\nW = [0.1, 0.2, 0.3]\nprint(sys.modules.get('torch'))\n" \
-             "def f(x):\n    return torch.exp(x - x.max(1, keepdim=True).values)\n"
-    assert review_source(source) == []
-
-
-def test_no_reference_solution_is_flagged():
-    flagged = {}
-    for path in sorted((ROOT / "solutions").rglob("*.py")):
-        if path.name.startswith("test_") or "variants" in path.parts:
-            continue
-        flags = review_source(path.read_text(), path.name)
-        if flags:
-            flagged[str(path)] = flags
-    assert not flagged

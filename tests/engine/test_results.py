@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.checks.runner import STATUSES
-from grader.results import (CheckResult, CheckStatus, ExerciseResult, ResultFormatError, StudentResult,
+from grader.results import (CheckResult, CheckStatus, ExerciseResult, HandIn, ResultFormatError, StudentResult,
                             status_mark, status_style, status_word)
 
 # The words students have always read (feedback.md and Gradescope had a copy each).
@@ -73,13 +73,13 @@ def _rows() -> list[StudentResult]:
                        message="softmax(X): wrong shape: got (4, 1), expected (4,)\ngot tensor([1.])",
                        summary="softmax(X): wrong shape: got (4, 1), expected (4,)"),
                 _check("test_hidden", "error", 0, 3, message="softmax raised ValueError: X=tensor([0.5, 1.5])",
-                       summary="softmax raised ValueError at line 3 of your file", detail="line 3, in softmax"),
+                       summary="softmax raised an exception", detail="line 3, in softmax"),
                 _check("test_gpu", "skipped", 0, 0, message="needs a CUDA GPU", summary="needs a CUDA GPU"),
                 _check("test_slow", "timeout", 0, 1, message="took too long (more than 3 s)")],
         worker={"exit_status": [0, None], "killed": False, "seconds": 1.5, "signal": [None, 9], "stderr": "",
                 "stdout": "hi\n", "workers": 2},
         sandbox="landlock-abi7 (test)", seconds=2.25, key="k1", code="def softmax(X):\n    return X\n",
-        review=["uses exec"])
+        findings=["line 2: calls exec (code the review cannot read)"])
     stub = ExerciseResult("graded", 0.0, 10.0, source="ch4/dropout.py", checks=[
         dataclasses.replace(_check("test_drop", "error", 0, 2, visible=True,
                                    message="dropout_layer is not implemented yet: write your code here",
@@ -101,10 +101,17 @@ def _rows() -> list[StudentResult]:
 
 
 def _for_reports(rows: list[StudentResult]) -> list[StudentResult]:
-    """What the scheduler adds before the reports: hand-in times and the roster's record."""
-    return [dataclasses.replace(r, submitted={"at": "2030-01-17T10:00:00+00:00", "source": "newest file mtime"},
-                                roster={"id": r.student, "name": r.student.title(), "email": "", "section": "A"})
-            for r in rows]
+    """What load_class adds before the reports: the hand-in (when, from whom) and the final grade."""
+    from grader.course import load_course
+    from grader.grading.final import finalize
+    from grader.grading.gradebook import Decisions
+
+    course = load_course(ROOT)
+    decisions = Decisions(
+        overrides={"bob": {"ch3.softmax": {"points": 5.0, "reason": "regrade", "by": "ta", "at": "2030-01-20"}}},
+        handins={r.student: HandIn(at="2030-01-17T10:00:00+00:00", source="times.csv", name=r.student.title(),
+                                   section="A") for r in rows})
+    return [finalize(r, course, IDS, assignment=course.assignments["hw1"], decisions=decisions) for r in rows]
 
 
 def _json_trip(obj):
@@ -118,15 +125,15 @@ def test_each_result_round_trips_through_json() -> None:
         assert _json_trip(c) == c and type(c.to_json()["status"]) is str
     entry = alice.exercises["ch3.softmax"]
     assert _json_trip(entry) == entry
-    full = dataclasses.replace(_for_reports([alice])[0], seconds=3.5,
-                               grade={"raw": 7.5, "max": 20.0, "penalty": 0.0, "final": 7.5})
+    full = dataclasses.replace(_for_reports([alice])[0], seconds=3.5)
+    assert full.grade is not None and full.grade.raw == 7.5 and full.handin is not None
     assert _json_trip(full) == full
     # the stored form is the gradebook's as it always was: its keys, None left out
     stored = alice.to_json()
     assert set(stored) == {"student", "kind", "source", "problem", "exercises", "facts"}
     assert set(stored["exercises"]["ch4.dropout"]) == {
         "status", "score", "max", "message", "source", "notes", "checks", "sandbox", "seconds", "key", "code",
-        "tampering", "review"}
+        "tampering", "findings"}
     assert set(stored["exercises"]["ch3.softmax"]["checks"][0]) == {
         "check_id", "name", "visible", "status", "points", "max_points", "message", "detail", "seconds",
         "device", "summary", "title"}
@@ -174,6 +181,7 @@ def _render_all(rows: list[StudentResult], out: Path) -> dict[str, str]:
     from grader.course import load_course
     from grader.export.gradescope import results_json
     from grader.export.nbgrader import cell_verdict
+    from grader.grading.final import ClassGrades
     from grader.notebook import CheckSummary
     from grader.reports.grades import write_reports
     from grader.reports.html import build_report
@@ -181,8 +189,7 @@ def _render_all(rows: list[StudentResult], out: Path) -> dict[str, str]:
 
     course = load_course(ROOT)
     rows = _for_reports(rows)
-    overrides = {"bob": {"ch3.softmax": {"points": 5.0, "reason": "regrade", "by": "ta", "at": "2030-01-20"}}}
-    write_reports(out, rows, IDS, course, {"started": "then"}, overrides, course.assignments["hw1"])
+    write_reports(ClassGrades(out, course, rows, IDS, course.assignments["hw1"], {"started": "then"}))
     texts = {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*")) if p.is_file()}
     console = Console(width=200, record=True, file=io.StringIO())
     console.print(summary_table(rows, IDS, "T"))
@@ -219,7 +226,7 @@ def test_a_gradebook_written_and_read_back_renders_the_same_everywhere(tmp_path:
         assert before[name] == after[name], name
     # the renderers saw what they were meant to: the override, the penalty, the hidden text kept back
     assert "bob,5,override" in before["grades.csv"] and "hours_late" in before["grades.csv"]
-    assert "line 3 of your file" in before["feedback/alice.md"] and "X=tensor" not in before["feedback/alice.md"]
+    assert "ValueError" not in before["feedback/alice.md"] and "X=tensor" not in before["feedback/alice.md"]
     assert "X=tensor" not in before["results.json alice"]
-    assert "1 not attempted" in before["terminal"] and "1 review flag(s)" in before["terminal"]
+    assert "1 not attempted" in before["terminal"] and "1 finding(s) of the review" in before["terminal"]
     assert "alice" in before["report.html"] and "Feedback for alice" in before["page alice"]

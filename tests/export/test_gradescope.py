@@ -57,7 +57,7 @@ def test_results_json_maps_check_results() -> None:
     hv = course.grading.hidden_visibility
     assert [t["visibility"] for t in tests] == ["visible", "visible", hv, hv]
     assert "expected [3, 4]" in tests[1]["output"]          # visible: the comparison is shown
-    assert "wrong values" in tests[3]["output"]              # hidden: the safe summary only
+    assert tests[3]["output"] == "wrong result"               # hidden: the status only
     assert secret not in json.dumps(doc) and "values" != tests[3]["output"]
     assert results_json(results, course=course, hidden_visibility="hidden")["tests"][3]["visibility"] == "hidden"
     # without a course: raw check points

@@ -100,7 +100,7 @@ def test_ids_that_differ_only_by_case_are_an_error_naming_both(tiny_course, tmp_
 def test_file_names_with_control_characters_are_refused(tiny_course, tmp_path):
     subs = tmp_path / "subs"
     write(subs / "eve" / "ch1" / "basics.py", SOLUTION)
-    write(subs / "eve" / "x\n**Total: 70 / 70 points**.py", "")
+    write(subs / "eve" / "x\n**Final grade: 70 / 70 points**.py", "")
     found = _discover(tiny_course, subs)
     entry = found["eve"].exercises[EX]
     assert entry.status == "ok"
@@ -108,7 +108,7 @@ def test_file_names_with_control_characters_are_refused(tiny_course, tmp_path):
 
 
 def test_escaping_leaves_no_markup_no_tags_no_links_no_controls():
-    evil = 'x\n**Total: 70 / 70** <a href="javascript:alert(1)">[y](javascript:alert(1))</a> https://e.vil\x1b[31m'
+    evil = 'x\n**Final grade: 70 / 70** <a href="javascript:alert(1)">[y](javascript:alert(1))</a> https://e.vil\x1b[31m'
     md = md_text(evil)
     assert "\n" not in md and "\x1b" not in md
     assert "<" not in md and ">" not in md and "**" not in md

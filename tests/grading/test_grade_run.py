@@ -87,11 +87,12 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     make_class(subs, looper=True)
     proc = K.run_grader(tiny_course, subs, "--out", out, "--jobs", "2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "grading" in proc.stdout and "total" in proc.stdout       # progress bar and table
+    assert "grading" in proc.stdout and "final" in proc.stdout       # progress bar and table
 
     lines = (out / "grades.csv").read_text().splitlines()
     assert lines[0] == ("student,ch1.basics,ch1.basics status,ch2.twice,ch2.twice status,"
-                        "raw,penalty,total,max,submitted_at,time_source,hours_late")
+                        "raw,withheld,by_hand,penalty,total,max,submitted_at,time_source,hours_late,lateness,"
+                        "needs_a_person")
     rows = read_csv(out / "grades.csv")
     expected = dict(EXPECTED, looper=(1, 0))
     assert sorted(rows) == sorted(expected)
@@ -130,7 +131,7 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     assert nb["file"] == "ch1/basics.ipynb" and nb["status"] == "graded"
 
     feedback = (out / "feedback" / "wrong.md").read_text()
-    assert "Total: 1 / 6" in feedback
+    assert "Final grade: 1 / 6" in feedback
     assert "add(2, 3) is 5." in feedback                           # visible check, by its text
     assert "add agrees with the reference on random tensors. (hidden check)" in feedback
     hidden_source = (tiny_course / "solutions" / "ch1" / "test_basics_hidden.py").read_text()
@@ -140,7 +141,7 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     assert "def test_" not in feedback and hidden_source not in feedback
     assert "No file was found" in feedback                        # ch2.twice
     syntax = (out / "feedback" / "syntax.md").read_text()
-    assert "syntax error in ch1/basics.py line 1" in syntax and "Total: 2 / 6" in syntax
+    assert "syntax error in ch1/basics.py line 1" in syntax and "Final grade: 2 / 6" in syntax
     assert "could not be used" in (out / "feedback" / "evil.md").read_text()
     assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == sorted(expected)
     assert "took too long" in (out / "feedback" / "looper.md").read_text()
@@ -251,7 +252,7 @@ def test_student_regrade_replaces_one_row(tiny_course: Path, tmp_path: Path) -> 
     assert after["wrong"] != before["wrong"]
     grades = read_csv(out / "grades.csv")
     assert float(grades["wrong"]["total"]) == 4 and float(grades["other"]["total"]) == 1
-    assert "Total: 4 / 4" in (out / "feedback" / "wrong.md").read_text()
+    assert "Final grade: 4 / 4" in (out / "feedback" / "wrong.md").read_text()
 
 
 def test_bad_input_is_one_line(tiny_course: Path, tmp_path: Path) -> None:

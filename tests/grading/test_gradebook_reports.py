@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 
 from grader.course import load_course
+from grader.grading.final import ClassGrades, finalize_rows
 from grader.grading.gradebook import Gradebook, GradebookError, merge
 from grader.reports.grades import feedback_md, grades_csv, write_reports
 from grader.results import ExerciseResult, StudentResult
+
+
+def _final(course, rows, ids=("ch1.basics",)):
+    return finalize_rows(rows, course, list(ids))
 
 
 def _row(student: str, status: str = "failed", visible: bool = False) -> StudentResult:
@@ -49,25 +54,27 @@ def test_gradebook_rows_lock_and_merge(tmp_path: Path) -> None:
 
 def test_reports_hide_hidden_details(tiny_course: Path, tmp_path: Path) -> None:
     course = load_course(tiny_course)
-    rows = [_row("=cmd"), _row("bob", visible=True)]
+    rows = _final(course, [_row("=cmd"), _row("bob", visible=True)])
     text = grades_csv(rows, ["ch1.basics"])
     assert text.splitlines() == [
-        "student,ch1.basics,ch1.basics status,raw,penalty,total,max,submitted_at,time_source,hours_late",
-        "'=cmd,1,graded,1,0,1,4,,,0", "bob,1,graded,1,0,1,4,,,0"]
+        "student,ch1.basics,ch1.basics status,raw,withheld,by_hand,penalty,total,max,submitted_at,time_source,"
+        "hours_late,lateness,needs_a_person",
+        "'=cmd,1,graded,1,0,0,0,1,4,,,0,,", "bob,1,graded,1,0,0,0,1,4,,,0,,"]
     hidden = feedback_md(rows[0], ["ch1.basics"], course)
-    assert "(hidden check)" in hidden and "12 of 12 entries differ" in hidden
-    assert "tensor(" not in hidden and "secret" not in hidden          # no detail, message cut short
+    assert "(hidden check) — **wrong result**" in hidden and "12 of 12 entries differ" not in hidden
+    assert "tensor(" not in hidden and "secret" not in hidden          # the status only
     echo = _row("eve")
     leaky = echo.exercises["ch1.basics"].checks[1]
     leaky.status = "error"
     leaky.message = "add raised ValueError: inputs were tensor([0.125, -1.5]) and 0.25, 0.5, 0.75, 1.0"
-    echoed = feedback_md(echo, ["ch1.basics"], course)
-    assert "add raised ValueError" in echoed and "0.125" not in echoed and "0.75" not in echoed
+    echoed = feedback_md(_final(course, [echo])[0], ["ch1.basics"], course)
+    assert "ValueError" not in echoed and "0.125" not in echoed and "0.75" not in echoed
     visible = feedback_md(rows[1], ["ch1.basics"], course)
     assert "line7 secret" in visible and "(hidden check)" not in visible
-    write_reports(tmp_path / "out", [_row("bob")], ["ch1.basics"], course, {"started": "now"})
+    grades = ClassGrades(tmp_path / "out", course, _final(course, [_row("bob")]), ["ch1.basics"], run={"started": "now"})
+    write_reports(grades)
     (tmp_path / "out" / "feedback" / "gone.md").write_text("old")
-    write_reports(tmp_path / "out", [_row("bob")], ["ch1.basics"], course, {"started": "now"})
+    write_reports(grades)
     assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["bob.md"]
     assert not list((tmp_path / "out").glob(".*.tmp"))
 
@@ -78,21 +85,23 @@ def test_an_untouched_stub_is_one_line_not_a_list_of_failures(tiny_course: Path)
     for c in row.exercises["ch1.basics"].checks:
         c.status, c.points = "error", 0.0
         c.message, c.summary = "add is not implemented yet: write your code here", "add is not implemented yet"
-    text = feedback_md(row, ["ch1.basics"], course)
+    text = feedback_md(_final(course, [row])[0], ["ch1.basics"], course)
     assert "**Not attempted:**" in text and "❌" not in text and text.count("NotImplementedError") == 1
     from grader.reports.terminal import _notes
     assert _notes(row, ["ch1.basics"]) == "[dim]1 not attempted[/]"
     first = row.exercises["ch1.basics"].checks[0]
     first.status, first.points = "passed", 1.0   # one passes: attempted
-    assert "**Not attempted:**" not in feedback_md(row, ["ch1.basics"], course)
+    assert "**Not attempted:**" not in feedback_md(_final(course, [row])[0], ["ch1.basics"], course)
 
 
 def test_a_long_course_gets_one_terminal_column_per_chapter() -> None:
     from rich.console import Console
 
     from grader.reports.terminal import summary_table
+    from grader.results import ExerciseGrade, FinalGrade
     ids = [f"ch{c}.e{i}" for c in (2, 3) for i in range(6)]
     row = StudentResult("[bold]x", exercises={ex_id: ExerciseResult("graded", score=1.0, max=2.0) for ex_id in ids})
+    row.grade = FinalGrade(12, 0, 0, 12, 0, 12, 24, {e: ExerciseGrade("graded", 1.0, 1.0, 2.0) for e in ids})
     console = Console(width=200, record=True)
     console.print(summary_table([row], ids, "T"))
     text = console.export_text()
@@ -133,5 +142,5 @@ def test_add_small_negative(student):
     entry = judge.grade_exercise(ex, ExerciseFiles(ex.id, "missing", "not handed in"))
     assert {(c.name, c.visible): c.title for c in entry.check_results()} == want
     row = StudentResult("s", exercises={ex.id: dataclasses.replace(entry, status="graded")})
-    text = feedback_md(row, [ex.id], course)
+    text = feedback_md(_final(course, [row], [ex.id])[0], [ex.id], course)
     assert "add(2, 3) is 5. — " in text and "add(-2, 2) is 0, the hidden way. (hidden check) — " in text

@@ -65,13 +65,14 @@ def test_grade_with_roster_lists_unmatched_and_absent(tiny_course: Path, tmp_pat
     args = ["--roster", roster] + [a for k, v in COLUMNS.items() for a in ("--roster-column", f"{k}={v}")]
     proc = kit.run_grader(tiny_course, subs, "--out", out, "--only", "ch1.basics", *args)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "not on the roster: stranger" in proc.stdout and "no submission: s003 (Absent Person)" in proc.stdout
+    assert "stranger: not on the roster" in proc.stdout
+    assert "s003: on the roster (Absent Person), handed in nothing" in proc.stdout
     with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
         assert sorted(r["student"] for r in csv.DictReader(fh)) == ["s001", "s002", "stranger"]
     doc = json.loads((out / "grades.json").read_text(encoding="utf-8"))
     assert doc["metadata"]["roster"]["absent"][0]["id"] == "s003"
     s001 = next(s for s in doc["students"] if s["student"] == "s001")
-    assert s001["roster"]["name"] == "José María Ñúñez"
+    assert s001["handin"]["name"] == "José María Ñúñez"
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "stranger" in report and "Absent Person" in report
 

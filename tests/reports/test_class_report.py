@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from grader.cli import main
 from grader.course import load_course
 from grader.grading.gradebook import Gradebook
+from grader.grading.final import load_class
 from grader.reports.html import write_class_report
 
 SECTIONS = ("overview", "exercises", "items", "failures", "similarity", "students")
@@ -24,7 +25,7 @@ def _cli(course: Path, *args: str):
 
 def test_report_has_six_sections_embedded_figures_and_feedback_pages(tiny_course: Path, tmp_path: Path, rk) -> None:
     out = rk.write_gradebook(tmp_path / "out", rk.rows_with_a_copy())
-    result = write_class_report(out, load_course(tiny_course))
+    result = write_class_report(load_class(out, load_course(tiny_course)))
     html = (out / "report.html").read_text()
     for section in SECTIONS:
         assert f'<section id="{section}">' in html
@@ -109,9 +110,9 @@ def test_bad_gradebooks_are_one_line(tiny_course: Path, tmp_path: Path) -> None:
 def test_the_same_gradebook_gives_the_same_report(tiny_course: Path, tmp_path: Path, rk) -> None:
     out = rk.write_gradebook(tmp_path / "out", rk.rows_with_a_copy())
     course = load_course(tiny_course)
-    write_class_report(out, course)
+    write_class_report(load_class(out, course))
     first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.suffix in (".html", ".png")}
     (out / "feedback" / "s1.html").unlink()                     # rendered again, the same
-    write_class_report(out, course)
+    write_class_report(load_class(out, course))
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.suffix in (".html", ".png")}
     assert first == second and len(first) == 1 + 5 + 5

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.course import load_course
+from grader.grading.final import load_class
 from grader.reports.html import write_class_report
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -33,7 +34,7 @@ def test_report_renders_in_headless_chromium(tiny_course: Path, tmp_path: Path, 
     from PIL import Image
 
     out = rk.write_gradebook(tmp_path / "out", rk.rows_with_a_copy())
-    write_class_report(out, load_course(tiny_course))
+    write_class_report(load_class(out, load_course(tiny_course)))
     page = out / "report.html"
     exe = browser()
 

@@ -87,7 +87,7 @@ def test_a_reap_that_waits_does_not_hold_other_judges_up(run_zygote):
     import threading
     done = {}
     # the worker's socket stays open on a's side, so it does not end by itself: the reap waits 3 s
-    t = threading.Thread(target=lambda: done.setdefault("a", a._reap(slow.pid, 3.0)))
+    t = threading.Thread(target=lambda: done.setdefault("a", a.reap(slow.pid, 3.0)))
     start = time.monotonic()
     t.start()
     time.sleep(0.2)
