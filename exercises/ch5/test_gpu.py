@@ -63,20 +63,23 @@ def test_move_nested_dict(student, device, rng):
 def test_time_matmul_is_seconds_per_product(student, device, rng):
     """time_matmul(256, cpu) is a float of seconds (not milliseconds), near the checker's own measurement of one product."""
     cpu = torch.device("cpu")
-    for attempt in range(3):  # a busy machine can slow one measurement down a lot: allow retries
-        before = student.probe("matmul_seconds", n=256, device="cpu", repeats=10)
+    # A busy machine slows single measurements down, never speeds them up: compare the fastest of
+    # three of your figures with the fastest of the checker's measurements around them.
+    got_all, probed = [], []
+    for attempt in range(3):
+        probed.append(student.probe("matmul_seconds", n=256, device="cpu", repeats=10))
         got = student.time_matmul(256, cpu, 10)
-        after = student.probe("matmul_seconds", n=256, device="cpu", repeats=10)
+        probed.append(student.probe("matmul_seconds", n=256, device="cpu", repeats=10))
         expect.true(type(got) is float, f"time_matmul should return a float, got {type(got).__name__}")
         expect.true(math.isfinite(got) and got > 0,
                     f"time_matmul returned {got}, expected a positive number of seconds")
         rate = 2 * 256 ** 3 / got
         expect.true(rate < 2e13, f"{got:.3g} s for a 256 x 256 product means {rate:.3g} FLOP/s: too fast to be real")
-        if min(before, after) / 20 <= got <= max(before, after) * 20:
-            return
-    expect.fail(f"time_matmul(256, cpu, 10) returned {got:.3g} s, but the checker measured about "
-                f"{min(before, after):.3g} s per product: report seconds for ONE product, not milliseconds "
-                "or the total of all repeats")
+        got_all.append(got)
+    fastest, measured = min(got_all), min(probed)
+    if not measured / 20 <= fastest <= measured * 20:
+        expect.fail(f"time_matmul(256, cpu, 10) returned {fastest:.3g} s at best, but the checker measured about "
+                    f"{measured:.3g} s per product: report seconds for ONE product, not milliseconds")
 
 
 @check(points=1, clause="speedup_contract")
