@@ -132,7 +132,7 @@ def scale(work: Path, students: int, sizes: list[int]) -> None:
     second run of the same settings on the same workers is timed from submit to last result."""
     from grader.grading.cluster import Cluster
     from grader.grading.judge import JudgeSettings
-    from grader.grading.submissions import discover
+    from grader.grading.intake import collect
     root = work / "tiny"
     for rel, text in TINY_COURSE.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +147,7 @@ def scale(work: Path, students: int, sizes: list[int]) -> None:
                              submission_timeout=g.submission_timeout, check_timeout=g.check_timeout,
                              gpu_policy=g.gpu_policy, memory_mb=g.memory_limit_mb, max_processes=g.max_processes,
                              output_limit_kb=g.output_limit_kb, protect=(str(root / "solutions"),))
-    todo = [(s, ("ch1.twice",), {}) for s in discover(course, work / "tiny_class", [course.exercise("ch1.twice")])]
+    todo = [(s, ("ch1.twice",), {}) for s in collect(course, work / "tiny_class", [course.exercise("ch1.twice")]).submissions]
     print(f"scale: tiny course (one check), {students} students, warm judges, {os.cpu_count()} cores")
     base = None
     for w in sizes:

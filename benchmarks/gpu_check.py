@@ -169,7 +169,7 @@ def step_worker_overhead(n: int = 5) -> Row:
 
 
 def step_gpu_oom() -> Row:
-    from grader.checks.errors import StudentError
+    from grader.checks.student_errors import StudentError
     from grader.checks.student import Student
     from grader.sandbox import Limits, Zygote
     source = (b"import torch\n\n"

@@ -4,9 +4,9 @@
 
 Each student shows one thing the grader must handle: a perfect class member, untouched stubs,
 a partly right one, a notebook submission, a zip, a syntax error, an infinite loop, an
-attacker, and three hand-ins with times for assignment hw1 (late, late within an extension, past
-the cutoff). Files come from solutions/, their variants and the stubs, so the demo follows the
-course when it changes.
+attacker, and three hand-ins for assignment hw1 that examples/times.csv (written here too)
+makes late, late within an extension, and past the cutoff. Files come from solutions/, their
+variants and the stubs, so the demo follows the course when it changes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,22 @@ import jupytext
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "examples" / "submissions"
+TIMES = ROOT / "examples" / "times.csv"       # `grader grade examples/submissions --times examples/times.csv`
+# When each student handed in, as the LMS says (the columns of `--times`): everyone on time but
+# the three hw1 stories.
+TIMES_CSV = """id,submitted_at
+alice_perfect,2030-01-14T18:02:11+01:00
+bob_untouched_stubs,2030-01-15T23:58:40+01:00
+carol_partly_right,2030-01-15T21:47:05+01:00
+dan_notebooks,2030-01-15T09:30:00+01:00
+erin_zipped,2030-01-13T16:12:55+01:00
+frank_syntax_error,2030-01-15T23:12:30+01:00
+grace_infinite_loop,2030-01-15T22:05:17+01:00
+henry_late,2030-01-17T09:30:00-08:00
+iris_extension,2030-01-19T12:00:00Z
+jose_very_late,2030-01-30T08:00:00Z
+mallory_adversarial,2030-01-15T20:00:00+01:00
+"""
 sys.path.insert(0, str(ROOT))
 from grader.course import load_course  # noqa: E402
 
@@ -99,13 +115,13 @@ def main() -> None:
         "\n\ndef softmax(X):\n    while True:  # forgot to advance the loop\n        pass\n")
     write("grace_infinite_loop", looping)
     write("mallory_adversarial", {"ch3/softmax.py": ATTACK, "ch4/dropout.py": ATTACK_DROPOUT})
-    # Hand-in times for course.toml's assignment hw1 (due 2030-01-15T23:59+01:00, 10 %/day late,
-    # iris has an extension to the 20th): Gradescope's metadata file and nbgrader's timestamp.txt.
+    # Assignment hw1 (due 2030-01-15T23:59+01:00, 10 %/day late, iris has an extension to the
+    # 20th): henry is late, iris late but within her extension, jose past the cutoff. Their times
+    # come from the collection system, never from the hand-in: TIMES, as an LMS export gives them.
     hw1 = {f"{ex}.py": solution(ex) for ex in ("ch3/softmax", "ch4/dropout")}
-    write("henry_late", {**hw1, "submission_metadata.json":
-                         '{"created_at": "2030-01-17T09:30:00.000000-08:00", "users": [{"name": "Henry"}]}\n'})
-    write("iris_extension", {**hw1, "timestamp.txt": "2030-01-19 12:00:00.000000 UTC\n"})
-    write("jose_very_late", {**hw1, "timestamp.txt": "2030-01-30 08:00:00 UTC\n"})
+    for late in ("henry_late", "iris_extension", "jose_very_late"):
+        write(late, hw1)
+    TIMES.write_text(TIMES_CSV)
     print(f"wrote {sum(1 for _ in OUT.iterdir())} students to {OUT.relative_to(ROOT)}")
 
 

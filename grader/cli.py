@@ -20,6 +20,7 @@ from grader.grading.cli_grade import grade
 from grader.grading.cli_decisions import override, review
 from grader.reports.cli_report import report
 from grader.export.cli_lms import export
+from grader.export.cli_feedback import feedback
 from grader.mutation.cli import mutate
 
 # Wide tables when piped (CI logs, files): rich would otherwise wrap at 80 columns.
@@ -48,7 +49,7 @@ def main(ctx: click.Context, course_root: Path | None) -> None:
     """torchgrade: author, check, grade and export a PyTorch course.
 
     \b
-    Stages: list -> build -> validate (mutate) -> grade -> override / review -> report / export -> release / nbgrader / gradescope
+    Stages: list -> build -> validate (mutate) -> grade -> override / review -> report / export / feedback -> release / nbgrader / gradescope
     """
     ctx.obj = {"course_root": course_root}
 
@@ -167,7 +168,7 @@ def pack_cmd(ctx: click.Context, args: tuple[str, ...]) -> None:
     sys.exit(pack_main([*extra, *args]))
 
 
-for _command in (grade, override, review, report, export, release, nbgrader, gradescope, mutate):
+for _command in (grade, override, review, report, export, feedback, release, nbgrader, gradescope, mutate):
     main.add_command(_command)
 
 if __name__ == "__main__":

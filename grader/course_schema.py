@@ -58,11 +58,25 @@ def parse(root: Path, data: dict[str, Any]) -> Course:
             exercises[ex.id] = ex
     if not exercises:
         raise CourseError("course.toml declares no exercises: add [exercises.<chapter>.<name>] tables")
+    _unique_file_names(exercises)
     if (root / "solutions").is_dir():  # the instructor's course; a student release has no solutions
         for ex in exercises.values():
             _check_reference(ex)
     assignments = _parse_assignments(data.get("assignments", {}), chapters, exercises)
     return Course(root, title, version, chapters, exercises, grading, notebook, report, assignments)
+
+
+def _unique_file_names(exercises: dict[str, Exercise]) -> None:
+    """An LMS download keeps only a file's own name (Canvas, Moodle, Gradescope flatten folders),
+    so the grader finds an exercise's file by its name: two exercises may not share one."""
+    owner: dict[str, str] = {}
+    for ex in exercises.values():
+        name = Path(ex.file).name
+        if name in owner:
+            raise CourseError(f"exercises.{ex.chapter}.{ex.name}.file: {name} is also the file name of "
+                              f"{owner[name]}; give every exercise a file name of its own (hand-ins from an LMS "
+                              "are matched by it)")
+        owner[name] = ex.id
 
 
 def _parse_assignments(raw: Any, chapters: dict[str, Chapter],

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import torch
 
-from grader.checks.errors import StudentError
+from grader.checks.student_errors import StudentError
 from grader.checks.executor import Executor
 from grader.checks.expect import CheckFailure
 from grader.checks.registry import info_of

@@ -273,7 +273,8 @@ class HandIn(_Flat):
     late: bool | None = None          # the LMS's own late flag where it gives no time (Canvas's LATE)
     lms: str = ""                     # folders | zips | canvas | moodle | gradescope | classroom | nbgrader
     lms_id: str = ""                  # the LMS's own id of the student (Canvas user id, Moodle participant id)
-    submission_id: str = ""           # the LMS's id of this hand-in (Canvas's), to send feedback back to it
+    submission_id: str = ""           # Canvas: the file id its download names a hand-in by, which its
+                                      # Re-Upload Submissions reads to attach feedback to this student
     name: str = ""                    # the student's name as the download or roster says
     email: str = ""
     section: str = ""

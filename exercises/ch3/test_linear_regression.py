@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import specs, check, expect
-from grader.checks.errors import NotPlainData
+from grader.checks import specs, check, expect, NotPlainData
 
 EXERCISE = "ch3.linear_regression"
 

@@ -2,7 +2,7 @@
 
 The names below are loaded when first used (PEP 562), so that a process which only needs a
 submodule without torch (the grading run that starts the one zygote of a run imports
-`grader.sandbox`, which reaches `grader.checks.errors`) does not pay for importing torch.
+`grader.sandbox`, which reaches `grader.checks.student_errors`) does not pay for importing torch.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _WHERE = {
     "check": ("grader.checks.registry", "check"), "CheckFailure": ("grader.checks.expect", "CheckFailure"),
     "Student": ("grader.checks.student", "Student"), "Handle": ("grader.checks.student", "Handle"),
     "reference_call": ("grader.checks.student", "reference_call"),
-    **{name: ("grader.checks.errors", name) for name in (
+    **{name: ("grader.checks.student_errors", name) for name in (
         "ForbiddenCall", "LoadError", "MissingSymbol", "NotPlainData", "OutOfMemory", "StudentError",
         "StudentException", "StudentTimeout", "WorkerCrashed")},
 }

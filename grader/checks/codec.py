@@ -14,6 +14,8 @@ that proved to be most of a cheap check's cost: its unpickler is a Python loop.)
 
 from __future__ import annotations
 
+from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - see integrity
+
 import math
 import struct
 import time
@@ -22,7 +24,15 @@ from typing import Any, Callable
 import msgpack
 import torch
 
-from grader.checks.errors import NotPlainData, ProtocolError
+from grader.checks.student_errors import NotPlainData, ProtocolError
+
+# The tensor methods the encoder calls, bound to torch's C class before any student code runs:
+# a `torch.Tensor.contiguous = f` (an attribute added to the Python class, shadowing these) does
+# not change what is shipped; the seal reports it.
+_T = torch._C.TensorBase
+_detach, _is_conj, _resolve_conj, _is_neg, _resolve_neg = _T.detach, _T.is_conj, _T.resolve_conj, _T.is_neg, _T.resolve_neg
+_to, _contiguous, _numel, _element_size = _T.to, _T.contiguous, _T.numel, _T.element_size
+_layout, _device, _shape, _dtype = (vars(_T)[name].__get__ for name in ("layout", "device", "shape", "dtype"))
 
 TAG = "__tg__"
 MAX_DEPTH = 64
@@ -81,25 +91,38 @@ def describe_type(obj: Any) -> str:
 
 def encode_tensor(t: torch.Tensor, path: str, budget: Budget) -> dict:
     if type(t) is torch.nn.Parameter:
-        t = t.detach()
+        t = _detach(t)
     if type(t) is not torch.Tensor:
         raise NotPlainData(f"{path}: is a {describe_type(t)}, a subclass of torch.Tensor; "
                            "return a plain torch.Tensor")
-    if t.layout != torch.strided:
-        raise NotPlainData(f"{path}: is a {t.layout} tensor; return a dense (strided) tensor")
-    device = str(t.device)
-    if t.device.type == "meta":
+    layout = _layout(t)
+    if layout != torch.strided:
+        raise NotPlainData(f"{path}: is a {layout} tensor; return a dense (strided) tensor")
+    where = _device(t)
+    device = str(where)
+    if where.type == "meta":
         budget.take(path)
-        return {TAG: "tensor", "meta": True, "shape": list(t.shape), "dtype": str(t.dtype), "device": device}
-    data = t.detach()
-    if data.is_conj():
-        data = data.resolve_conj()
-    if data.is_neg():
-        data = data.resolve_neg()
-    budget.take(path, data.numel() * data.element_size())
+        return {TAG: "tensor", "meta": True, "shape": list(_shape(t)), "dtype": str(_dtype(t)), "device": device}
+    data = _detach(t)
+    if _is_conj(data):
+        data = _resolve_conj(data)
+    if _is_neg(data):
+        data = _resolve_neg(data)
+    budget.take(path, _numel(data) * _element_size(data))
     # clone: never ship a view that drags a huge storage along, never share memory with the sender
-    data = data.to("cpu", copy=True).contiguous()
+    data = _contiguous(_to(data, "cpu", copy=True))
     return {TAG: "tensor", "data": data, "device": device}
+
+
+def plain_containers(value: Any) -> Any:
+    """OrderedDict (state_dict) and other dict subclasses become dicts, recursively."""
+    if isinstance(value, dict):
+        return {k: plain_containers(v) for k, v in value.items()}
+    if type(value) is list:
+        return [plain_containers(v) for v in value]
+    if type(value) is tuple:
+        return tuple(plain_containers(v) for v in value)
+    return value
 
 
 def to_plain(obj: Any, path: str = "value", *, on_module: Callable[[Any], dict] | None = None,

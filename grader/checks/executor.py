@@ -15,6 +15,8 @@ worker and under plain pytest alike, so what that code can reach is reviewed in 
 
 from __future__ import annotations
 
+from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - see integrity
+
 import contextlib
 import importlib.util
 import itertools
@@ -32,16 +34,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from grader.checks import specs
-from grader.checks import codec, integrity, lazy, opcount
+from grader.checks import codec, integrity, lazy, nn_state, opcount, specs
 from grader.checks import forbid as forbids
-from grader.checks.errors import NO_D2L, NotPlainData
-from grader.checks.forbid import ForbiddenSignal, Guard, install_mode_switch_guards
+from grader.checks.forbid import ForbiddenSignal, Guard, clear_modes, install_mode_switch_guards
 from grader.checks.probes import PROBES
-
-MODULE_ATTRS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
-                "padding", "dilation", "groups", "p", "num_features", "output_size", "inplace",
-                "ceil_mode", "start_dim", "end_dim", "eps", "momentum")
+from grader.checks.specs import describe_module
+from grader.checks.student_errors import NO_D2L, NotPlainData
 
 
 # Most items one `items` request hands back (a runaway iterator must not fill the memory).
@@ -102,29 +100,31 @@ def _initialisers_skip_meta() -> Any:
             setattr(nn.init, name, init)
 
 
+# What resets and seeds the state before a call, bound before any student code runs.
+_set_default_dtype, _set_grad_enabled = torch.set_default_dtype, torch._C._set_grad_enabled
+_set_default_device, _set_detect_anomaly = torch.set_default_device, torch.autograd.set_detect_anomaly
+_manual_seed, _random_seed = torch.manual_seed, random.seed
+
+
 def reset_torch_state() -> None:
     """Undo global changes a previous call may have made (default dtype, grad mode, ...)."""
-    torch.set_default_dtype(torch.float32)
-    torch.set_grad_enabled(True)
+    _set_default_dtype(torch.float32)
+    _set_grad_enabled(True)
     try:
-        torch.set_default_device(None)
+        _set_default_device(None)
     except Exception:  # noqa: BLE001 - older torch has no default device to reset
         pass
-    torch.autograd.set_detect_anomaly(False)
+    _set_detect_anomaly(False)
 
 
 def seed_everything(seed: int) -> None:
-    torch.manual_seed(seed)
-    random.seed(seed)
+    _manual_seed(seed)
+    _random_seed(seed)
     try:
         import numpy as np
         np.random.seed(seed % (2**32))
     except Exception:  # noqa: BLE001 - numpy is optional for seeding
         pass
-
-
-# bound here, where the seal covers it: the draw of full checks cannot be rigged by rebinding os.urandom
-_urandom = os.urandom
 
 
 def seal_engine() -> None:
@@ -135,10 +135,15 @@ def seal_engine() -> None:
         return
     install_mode_switch_guards()
     specs.prime()
+    forbids.record_trusted_code()   # torch's code objects as they are now: what workers trust
     integrity.seal()
 
 
 class Executor(metaclass=integrity.Sealed):
+    # no instance dict: an attribute set on the instance cannot shadow a (sealed) method
+    __slots__ = ("module", "source", "load_error", "forbid", "handles", "object_handles", "_next", "tampered",
+                 "_sealed", "_answered", "_strict")
+
     def __init__(self, module: ModuleType | None, *, source: Path | None = None,
                  load_error: dict | None = None, forbid: dict[str, tuple[str, ...]] | None = None) -> None:
         self.module = module
@@ -195,23 +200,20 @@ class Executor(metaclass=integrity.Sealed):
     def handle(self, request: Any) -> dict:
         """Answer one request; the engine's seal is verified before and after it, and once the
         student's code has changed the engine every reply says so (`tampering`)."""
+        clear_modes()   # the torch modes exactly the engine's: none left by the student's code
         # before the first request: what the import changed (later, the previous check covers it)
-        if (self.tampered or not self._answered) and self._check_seal(full=True):
+        if (self.tampered or not self._answered) and self._check_seal():
             return self._tampering_reply()
         self._answered = True
         forbids.set_strict(self, self._strict)  # another executor in this process may have answered
         reply = self._answer(request)
-        # the engine after every request; all of torch too at the end (verify) and at random,
-        # so that a change kept for a few requests and undone is unlikely to go unseen
-        full = type(request) is dict and request.get("op") == "verify" \
-            or _urandom(1)[0] < 256 * integrity.FULL_CHECK_SHARE
-        if self._check_seal(after=True, full=full):
+        if self._check_seal(after=True):
             return self._tampering_reply()
         return reply
 
-    def _check_seal(self, after: bool = False, full: bool = True) -> bool:
+    def _check_seal(self, after: bool = False) -> bool:
         if not self.tampered:
-            self.tampered = integrity.changes(full)
+            self.tampered = integrity.changes()
             if self._sealed and not integrity.sealed():
                 self.tampered.append("the seal itself was removed")
             if after and self._strict and not forbids.strict_for(self):
@@ -345,11 +347,11 @@ class Executor(metaclass=integrity.Sealed):
             self._run(obj.eval, (), {}, symbol=symbol, seed=seed)
             value = None
         elif method == "training":
-            value = bool(obj.training)
+            value = nn_state.training(obj)
         elif method == "num_params":
-            value = int(sum(p.numel() for p in nn.Module.parameters(obj) if p.requires_grad))
+            value = int(sum(p.numel() for p in nn_state.parameters(obj) if p.requires_grad))
         elif method == "modules":
-            value = [_describe_module(n, m) for n, m in nn.Module.named_modules(obj)]
+            value = [describe_module(n, m) for n, m in nn_state.named_modules(obj)]
         elif method == "child":
             child = obj.get_submodule(str(args[0])) if args else obj
             value = child
@@ -438,6 +440,7 @@ class Executor(metaclass=integrity.Sealed):
                 self.object_handles.add(special["id"])
             return special
         label = what or (f"the value returned by {symbol}" if symbol else "the value")
+        clear_modes()   # a mode the student's code pushed since (a property, a forward in records) must not see the encoder
         try:
             return codec.to_plain(value, label, on_module=on_module, on_special=on_special)
         except NotPlainData as exc:
@@ -450,7 +453,7 @@ class Executor(metaclass=integrity.Sealed):
         if seed is not None:
             seed_everything(int(seed))
         if no_grad:  # the check asked for the call to run as under torch.no_grad()
-            torch.set_grad_enabled(False)
+            _set_grad_enabled(False)
         names = tuple(self.forbid.get(symbol, ())) + tuple(str(n) for n in extra_forbid)
         try:
             default_device = torch.device(str(device)) if device is not None else None
@@ -492,7 +495,7 @@ class Executor(metaclass=integrity.Sealed):
         grad_output = kwargs.pop("grad_output", None)
         inputs = [a.detach().clone().requires_grad_(True) if isinstance(a, torch.Tensor)
                   and a.is_floating_point() else a for a in args]
-        for p in nn.Module.parameters(module):
+        for p in nn_state.parameters(module):
             p.grad = None
 
         def forward_backward() -> Any:
@@ -507,7 +510,7 @@ class Executor(metaclass=integrity.Sealed):
         out = self._run(forward_backward, (), {}, symbol=symbol, seed=seed, extra_forbid=extra_forbid)
         return {"output": out.detach(),
                 "grads": {n: (p.grad.detach() if p.grad is not None else None)
-                          for n, p in nn.Module.named_parameters(module)},
+                          for n, p in nn_state.named_parameters(module)},
                 "input_grads": [(a.grad.detach() if isinstance(a, torch.Tensor) and a.grad is not None
                                  else None) for a in inputs]}
 
@@ -572,17 +575,3 @@ def _forbidden(sig: ForbiddenSignal, symbol: str) -> dict:
     return {"kind": "forbidden", "call": sig.shown,
             "message": f"{symbol} called {sig.shown}, which this exercise forbids; "
                        f"build it from basic tensor operations instead"}
-
-
-def _describe_module(name: str, module: nn.Module) -> dict:
-    # torch_type: the torch.nn class it derives from, which a student's subclass cannot rename
-    torch_type = next((c.__name__ for c in type(module).__mro__ if getattr(nn, c.__name__, None) is c), "")
-    entry: dict[str, Any] = {"name": name, "type": type(module).__name__, "torch_type": torch_type}
-    for attr in MODULE_ATTRS:
-        if attr in vars(module) or hasattr(type(module), attr) and not callable(getattr(module, attr, None)):
-            value = getattr(module, attr, None)
-            if type(value) in (int, float, bool, str, tuple, list, type(None)):
-                entry[attr] = value
-    if hasattr(module, "bias") and isinstance(getattr(module, "bias", None), (torch.Tensor, type(None))):
-        entry["has_bias"] = getattr(module, "bias") is not None
-    return entry

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import torch
 
 from grader import student_view
-from grader.checks.errors import StudentException
+from grader.checks.student_errors import StudentException
 
 # (rtol, atol) by dtype: a little looser than torch.testing's defaults because a correct student
 # may sum in another order than the reference.

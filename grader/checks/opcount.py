@@ -9,6 +9,8 @@ count is exact on any machine. A dispatch mode sees aten ops after torch has res
 
 from __future__ import annotations
 
+from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - see integrity
+
 from typing import Any, Iterable
 
 import torch

@@ -10,6 +10,8 @@ sealed like the rest of the engine (grader.checks.integrity).
 
 from __future__ import annotations
 
+from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - see integrity
+
 import atexit
 import os
 import shutil
@@ -19,6 +21,16 @@ import time
 from typing import Any, Callable
 
 import torch
+
+from grader.checks.codec import plain_containers
+from grader.checks.specs import Opaque
+
+# What the probes call, bound before any student code runs: a student who rebinds os.listdir,
+# tempfile.mkdtemp or torch.load in their worker (even for one call) changes nothing a probe reports.
+_listdir, _mkdtemp, _rmtree, _at_exit = os.listdir, tempfile.mkdtemp, shutil.rmtree, atexit.register
+_median, _clock = statistics.median, time.perf_counter
+_load, _save, _randn, _device = torch.load, torch.save, torch.randn, torch.device
+_cuda_sync, _cuda_available, _cuda_name = torch.cuda.synchronize, torch.cuda.is_available, torch.cuda.get_device_name
 
 PROBES: dict[str, Callable[..., Any]] = {}
 MEASUREMENTS = frozenset({"matmul_seconds", "device_info"})
@@ -31,32 +43,32 @@ def probe(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def synchronize(device: torch.device) -> None:
     if device.type == "cuda":
-        torch.cuda.synchronize(device)
+        _cuda_sync(device)
 
 
 @probe
 def matmul_seconds(n: int = 512, device: str = "cpu", repeats: int = 10, warmup: int = 2) -> float:
     """Median seconds of one n x n float32 matmul, with warm-up and synchronisation."""
-    dev = torch.device(device)
-    x = torch.randn(n, n, device=dev)
+    dev = _device(device)
+    x = _randn(n, n, device=dev)
     for _ in range(warmup):
         x @ x
     synchronize(dev)
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = _clock()
         x @ x
         synchronize(dev)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        times.append(_clock() - start)
+    return _median(times)
 
 
 @probe
 def device_info() -> dict:
     info = {"torch": str(torch.__version__), "cuda": str(torch.version.cuda or ""), "cuda_available":
-            torch.cuda.is_available(), "gpu": ""}
+            _cuda_available(), "gpu": ""}
     if info["cuda_available"]:
-        info["gpu"] = str(torch.cuda.get_device_name(0))
+        info["gpu"] = str(_cuda_name(0))
     return info
 
 
@@ -67,8 +79,8 @@ def device_info() -> dict:
 @probe
 def scratch_dir() -> str:
     """A new empty directory the student's code may write to (removed when the process exits)."""
-    path = tempfile.mkdtemp(prefix="tg-scratch-")
-    atexit.register(shutil.rmtree, path, True)
+    path = _mkdtemp(prefix="tg-scratch-")
+    _at_exit(_rmtree, path, True)
     return path
 
 
@@ -76,20 +88,9 @@ def scratch_dir() -> str:
 def list_dir(path: str) -> list:
     """Sorted names of the entries of a directory ([] if it does not exist)."""
     try:
-        return sorted(os.listdir(path))
+        return sorted(_listdir(path))
     except OSError:
         return []
-
-
-def _plain_containers(value: Any) -> Any:
-    """OrderedDict (state_dict) and other dict subclasses become dicts, recursively."""
-    if isinstance(value, dict):
-        return {k: _plain_containers(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_plain_containers(v) for v in value]
-    if type(value) is tuple:
-        return tuple(_plain_containers(v) for v in value)
-    return value
 
 
 @probe
@@ -97,10 +98,10 @@ def read_checkpoint(path: str) -> dict:
     """torch.load(path, weights_only=True, map_location="cpu") as plain data:
     {"ok": True, "value": ...}, or {"ok": False, "error": "..."} when it cannot be loaded safely."""
     try:
-        value = torch.load(path, weights_only=True, map_location="cpu")
+        value = _load(path, weights_only=True, map_location="cpu")
     except Exception as exc:  # noqa: BLE001 - a missing file, pickled objects, a corrupt file
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
-    return {"ok": True, "value": _plain_containers(value)}
+    return {"ok": True, "value": plain_containers(value)}
 
 
 @probe
@@ -108,9 +109,8 @@ def write_checkpoint(path: str, content: Any, unsafe: bool = False) -> None:
     """torch.save(content, path); unsafe=True also stores an engine object under "unsafe" (a file
     that torch.load(..., weights_only=True) must refuse)."""
     if unsafe:
-        from grader.checks.specs import Opaque
         content = dict(content, unsafe=Opaque("pickled object"))
-    torch.save(content, path)
+    _save(content, path)
 def pattern_tensor(shape: Any, seed: int, key: int, scale: float | None = None) -> torch.Tensor:
     """A deterministic float32 tensor for (seed, key): a seeded Gaussian pool of at most 4093
     values (a prime, so rows and channels of any size see shifted copies, never the same one)

@@ -15,7 +15,7 @@ import torch
 
 from grader import student_view
 from grader.checks import refcache
-from grader.checks.errors import (NO_D2L, ForbiddenCall, LoadError, MissingSymbol, StudentError,
+from grader.checks.student_errors import (NO_D2L, ForbiddenCall, LoadError, MissingSymbol, StudentError,
                                   StudentException, StudentTimeout, Tampering)
 from grader.checks.executor import _is_allocation_failure, import_file
 from grader.checks.expect import CheckFailure

@@ -12,6 +12,8 @@ and changed together; the whole module is sealed in the worker as one unit.
 
 from __future__ import annotations
 
+from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - see integrity
+
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -21,7 +23,17 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from grader.checks import integrity, nn_state
+from grader.checks.codec import parse_dtype, plain_containers
 from grader.checks.integrity import Sealed
+
+# bound before any student code runs: rebinding torch.is_grad_enabled or a Tensor method, even for
+# the length of one call, does not change what a recorder writes down
+_grad_enabled = torch._C.is_grad_enabled
+_detach, _clone = torch._C.TensorBase.detach, torch._C.TensorBase.clone
+MODULE_ATTRS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
+                "padding", "dilation", "groups", "p", "num_features", "output_size", "inplace",
+                "ceil_mode", "start_dim", "end_dim", "eps", "momentum")
 
 
 @dataclass(frozen=True)
@@ -259,7 +271,8 @@ def _init_params(model: nn.Module, seed: int) -> None:
 class ModelRecorder(metaclass=Sealed):
     def __init__(self, model: nn.Module) -> None:
         self.model = model
-        self.modes: list[bool] = []
+        self.cls = type(model)   # the class it was built as: a __class__ swap is tampering
+        self.modes: list[bool | None] = []
         self.grad_enabled: list[bool] = []
         self.initial_state: dict | None = None
         self.device: str | None = None
@@ -269,35 +282,35 @@ class ModelRecorder(metaclass=Sealed):
     def _hook(self, module: nn.Module, args: Any) -> None:
         if self.initial_state is None:
             self.initial_state = _state(module)
-            self.device = str(next(nn.Module.parameters(module)).device)
-        self.modes.append(bool(module.training))
-        self.grad_enabled.append(torch.is_grad_enabled())
+            self.device = _device_of(module, args)
+        self.modes.append(nn_state.training(module))
+        self.grad_enabled.append(_grad_enabled())
 
     def intact(self) -> bool:
-        """The hook is still the one registered and the lists are still lists: a student who
-        removed, replaced or swapped them has tampered with the record."""
-        hooks = getattr(self.model, "_forward_pre_hooks", None)
-        return (hooks is not None and hooks.get(self._hook_handle.id) is self._hook_fn
+        """The hook is still the one registered, the model still of the class it was built as,
+        and the lists are still lists: a student who removed, replaced or swapped them has
+        tampered with the record."""
+        hooks = vars(self.model).get("_forward_pre_hooks")
+        return (type(self.model) is self.cls and hooks is not None and hooks.get(self._hook_handle.id) is self._hook_fn
                 and type(self.modes) is list and type(self.grad_enabled) is list)
 
     def _note_if_tampered(self) -> None:
         if not self.intact():
-            from grader.checks import integrity
             integrity.ATTEMPTS.append("the recorder of a built model was removed or replaced")
 
     def records(self) -> dict:
         self._note_if_tampered()
         return {"initial_state": self.initial_state or _state(self.model), "final_state": _state(self.model),
                 "modes": list(self.modes), "grad_enabled": list(self.grad_enabled), "forwards": len(self.modes),
-                "final_training": bool(self.model.training),
-                "device": self.device or str(next(nn.Module.parameters(self.model)).device)}
+                "final_training": nn_state.training(self.model), "device": self.device or _device_of(self.model, ())}
 
 
 def _state(model: nn.Module) -> dict:
-    # unbound and without state_dict hooks: the student's code may shadow or hook state_dict
-    params: dict[str, torch.Tensor] = dict(nn.Module.named_parameters(model))
-    params.update(nn.Module.named_buffers(model))
-    return {k: v.detach().clone() for k, v in params.items()}
+    # from the modules' own dicts, without state_dict hooks: the student's code may shadow or
+    # hook state_dict, named_parameters or named_modules on any submodule
+    params: dict[str, torch.Tensor] = dict(nn_state.named_parameters(model))
+    params.update(nn_state.named_buffers(model))
+    return {k: _clone(_detach(v)) for k, v in params.items()}
 
 
 def _make_mlp(spec: dict) -> nn.Module:
@@ -370,7 +383,6 @@ def _make_net_layers(layers: list, root: dict, prefix: str = "") -> nn.Sequentia
 
 
 def _make_net(spec: dict) -> nn.Module:
-    from grader.checks.codec import parse_dtype
     model = _make_net_layers(spec["layers"], {})
     _init_params(model, spec["seed"])
     if spec.get("dtype"):
@@ -393,12 +405,11 @@ class NetRecorder(ModelRecorder):
         self.step = step
 
     def records(self) -> dict:
-        from grader.checks.executor import _describe_module
         rec = super().records()
         del rec["initial_state"]  # built_state is the state before the call; one state less to ship
         rec["built_state"] = self.built_state
-        rec["requires_grad"] = {n: bool(p.requires_grad) for n, p in nn.Module.named_parameters(self.model)}
-        rec["modules"] = [_describe_module(n, m) for n, m in nn.Module.named_modules(self.model)]
+        rec["requires_grad"] = {n: bool(p.requires_grad) for n, p in nn_state.named_parameters(self.model)}
+        rec["modules"] = [describe_module(n, m) for n, m in nn_state.named_modules(self.model)]
         if self.step is not None:
             rec["after_step"] = self._step()
         return rec
@@ -407,12 +418,12 @@ class NetRecorder(ModelRecorder):
         """One SGD step as a training loop would take it; its errors are recorded, not raised."""
         model, step = self.model, self.step
         assert step is not None  # records() calls it only with a step
-        was_training = model.training
+        was_training = nn_state.training(model) is not False
         try:
-            first = next(nn.Module.parameters(model))
+            first = next(nn_state.parameters(model))
             gen = torch.Generator().manual_seed(int(step.get("seed", 0)))
             X = torch.randn([int(d) for d in step["input_shape"]], generator=gen).to(first.dtype)
-            opt = torch.optim.SGD(nn.Module.parameters(model), lr=float(step.get("lr", 0.1)))
+            opt = torch.optim.SGD(list(nn_state.parameters(model)), lr=float(step.get("lr", 0.1)))
             opt.zero_grad()
             model.eval()
             with torch.enable_grad():
@@ -420,7 +431,7 @@ class NetRecorder(ModelRecorder):
                 weights = torch.randn(out.shape, generator=gen).to(out.dtype).to(out.device)
                 (out * weights).sum().backward()
             opt.step()
-            return {n: p.detach().clone() for n, p in nn.Module.named_parameters(model)}
+            return {n: _clone(_detach(p)) for n, p in nn_state.named_parameters(model)}
         except Exception as exc:  # noqa: BLE001 - the student's changes broke the model
             return {"error": f"{type(exc).__name__}: {exc}"[:500]}
         finally:
@@ -428,7 +439,6 @@ class NetRecorder(ModelRecorder):
 
 
 def _make_strided(spec: dict) -> torch.Tensor:
-    from grader.checks.codec import parse_dtype
     device = str(spec["device"])
     if device.startswith("meta"):
         storage = torch.empty(int(spec["length"]), dtype=parse_dtype(spec["dtype"]), device="meta")
@@ -516,8 +526,7 @@ class RecordingSGD(torch.optim.SGD, metaclass=Sealed):
             del rec["steps"]
             rec["step_count"] = self.step_count
         if self.record_state:
-            from grader.checks.probes import _plain_containers
-            rec["state_dict"] = _plain_containers(self.state_dict())
+            rec["state_dict"] = plain_containers(self.state_dict())
         return rec
 
 
@@ -678,7 +687,6 @@ class LeafRecorder(metaclass=Sealed):
 
 
 def _make_leaf(spec: dict) -> torch.Tensor:
-    from grader.checks.codec import parse_dtype
     dtype = parse_dtype(spec["dtype"])
     t = torch.tensor(spec["values"], dtype=dtype)
     if spec.get("device"):
@@ -706,26 +714,19 @@ class LayerRecorder(ModelRecorder):
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__(model)
-        self.child_modes: list[bool] = []
+        self.child_modes: list[bool | None] = []
         self.child_grad_enabled: list[bool] = []
         self._child_hook_fn = self._child_hook
         children = list(nn.Module.children(model)) if isinstance(model, nn.Sequential) else []
         self._child_hooks = [(child, child.register_forward_pre_hook(self._child_hook_fn)) for child in children]
 
-    def _hook(self, module: nn.Module, args: Any) -> None:
-        if self.initial_state is None:
-            self.initial_state = _state(module)
-            self.device = _device_of(module, args)
-        self.modes.append(bool(module.training))
-        self.grad_enabled.append(torch.is_grad_enabled())
-
     def _child_hook(self, module: nn.Module, args: Any) -> None:
-        self.child_modes.append(bool(module.training))
-        self.child_grad_enabled.append(torch.is_grad_enabled())
+        self.child_modes.append(nn_state.training(module))
+        self.child_grad_enabled.append(_grad_enabled())
 
     def intact(self) -> bool:
-        return super().intact() and type(self.child_grad_enabled) is list and all(
-            getattr(child, "_forward_pre_hooks", {}).get(handle.id) is self._child_hook_fn
+        return super().intact() and type(self.child_modes) is list and type(self.child_grad_enabled) is list and all(
+            vars(child).get("_forward_pre_hooks", {}).get(handle.id) is self._child_hook_fn
             for child, handle in self._child_hooks)
 
     def records(self) -> dict:
@@ -733,13 +734,13 @@ class LayerRecorder(ModelRecorder):
         return {"initial_state": self.initial_state if self.initial_state is not None else _state(self.model),
                 "final_state": _state(self.model), "modes": list(self.modes),
                 "grad_enabled": list(self.grad_enabled),
-                "forwards": len(self.modes), "final_training": bool(self.model.training),
+                "forwards": len(self.modes), "final_training": nn_state.training(self.model),
                 "device": self.device or _device_of(self.model, ()),
                 "child_modes": list(self.child_modes), "child_grad_enabled": list(self.child_grad_enabled)}
 
 
 def _device_of(module: nn.Module, args: Any) -> str:
-    for t in itertools.chain(nn.Module.parameters(module), nn.Module.buffers(module)):
+    for _, t in itertools.chain(nn_state.named_parameters(module), nn_state.named_buffers(module)):
         return str(t.device)
     for a in args:
         if isinstance(a, torch.Tensor):
@@ -849,6 +850,21 @@ def encode_special(obj: Any) -> dict | None:
     if type(obj) is BuildSpec:
         return obj.to_tree()
     return None
+
+
+def describe_module(name: str, module: nn.Module) -> dict:
+    """A module as a check sees it in records: its class, the torch.nn class it derives from
+    (which a student's subclass cannot rename) and its plain hyperparameters."""
+    torch_type = next((c.__name__ for c in type(module).__mro__ if getattr(nn, c.__name__, None) is c), "")
+    entry: dict[str, Any] = {"name": name, "type": type(module).__name__, "torch_type": torch_type}
+    for attr in MODULE_ATTRS:
+        if attr in vars(module) or hasattr(type(module), attr) and not callable(getattr(module, attr, None)):
+            value = getattr(module, attr, None)
+            if type(value) in (int, float, bool, str, tuple, list, type(None)):
+                entry[attr] = value
+    if hasattr(module, "bias") and isinstance(getattr(module, "bias", None), (torch.Tensor, type(None))):
+        entry["has_bias"] = getattr(module, "bias") is not None
+    return entry
 
 
 def decode_special(tag: str, tree: dict) -> Any:

@@ -20,7 +20,7 @@ import torch
 
 from grader.checks import specs
 from grader.checks import codec, refcache
-from grader.checks.errors import NotPlainData, ProtocolError, StudentError, error_from_reply
+from grader.checks.student_errors import NotPlainData, ProtocolError, StudentError, error_from_reply
 from grader.checks.executor import Executor, _plain_or_none, reset_torch_state, seed_everything
 
 

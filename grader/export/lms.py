@@ -127,18 +127,20 @@ def export_lms(system: str, out: Path, course: Course, to: Path, *, roster: Path
     if system == "canvas":
         lines.append([POINTS_POSSIBLE] + [""] * (len(identity) - 1) + [fmt_points(c.points) for c in columns])
     rows = {r.student: r for r in grades.rows}
-    order = [s for k, r in by_key.items() for s in rows if s.casefold() == k] if roster is not None else []
-    order += [s for s in rows if s not in order]
+    people = {s: _person(rows[s], roster_rows, by_key) for s in rows}
+    position = {id(p): i for i, p in enumerate(roster_rows)}
+    # the roster's order first (as the LMS lists its class), then who it does not know
+    order = sorted((s for s in rows if people[s] is not None), key=lambda s: position[id(people[s])])
+    order += [s for s in rows if people[s] is None]
     not_in_roster = []
     for student in order:
-        row = rows[student]
-        person = by_key.get(student.casefold())
+        row, person = rows[student], people[student]
         if roster is not None and person is None:
             not_in_roster.append(student)
         ident = _identity(system, identity, student, row.handin or HandIn(), person or {}, key)
         lines.append([_csv_safe(v) for v in ident] + [_score(row, c) for c in columns])
-    graded = {s.casefold() for s in rows}
-    not_graded = [r.get(key, "") for k, r in by_key.items() if k not in graded]
+    matched = {id(p) for p in people.values() if p is not None}
+    not_graded = [r.get(key, "") for r in roster_rows if id(r) not in matched]
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(lines)
     atomic_write(Path(to), buf.getvalue())
@@ -148,6 +150,20 @@ def export_lms(system: str, out: Path, course: Course, to: Path, *, roster: Path
         notes.append(f"the {by} columns hold points before the late penalty ({len(late)} student(s) have one): "
                      f"import the column {columns[-1].name!r}, which holds the final grade")
     return LmsExport(Path(to), len(order), not_in_roster, not_graded, header, notes)
+
+
+def _person(row: StudentResult, roster_rows: list[dict[str, str]], by_key: dict[str, dict[str, str]]) -> dict | None:
+    """The roster's row for a graded student: by the key column, else by the LMS's own user id
+    (Canvas's `ID`, which its download names students by), else by email."""
+    person = by_key.get(row.student.casefold())
+    handin = row.handin or HandIn()
+    if person is None and handin.lms_id:
+        person = next((r for r in roster_rows if r.get("ID") == handin.lms_id), None)
+    if person is None and handin.email:
+        email = handin.email.casefold()
+        person = next((r for r in roster_rows
+                       if (r.get("Email address") or r.get("email") or "").casefold() == email), None)
+    return person
 
 
 def _identity(system: str, identity: list[str], student: str, handin: HandIn, person: dict[str, str],

@@ -54,7 +54,9 @@ RELEASE_STAMP = ".torchgrade-release"
 # The engine a student runs, relative to grader/. Instructor-only modules stay out: they hold no
 # secrets, but they name the solution markers and are of no use without solutions/.
 ENGINE_FILES = ("__init__.py", "course.py", "course_schema.py", "errors.py", "pytest_plugin.py", "notebook.py",
-                "student_view.py", "pack.py", "results.py")
+                "student_view.py", "pack.py", "results.py",
+                # `grader pack` checks a notebook as the grader will read it
+                "grading/__init__.py", "grading/sources.py")
 ENGINE_DIRS = ("checks",)
 ENGINE_SKIP = ("API.md",)  # the check-writing contract documents the solution markers
 
@@ -354,10 +356,13 @@ def _readme(course: Course) -> str:
         "grader pack            # writes hand-in.zip (or: python -m grader.pack)",
         "```",
         "",
-        "`grader pack` zips exactly the files the grader reads (`exercises/chN/<name>.py`, else the "
-        "notebook beside it) in the layout it expects, with a `manifest.json` of exercise ids, file "
-        "hashes and the time; it refuses a file over the grader's size limit (clear a notebook's "
-        "outputs). Hand in `hand-in.zip` as your instructor asks. The grader runs the "
+        "`grader pack` zips exactly the files the grader reads, in the layout it expects: for each "
+        "exercise the file you worked in (`exercises/chN/<name>.py`, or the notebook beside it when the "
+        ".py is still the stub or the notebook is the newer), and says which it took and which "
+        "exercises are still untouched stubs. It adds a `manifest.json` of exercise ids, file hashes "
+        "and the time, refuses a file over the grader's size limit (clear a notebook's outputs), and "
+        "runs the visible checks on what it zipped, printing your points. Hand in `hand-in.zip` as "
+        "your instructor asks. The grader runs the "
         "visible checks and more hidden checks of the same kind in a sandbox, so code that only "
         "fits the visible checks will lose points.",
         "",

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from grader.course import context_course
 from grader.errors import ExitCode, UsageError
+from grader.grading.downloads import LAYOUT_NAMES
 from grader.results import StudentResult
 
 
@@ -34,10 +35,17 @@ from grader.results import StudentResult
                    "applied); a chapter id (ch4) where no assignment has that id grades that chapter "
                    "(and names the assignment of --nbgrader).")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="CSV of the class (id, name, email, section): maps submission folder names "
-                   "(id, email, its part before @, or name) to roster ids.")
+              help="The class: Canvas's or Moodle's gradebook export as it is, or a CSV of id, name, email, "
+                   "section, login; each hand-in becomes its roster student (ids, then emails, then names).")
 @click.option("--roster-column", "roster_columns", multiple=True, metavar="FIELD=HEADER",
-              help="The roster's header for id/name/email/section, e.g. id='SIS User ID' (repeatable).")
+              help="The roster's header for id/name/email/section/login, e.g. id='SIS User ID' (repeatable).")
+@click.option("--from", "layout", type=click.Choice(["auto", *LAYOUT_NAMES]), default="auto", show_default=True,
+              help="How SUBMISSIONS is laid out: an LMS's download as it comes (canvas, moodle, gradescope, "
+                   "classroom), folders (one folder or .zip per student) or nbgrader; auto detects it.")
+@click.option("--times", default=None, metavar="TIMES.csv|mtime",
+              help="When each student handed in, from the LMS or you: a CSV with a student column (id, user_id, "
+                   "SID, email, Identifier) and a time column (submitted_at, Submission Time); or 'mtime': "
+                   "each .zip's own mtime, where SUBMISSIONS is the drop box that received them.")
 @click.option("--replace", "replace_class", is_flag=True,
               help="OUT holds another class: grade this one in its place (rows of students not in "
                    "SUBMISSIONS are dropped; overrides and review decisions are kept by student id).")
@@ -48,16 +56,19 @@ from grader.results import StudentResult
 def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | None, device: str,
           only: tuple[str, ...], students: tuple[str, ...], timeout: float | None,
           nbgrader_dir: Path | None, assignment: str | None, roster: Path | None,
-          roster_columns: tuple[str, ...], cluster: str | None, replace_class: bool) -> None:
+          roster_columns: tuple[str, ...], layout: str, times: str | None, cluster: str | None,
+          replace_class: bool) -> None:
     """Grade every student in SUBMISSIONS with the visible and hidden checks.
 
     \b
-    SUBMISSIONS holds one folder or .zip per student (ch4/dropout.py or .ipynb inside).
+    SUBMISSIONS is the LMS's bulk download as it comes (Canvas, Moodle, Gradescope: the .zip or
+    its extracted folder; GitHub Classroom clones), or a folder (or .zip) holding one folder or
+    .zip per student (ch4/dropout.py or .ipynb inside).
     Running the same command again after an interruption grades only the students not yet done.
     """
     from grader.grading.scheduler import grade_class
-    from grader.reports.escape import rich_text
-    from grader.reports.terminal import needs_a_person, progress_bar, sandbox_warning, summary_table
+    from grader.reports.attention import needs_a_person
+    from grader.reports.terminal import needs_a_person_lines, progress_bar, sandbox_warning, summary_table
     from grader.sandbox.proctitle import hide_command_line
 
     # the class and output folders are on our command line, which any process may read
@@ -72,6 +83,8 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         submissions = nbgrader_dir / "submitted"
     elif submissions is None:
         raise UsageError("give the SUBMISSIONS folder (or --nbgrader COURSE_DIR --assignment chN)")
+    if times is not None and times != "mtime" and not Path(times).is_file():
+        raise UsageError(f"--times {times}: no such file (give a CSV of id and submitted_at, or 'mtime')")
     columns = {}
     for item in roster_columns:
         field_name, sep, header = item.partition("=")
@@ -102,6 +115,7 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         result = grade_class(course, submissions, out, jobs=jobs or 0, device=device, only=only,
                              students=students, timeout=timeout, assignment=assignment,
                              roster=roster, roster_columns=columns, cluster=cluster,
+                             layout=layout, times=times,
                              on_start=on_start, on_result=on_result, command=sys.argv[1:],
                              replace_class=replace_class)
     finally:
@@ -124,11 +138,8 @@ def grade(ctx: click.Context, submissions: Path | None, out: Path, jobs: int | N
         console.print(f"[bold red]... and {len(result.failures) - 5} more not graded[/]")
     for warning_text in result.warnings:
         console.print(f"[bold yellow]warning:[/] {warning_text}", highlight=False)
-    people = needs_a_person(result.rows, result.roster)
-    if people:
-        console.print(f"[bold]Needs a person ({len(people)}):[/]", highlight=False)
-        for student, why in people:
-            console.print(f"  [bold]{rich_text(student)}[/]: " + rich_text("; ".join(why)), highlight=False)
+    for line in needs_a_person_lines(needs_a_person(result.rows, result.roster, result.exercise_ids)):
+        console.print(line, highlight=False)
     if result.interrupted:
         console.print(f"[bold yellow]interrupted:[/] {len(result.not_graded)} student(s) not graded yet; "
                       "run the same command again to continue", highlight=False)

@@ -108,7 +108,7 @@ class _ExerciseTransport:
     def _measure(self, request: dict, limit: float) -> dict:
         """Timing and device facts come from a worker forked from the same clean zygote that
         never imports the submission, so no student code can fake them."""
-        from grader.checks.errors import WorkerCrashed
+        from grader.checks.student_errors import WorkerCrashed
         try:
             if self.clean is None:
                 self.clean = self.judge.zygote.spawn({PROBE_FILE: b""}, PROBE_FILE, "tg_probe", {})
@@ -133,7 +133,7 @@ class _ExerciseTransport:
 
     def request(self, request: dict, timeout: float | None = None) -> dict:
         # imported here so that the parent process, which only needs JudgeSettings, stays free of torch
-        from grader.checks.errors import OutOfMemory, StudentTimeout, WorkerCrashed
+        from grader.checks.student_errors import OutOfMemory, StudentTimeout, WorkerCrashed
         from grader.checks.probes import MEASUREMENTS
         left = self.deadline - time.monotonic()
         if left <= 0:

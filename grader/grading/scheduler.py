@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Callable
 
 from grader.course import Assignment, Course
-from grader.grading.lateness import submission_time
-from grader.grading.roster import load_roster, map_submissions
 from grader.errors import GraderError
 from grader.grading.gradebook import GRADEBOOK_FILE, Gradebook, checks_digest, exercise_key, kept_code, merge
 from grader.grading.judge import JudgeSettings, grade_in_process, init_process
-from grader.grading.submissions import Submission, discover
-from grader.results import HandIn, StudentResult
+from grader.grading.intake import collect
+from grader.grading.submissions import Submission
+from grader.results import StudentResult
 
 
 class GradeError(GraderError):
@@ -44,7 +43,7 @@ class RunResult:
     interrupted: bool = False
     failures: list[str] = field(default_factory=list)
     roster: dict | None = None        # {"unmatched": [...], "absent": [...]} with --roster
-    warnings: list[str] = field(default_factory=list)   # likely mistakes in the hand-ins, see hand_in_warnings
+    warnings: list[str] = field(default_factory=list)   # likely mistakes in the download, see grading.intake
 
 
 def detect_device(requested: str) -> str:
@@ -62,14 +61,15 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
                 only: tuple[str, ...] = (), students: tuple[str, ...] = (), timeout: float | None = None,
                 assignment: str | None = None, cluster: str | None = None,
                 roster: Path | None = None, roster_columns: dict[str, str] | None = None,
+                layout: str = "auto", times: Path | str | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[str, StudentResult], None] | None = None,
                 command: list[str] | None = None, report: bool = True, replace_class: bool = False) -> RunResult:
     started = _now()
     submissions, out = Path(submissions), Path(out)
-    if not submissions.is_dir():
+    if not submissions.is_dir() and not (submissions.is_file() and submissions.suffix.lower() == ".zip"):
         raise GradeError(f"submissions folder {submissions} does not exist" if not submissions.exists()
-                         else f"{submissions} is not a folder")
+                         else f"{submissions} is not a folder or a .zip download")
     if out.resolve() == submissions.resolve() or submissions.resolve().is_relative_to(out.resolve()):
         raise GradeError(f"--out {out} would put the reports around the submissions; use a separate folder")
     exercise_ids = course.select(only, assignment)
@@ -78,29 +78,13 @@ def grade_class(course: Course, submissions: Path, out: Path, *, jobs: int = 0, 
     excluded = [out]
     if the_assignment is not None:
         out = out / the_assignment.id     # one gradebook per assignment: re-grading one never touches another
-    subs = discover(course, submissions, [course.exercises[e] for e in exercise_ids], exclude=excluded,
-                    nbgrader_assignment=chapter)
+    intake = collect(course, submissions, [course.exercises[e] for e in exercise_ids], layout=layout,
+                     times=times, roster=roster, roster_columns=roster_columns, exclude=excluded,
+                     nbgrader_assignment=chapter, tz=the_assignment.due.tzinfo if the_assignment else None)
+    subs, roster_facts, warnings = intake.submissions, intake.roster_facts, intake.warnings
     if not subs:
         raise GradeError(f"no students in {submissions}: expected one folder or .zip per student "
-                         "(e.g. alice/ch4/dropout.py or alice.zip)")
-    for s in subs:
-        at, source = submission_time(s.path)
-        s.handin = HandIn(at=at, source=source, lms=s.kind, raw_name=s.path.name)
-    roster_facts = None
-    if roster is not None:
-        students_of_roster = load_roster(roster, roster_columns)
-        names = {s.student: s.path.stem if s.kind == "zip" else s.path.name for s in subs}
-        mapping = map_submissions([s.student for s in subs], students_of_roster, names)
-        people = {p.id: p for p in students_of_roster}
-        for s in subs:
-            s.student = mapping.ids[s.student]
-            person = people.get(s.student)
-            if person is not None:
-                s.handin = replace(s.handin, name=person.name, email=person.email, section=person.section)
-        subs.sort(key=lambda s: s.student)
-        roster_facts = {"file": str(roster), "unmatched": mapping.unmatched,
-                        "absent": [asdict(p) for p in mapping.absent]}
-    warnings = hand_in_warnings(course, submissions, subs, exercise_ids)
+                         "(e.g. alice/ch4/dropout.py or alice.zip) or an LMS's download")
     by_id = {s.student: s for s in subs}
     for sid in students:
         if sid not in by_id:
@@ -230,26 +214,6 @@ def _same_class(book: Gradebook, submissions: Path, out: Path, subs: list[Submis
         present = {s.student for s in subs}
         book.drop_students([s for s in book.students() if s not in present])
     book.set_meta("class", json.dumps({"submissions": here}))
-
-
-def hand_in_warnings(course: Course, root: Path, subs: list[Submission], exercise_ids: list[str]) -> list[str]:
-    """What is probably a mistake in how SUBMISSIONS was given, not in a student's code."""
-    warnings = []
-    own = [c for c in course.chapters if (root / c).is_dir() or (root / "exercises" / c).is_dir()]
-    if own:
-        warnings.append(f"{root} holds {', '.join(c + '/' for c in own)} itself: it looks like one student's "
-                        "submission; give the folder that holds one folder or .zip per student")
-    if len(subs) > 1:
-        for e in exercise_ids:
-            if all(s.exercises[e].status == "missing" for s in subs if not s.problem):
-                warnings.append(f"no student handed in {e} (expected {course.exercises[e].file} or its .ipynb): "
-                                "is the file name in course.toml right?")
-    folders = {s.path.name for s in subs if s.kind != "zip"}
-    for s in subs:
-        if s.kind == "zip" and s.path.stem in folders:
-            warnings.append(f"{s.path.stem} handed in both a folder and {s.path.name}: they are graded as two "
-                            "students; keep one")
-    return warnings
 
 
 def _run_judges(settings: JudgeSettings, todo: list, n_jobs: int,

@@ -30,5 +30,6 @@ def report(ctx: click.Context, out: Path) -> None:
     if not result.students:
         console.print(f"the gradebook in {out} holds no graded student yet; {result.path} says so", highlight=False)
         return
-    console.print(f"{result.path}: {result.students} student(s), {result.flagged_checks} flagged check(s), "
-                  f"{result.pairs} similar pair(s); figures in {out / 'figures'}/", highlight=False)
+    console.print(f"{result.path}: {result.students} student(s), {result.people} needing a person, "
+                  f"{result.flagged_checks} flagged check(s), {result.clusters} group(s) of alike files; "
+                  f"figures in {out / 'figures'}/", highlight=False)

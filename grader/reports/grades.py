@@ -64,6 +64,21 @@ _STATE_WORDS = {"override": "override", "held": "held for review", "accepted": "
                 "rejected": "review: rejected", "tampering": "tampering", "not graded": "not graded"}
 
 
+# Past this many exercises a table of students shows one column per chapter (the terminal's, the
+# report's): 33 columns fit neither a terminal nor a page.
+MAX_EXERCISE_COLUMNS = 10
+
+
+def exercise_columns(exercise_ids: list[str], max_columns: int = MAX_EXERCISE_COLUMNS) -> dict[str, list[str]]:
+    """Column title -> the exercises it adds up: one each, or one per chapter past `max_columns`."""
+    if len(exercise_ids) <= max_columns:
+        return {ex_id: [ex_id] for ex_id in exercise_ids}
+    chapters: dict[str, list[str]] = {}
+    for ex_id in exercise_ids:
+        chapters.setdefault(ex_id.split(".", 1)[0], []).append(ex_id)
+    return chapters
+
+
 def grade_of(row: StudentResult) -> FinalGrade:
     """The row's final grade; a renderer never computes one (grader.grading.final does, once)."""
     if row.grade is None:
@@ -237,19 +252,27 @@ def feedback_md(row: StudentResult, exercise_ids: list[str], course: Course) -> 
         lines += ["(" + ", ".join(parts) + ")", ""]
     if row.problem:
         lines += [f"> **Your submission could not be used:** {md_text(row.problem)}", ""]
-    lines += ["| exercise | points | |", "| --- | --- | --- |"]
+    lines += ["| exercise | points | status |", "| --- | --- | --- |"]
     for ex_id in exercise_ids:
         part = grade.exercises.get(ex_id)
         if part is not None and ex_id in row.exercises:
             lines.append(f"| {ex_id} ({md_text(course.exercises[ex_id].title)}) | "
-                         f"{fmt_points(part.points)} / {fmt_points(part.max)} | "
-                         f"{_STATE_WORDS.get(part.state, '')} |")
+                         f"{fmt_points(part.points)} / {fmt_points(part.max)} | {_status_words(part)} |")
     lines.append("")
     for ex_id in exercise_ids:
         entry = row.exercises.get(ex_id)
         if entry:
             lines += _exercise_feedback(ex_id, entry, grade.exercises[ex_id], course)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _status_words(part: ExerciseGrade) -> str:
+    """The feedback table's word for an exercise: what a person decided, else what the checks did."""
+    if part.state in _STATE_WORDS:
+        return _STATE_WORDS[part.state]
+    if part.state == "graded":
+        return "every check passed" if part.max and part.points >= part.max - 1e-9 else "some checks not passed"
+    return {"missing": "not handed in", "error": "could not be graded"}.get(part.state, part.state)
 
 
 def _exercise_feedback(ex_id: str, entry: ExerciseResult, part: ExerciseGrade, course: Course) -> list[str]:

@@ -8,6 +8,12 @@ the exercise in count for its checks: a missing file tells nothing about a check
 every check of an exercise the weaker students skipped look discriminating. A check skipped for
 a student (a GPU check on a CPU run) is left out of that student's item scores, not counted 0.
 The totals that rank students and that the point-biserial uses are the whole totals.
+
+Sample size decides what is shown. With a handful of students every index swings with one of
+them (at n = 4 a check is "negatively discriminating" by chance half the time), so a check is
+judged only when at least MIN_STUDENTS students handed its exercise in, and a point-biserial
+counts as negative only when it is below -2/sqrt(n), beyond what chance gives a check that
+tells nothing apart.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from grader.student_view import failure_summary
 GROUP_SHARE = 0.27
 # Ebel's rule of thumb: a discrimination below 0.2 marks a check worth a second look.
 LOW_DISCRIMINATION = 0.2
+# Fewer students than this who handed an exercise in: its checks are not judged (see the docstring).
+MIN_STUDENTS = 20
 FAILURE_STATUSES = ("failed", "error", "timeout", "forbidden", "crashed", "oom", "missing")
 
 
@@ -175,9 +183,11 @@ def item_analysis(rows: list[StudentResult], exercise_ids: list[str]) -> list[It
     return out
 
 
-def item_flags(s: ItemStats) -> list[str]:
-    if s.n < 2:
-        return ["too few students to judge"]
+def item_flags(s: ItemStats, min_students: int = MIN_STUDENTS) -> list[str]:
+    """What is worth a second look about a check; nothing for a check fewer than `min_students`
+    students were graded on (the report says why it shows none)."""
+    if s.n < max(2, min_students):
+        return []
     if s.difficulty >= 1 - 1e-9:
         return ["every student passed: tells nothing apart"]
     if s.difficulty <= 1e-9:
@@ -187,28 +197,43 @@ def item_flags(s: ItemStats) -> list[str]:
         flags.append("negative discrimination: the weaker students pass it more often")
     elif s.discrimination < LOW_DISCRIMINATION:
         flags.append(f"discrimination below {LOW_DISCRIMINATION:g}")
-    if not math.isnan(s.point_biserial) and s.point_biserial < 0:
+    if not math.isnan(s.point_biserial) and s.point_biserial < negative_r(s.n):
         flags.append("negative point-biserial")
     return flags
 
 
-@dataclass
-class Reason:
-    text: str             # the most common wording of this reason, as students see it
-    count: int            # students whose result of the check said it
-    variants: int         # distinct wordings grouped under it (they differ in numbers only)
+def negative_r(n: int) -> float:
+    """Below this a point-biserial of n students is negative beyond chance (about two standard
+    errors, 1/sqrt(n) each, of a correlation that is zero)."""
+    return -2 / math.sqrt(n) if n else -math.inf
+
+
+def judged(items: list[ItemStats], min_students: int = MIN_STUDENTS) -> list[ItemStats]:
+    """The checks enough students were graded on for their numbers to mean something."""
+    return [it for it in items if it.n >= min_students]
 
 
 @dataclass
-class CheckFailures:
-    check_id: str
-    exercise: str
-    title: str
-    failed: int           # students who did not pass (a missing exercise not counted: see per exercise)
-    reasons: list[Reason]
+class FailureReason:
+    text: str                            # its most common wording (failure_summary)
+    students: int                        # students whose results said it (at least once)
+    failures: int                        # check results that said it
+    variants: int                        # distinct wordings grouped under it (they differ in numbers only)
+    checks: list[tuple[str, str, int]]   # (exercise, check title, failures there), most first
+
+    @property
+    def exercises(self) -> list[tuple[str, int, int]]:
+        """(exercise, checks, failures) where it was met, most failures first."""
+        found: dict[str, list[int]] = {}
+        for exercise, _, n in self.checks:
+            slot = found.setdefault(exercise, [0, 0])
+            slot[0] += 1
+            slot[1] += n
+        return sorted(((e, c, n) for e, (c, n) in found.items()), key=lambda t: (-t[2], t[0]))
 
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.I)
+NOT_ATTEMPTED = "not attempted: the function still raises the stub's NotImplementedError"
 
 
 def reason_key(text: str) -> str:
@@ -218,35 +243,38 @@ def reason_key(text: str) -> str:
     return _NUMBER.sub("#", first)
 
 
-def failure_reasons(rows: list[StudentResult], exercise_ids: list[str], top: int = 5) -> list[CheckFailures]:
-    """For each check that some handed-in exercise failed, its most common failure reasons: a
-    hidden check's summary (the engine's words, never the student's exception text), a visible
-    check's message."""
-    found: dict[str, dict] = {}
+def failure_reasons(rows: list[StudentResult], exercise_ids: list[str]) -> list[FailureReason]:
+    """Why checks fail, reason first: every failed check result of a handed-in exercise, grouped
+    by `failure_summary` (a visible check's message, a hidden check's summary: the engine's or the
+    check author's words, never the student's exception text; wordings that differ only in
+    numbers are one reason; a stub left as handed out is one reason, "not attempted"), the
+    reasons most students met first."""
+    groups: dict[str, dict] = {}
     for row in rows:
         for ex_id in exercise_ids:
             entry = row.exercises.get(ex_id)
             if not entry or entry.status == "missing":
-                continue
+                continue        # not handed in: counted under per exercise
             for c in entry.check_results():
                 if c.status in ("passed", "skipped"):
                     continue
-                text = failure_summary(c).splitlines()
-                first = text[0] if text else str(c.status or "failed")
-                slot = found.setdefault(c.check_id, {"exercise": ex_id, "title": c.label,
-                                                     "n": 0, "groups": {}})
-                slot["n"] += 1
-                group = slot["groups"].setdefault(reason_key(first), {})
-                group[first] = group.get(first, 0) + 1
+                if c.not_attempted:
+                    first = NOT_ATTEMPTED
+                else:
+                    text = failure_summary(c).splitlines()
+                    first = text[0] if text else str(c.status or "failed")
+                group = groups.setdefault(reason_key(first), {"wordings": {}, "students": set(), "checks": {}})
+                group["wordings"][first] = group["wordings"].get(first, 0) + 1
+                group["students"].add(row.student)
+                where = (ex_id, c.label)
+                group["checks"][where] = group["checks"].get(where, 0) + 1
     out = []
-    for cid, slot in found.items():
-        reasons = []
-        for wordings in slot["groups"].values():
-            wording = max(sorted(wordings), key=lambda w: wordings[w])
-            reasons.append(Reason(wording, sum(wordings.values()), len(wordings)))
-        reasons.sort(key=lambda r: (-r.count, r.text))
-        out.append(CheckFailures(cid, slot["exercise"], slot["title"], slot["n"], reasons[:top]))
-    out.sort(key=lambda f: (-f.failed, f.check_id))
+    for group in groups.values():
+        wordings = group["wordings"]
+        checks = sorted(group["checks"].items(), key=lambda item: (-item[1], item[0]))
+        out.append(FailureReason(max(sorted(wordings), key=lambda w: wordings[w]), len(group["students"]),
+                                 sum(wordings.values()), len(wordings), [(e, t, n) for (e, t), n in checks]))
+    out.sort(key=lambda r: (-r.students, -r.failures, r.text))
     return out
 
 
@@ -257,5 +285,6 @@ def hardest(items: list[ItemStats], n: int = 10) -> list[str]:
 
 
 __all__ = ["Summary", "summarize", "student_total", "ExerciseStats", "exercise_stats", "ItemStats",
-           "item_analysis", "failure_reasons", "reason_key", "Reason", "CheckFailures", "discrimination_index", "point_biserial", "group_size", "hardest",
-           "FAILURE_STATUSES", "LOW_DISCRIMINATION"]
+           "item_analysis", "item_flags", "judged", "negative_r", "failure_reasons", "reason_key", "FailureReason",
+           "discrimination_index", "point_biserial", "group_size", "hardest", "FAILURE_STATUSES", "LOW_DISCRIMINATION",
+           "MIN_STUDENTS", "NOT_ATTEMPTED"]

@@ -7,8 +7,9 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
+from grader.reports.attention import PersonToSee, Reason
 from grader.reports.escape import rich_text
-from grader.reports.grades import fmt_points, grade_of
+from grader.reports.grades import exercise_columns, fmt_points, grade_of
 from grader.results import ExerciseGrade, StudentResult, status_style
 
 
@@ -25,20 +26,6 @@ def sandbox_warning(facts: dict) -> str | None:
         return None
     return ("[bold red]WARNING: student code was NOT fully confined[/] (sandbox level: "
             + rich_text("; ".join(levels)) + "). Workers could read files this user can read.")
-
-
-# Past this many exercises the table shows one column per chapter: 33 columns do not fit a terminal.
-MAX_EXERCISE_COLUMNS = 10
-
-
-def _columns(exercise_ids: list[str]) -> dict[str, list[str]]:
-    """Column title -> the exercises it adds up."""
-    if len(exercise_ids) <= MAX_EXERCISE_COLUMNS:
-        return {ex_id: [ex_id] for ex_id in exercise_ids}
-    chapters: dict[str, list[str]] = {}
-    for ex_id in exercise_ids:
-        chapters.setdefault(ex_id.split(".", 1)[0], []).append(ex_id)
-    return chapters
 
 
 def _cell(parts: list[ExerciseGrade]) -> str:
@@ -65,7 +52,7 @@ def summary_table(rows: list[StudentResult], exercise_ids: list[str], title: str
     (with the late penalty beside it), and what went wrong."""
     table = Table(title=rich_text(title), show_lines=False, caption=LEGEND)
     table.add_column("student", no_wrap=True)
-    columns = _columns(exercise_ids)
+    columns = exercise_columns(exercise_ids)
     for name in columns:
         table.add_column(name, justify="right")
     table.add_column("final", justify="right", style="bold")
@@ -113,16 +100,21 @@ def _notes(row: StudentResult, exercise_ids: list[str]) -> str:
     return "; ".join([", ".join(parts)] * bool(parts) + problems)
 
 
-def needs_a_person(rows: list[StudentResult], roster: dict | None = None) -> list[tuple[str, list[str]]]:
-    """(student, why) for every grade that needs a person's decision or a conversation, as
-    grader.grading.final found them, plus the roster's students without a hand-in and hand-ins
-    it does not know."""
-    found = [(r.student, list(grade_of(r).attention)) for r in rows if grade_of(r).attention]
-    for sid in (roster or {}).get("unmatched", []):
-        found.append((sid, ["not on the roster (graded under its folder name)"]))
-    for person in (roster or {}).get("absent", []):
-        name = f" ({person['name']})" if person.get("name") else ""
-        found.append((person["id"], [f"on the roster{name}, handed in nothing"]))
-    for problem in (roster or {}).get("problems", []):
-        found.append((problem.get("student", "?"), [problem.get("problem", "")]))
-    return found
+def needs_a_person_lines(people: list[PersonToSee]) -> list[str]:
+    """The end of `grader grade`'s output: who needs a person and why, as rich markup lines."""
+    if not people:
+        return []
+    lines = [f"[bold]Needs a person ({len(people)}):[/]"]
+    for person in people:
+        why = "; ".join(_reason_markup(r) for r in person.reasons)
+        lines.append(f"  [bold]{rich_text(person.student)}[/]: {why}")
+    return lines
+
+
+def _reason_markup(reason: Reason) -> str:
+    # the line as the grade says it, in its kind's colour (the report adds the kind as a word)
+    return f"[{_KIND_STYLE.get(reason.kind, 'yellow')}]{rich_text(reason.text)}[/]"
+
+
+_KIND_STYLE = {"tampering": "bold red", "held": "bold yellow", "error": "red", "crashed": "red", "timeout": "magenta",
+               "late": "yellow", "roster": "yellow", "nothing": "yellow", "override": "cyan"}

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from grader.checks.errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
+from grader.checks.student_errors import (NotPlainData, OutOfMemory, ProtocolError, StudentTimeout,
                                   WorkerCrashed)
 from grader.sandbox.children import kill_worker, rss_mb
 from grader.sandbox.wire import HEADER, MAX_FRAME, READY, SETUP_DONE, Limits, processes

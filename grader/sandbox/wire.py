@@ -10,6 +10,8 @@ Two channels exist:
 
 from __future__ import annotations
 
+from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - the seal's, see integrity
+
 import json
 import socket
 import struct

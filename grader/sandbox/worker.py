@@ -3,6 +3,8 @@ judge's requests until EOF."""
 
 from __future__ import annotations
 
+from grader.checks.integrity import ENGINE_BUILTINS as __builtins__  # type: ignore[no-redef]  # noqa: F401 - the seal's, see integrity
+
 import os
 import signal
 import socket
@@ -87,35 +89,38 @@ def serve_requests(sock: socket.socket, message: dict, tempdir: str) -> None:
     from grader.checks import codec
     from grader.checks.executor import Executor
 
+    # What the loop calls after the seal's last check of a request, bound before the student's
+    # import: a module attribute or a socket method rebound later does not reach the reply.
+    answer, loads, dumps, oom, flush = Executor.handle, codec.loads, codec.dumps, _oom_from_allocator, _flush
+    send, pack, unpack, header_size = socket.socket.sendall, HEADER.pack, HEADER.unpack, HEADER.size
     executor = Executor.from_file(Path(tempdir, message["module_file"]), message["module_name"],
                                   message.get("forbid") or {}, seal=True)
-    _flush()
-    sock.sendall(HEADER.pack(READY))
+    flush()
+    send(sock, pack(READY))
     while True:
-        header = recv_exact(sock, HEADER.size)
+        header = recv_exact(sock, header_size)
         if header is None:
             return
-        (n,) = HEADER.unpack(header)
+        (n,) = unpack(header)
         if n > MAX_FRAME:
             return
         data = recv_exact(sock, n)
         if data is None:
             return
         try:
-            reply = executor.handle(codec.loads(data))
+            reply = answer(executor, loads(data))
         except BaseException as exc:  # noqa: BLE001 - a SystemExit from a student __del__, ...
             reply = {"ok": False, "error": {"kind": "exception", "message": f"{type(exc).__name__}: {exc}"}}
-        reply = _oom_from_allocator(reply)
+        reply = oom(reply)
         try:
-            frame = codec.dumps(reply)
+            frame = dumps(reply)
         except MemoryError:
-            frame = codec.dumps({"ok": False, "error": {"kind": "oom", "message": "ran out of memory"}})
+            frame = dumps({"ok": False, "error": {"kind": "oom", "message": "ran out of memory"}})
         except Exception as exc:  # noqa: BLE001
-            frame = codec.dumps({"ok": False, "error": {"kind": "not_plain",
-                                                         "message": f"reply could not be encoded: {exc}"}})
-        _flush()
-        sock.sendall(HEADER.pack(len(frame)))
-        sock.sendall(frame)
+            frame = dumps({"ok": False, "error": {"kind": "not_plain", "message": f"reply could not be encoded: {exc}"}})
+        flush()
+        send(sock, pack(len(frame)))
+        send(sock, frame)
 
 
 def _oom_from_allocator(reply: Any) -> Any:

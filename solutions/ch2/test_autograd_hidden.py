@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import specs, check, expect, reference_call
-from grader.checks.errors import StudentException
+from grader.checks import specs, check, expect, reference_call, StudentException
 
 EXERCISE = "ch2.autograd"
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import check, expect, reference_call
-from grader.checks.errors import StudentException
+from grader.checks import check, expect, reference_call, StudentException
 
 EXERCISE = "ch3.losses"
 

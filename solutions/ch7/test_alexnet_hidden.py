@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from grader.checks import check, expect
-from grader.checks.executor import _describe_module
+from grader.checks.specs import describe_module
 
 EXERCISE = "ch7.alexnet"
 
@@ -87,7 +87,7 @@ def _reference(reference, *args: Any):
         with torch.device("meta"):
             net = reference.alexnet(*args)
         net(torch.empty(1, args[0] if args else 1, 224, 224, device="meta"))
-        leaves = _leaves([_describe_module(n, m) for n, m in net.named_modules()])
+        leaves = _leaves([describe_module(n, m) for n, m in net.named_modules()])
         _REFERENCE[key] = (net, leaves)
     return _REFERENCE[key]
 

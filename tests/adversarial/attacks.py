@@ -735,6 +735,190 @@ def cross_entropy_logits(logits, y):
     return -torch.log(softmax(logits).gather(1, y[:, None])).mean()
 '''}, why="attention computes a softmax")
 
+# ------------------------------------------------------ issue 24, classes 1-3: inside the worker
+# Each computes the banned built-ins through a route the in-worker guard or the seal did not
+# close before (every one scored 10 or more than its honest twin then). Named guard_*: the
+# run-time guard closes each (raw score 0, like WRONG); tamper_* score 0 as tampering. The judge's
+# review holds every one of them too (FINDINGS), which is what the grade rests on.
+
+def routed(prelude: str, softmax: str = "F.softmax(X, dim=1)", cross_entropy: str = "F.nll_loss(torch.log(y_hat), y)",
+           cross_entropy_logits: str = "F.cross_entropy(logits, y)") -> str:
+    """The three functions computed with banned built-ins, each through `_via(lambda: ...)`."""
+    return '''
+import torch
+import torch.nn.functional as F
+''' + prelude + f'''
+def softmax(X):
+    return _via(lambda: {softmax})
+def cross_entropy(y_hat, y):
+    return _via(lambda: {cross_entropy})
+def cross_entropy_logits(logits, y):
+    return _via(lambda: {cross_entropy_logits})
+'''
+
+
+attack("guard_unwrapped_switches", {"ch3/softmax.py": routed('''
+def _via(fn):
+    torch._C._set_torch_function_state(torch._C._TorchFunctionState.ALL_DISABLED)
+    try:
+        with torch._C._DisableTorchDispatch():
+            return fn()
+    finally:
+        torch._C._set_torch_function_state(torch._C._TorchFunctionState.ENABLED)
+''')}, why="every switch that turns torch's modes off is wrapped, not only the ones the suite had seen")
+
+attack("guard_redispatch", {"ch3/softmax.py": routed('''
+_CPU = torch._C.DispatchKeySet(torch._C.DispatchKey.CPU)
+aten = torch.ops.aten
+def _via(fn):
+    return fn()
+''', softmax="aten._softmax.default.redispatch(_CPU, X, 1, False)",
+    cross_entropy="aten.nll_loss_forward.default.redispatch(_CPU, torch.log(y_hat), y, None, 1, -100)[0]",
+    cross_entropy_logits="-aten._log_softmax.default.redispatch(_CPU, logits, 1, False).gather(1, y[:, None]).mean()")},
+       why="redispatching an op straight to its CPU kernel skips the Python dispatch key: refused")
+
+attack("guard_trusted_file_name", {"ch3/softmax.py": routed('''
+exec(compile("""
+def _via(fn):
+    with torch._C.DisableTorchFunction():
+        with torch.utils._python_dispatch._disable_current_modes():
+            return fn()
+""", torch.__file__, "exec"))
+''')}, why="code compiled under torch's file name is the student's: trust goes by recorded code objects")
+
+attack("guard_stdlib_rebound", {"ch3/softmax.py": routed('''
+import sys, types
+_real = sys._getframe
+_torch_frame = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename=torch.__file__, co_names=()))
+def _via(fn):
+    sys._getframe = lambda depth=0: _torch_frame
+    try:
+        with torch._C.DisableTorchFunction():
+            with torch.utils._python_dispatch._disable_current_modes():
+                return fn()
+    finally:
+        sys._getframe = _real
+''')}, why="the guard's trust check is bound before the import: a stdlib function rebound for one call changes nothing")
+
+attack("guard_thread_pops_modes", {"ch3/softmax.py": routed('''
+import queue, threading
+_jobs, _done = queue.Queue(), queue.Queue()
+def _serve():
+    try:  # no guard is active at import: the thread drops the modes that follow it
+        while torch._C._len_torch_function_stack():
+            torch._C._pop_torch_function_stack()
+        while torch._C._len_torch_dispatch_stack():
+            torch._C._pop_torch_dispatch_stack(None)
+    except BaseException:
+        pass
+    while True:
+        fn = _jobs.get()
+        try:
+            _done.put(fn())
+        except BaseException:
+            _done.put(None)
+threading.Thread(target=_serve, daemon=True).start()
+def _via(fn):
+    _jobs.put(fn)
+    return _done.get()
+''')}, why="in an exercise with bans the student's code may not pop torch's modes anywhere, guard or no guard")
+
+attack("guard_mode_pushed_at_import", {"ch3/softmax.py": routed('''
+from torch.utils._python_dispatch import TorchDispatchMode
+_job = []
+class _Answer(TorchDispatchMode):
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func is torch.ops.aten.sinh.default and _job:
+            return _job.pop()()
+        return func(*args, **(kwargs or {}))
+_Answer().__enter__()   # below the guard's own modes from now on
+def _via(fn):
+    _job.append(fn)
+    return torch.sinh(torch.zeros(()))
+''')}, why="the mode stacks are exactly the engine's on every request: a mode left at import never sees a call")
+
+attack("guard_custom_op", {"ch3/softmax.py": routed('''
+_job = []
+@torch.library.custom_op("student_ops::compute", mutates_args=())
+def _compute(x: torch.Tensor) -> torch.Tensor:
+    return _job.pop()()
+@_compute.register_fake
+def _(x):
+    return x
+def _via(fn):
+    _job.append(fn)
+    return _compute(torch.zeros(()))
+''')}, why="an operator outside aten and prims is refused in a call with bans, whatever its kernel computes")
+
+attack("guard_aten_kernel", {"ch3/softmax.py": routed('''
+_job = []
+_lib = torch.library.Library("aten", "IMPL")
+_lib.impl("sinh", lambda x: _job.pop()() if _job else x, "CPU")
+def _via(fn):
+    _job.append(fn)
+    return torch.sinh(torch.zeros(()))
+''')}, why="no kernel of the student's own for an aten op in an exercise with bans")
+
+attack("guard_torch_ops_swapped", {"ch3/softmax.py": routed('''
+import torch._ops as _ops
+aten = torch.ops.aten
+def _via(fn):
+    saved = _ops.OpOverload, _ops.OpOverloadPacket
+    _ops.OpOverload = _ops.OpOverloadPacket = type("Nothing", (), {})
+    try:
+        return fn()
+    finally:
+        _ops.OpOverload, _ops.OpOverloadPacket = saved
+''', softmax="aten._softmax.default(X, 1, False)",
+    cross_entropy="aten.nll_loss_forward.default(torch.log(y_hat), y, None, 1, -100)[0]",
+    cross_entropy_logits="-aten._log_softmax.default(logits, 1, False).gather(1, y[:, None]).mean()")},
+       why="the op classes the guard names ops by are bound before the import")
+
+attack("tamper_tensor_method_added", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+_pending = []
+_contiguous = torch._C.TensorBase.contiguous
+def _forge(self, *args, **kwargs):
+    out = _contiguous(self, *args, **kwargs)
+    if _pending and out.shape == _pending[0]:
+        _pending.pop()
+        return F.softmax(out, dim=1)   # the encoder's copy, outside any guarded call
+    return out
+torch.Tensor.contiguous = _forge    # an attribute added to the class: the old seal saw only replacements
+def softmax(X):
+    _pending.append(X.shape)
+    return X.clone()
+''' + WRONG.split("def softmax(X):")[0] + WRONG[WRONG.index("def cross_entropy("):]},
+       why="#26: an attribute added to a torch class the engine uses is tampering, and the encoder calls torch's own method")
+
+attack("tamper_reply_loop", {"ch3/softmax.py": '''
+import torch
+import torch.nn.functional as F
+import grader.checks.codec as _codec
+import grader.sandbox.worker as _worker
+_asked = []
+def _answer(reply):
+    if _asked and type(reply) is dict and not reply.get("ok"):
+        name, args = _asked.pop()
+        value = {"softmax": lambda X: F.softmax(X, dim=1),
+                 "cross_entropy": lambda a, b: F.nll_loss(torch.log(a), b),
+                 "cross_entropy_logits": F.cross_entropy}[name](*args)
+        return {"ok": True, "value": _codec.to_plain(value)}
+    return reply
+vars(_worker)["_oom_from_allocator"] = _answer   # the reply loop, after the seal's check
+def softmax(X):
+    _asked.append(("softmax", (X,)))
+    raise ValueError("answered by the reply loop")
+def cross_entropy(y_hat, y):
+    _asked.append(("cross_entropy", (y_hat, y)))
+    raise ValueError("answered by the reply loop")
+def cross_entropy_logits(logits, y):
+    _asked.append(("cross_entropy_logits", (logits, y)))
+    raise ValueError("answered by the reply loop")
+'''}, why="the reply loop is sealed engine code, and calls what it bound before the import")
+
+
 # ---------------------------------------------------------------------------- issue 24, class 5
 # The sandbox itself: memory held outside the address space, a kernel channel between two
 # students graded at the same time, system calls beyond Docker's baseline. Each one that worked
@@ -994,6 +1178,28 @@ _hold()
 # them). The review must find exactly these, no more: held for review with 0 under the course's
 # default policy ([grading] findings = "withhold"); an attack with none is scored as above.
 FINDINGS: dict[str, list[tuple[str, str]]] = {
+    'memfd_hoard': [
+        ('import', 'import os, resource'),
+        ('restricted', 'mapped = int(fh.read().split()[0]) * os.sysconf("S'),
+        ('restricted', 'fds.append(os.memfd_create("hoard"))'),
+        ('restricted', 'os.posix_fallocate(fds[-1], 0, step)      # the pa'),
+        ('dynamic', "exec('\\nimport torch\\ndef softmax(X):\\n    return "),
+    ],
+    'keyring_a_writer': [
+        ('import', 'import ctypes, platform'),
+    ],
+    'keyring_b_reader': [
+        ('import', 'import ctypes, platform'),
+        ('dynamic', 'exec(compile(_stolen, "stolen", "exec"))'),
+    ],
+    'syscalls_beyond_docker': [
+        ('import', 'import ctypes, os, platform, signal, struct, time'),
+        ('restricted', 'child = os.fork()'),
+        ('private', 'os._exit(0)'),
+        ('restricted', 'os.kill(child, signal.SIGKILL)'),
+        ('restricted', 'os.waitpid(child, 0)'),
+        ('dynamic', "exec('\\nimport torch\\ndef softmax(X):\\n    return "),
+    ],
     'eq_always_true': [
         ('dunder', 'def __float__(self): return 2.0404'),
         ('dunder', 'def __getattr__(self, name): return lambda *a, *'),
@@ -1298,5 +1504,70 @@ FINDINGS: dict[str, list[tuple[str, str]]] = {
         ('import', 'import ctypes, os'),
         ('restricted', 'fd = os.memfd_create("tg")'),
         ('restricted', 'os.ftruncate(fd, 1 << 20)'),
+    ],
+    'guard_unwrapped_switches': [
+        ('private', 'torch._C._set_torch_function_state(torch._C._Torch'),
+        ('private', 'with torch._C._DisableTorchDispatch():'),
+    ],
+    'guard_redispatch': [
+        ('private', '_CPU = torch._C.DispatchKeySet(torch._C.DispatchKe'),
+        ('torch.ops', 'aten = torch.ops.aten'),
+        ('torch.ops', 'return _via(lambda: aten._softmax.default.redispat'),
+        ('torch.ops', 'return _via(lambda: aten.nll_loss_forward.default.'),
+        ('torch.ops', 'return _via(lambda: -aten._log_softmax.default.red'),
+    ],
+    'guard_trusted_file_name': [
+        ('dynamic', 'exec(compile("""'),
+    ],
+    'guard_stdlib_rebound': [
+        ('private', '_real = sys._getframe'),
+        ('patch', 'sys._getframe = lambda depth=0: _torch_frame'),
+        ('private', 'with torch._C.DisableTorchFunction():'),
+        ('private', 'with torch.utils._python_dispatch._disable_current'),
+        ('patch', 'sys._getframe = _real'),
+        ('private', 'sys._getframe = _real'),
+    ],
+    'guard_thread_pops_modes': [
+        ('import', 'import queue, threading'),
+        ('private', 'while torch._C._len_torch_function_stack():'),
+        ('private', 'torch._C._pop_torch_function_stack()'),
+        ('private', 'while torch._C._len_torch_dispatch_stack():'),
+        ('private', 'torch._C._pop_torch_dispatch_stack(None)'),
+    ],
+    'guard_mode_pushed_at_import': [
+        ('private', 'from torch.utils._python_dispatch import TorchDisp'),
+        ('private', 'class _Answer(TorchDispatchMode):'),
+        ('dunder', 'def __torch_dispatch__(self, func, types, args=(),'),
+        ('torch.ops', 'if func is torch.ops.aten.sinh.default and _job:'),
+    ],
+    'guard_custom_op': [
+        ('torch.library', '@torch.library.custom_op("student_ops::compute", m'),
+    ],
+    'guard_aten_kernel': [
+        ('torch.library', '_lib = torch.library.Library("aten", "IMPL")'),
+    ],
+    'guard_torch_ops_swapped': [
+        ('private', 'import torch._ops as _ops'),
+        ('torch.ops', 'aten = torch.ops.aten'),
+        ('private', 'saved = _ops.OpOverload, _ops.OpOverloadPacket'),
+        ('patch', '_ops.OpOverload = _ops.OpOverloadPacket = type("No'),
+        ('reflection', '_ops.OpOverload = _ops.OpOverloadPacket = type("No'),
+        ('patch', '_ops.OpOverload, _ops.OpOverloadPacket = saved'),
+        ('torch.ops', 'return _via(lambda: aten._softmax.default(X, 1, Fa'),
+        ('torch.ops', 'return _via(lambda: aten.nll_loss_forward.default('),
+        ('torch.ops', 'return _via(lambda: -aten._log_softmax.default(log'),
+    ],
+    'tamper_tensor_method_added': [
+        ('private', '_contiguous = torch._C.TensorBase.contiguous'),
+        ('private', 'out = _contiguous(self, *args, **kwargs)'),
+        ('patch', 'torch.Tensor.contiguous = _forge    # an attribute'),
+    ],
+    'tamper_reply_loop': [
+        ('grader', 'import grader.checks.codec as _codec'),
+        ('grader', 'import grader.sandbox.worker as _worker'),
+        ('grader', 'return {"ok": True, "value": _codec.to_plain(value'),
+        ('dynamic', 'vars(_worker)["_oom_from_allocator"] = _answer   #'),
+        ('grader', 'vars(_worker)["_oom_from_allocator"] = _answer   #'),
+        ('spelled', 'vars(_worker)["_oom_from_allocator"] = _answer   #'),
     ],
 }

@@ -160,6 +160,11 @@ def test_attack_gets_exactly_its_score(graded, name):
     if FINDINGS[name] and row["ch3.softmax status"] != "tampering":
         # held for a person, visibly, not silently zeroed
         assert row["ch3.softmax status"] == "held for review", (name, row)
+    if ATTACKS[name]["score"] is not None:
+        # and under the hold, the run-time defences still gave exactly the attack's score: what an
+        # instructor's "accept" would give back
+        entry = _grades(graded["out"])[name]["exercises"].get("ch3.softmax", {})
+        assert float(entry.get("score", 0.0)) == ATTACKS[name]["score"], (name, ATTACKS[name]["why"], entry)
 
 
 def test_honest_students_around_the_attacks_are_graded_correctly(graded):
@@ -253,7 +258,7 @@ def test_a_hidden_check_reads_back_its_title_and_status_only(graded, name):
     assert hidden and all(c.status in ("error", "failed") for c in hidden)
     feedback = (graded["out"] / "feedback" / f"{name}.md").read_text().splitlines()
     for c in hidden:
-        line = f"- ❌ {c.label} (hidden check) — **{status_word(c.status)}** (0 / {c.max_points:g} pt)"
+        line = f"- ❌ NOT PASSED: {c.label} (hidden check) — **{status_word(c.status)}** (0 / {c.max_points:g} pt)"
         at = feedback.index(line)
         assert not feedback[at + 1].strip() or feedback[at + 1].startswith("- "), feedback[at:at + 3]
         assert not (at + 2 < len(feedback) and feedback[at + 2].lstrip().startswith("```")), feedback[at:at + 4]

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from grader.checks import codec
-from grader.checks.errors import NotPlainData
+from grader.checks.student_errors import NotPlainData
 
 
 def rt(value):

@@ -64,6 +64,10 @@ def test_real_course_keeps_the_first_seven_and_reads_in_chapter_order(course_roo
     ("[grading]", "[grading]\ncheck_timout = 3", "grading.check_timout: unknown key (did you mean 'check_timeout'?)"),
     ('version = "1"', 'version = "1"\nverison = "2"', "course.verison: unknown key (did you mean 'version'?)"),
     ("[grading]", "[gradng]", "gradng: unknown key (did you mean 'grading'?)"),
+    # an LMS download keeps only a file's own name: two exercises may not share one
+    ("points = 5", 'points = 5\n[chapters.ch5]\ntitle = "B"\n[exercises.ch5.drop]\nfile = "ch5/dropout.py"\n'
+                   'symbols = ["d"]\npoints = 1',
+     "exercises.ch5.drop.file: dropout.py is also the file name of ch4.dropout; give every exercise a file name"),
 ])
 def test_bad_course_toml_names_key_and_problem(tmp_path, old, new, message):
     root = write(tmp_path, GOOD.replace(old, new, 1))

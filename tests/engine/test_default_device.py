@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from grader.checks import reference_call
-from grader.checks.errors import StudentException
+from grader.checks.student_errors import StudentException
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
 

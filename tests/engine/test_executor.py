@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from grader.checks import specs, expect, reference_call
-from grader.checks.errors import (ForbiddenCall, LoadError, MissingSymbol, NotPlainData,
+from grader.checks.student_errors import (ForbiddenCall, LoadError, MissingSymbol, NotPlainData,
                                   StudentException)
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
@@ -121,9 +121,19 @@ def test_switching_the_guard_off_is_itself_forbidden(student, name):
     assert err.value.status == "forbidden"
 
 
-def test_switching_modes_off_is_fine_where_nothing_is_forbidden(student):
+def test_switching_modes_off_is_fine_where_nothing_is_forbidden(tmp_path):
+    path = tmp_path / "mod.py"
+    path.write_text(SOURCE)
+    unbanned = Student(LocalTransport(Executor.from_file(path, "test_executor_unbanned", forbid={})))
     X = torch.randn(2, 3)
-    expect.close(student.switch_off_when_nothing_is_forbidden(X), torch.softmax(X, 1))
+    expect.close(unbanned.switch_off_when_nothing_is_forbidden(X), torch.softmax(X, 1))
+
+
+def test_in_an_exercise_with_bans_switching_modes_off_is_refused_everywhere(student):
+    # a switch made outside the banned call (at import, in a thread, in another function) would
+    # carry over into it
+    with pytest.raises(ForbiddenCall, match="hides torch calls from the checks"):
+        student.switch_off_when_nothing_is_forbidden(torch.randn(2, 3))
 
 
 def test_exceptions_become_statuses(student):
@@ -231,7 +241,7 @@ def test_builds_inside_sets_and_dict_keys(tmp_path):
 
 
 def test_failed_allocation_is_out_of_memory(tmp_path):
-    from grader.checks.errors import OutOfMemory
+    from grader.checks.student_errors import OutOfMemory
     path = tmp_path / "alloc.py"
     path.write_text("def f():\n    raise RuntimeError(\"[enforce fail] DefaultCPUAllocator: can't allocate memory\")\n")
     s = Student(LocalTransport(Executor.from_file(path, "alloc_mod")))

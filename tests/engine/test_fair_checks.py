@@ -142,7 +142,7 @@ def test_a_file_importing_d2l_is_one_line_of_feedback(tmp_path):
     from dataclasses import replace
     from pathlib import Path
 
-    from grader.checks.errors import NO_D2L
+    from grader.checks.student_errors import NO_D2L
     from grader.checks.runner import collect_checks, load_reference, run_checks
     from grader.course import load_course
     from grader.reports.grades import _exercise_feedback

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from grader.checks.errors import ForbiddenCall
+from grader.checks.student_errors import ForbiddenCall
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
 

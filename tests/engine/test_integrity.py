@@ -36,9 +36,10 @@ SCENARIOS = {
     "in_call": "def f(x):\n    import grader.checks.executor as e\n    vars(e)['_plain_or_none'] = lambda v: v\n"
                "    return x * 2\n",
     "strict_off": "import grader.checks.forbid as g\ndef f(x):\n    g.STRICT.clear()\n    return x * 2\n",
-    # a torch module's own namespace is verified in the full checks (at random, and at the end)
     "torch_module_in_call": "import torch\ndef f(x):\n    vars(torch)['softmax'] = lambda *a, **k: None\n"
                             "    return x * 2\n",
+    "torch_class_added": "import torch\ntorch.Tensor.contiguous = lambda self, *a: self\ndef f(x):\n    return x * 2\n",
+    "reply_loop": "import grader.sandbox.worker as w\nvars(w)['_flush'] = lambda: None\ndef f(x):\n    return x * 2\n",
     "jit_at_import": "import torch\n@torch.jit.script\ndef g(x):\n    return x * 2\ndef f(x):\n    return g(x)\n",
 }
 
@@ -80,7 +81,8 @@ def test_honest_code_is_not_tampering(name):
     assert _run(name) == [True, True]
 
 
-@pytest.mark.parametrize("name", ["guard_seen", "caught", "code_swap", "table", "torch_class"])
+@pytest.mark.parametrize("name", ["guard_seen", "caught", "code_swap", "table", "torch_class", "torch_class_added",
+                                  "reply_loop"])
 def test_tampering_at_import_is_reported_on_every_request(name):
     assert _run(name) == ["tampering", "tampering"]
 
@@ -89,10 +91,8 @@ def test_tampering_inside_a_call_is_seen_after_it():
     assert _run("in_call") == ["tampering", "tampering"]
 
 
-def test_a_torch_module_changed_in_a_call_is_seen_by_the_last_verify_at_the_latest():
-    *calls, last = _run("torch_module_in_call", verify=True)
-    assert last == "tampering"
-    assert all(c in (True, "tampering") for c in calls)
+def test_a_torch_module_changed_in_a_call_is_seen_right_after_it():
+    assert _run("torch_module_in_call", verify=True) == ["tampering", "tampering", "tampering"]
 
 
 def test_honest_code_passes_the_last_verify():

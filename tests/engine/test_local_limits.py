@@ -72,7 +72,7 @@ def test_waiting_for_a_cpu_is_not_charged(student):
 
 
 def test_a_timeout_leaves_the_process_usable(student):
-    from grader.checks.errors import StudentTimeout
+    from grader.checks.student_errors import StudentTimeout
     with pytest.raises(StudentTimeout):
         student.changes_torch_then_hangs()
     assert torch.get_default_dtype() == torch.float32

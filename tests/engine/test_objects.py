@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from grader.checks import specs, reference_call
-from grader.checks.errors import NotPlainData, StudentException
+from grader.checks.student_errors import NotPlainData, StudentException
 from grader.checks.executor import Executor
 from grader.checks.student import LocalTransport, Student
 

@@ -117,7 +117,7 @@ def test_commands_find_their_course_through_the_group() -> None:
 # ---------------------------------------------------------------------------- a local Student
 
 def test_a_local_student_from_a_file_a_module_or_an_executor(tmp_path: Path) -> None:
-    from grader.checks.errors import ForbiddenCall, StudentTimeout
+    from grader.checks.student_errors import ForbiddenCall, StudentTimeout
     from grader.checks.executor import Executor
     from grader.checks.student import local_student
 

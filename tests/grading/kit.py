@@ -138,3 +138,10 @@ def make_course(root: Path) -> Path:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     return root
+
+
+def run_export(course: Path, system: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`grader export SYSTEM ...` as an instructor runs it."""
+    cmd = [sys.executable, "-m", "grader.cli", "--course", str(course), "export", system, *map(str, args)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, COLUMNS="200"))

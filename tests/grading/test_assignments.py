@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.course import CourseError, load_course
-from grader.grading.lateness import late_share, submission_time
+from grader.grading.lateness import late_share
 
 ASSIGNMENT = """
 [assignments.hw1]
@@ -71,21 +71,29 @@ def test_whole_chapters_and_the_chapter_fallback(course_root: Path) -> None:
         course.select(assignment="hw9")
 
 
-def test_submission_time_sources(tmp_path: Path) -> None:
-    a = tmp_path / "a"
-    (a / "ch1").mkdir(parents=True)
-    (a / "ch1" / "basics.py").write_text("x = 1\n")
-    os.utime(a / "ch1" / "basics.py", (1_900_000_000, 1_900_000_000))
-    assert submission_time(a) == ("2030-03-17T17:46:40+00:00", "newest file mtime")
-    (a / "timestamp.txt").write_text("2030-01-16 10:00:00.123 UTC\n")
-    assert submission_time(a) == ("2030-01-16T10:00:00+00:00", "timestamp.txt")
-    (a / "submission_metadata.json").write_text(json.dumps({"created_at": "2030-01-16T01:00:00-08:00"}))
-    assert submission_time(a) == ("2030-01-16T09:00:00+00:00", "submission_metadata.json")
-    z = tmp_path / "z.zip"
-    with zipfile.ZipFile(z, "w") as zf:
-        zf.writestr("z/timestamp.txt", "2030-01-17T00:00:00Z")
-        zf.writestr("z/ch1/basics.py", "x = 1\n")
-    assert submission_time(z) == ("2030-01-17T00:00:00+00:00", "timestamp.txt")
+def test_a_time_inside_the_hand_in_decides_nothing(course_root: Path, tmp_path: Path) -> None:
+    """A student's own submission_metadata.json, timestamp.txt, member dates or file mtimes are
+    what the student wrote: the time stays unknown (and says why) unless the instructor gives it."""
+    from grader.grading.intake import collect
+    course = load_course(course_root)
+    subs = tmp_path / "subs"
+    (subs / "a" / "ch1").mkdir(parents=True)
+    (subs / "a" / "ch1" / "basics.py").write_text("x = 1\n")
+    os.utime(subs / "a" / "ch1" / "basics.py", (1_900_000_000, 1_900_000_000))
+    (subs / "a" / "timestamp.txt").write_text("2030-01-16 10:00:00.123 UTC\n")
+    (subs / "a" / "submission_metadata.json").write_text(json.dumps({"created_at": "2030-01-01T01:00:00-08:00"}))
+    with zipfile.ZipFile(subs / "z.zip", "w") as zf:
+        zf.writestr("z/timestamp.txt", "2030-01-01T00:00:00Z")
+        zf.writestr(zipfile.ZipInfo("z/ch1/basics.py", date_time=(1980, 0, 0, 0, 0, 0)), "x = 1\n")
+    found = {s.student: s.handin for s in collect(course, subs, [course.exercises["ch1.basics"]]).submissions}
+    assert found["a"].at == "" and found["a"].source.startswith("unknown: a folder carries only extraction")
+    assert found["z"].at == "" and found["z"].source.startswith("unknown: give --times")
+    times = tmp_path / "times.csv"
+    times.write_text("id,submitted_at\na,2030-01-16 10:00\nz,2030-01-17T00:00:00Z\n")
+    found = {s.student: s.handin for s in collect(course, subs, [course.exercises["ch1.basics"]], times=times,
+                                                   tz=course.assignments["hw1"].due.tzinfo).submissions}
+    assert found["a"].at == "2030-01-16T09:00:00+00:00" and found["a"].source == "times.csv line 2 (no time zone: read as UTC+01:00)"
+    assert found["z"].at == "2030-01-17T00:00:00+00:00" and found["z"].source == "times.csv line 3"
 
 
 def test_late_share_per_day_cap_cutoff_and_extension(course_root: Path) -> None:
@@ -111,18 +119,21 @@ def _csv(path: Path) -> dict[str, dict[str, str]]:
 
 def test_assignment_run_penalty_extension_and_override(course_root: Path, tmp_path: Path, kit) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
+    times = tmp_path / "times.csv"
+    times.write_text("id,submitted_at\n")
     for name, stamp in (("early", "2030-01-15 12:00:00 UTC"), ("late", "2030-01-17 12:00:00 UTC"),
                         ("José", "2030-01-17 12:00:00 UTC")):
         kit.write(subs / name / "ch1" / "basics.py", kit.SOLUTION)
-        kit.write(subs / name / "timestamp.txt", stamp)
-    proc = kit.run_grader(course_root, subs, "--out", out, "--assignment", "hw1")
+        with open(times, "a", encoding="utf-8") as fh:
+            fh.write(f"{name},{stamp}\n")
+    proc = kit.run_grader(course_root, subs, "--out", out, "--assignment", "hw1", "--times", times)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = _csv(out / "hw1" / "grades.csv")
     assert set(rows["late"]) >= {"ch1.basics", "ch1.basics status", "raw", "penalty", "total"}
     assert "ch2.twice" not in rows["late"]                       # the assignment's exercises only
     assert (rows["early"]["raw"], rows["early"]["penalty"], rows["early"]["total"]) == ("8", "0", "8")
     assert (rows["late"]["raw"], rows["late"]["penalty"], rows["late"]["total"]) == ("8", "1.6", "6.4")
-    assert rows["José"]["penalty"] == "0" and rows["late"]["time_source"] == "timestamp.txt"
+    assert rows["José"]["penalty"] == "0" and rows["late"]["time_source"] == "times.csv line 3"
     assert (out / "hw1" / "feedback" / "José.md").is_file()      # Unicode kept in the file name
     feedback = (out / "hw1" / "feedback" / "late.md").read_text()
     assert "Final grade: 6.4 / 8 points" in feedback and "late penalty -1.6" in feedback
@@ -131,7 +142,7 @@ def test_assignment_run_penalty_extension_and_override(course_root: Path, tmp_pa
                      "--out", out, "--assignment", "hw1")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # kept across a re-grade, and shown in the CSV, the JSON and the feedback
-    proc = kit.run_grader(course_root, subs, "--out", out, "--assignment", "hw1")
+    proc = kit.run_grader(course_root, subs, "--out", out, "--assignment", "hw1", "--times", times)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = _csv(out / "hw1" / "grades.csv")
     assert rows["late"]["ch1.basics"] == "3" and rows["late"]["ch1.basics status"] == "override"

@@ -110,10 +110,10 @@ def test_only_plain_data_travels(tiny_course: Path, tmp_path: Path) -> None:
     from grader.course import load_course
     from grader.grading import cluster
     from grader.grading.judge import JudgeSettings
-    from grader.grading.submissions import discover
+    from grader.grading.intake import collect
     course = load_course(tiny_course)
     K.write(tmp_path / "subs" / "good" / "ch1" / "basics.py", K.SOLUTION)
-    sub = discover(course, tmp_path / "subs", list(course.exercises.values()))[0]
+    sub = collect(course, tmp_path / "subs", list(course.exercises.values())).submissions[0]
     data = cluster.submission_data(sub, ("ch1.basics",))
     plain = (str, bytes, int, float, bool, type(None))
 

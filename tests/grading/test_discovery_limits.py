@@ -12,7 +12,8 @@ from pathlib import Path
 
 from grader.course import load_course
 from grader.grading import submissions
-from grader.grading.submissions import MAX_DEPTH, discover
+from grader.grading.intake import collect
+from grader.grading.submissions import MAX_DEPTH
 from grader.reports.escape import md_text, plain_text, rich_text
 
 
@@ -31,7 +32,7 @@ EX = "ch1.basics"
 
 def _discover(course_root: Path, subs: Path):
     course = load_course(course_root)
-    return {s.student: s for s in discover(course, subs, list(course.exercises.values()))}
+    return {s.student: s for s in collect(course, subs, list(course.exercises.values())).submissions}
 
 
 def make_chain(top: Path, depth: int) -> None:

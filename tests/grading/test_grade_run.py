@@ -104,7 +104,9 @@ def test_grades_reports_and_feedback(tiny_course: Path, tmp_path: Path) -> None:
     # a real 0 and "could not be graded" are told apart: an empty cell and a status beside it
     assert rows["syntax"]["ch1.basics"] == "" and rows["syntax"]["ch1.basics status"] == "error: syntax"
     assert rows["wrong"]["ch2.twice status"] == "missing" and rows["good"]["ch1.basics status"] == "graded"
-    assert rows["good"]["time_source"] == "newest file mtime" and rows["good"]["penalty"] == "0"
+    # a folder's mtimes are when it was extracted: the time is unknown, and says why
+    assert rows["good"]["time_source"].startswith("unknown: a folder carries only extraction")
+    assert rows["good"]["submitted_at"] == "" and rows["good"]["penalty"] == "0"
 
     doc = json.loads((out / "grades.json").read_text())
     meta = doc["metadata"]
@@ -263,7 +265,7 @@ def test_bad_input_is_one_line(tiny_course: Path, tmp_path: Path) -> None:
              ((subs, "--out", tmp_path / "o", "--student", "ghost"), "--student 'ghost'"),
              (("--out", tmp_path / "o", "--nbgrader", tmp_path, "--assignment", "ch1"), "no submitted/ folder"),
              ((subs, "--out", tmp_path / "o", "--nbgrader", subs), "needs --assignment"),
-             ((subs / "good" / "ch1", "--out", tmp_path / "o"), "no students in")]
+             ((subs / "good" / "ch1", "--out", tmp_path / "o"), "no hand-ins in a layout the grader knows")]
     for args, words in cases:
         proc = K.run_grader(tiny_course, *args, timeout=60)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)

@@ -12,7 +12,8 @@ import pytest
 
 from grader.course import load_course
 from grader.grading.sources import notebook_to_module
-from grader.grading.submissions import MAX_ZIP_TOTAL, discover, sanitize_id
+from grader.grading.intake import collect
+from grader.grading.submissions import MAX_ZIP_TOTAL, sanitize_id
 
 
 def _kit():
@@ -31,7 +32,7 @@ EX = "ch1.basics"
 
 def _discover(course_root: Path, subs: Path, **kw):
     course = load_course(course_root)
-    found = discover(course, subs, list(course.exercises.values()), **kw)
+    found = collect(course, subs, list(course.exercises.values()), **kw).submissions
     return {s.student: s for s in found}
 
 
@@ -203,6 +204,28 @@ def test_student_ids_are_sanitised_and_unique(tiny_course: Path, tmp_path: Path)
     write(subs / "bob" / "ch1" / "basics.py", SOLUTION)
     _zip(subs / "bob.zip", {"ch1/basics.py": SOLUTION})
     write(subs / "results" / "grades.csv", "x")
+    write(subs / "a00 base" / "ch1" / "basics.py", SOLUTION)
+    write(subs / "a00_base" / "ch1" / "basics.py", "def add(a, b):\n    return 0\n")
     found = _discover(tiny_course, subs, exclude=[subs / "results"])
-    assert sorted(found) == ["Anna_Müller", "bob", "bob-2", "x_rm_-rf"]       # letters of any script kept
+    # letters of any script kept; names that clean to one id are refused, each keyed by its own
+    # name and told of the other: nobody is renamed bob-2, and sort order takes no row
+    assert sorted(found) == ["Anna_Müller", "a00 base", "a00_base", "bob", "bob.zip", "x_rm_-rf"]
+    for a, b in (("bob", "bob.zip"), ("a00 base", "a00_base")):
+        for sid in (a, b):
+            assert f"{a!r}" in found[sid].problem and f"{b!r}" in found[sid].problem, found[sid].problem
+            assert all(e.status == "error" for e in found[sid].exercises.values())
+    assert not found["Anna_Müller"].problem and not found["x_rm_-rf"].problem
     assert sanitize_id("../../etc") == "etc" and sanitize_id("...") == "student"
+
+
+def test_an_untouched_stub_gives_way_to_the_notebook_beside_it(tiny_course: Path, tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    stub = (tiny_course / "exercises" / "ch1" / "basics.py").read_text()
+    write(subs / "nb" / "ch1" / "basics.py", stub)
+    write(subs / "nb" / "ch1" / "basics.ipynb", _notebook(SOLUTION))
+    write(subs / "py" / "ch1" / "basics.py", SOLUTION)
+    write(subs / "py" / "ch1" / "basics.ipynb", _notebook(SOLUTION))
+    found = _discover(tiny_course, subs)
+    nb, py = found["nb"].exercises[EX], found["py"].exercises[EX]
+    assert nb.source == "ch1/basics.ipynb" and "ch1/basics.py is still the untouched stub" in nb.notes[0]
+    assert py.source == "ch1/basics.py" and "both ch1/basics.py and ch1/basics.ipynb handed in" in py.notes[0]

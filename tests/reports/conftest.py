@@ -75,6 +75,18 @@ def rows_with_a_copy() -> list[dict]:
     return rows
 
 
+def class_of_24() -> list[dict]:
+    """24 students: a (2 points) passed by the stronger half, bad passed by the weaker half, and
+    b passed by six of the weaker and five of the stronger (a little more often by the weaker)."""
+    rows = []
+    for i in range(24):
+        strong = i >= 12
+        b = (i % 2 == 0) if not strong else i in (12, 14, 16, 18, 20)
+        rows.append(row(f"s{i:02d}", [check("a", 2, 2 if strong else 0), check("b", 1, 1 if b else 0),
+                                         check("bad", 1, 0 if strong else 1)]))
+    return rows
+
+
 @pytest.fixture
 def tiny_course(tmp_path: Path) -> Path:
     return _kit().make_course(tmp_path / "course")

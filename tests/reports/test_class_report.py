@@ -16,38 +16,59 @@ from grader.grading.gradebook import Gradebook
 from grader.grading.final import load_class
 from grader.reports.html import write_class_report
 
-SECTIONS = ("overview", "exercises", "items", "failures", "similarity", "students")
+SECTIONS = ("attention", "students", "overview", "exercises", "items", "failures", "similarity")
 
 
 def _cli(course: Path, *args: str):
     return CliRunner().invoke(main, ["--course", str(course), *map(str, args)])
 
 
-def test_report_has_six_sections_embedded_figures_and_feedback_pages(tiny_course: Path, tmp_path: Path, rk) -> None:
+def test_report_sections_embedded_figures_and_feedback_pages(tiny_course: Path, tmp_path: Path, rk) -> None:
     out = rk.write_gradebook(tmp_path / "out", rk.rows_with_a_copy())
     result = write_class_report(load_class(out, load_course(tiny_course)))
     html = (out / "report.html").read_text()
     for section in SECTIONS:
         assert f'<section id="{section}">' in html
+    assert html.index('<section id="attention">') < html.index('<section id="students">') < html.index('<section id="overview">')
     assert result.students == 5 and "students graded<b>5</b>" in html
     # self-contained: every image is inline, nothing is fetched from anywhere
     assert not re.search(r'(src|href)="(https?:)?//', html) and "<link" not in html
     images = re.findall(r'<img class="figure" id="fig-(\w+)" src="data:image/png;base64,', html)
-    assert set(images) == {"totals", "exercise_scores", "exercise_outcomes", "items", "similarity"}
+    assert set(images) == {"totals", "exercise_scores", "exercise_outcomes", "similarity"}   # no item map at n = 4
     assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(f"{n}.png" for n in images)
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in (out / "figures").iterdir())
-    # the hand-computed item analysis is what the table shows; bad is flagged
-    assert re.search(r"check bad</td>.*?<td class=\"num\" data-sort=\"-1\.000000\">-1\.00</td>", html, re.S)
-    assert "negative discrimination" in html
-    # why checks fail: grouped summaries with counts
-    assert "<b>2</b> &times; <code>shape (4, 1) expected (4,)</code>" in html
-    # similarity: the renamed copy is listed with a side-by-side diff
-    assert re.search(r"<td>ch1\.basics</td><td>s1</td><td>s2</td><td class=\"num\">1\.00</td>", html)
+    # four students handed ch1.basics in: no item analysis, the rule says why
+    assert 'id="items-hidden"' in html and "at least <b>20</b> students" in html
+    items = html.split('<section id="items">')[1].split("</section>")[0]
+    assert 'id="item-table"' not in items and "negative point-biserial" not in items and "negative discrimination" not in items
+    # why checks fail: one line per reason, the most students first, where it was met beside it
+    failing = html.split('id="failure-table"')[1].split("</table>")[0]
+    assert re.search(r"<code>shape \(4, 1\) expected \(4,\)</code>.*?<td class=\"num\">2</td><td class=\"num\">2</td>"
+                     r"\s*<td class=\"where\"[^>]*>ch1\.basics: check a</td>", failing, re.S)
+    assert failing.index("got 3 expected 4") < failing.index("wrong sign")    # 2 students before 1
+    # similarity: the renamed copy is one group, with its side-by-side diff
+    assert re.search(r'<td class="id">ch1\.basics</td><td>s1, s2</td><td class="num">1\.00</td>', html)
     assert 'class="diff"' in html
-    # per student: a row each, linking to rendered feedback; s5 handed in nothing
-    assert 'href="feedback/s1.html"' in html and "handed in nothing: every exercise missing" in html
+    # needs a person: s5 handed in nothing, first on the page, linked to its row
+    attention = html.split('id="attention-table"')[1].split("</table>")[0]
+    assert 'data-person="s5" data-kinds="nothing"' in attention and 'href="#s5"' in attention
+    assert '<tr id="s5" data-student="s5" data-final="0.0">' in html
+    # per student: a row each, linking to rendered feedback, the note filled from the same list
+    assert 'href="feedback/s1.html"' in html and html.count("handed in nothing: every exercise missing") == 2
     page = (out / "feedback" / "s1.html").read_text()
-    assert "<h1>Feedback for s1</h1>" in page and "<table>" in page
+    assert "<h1>Feedback for s1</h1>" in page and "<table>" in page and "report.html" not in page
+
+
+def test_student_ids_are_escaped_and_linked_safely(tiny_course: Path, tmp_path: Path, rk) -> None:
+    rows = rk.hand_rows()
+    rows[4]["student"] = rows[4]["source"] = 'x"><script>alert(1)</script>?#'
+    out = rk.write_gradebook(tmp_path / "out", rows)
+    write_class_report(load_class(out, load_course(tiny_course)))
+    html = (out / "report.html").read_text()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # the feedback page's file name is the id made file-safe, its link that name URL-quoted
+    assert 'href="feedback/x___script_alert%281%29__script__%23.html"' in html
+    assert (out / "feedback" / "x___script_alert(1)__script__#.html").is_file()
 
 
 def test_grade_run_ends_with_the_report(tiny_course: Path, tmp_path: Path, rk) -> None:
@@ -115,4 +136,14 @@ def test_the_same_gradebook_gives_the_same_report(tiny_course: Path, tmp_path: P
     (out / "feedback" / "s1.html").unlink()                     # rendered again, the same
     write_class_report(load_class(out, course))
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.suffix in (".html", ".png")}
-    assert first == second and len(first) == 1 + 5 + 5
+    assert first == second and len(first) == 1 + 4 + 5
+
+
+def test_item_analysis_shows_from_twenty_students(tiny_course: Path, tmp_path: Path, rk) -> None:
+    out = rk.write_gradebook(tmp_path / "out", rk.class_of_24())
+    write_class_report(load_class(out, load_course(tiny_course)))
+    items = (out / "report.html").read_text().split('<section id="items">')[1].split("</section>")[0]
+    assert 'id="items-hidden"' not in items and 'id="fig-items"' in items
+    flagged = items.split('id="item-table"')[1].split("</table>")[0]
+    assert "check bad" in flagged and "negative point-biserial" in flagged and "check b<" not in flagged
+    assert "<h3>Flagged: 2 of 3 check(s)</h3>" in items        # bad, and a (its rest is b + bad)

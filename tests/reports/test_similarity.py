@@ -3,7 +3,11 @@ the stub's skeleton do not make a pair."""
 
 from __future__ import annotations
 
-from grader.reports.similarity import fingerprints, normalize, side_by_side, similar_pairs
+import re
+from pathlib import Path
+
+from grader.course import load_course
+from grader.reports.similarity import clusters, compare, fingerprints, normalize, side_by_side, similar_pairs
 
 # Code the stub gives every student (a training loop, a demo): keeping it is not copying.
 GIVEN = '''
@@ -182,3 +186,71 @@ def test_fingerprints_are_reproducible_and_diff_renders() -> None:
     assert fingerprints(ORIGINAL) == fingerprints(ORIGINAL) and len(fingerprints(ORIGINAL)) > 10
     table = side_by_side("ann", ORIGINAL, "ben", RENAMED)
     assert table.startswith("\n    <table") and "ann" in table and "ben" in table
+
+
+# ---------------------------------------------------------------------------- the real course
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOGLENET = "ch7.googlenet"
+_P = re.compile(r"\bp(\d)_(\d)\b")
+_LOCALS = re.compile(r"\b(c1|c2|c3|c4|in_channels|x|p1|p2|p3|p4|b[1-5]|net|stages)\b")
+
+
+def _googlenet() -> tuple[str, str, str, float]:
+    """(stub, reference, a correct variant, the course's threshold) of ch7.googlenet."""
+    course = load_course(ROOT)
+    ex = course.exercises[GOOGLENET]
+    variant = (ex.variants_dir / "named_stages_mean_pool.py").read_text()
+    assert 'VERDICT = "correct"' in variant and "self.p1_1 = " in variant
+    return (ex.stub_path.read_text(), ex.solution_path.read_text(), variant, course.report.similarity_threshold)
+
+
+def _renamed(code: str) -> str:
+    """What a copier does first: every attribute the file defines (self.p1_1 ...) and every local
+    name renamed, comments changed."""
+    code = _P.sub(lambda m: f"branch{m.group(1)}_layer{m.group(2)}", code)
+    code = _LOCALS.sub(lambda m: f"my_{m.group(1)}", code)
+    return code.replace("#", "# mine:")
+
+
+def test_a_copy_with_its_attributes_renamed_stays_a_pair_and_reference_twins_are_not() -> None:
+    stub, reference, variant, threshold = _googlenet()
+    copy = _renamed(variant)
+    assert "self.p1_1" not in copy and "self.branch1_layer1 = " in copy and "my_in_channels" in copy
+    codes = {"ann": variant, "ben": copy, "cat": reference, "dov": _renamed(reference)}
+    found = compare(GOOGLENET, codes, stub, reference)
+    pairs = {(p.a, p.b): p for p in found.pairs}
+    assert pairs[("ann", "ben")].score >= 0.95 and not pairs[("ann", "ben")].explained
+    # cat handed in the reference, dov the reference renamed: alike because the answer is
+    assert pairs[("cat", "dov")].score >= 0.95 and pairs[("cat", "dov")].explained
+    assert found.reference["cat"] == 1.0 and found.reference["dov"] >= 0.95 and found.reference["ann"] < threshold
+    groups = clusters([p for p in found.pairs if p.score >= threshold and not p.explained])
+    assert [g.students for g in groups] == [["ann", "ben"]]
+
+
+def test_attributes_the_file_defines_are_names_and_the_api_stays() -> None:
+    _, _, variant, _ = _googlenet()
+    copy = _P.sub(lambda m: f"branch{m.group(1)}_layer{m.group(2)}", variant)
+    assert normalize(copy) == normalize(variant)            # self.p1_1 and self.branch1_layer1 read alike
+    tokens = normalize(variant)
+    assert "p1_1" not in tokens and "forward" not in tokens  # defined by the file (attributes, methods)
+    assert {"relu_", "cat", "Conv2d", "MaxPool2d"} <= set(tokens)   # torch's names after a dot are kept
+    assert similar_pairs(GOOGLENET, {"ann": variant, "ben": copy}, _googlenet()[0])[0].score == 1.0
+
+
+def test_the_report_lists_the_copy_and_names_the_reference_twins(tmp_path: Path) -> None:
+    from grader.grading.final import finalize_rows
+    from grader.reports.html import build_report
+    from grader.results import CheckResult, ExerciseResult, StudentResult
+
+    stub, reference, variant, _ = _googlenet()
+    course = load_course(ROOT)
+    codes = {"ann": variant, "ben": _renamed(variant), "cat": reference, "dov": _renamed(reference), "eve": stub}
+    rows = [StudentResult(s, "folder", s, exercises={GOOGLENET: ExerciseResult(
+        "graded", 10.0, 10.0, source="ch7/googlenet.py", code=code,
+        checks=[CheckResult(f"{GOOGLENET}::t", "t", False, "passed", 1.0, 1.0)])}) for s, code in codes.items()]
+    html, _, _, info = build_report(course, finalize_rows(rows, course, [GOOGLENET]), {}, [GOOGLENET])
+    table = html.split('id="similarity-table"')[1].split("</table>")[0]
+    assert "<td>ann, ben</td>" in table and "cat" not in table and info["clusters"] == 1
+    matches = html.split('id="reference-table"')[1].split("</table>")[0]
+    assert "<td>cat, dov</td>" in matches and "ann" not in matches

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.errors import OutOfMemory
+from grader.checks.student_errors import OutOfMemory
 from grader.checks.student import Student
 from grader.sandbox import Limits, Zygote, cgroups
 

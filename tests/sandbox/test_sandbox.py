@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.checks.errors import (LoadError, OutOfMemory, ProtocolError, StudentException,
+from grader.checks.student_errors import (LoadError, OutOfMemory, ProtocolError, StudentException,
                                   StudentTimeout, WorkerCrashed)
 from grader.checks.student import Student
 from grader.sandbox import Limits, Zygote
