@@ -13,23 +13,26 @@ LENET = (("Conv2d", 1, 6, 5, {"padding": 2}), ("Sigmoid",), ("AvgPool2d", 2, {"s
          ("Linear", 400, 120))
 
 
-@check(points=2)
+@check(points=2, clause="seq_example")
 def test_mysequential_chain(student, device, rng):
-    """MySequential(Linear, ReLU, Linear) computes lin2(relu(lin1(X))) and names its children 0, 1, 2."""
+    """MySequential(Linear, ReLU, Linear) computes lin2(relu(lin1(X)))."""
     layers = [specs.layer("Linear", 4, 8, seed=1, label="a"), specs.layer("ReLU", label="b"),
               specs.layer("Linear", 8, 3, seed=2, label="c")]
     h = student.MySequential(*layers)
     h.to(device)
-    sd = h.state_dict()
-    expect.equal(sorted(sd), ["0.bias", "0.weight", "2.bias", "2.weight"], what="MySequential's state_dict keys")
+    # the two layers' parameters, found by their shapes (the names are another check's business)
+    by_shape = {tuple(v.shape): v for v in h.state_dict().values()}
+    expect.true(set(by_shape) == {(8, 4), (8,), (3, 8), (3,)},
+                "MySequential's parameters should be the two Linear layers' weights and biases",
+                f"got shapes {sorted(by_shape)}")
     X = torch.randn(5, 4, generator=rng).to(device)
-    H = torch.relu(X @ sd["0.weight"].T + sd["0.bias"])
-    expect.close(h(X), H @ sd["2.weight"].T + sd["2.bias"], what="MySequential(Linear, ReLU, Linear)(X)")
+    H = torch.relu(X @ by_shape[(8, 4)].T + by_shape[(8,)])
+    expect.close(h(X), H @ by_shape[(3, 8)].T + by_shape[(3,)], what="MySequential(Linear, ReLU, Linear)(X)")
 
 
-@check(points=1)
+@check(points=1, clause="seq_index_example")
 def test_mysequential_len_and_index(student, device, rng):
-    """len(net) is 3 and net[0], net[-1] are the first and last modules."""
+    """len(net) is 3 and net[1], net[-1] are the second and the last modules."""
     layers = [specs.layer("Linear", 4, 8, seed=1, label="a"), specs.layer("ReLU", label="b"),
               specs.layer("Linear", 8, 3, seed=2, label="c")]
     h = student.MySequential(*layers)
@@ -37,11 +40,9 @@ def test_mysequential_len_and_index(student, device, rng):
     expect.equal(h.call_method("__getitem__", 1).type_name, "ReLU", what="type of net[1]")
     expect.equal(h.call_method("__getitem__", -1).modules()[0].get("out_features"), 3,
                  what="net[-1].out_features")
-    with expect.raises(IndexError, what="net[3]"):
-        h.call_method("__getitem__", 3)
 
 
-@check(points=2)
+@check(points=2, clause="fc_example")
 def test_features_classifier_keeps_batch(student, device, rng):
     """FeaturesClassifier gives (N, 10) for N = 1 and N = 8 images."""
     features = specs.sequential(("Conv2d", 1, 4, 3, {"padding": 1}), ("ReLU",), ("MaxPool2d", 2), seed=3,
@@ -54,7 +55,7 @@ def test_features_classifier_keeps_batch(student, device, rng):
         expect.shape(out, (n, 10), f"FeaturesClassifier output for {n} images")
 
 
-@check(points=2)
+@check(points=2, clause="shapes_example")
 def test_layer_shapes_lenet(student, device, rng):
     """layer_shapes on the text's LeNet-style chain gives the shapes in the text."""
     net = specs.sequential(*LENET, seed=5, label="net", device=str(device))
@@ -67,7 +68,7 @@ def test_layer_shapes_lenet(student, device, rng):
     expect.equal([(name, tuple(shape)) for name, shape in got], expected, what="layer_shapes(lenet, X)")
 
 
-@check(points=1)
+@check(points=1, clause="shapes_restores_train")
 def test_layer_shapes_keeps_mode(student, device, rng):
     """layer_shapes leaves a net in training mode in training mode."""
     net = specs.sequential(*LENET, seed=5, label="net", device=str(device), training=True)

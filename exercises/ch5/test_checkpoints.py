@@ -26,7 +26,7 @@ def _read(student, path: str) -> dict:
     return got["value"]
 
 
-@check(points=2)
+@check(points=2, clause="round_trip_example")
 def test_save_and_load_round_trip(student, device, rng):
     """save_checkpoint writes the four keys; load_checkpoint restores the model and returns (epoch, results)."""
     path = student.probe("scratch_dir") + "/model.pt"
@@ -43,7 +43,7 @@ def test_save_and_load_round_trip(student, device, rng):
     expect.equal(records["net"]["final_state"], ckpt["model_state_dict"], what="the model after load_checkpoint")
 
 
-@check(points=2)
+@check(points=2, clause="train_example")
 def test_train_writes_checkpoints(student, device, rng):
     """Two epochs with every=1 write model.pt, model_epoch1.pt and model_epoch2.pt; results hold 2 floats each."""
     folder = student.probe("scratch_dir")
@@ -57,7 +57,7 @@ def test_train_writes_checkpoints(student, device, rng):
     expect.equal(_read(student, f"{folder}/model.pt")["epoch"], 2, what="the epoch in model.pt")
 
 
-@check(points=2)
+@check(points=2, clause="resume_example")
 def test_resume_runs_the_rest(student, device, rng):
     """Resuming the epoch-1 copy of a 2-epoch run to 2 epochs runs one epoch and ends like 2 epochs in one go."""
     folder = student.probe("scratch_dir")

@@ -19,7 +19,7 @@ def _has_gpu(student) -> bool:
         return torch.cuda.is_available()
 
 
-@check(points=1)
+@check(points=1, clause="try_gpu_example")
 def test_try_gpu(student, device, rng):
     """try_gpu() gives cuda:0 with a GPU and the CPU without one; try_gpu(1000) gives the CPU."""
     expected = torch.device("cuda:0") if _has_gpu(student) else torch.device("cpu")
@@ -30,7 +30,7 @@ def test_try_gpu(student, device, rng):
     expect.true(far == torch.device("cpu"), f"try_gpu(1000) returned {far}, expected cpu (no machine has 1001 GPUs)")
 
 
-@check(points=1)
+@check(points=1, clause="move_example")
 def test_move_list_and_tuple(student, device, rng):
     """move_to moves every tensor of a list, and a tuple stays a tuple (the "meta" device works everywhere)."""
     got = student.move_to([torch.tensor(1), torch.tensor(2)], "meta")
@@ -43,7 +43,7 @@ def test_move_list_and_tuple(student, device, rng):
     expect.true(all(t.device.type == "meta" for t in pair), "both tensors of the tuple should be moved")
 
 
-@check(points=2)
+@check(points=2, clause="move_dict_example")
 def test_move_nested_dict(student, device, rng):
     """Dict keys and values, nested containers and objects with .to are moved; other objects are left alone."""
     batch = {"images": torch.rand(2, 3), torch.tensor(7): "tensor key",
@@ -59,27 +59,30 @@ def test_move_nested_dict(student, device, rng):
                 f"got {extra!r}\nexpected {expected_extra!r}")
 
 
-@check(points=2)
+@check(points=2, clause="time_seconds")
 def test_time_matmul_is_seconds_per_product(student, device, rng):
-    """time_matmul(256, cpu) is a float of seconds for ONE product, near the checker's own measurement."""
+    """time_matmul(256, cpu) is a float of seconds (not milliseconds), near the checker's own measurement of one product."""
     cpu = torch.device("cpu")
-    for attempt in range(3):  # a busy machine can slow one measurement down a lot: allow retries
-        before = student.probe("matmul_seconds", n=256, device="cpu", repeats=10)
+    # A busy machine slows single measurements down, never speeds them up: compare the fastest of
+    # three of your figures with the fastest of the checker's measurements around them.
+    got_all, probed = [], []
+    for attempt in range(3):
+        probed.append(student.probe("matmul_seconds", n=256, device="cpu", repeats=10))
         got = student.time_matmul(256, cpu, 10)
-        after = student.probe("matmul_seconds", n=256, device="cpu", repeats=10)
+        probed.append(student.probe("matmul_seconds", n=256, device="cpu", repeats=10))
         expect.true(type(got) is float, f"time_matmul should return a float, got {type(got).__name__}")
         expect.true(math.isfinite(got) and got > 0,
                     f"time_matmul returned {got}, expected a positive number of seconds")
         rate = 2 * 256 ** 3 / got
         expect.true(rate < 2e13, f"{got:.3g} s for a 256 x 256 product means {rate:.3g} FLOP/s: too fast to be real")
-        if min(before, after) / 20 <= got <= max(before, after) * 20:
-            return
-    expect.fail(f"time_matmul(256, cpu, 10) returned {got:.3g} s, but the checker measured about "
-                f"{min(before, after):.3g} s per product: report seconds for ONE product, not milliseconds "
-                "or the total of all repeats")
+        got_all.append(got)
+    fastest, measured = min(got_all), min(probed)
+    if not measured / 20 <= fastest <= measured * 20:
+        expect.fail(f"time_matmul(256, cpu, 10) returned {fastest:.3g} s at best, but the checker measured about "
+                    f"{measured:.3g} s per product: report seconds for ONE product, not milliseconds")
 
 
-@check(points=1)
+@check(points=1, clause="speedup_contract")
 def test_gpu_speedup_without_gpu(student, device, rng):
     """gpu_speedup raises RuntimeError without a GPU, and returns the three figures with one."""
     if not _has_gpu(student):

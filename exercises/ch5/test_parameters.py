@@ -17,34 +17,26 @@ CNN = [["features", "seq", [["0", "conv2d", 1, 8, 3, 1], ["1", "relu"], ["2", "m
        ["flatten", "flatten"], ["fc", "linear", 8 * 4 * 4, 10]]
 
 
-@check(points=2)
+@check(points=2, clause="count_example")
 def test_count_the_demo_network(student, device, rng):
-    """The demo CNN has 80 + 1290 = 1370 parameters; a layer used twice counts once."""
+    """The demo CNN has 80 + 1290 = 1370 parameters."""
     expect.equal(student.count_parameters(specs.net(CNN)), 1370, what="count_parameters of the demo CNN")
-    shared = [["a", "linear", 4, 4], ["r", "relu"], ["a_again", "shared", "a"]]
-    expect.equal(student.count_parameters(specs.net(shared)), 20,
-                 what="count_parameters of Linear(4, 4) applied twice")
-    frozen = specs.net(CNN, frozen=["features"])
-    expect.equal(student.count_parameters(frozen, trainable_only=True), 1290,
-                 what="count_parameters(net, trainable_only=True) with frozen features")
 
 
-@check(points=2)
+@check(points=2, clause="init_example")
 def test_init_normal_and_constant(student, device, rng):
-    """init_normal_ gives fc a weight with std about 0.01 and a zero bias; init_constant_(net, 0.3) fills 0.3."""
+    """init_normal_(net) gives fc a weight with std about 0.01; init_constant_(net, 0.3) fills the conv weight with 0.3."""
     _, rec = student.call_recorded("init_normal_", specs.net(CNN, seed=1), _seed=0)
     state = rec["net"]["final_state"]
     std, mean = float(state["fc.weight"].std()), float(state["fc.weight"].mean())
     expect.true(0.009 < std < 0.011 and abs(mean) < 0.002,
                 f"after init_normal_(net) fc.weight has mean {mean:.4f} and std {std:.4f}, expected 0 and 0.01")
-    expect.equal(state["fc.bias"], torch.zeros(10), what="fc.bias after init_normal_(net)")
     _, rec = student.call_recorded("init_constant_", specs.net(CNN, seed=1), 0.3)
     state = rec["net"]["final_state"]
     expect.equal(state["features.0.weight"], torch.full((8, 1, 3, 3), 0.3), what="the conv weight after init_constant_(net, 0.3)")
-    expect.equal(state["fc.bias"], torch.zeros(10), what="fc.bias after init_constant_(net, 0.3)")
 
 
-@check(points=2)
+@check(points=2, clause="freeze_example")
 def test_freeze_all_but_fc(student, device, rng):
     """freeze_all_but(net, "fc") leaves only fc.weight and fc.bias trainable."""
     _, rec = student.call_recorded("freeze_all_but", specs.net(CNN), "fc")
@@ -53,13 +45,12 @@ def test_freeze_all_but_fc(student, device, rng):
                 f"got {rec['net']['requires_grad']}\nexpected {expected}")
 
 
-@check(points=2)
+@check(points=2, clause="head_example")
 def test_replace_resnet_like_head(student, device, rng):
-    """A head Linear(512, 10) is replaced by a trainable Linear(512, 7)."""
+    """A head Linear(512, 10) is replaced by a Linear(512, 7)."""
     layers = [["body", "linear", 8, 512], ["relu", "relu"], ["fc", "linear", 512, 10]]
-    _, rec = student.call_recorded("replace_head", specs.net(layers, frozen=["body", "fc"]), "fc", 7)
+    _, rec = student.call_recorded("replace_head", specs.net(layers), "fc", 7)
     rec = rec["net"]
     head = [m for m in rec["modules"] if m["name"] == "fc"]
     expect.true(len(head) == 1 and head[0]["type"] == "Linear" and head[0].get("in_features") == 512
                 and head[0].get("out_features") == 7, f"fc should be Linear(512, 7) after replace_head, got {head}")
-    expect.true(rec["requires_grad"].get("fc.weight") is True, "the new head should be trainable")

@@ -16,7 +16,7 @@ def _edge_image(device: torch.device) -> torch.Tensor:
     return X
 
 
-@check(points=2)
+@check(points=2, clause="corr2d_example")
 def test_corr2d_worked_examples(student, device):
     """corr2d gives the worked 3x3 / 2x2 example and the vertical-edge example of the text."""
     X = torch.arange(9.0, device=device).reshape(3, 3)
@@ -31,9 +31,9 @@ def test_corr2d_worked_examples(student, device):
                  what="corr2d of the transposed edge image with [[1, -1]]")
 
 
-@check(points=2)
+@check(points=2, clause="corr2d_tall_wide_example")
 def test_corr2d_non_square_kernels(student, device):
-    """corr2d handles tall and wide kernels and a kernel as large as the input, keeping the dtype."""
+    """corr2d handles tall and wide kernels and a kernel as large as the input."""
     X = torch.arange(12.0, device=device).reshape(3, 4)
     tall = torch.tensor([[1.0], [-1.0]], device=device)          # row i minus row i+1: always -4
     expect.close(student.corr2d(X, tall), torch.full((2, 4), -4.0, device=device),
@@ -44,12 +44,9 @@ def test_corr2d_non_square_kernels(student, device):
     K = torch.linspace(-1.0, 1.0, 12, device=device).reshape(3, 4)
     expect.close(student.corr2d(X, K), (X * K).sum().reshape(1, 1),
                  what="corr2d with a kernel of the same shape as the input (1x1 output)")
-    X64, K64 = X.double(), torch.tensor([[2.0, 0.5]], dtype=torch.float64, device=device)
-    got = student.corr2d(X64, K64)
-    expect.close(got, 2.0 * X64[:, :3] + 0.5 * X64[:, 1:], what="corr2d of float64 tensors")
 
 
-@check(points=1)
+@check(points=1, clause="corr2d_error_example")
 def test_corr2d_kernel_too_large(student, device):
     """corr2d raises ValueError when the kernel is taller or wider than the input."""
     X = torch.ones(3, 5, device=device)
@@ -59,9 +56,9 @@ def test_corr2d_kernel_too_large(student, device):
         student.corr2d(X, torch.ones(1, 6, device=device))
 
 
-@check(points=2)
+@check(points=2, clause="conv2d_example")
 def test_conv2d_layer(student, device):
-    """Conv2D has a weight of shape kernel_size in [0, 1), a zero bias of shape (1,), and trains both."""
+    """Conv2D has a weight of shape kernel_size in [0, 1), a zero bias of shape (1,), and computes corr2d(x, weight) + bias."""
     layer = student.Conv2D((2, 3), _seed=0)
     state = layer.state_dict()
     expect.true(type(state) is dict and set(state) == {"weight", "bias"},
@@ -80,14 +77,9 @@ def test_conv2d_layer(student, device):
     # By hand: X[i, j] = 5i + j, so row i contributes -2 and row i+1 contributes 7.5i + 1.5j + 9.
     expect.close(layer(X), 7.25 + 7.5 * i + 1.5 * j,
                  what="Conv2D forward (corr2d(x, weight) + bias) of a 4x5 input with a 2x3 kernel")
-    result = layer.backward(X)
-    # d(sum of outputs)/d bias = number of outputs; d/d weight[a, b] = sum of the slice it touches.
-    expect.close(result["grads"]["bias"], torch.tensor([9.0], device=device), what="gradient of the bias")
-    weight_grad = torch.stack([torch.stack([X[a:a + 3, b:b + 3].sum() for b in range(3)]) for a in range(2)])
-    expect.close(result["grads"]["weight"], weight_grad, what="gradient of the weight")
 
 
-@check(points=2)
+@check(points=2, clause="learn_example")
 def test_learn_kernel_edge_detector(student, device):
     """learn_kernel recovers the edge detector [[1, -1]] from the edge image in 10 steps."""
     X = _edge_image(device)

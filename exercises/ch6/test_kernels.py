@@ -14,7 +14,7 @@ def _corr2d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     return (X.unfold(0, K.shape[0], 1).unfold(1, K.shape[1], 1) * K).sum(dim=(-2, -1))
 
 
-@check(points=2)
+@check(points=2, clause="blur_example")
 def test_blur_kernel(student, device):
     """blur_kernel(k) is the k x k float32 tensor of 1 / k**2 (it adds up to 1, so it is not all ones)."""
     expect.close(student.blur_kernel(), torch.full((3, 3), 1.0 / 9.0), what="blur_kernel()")
@@ -22,7 +22,7 @@ def test_blur_kernel(student, device):
     expect.close(student.blur_kernel(1), torch.ones(1, 1), what="blur_kernel(1)")
 
 
-@check(points=2)
+@check(points=2, clause="edge_kernels")
 def test_edge_kernels(student, device):
     """edge_kernel is 8 in the centre and -1 around; horizontal_edge_kernel has rows -1, 0, 1."""
     expected = -torch.ones(3, 3)
@@ -33,7 +33,7 @@ def test_edge_kernels(student, device):
                  what="horizontal_edge_kernel()")
 
 
-@check(points=2)
+@check(points=2, clause="difference_example")
 def test_difference_kernels(student, device):
     """difference_kernel gives [[1, -1]], [[1, -2, 1]], [[1, -3, 3, -1]] and maps a cubic to the constant -6."""
     for order, row in ((1, [1.0, -1.0]), (2, [1.0, -2.0, 1.0]), (3, [1.0, -3.0, 3.0, -1.0])):
@@ -45,7 +45,7 @@ def test_difference_kernels(student, device):
                  what="corr2d(t ** 4, difference_kernel(4)) (should be the constant 4! = 24)")
 
 
-@check(points=2)
+@check(points=2, clause="matmul_example")
 def test_corr2d_as_matmul(student, device):
     """corr2d_as_matmul((3, 3), [[0, 1], [2, 3]]) starts with row [0, 1, 0, 2, 3, 0, 0, 0, 0] and reproduces corr2d."""
     K = torch.tensor([[0.0, 1.0], [2.0, 3.0]], device=device)
@@ -62,7 +62,7 @@ def test_corr2d_as_matmul(student, device):
     expect.close(W @ X.flatten(), _corr2d(X, K).flatten(), what="corr2d_as_matmul((4, 5), 1x3 kernel) @ X.flatten()")
 
 
-@check(points=2)
+@check(points=2, clause="convolve_example")
 def test_convolve2d(student, device):
     """convolve2d flips the kernel: [[5, 11], [23, 29]] for the worked example, the negated result for [[1, -1]]."""
     X = torch.arange(9.0, device=device).reshape(3, 3)
@@ -71,5 +71,3 @@ def test_convolve2d(student, device):
                  what="convolve2d(X, [[0, 1], [2, 3]])")
     edge = torch.tensor([[1.0, -1.0]], device=device)
     expect.close(student.convolve2d(X, edge), -_corr2d(X, edge), what="convolve2d(X, [[1, -1]])")
-    with expect.raises(ValueError, what="convolve2d with a kernel larger than the input"):
-        student.convolve2d(X, torch.ones(4, 1, device=device))

@@ -12,7 +12,7 @@ def _example(device: torch.device) -> torch.Tensor:
                          [1.0, 2.0, 4.0, 0.0], [3.0, 0.0, 1.0, 2.0]], device=device)
 
 
-@check(points=2)
+@check(points=2, clause="example")
 def test_worked_example(student, device):
     """2x2 pooling of the 4x4 example: max [[6, 9], [3, 4]], avg [[2.5, 4.25], [1.5, 1.75]], also in (N, C, h, w)."""
     X = _example(device)
@@ -27,7 +27,7 @@ def test_worked_example(student, device):
                  what="pool2d of a (1, 3, 4, 4) batch (each channel pooled on its own)")
 
 
-@check(points=2)
+@check(points=2, clause="padding_example")
 def test_padding_keeps_size(student, device):
     """A 3x3 window with stride 1 and padding 1 keeps the size; avg divides by 9 including padded zeros."""
     X = _example(device)
@@ -41,7 +41,7 @@ def test_padding_keeps_size(student, device):
                  what="pool2d(X, 3, mode='avg', stride=1, padding=1)")
 
 
-@check(points=2)
+@check(points=2, clause="minus_inf_example")
 def test_max_padding_is_minus_infinity(student, device):
     """Max-pooling an all-negative input with padding never returns a padded 0."""
     X = -1.0 - _example(device)
@@ -51,22 +51,18 @@ def test_max_padding_is_minus_infinity(student, device):
                  -torch.ones(4, 4, device=device), what="pool2d(-ones(3, 3), 2, stride=1, padding=1)")
 
 
-@check(points=2)
-def test_stride_defaults_and_errors(student, device):
-    """The stride defaults to the pool size: 28 -> 14 -> 7 -> 3 -> 1, and a fifth round raises ValueError."""
+@check(points=2, clause="stride_example")
+def test_stride_defaults(student, device):
+    """The stride defaults to the pool size: 28 -> 14 -> 7 -> 3 -> 1 (a fifth round has no window: ValueError)."""
     X = torch.randn(2, 3, 28, 28, device=device)
     for size in (14, 7, 3, 1):
         X = student.pool2d(X, 2)
         expect.shape(X, (2, 3, size, size), what="pool2d(X, 2) in the chain from 28 x 28")
-    with expect.raises(ValueError, what="pool2d of a 1x1 map with a 2x2 window"):
-        student.pool2d(X, 2)
-    with expect.raises(ValueError, what="pool2d(X, 2, mode='min')"):
-        student.pool2d(_example(device), 2, mode="min")
     expect.shape(student.pool2d(torch.randn(1, 2, 54, 54, device=device), 3, stride=2), (1, 2, 26, 26),
                  what="pool2d of a 54 x 54 map, 3x3 window, stride 2")
 
 
-@check(points=2)
+@check(points=2, clause="global_example")
 def test_global_avg_pool(student, device):
     """global_avg_pool turns (N, C, h, w) into the (N, C) channel means."""
     X = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32, device=device).reshape(2, 3, 4, 5)

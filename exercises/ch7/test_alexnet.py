@@ -23,7 +23,7 @@ def _meta_image(n=1, channels=1):
     return torch.empty(n, channels, 224, 224, device="meta")
 
 
-@check(points=2)
+@check(points=2, clause="stage_shapes")
 def test_layer_by_layer_shapes(student):
     """The first convolution gives [1, 96, 54, 54]; layer after layer the shapes follow the table down to 6400 and 10."""
     h = student.alexnet(_device="meta")
@@ -36,7 +36,7 @@ def test_layer_by_layer_shapes(student):
         expect.shape(X, shape, what=f"output of layer {i} ({name!r})")
 
 
-@check(points=1)
+@check(points=1, clause="parameter_count")
 def test_parameter_count(student):
     """alexnet() has 46,764,746 trainable parameters (3,723,968 in the convolutions)."""
     h = student.alexnet(_device="meta")
@@ -44,7 +44,7 @@ def test_parameter_count(student):
     expect.equal(h.num_params(), 46_764_746, what="trainable parameters of alexnet()")
 
 
-@check(points=1)
+@check(points=1, clause="dropout")
 def test_dropout(student):
     """Two Dropout layers with p = 0.5, both in the classifier."""
     h = student.alexnet(_device="meta")
@@ -53,7 +53,7 @@ def test_dropout(student):
                 f"expected two nn.Dropout(0.5) layers, found {[(e['name'], e.get('p')) for e in drops]}")
 
 
-@check(points=1)
+@check(points=1, clause="in_channels_classes")
 def test_in_channels_and_classes(student):
     """alexnet(in_channels=3, num_classes=7) maps (2, 3, 224, 224) to (2, 7)."""
     h = student.alexnet(in_channels=3, num_classes=7, _device="meta")

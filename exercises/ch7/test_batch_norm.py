@@ -16,7 +16,7 @@ def _defaults(C, device):
             torch.zeros(C, device=device), torch.ones(C, device=device))
 
 
-@check(points=2)
+@check(points=2, clause="example")
 def test_worked_example(student, device):
     """The 3 x 2 example: both columns become [-1.2247, 0, 1.2247]; running mean (0.3, 0.6), variance (1.3, 2.5)."""
     X = torch.tensor(X_EXAMPLE, device=device)
@@ -29,7 +29,7 @@ def test_worked_example(student, device):
                  what="new running variance (momentum 0.1, unbiased batch variance 4 and 16)")
 
 
-@check(points=1)
+@check(points=1, clause="momentum_example")
 def test_momentum_is_the_weight_of_the_new_batch(student, device):
     """momentum=0.9 weighs the new batch by 0.9 (PyTorch's convention): running mean (2.7, 5.4), variance (3.7, 14.5)."""
     X = torch.tensor(X_EXAMPLE, device=device)
@@ -38,7 +38,7 @@ def test_momentum_is_the_weight_of_the_new_batch(student, device):
     expect.close(var, torch.tensor([3.7, 14.5], device=device), what="running variance with momentum=0.9")
 
 
-@check(points=1)
+@check(points=1, clause="channels_example")
 def test_channels_of_images(student, device, rng):
     """On (N, C, H, W) input every channel of Y has mean 0 and (biased) variance about 1 in training mode."""
     X = torch.randn(4, 3, 5, 6, generator=rng).to(device) * torch.tensor([0.5, 3.0, 20.0], device=device).view(1, 3, 1, 1) + 7
@@ -49,7 +49,7 @@ def test_channels_of_images(student, device, rng):
                  what="per-channel biased variance of Y")
 
 
-@check(points=1)
+@check(points=1, clause="eval_example")
 def test_eval_mode_uses_running_statistics(student, device):
     """In evaluation mode Y = gamma * (X - running_mean) / sqrt(running_var + eps) + beta."""
     X = torch.tensor(X_EXAMPLE, device=device)
@@ -62,20 +62,10 @@ def test_eval_mode_uses_running_statistics(student, device):
     expect.close(new_var, var, what="running variance returned in evaluation mode")
 
 
-@check(points=1)
-def test_bad_rank(student, device):
-    """A 3-D input raises ValueError."""
-    with expect.raises(ValueError, what="batch_norm on a (2, 3, 4) input"):
-        student.batch_norm(torch.ones(2, 3, 4, device=device), *_defaults(3, device))
-
-
-@check(points=2)
+@check(points=2, clause="module_example")
 def test_module(student, device, rng):
-    """BatchNorm(3, 4) has 6 trainable parameters, normalises in training mode and updates its running mean."""
+    """BatchNorm(3, 4) normalises in training mode, updates its running mean and uses it in eval mode."""
     h = student.BatchNorm(3, 4)
-    expect.equal(h.num_params(), 6, what="trainable parameters of BatchNorm(3, 4)")
-    expect.true(len(h.state_dict()) >= 4, "BatchNorm's state_dict should hold the two parameters and "
-                "the two running statistics (register them with register_buffer)")
     h.to(device)
     X = torch.randn(4, 3, 2, 2, generator=rng).to(device) + 10
     Y = expect.tensor(h(X), what="BatchNorm(3, 4) output")

@@ -46,7 +46,7 @@ def _student_names(state, names):
     return {names.get(k, k): v for k, v in state.items()}
 
 
-@check(points=1)
+@check(points=1, clause="inception_channels_example")
 def test_inception_output_shapes(student, device, rng):
     """The first two Inception blocks of GoogLeNet turn 192 channels into 256 and 256 into 480."""
     for args, out_channels in ((FIRST_BLOCK, 256), (SECOND_BLOCK, 480)):
@@ -56,7 +56,7 @@ def test_inception_output_shapes(student, device, rng):
         expect.shape(h(X), (2, out_channels, 4, 5), what=f"Inception{args} output")
 
 
-@check(points=1)
+@check(points=1, clause="inception_names")
 def test_inception_submodules(student):
     """Inception has p1_1 ... p4_2 with the right kernel sizes, paddings and strides."""
     h = _inception(student, *FIRST_BLOCK)
@@ -78,7 +78,7 @@ def test_inception_submodules(student):
                                     f"expected {expected}")
 
 
-@check(points=2)
+@check(points=2, clause="inception_paths_example")
 def test_inception_path_order_and_relus(student, device):
     """With zero weights each path outputs ReLU of its last bias: paths in order 1, 2, 3, 4, ReLU everywhere."""
     args = (3, 2, (2, 3), (2, 4), 5)
@@ -110,7 +110,7 @@ def test_inception_path_order_and_relus(student, device):
                  what="Inception output with zero weights and negative biases (ReLU after each path)")
 
 
-@check(points=1)
+@check(points=1, clause="inception_pool_path_example")
 def test_inception_max_pool_path(student, device):
     """Path 4 is a 3x3 max-pool (stride 1, padding 1) followed by a 1x1 convolution."""
     h = _inception(student, 2, 1, (1, 1), (1, 1), 1)
@@ -137,7 +137,7 @@ def _googlenet(student, device, *args):
     return h
 
 
-@check(points=2)
+@check(points=2, clause="stage_shapes_example")
 def test_googlenet_stage_shapes(student, device):
     """googlenet() stages give 64x8x16, 192x4x8, 480x2x4, 832x1x2, 1024 and 10 for one 32x64 image (96x96: the table's)."""
     h = _googlenet(student, device)
@@ -155,7 +155,7 @@ def test_googlenet_stage_shapes(student, device):
         expect.shape(X, shape, what=f"output of part {i} ({name!r}) of googlenet()")
 
 
-@check(points=2)
+@check(points=2, clause="sizes_example")
 def test_googlenet_sizes(student):
     """googlenet() has 5,977,530 parameters; googlenet(in_channels=3, num_classes=7) has 5,980,727."""
     expect.equal(student.googlenet(_device="meta", _input_shape=(1, 1, 32, 64)).num_params(), 5_977_530,

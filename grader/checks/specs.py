@@ -708,7 +708,26 @@ def _make_layers(spec: dict) -> nn.Module:
 
 
 class LayerRecorder(ModelRecorder):
-    """ModelRecorder for modules that may have no parameters (ReLU, Flatten...)."""
+    """ModelRecorder for modules that may have no parameters (ReLU, Flatten...). For an
+    nn.Sequential it also records the forward passes of its direct children, since code that
+    walks `net.children()` (a per-layer shape report) never calls the container itself."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__(model)
+        self.child_modes: list[bool | None] = []
+        self.child_grad_enabled: list[bool] = []
+        self._child_hook_fn = self._child_hook
+        children = list(nn.Module.children(model)) if isinstance(model, nn.Sequential) else []
+        self._child_hooks = [(child, child.register_forward_pre_hook(self._child_hook_fn)) for child in children]
+
+    def _child_hook(self, module: nn.Module, args: Any) -> None:
+        self.child_modes.append(nn_state.training(module))
+        self.child_grad_enabled.append(_grad_enabled())
+
+    def intact(self) -> bool:
+        return super().intact() and type(self.child_modes) is list and type(self.child_grad_enabled) is list and all(
+            vars(child).get("_forward_pre_hooks", {}).get(handle.id) is self._child_hook_fn
+            for child, handle in self._child_hooks)
 
     def records(self) -> dict:
         self._note_if_tampered()
@@ -716,7 +735,8 @@ class LayerRecorder(ModelRecorder):
                 "final_state": _state(self.model), "modes": list(self.modes),
                 "grad_enabled": list(self.grad_enabled),
                 "forwards": len(self.modes), "final_training": nn_state.training(self.model),
-                "device": self.device or _device_of(self.model, ())}
+                "device": self.device or _device_of(self.model, ()),
+                "child_modes": list(self.child_modes), "child_grad_enabled": list(self.child_grad_enabled)}
 
 
 def _device_of(module: nn.Module, args: Any) -> str:

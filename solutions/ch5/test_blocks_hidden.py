@@ -16,6 +16,35 @@ from grader.checks.specs import BuildContext
 
 EXERCISE = "ch5.blocks"
 
+# The contract (the exercise's "What to write"), one sentence a clause; each check names the one it charges.
+CLAUSES = {
+    "seq_example": "MySequential(Linear, ReLU, Linear) computes lin2(relu(lin1(X)))",
+    "seq_any_stack": "MySequential applies any modules in order, each to the previous one's output (a conv stack)",
+    "seq_names": "MySequential registers its modules as children named \"0\", \"1\", ... in order, layers "
+                 "without parameters included",
+    "seq_parameters": "MySequential's parameters are its modules' (state_dict, parameter count)",
+    "seq_to": ".to(device) reaches every module of MySequential",
+    "seq_index_example": "len(net) counts the modules; net[1] and net[-1] are the second and the last",
+    "seq_index_any": "net[i] is the i-th module for every i in range, from the front (0 too) and from the back",
+    "seq_index_error": "net[i] raises IndexError when i is out of range, either way",
+    "seq_no_containers": "MySequential neither subclasses nor holds nn.Sequential, nn.ModuleList or nn.ModuleDict",
+    "seq_repeated": "a module given twice is applied twice and counted twice",
+    "seq_empty": "MySequential() with no modules returns its input and has length 0",
+    "fc_example": "FeaturesClassifier keeps the batch dimension: (N, 10) for N = 1 and N = 8 images",
+    "fc_forward": "FeaturesClassifier computes classifier(flatten(features(X))) on a batch of images",
+    "fc_flat_features": "FeaturesClassifier works when features gives (N, k) outputs (nothing to flatten)",
+    "fc_names": "FeaturesClassifier holds the blocks as attributes named features and classifier",
+    "fc_registers": "FeaturesClassifier registers both blocks: parameter count, .to reaches them",
+    "fc_backward": "gradients reach the parameters of both blocks",
+    "shapes_example": "layer_shapes on the text's LeNet-style chain gives the (class name, shape) pairs of the text",
+    "shapes_any": "layer_shapes lists (type(layer).__name__, tuple of ints) for every direct child, in order",
+    "shapes_restores_train": "layer_shapes leaves a net that was in training mode in training mode",
+    "shapes_keeps_eval": "layer_shapes leaves a net that was in eval mode in eval mode",
+    "shapes_no_grad": "layer_shapes runs the layers without gradients",
+    "shapes_changes_nothing": "layer_shapes changes neither X nor the net: it runs in eval mode, so BatchNorm's "
+                              "running statistics stay",
+}
+
 CONTAINERS = ("torch.nn.modules.container.Sequential", "torch.nn.modules.container.ModuleList",
               "torch.nn.modules.container.ModuleDict")
 
@@ -53,17 +82,7 @@ def _direct_children(h) -> list[dict]:
 
 # ---------------------------------------------------------------- MySequential
 
-@check(points=3)
-def test_mysequential_forward(student, reference, device, rng):
-    """MySequential applies its modules in order (Linear, ReLU, Linear)."""
-    layers, d, q = _mlp_layers(rng, device)
-    X = torch.randn(6, d, generator=rng).to(device)
-    h = student.MySequential(*layers)
-    expected = _chain(layers, X)
-    expect.close(h(X), expected, what="MySequential(Linear, ReLU, Linear)(X)")
-
-
-@check(points=1)
+@check(points=1, clause="seq_any_stack")
 def test_mysequential_conv_stack(student, reference, device, rng):
     """MySequential runs a longer conv stack (Conv2d, ReLU, MaxPool2d, Flatten, Linear)."""
     c, s = _int(rng, 2, 4), 2 * _int(rng, 2, 3)
@@ -77,7 +96,7 @@ def test_mysequential_conv_stack(student, reference, device, rng):
     expect.close(student.MySequential(*layers)(X), expected, what="MySequential(conv stack)(X)")
 
 
-@check(points=2)
+@check(points=2, clause="seq_names")
 def test_mysequential_children_named_by_position(student, reference, device, rng):
     """MySequential registers its modules as children "0", "1", "2", ... in order."""
     layers, _, _ = _mlp_layers(rng, device)
@@ -89,7 +108,7 @@ def test_mysequential_children_named_by_position(student, reference, device, rng
                  what="types of MySequential's children, in order")
 
 
-@check(points=2)
+@check(points=2, clause="seq_parameters")
 def test_mysequential_registers_parameters(student, reference, device, rng):
     """MySequential's parameters are those of its modules (state_dict, parameter count)."""
     layers, _, _ = _mlp_layers(rng, device)
@@ -104,7 +123,7 @@ def test_mysequential_registers_parameters(student, reference, device, rng):
     expect.close(sd["0.weight"], lin0.weight.detach().to(device), what="state_dict()['0.weight']")
 
 
-@check(points=1)
+@check(points=1, clause="seq_to")
 def test_mysequential_moves_with_to(student, reference, device, rng):
     """.to(device) reaches every module of MySequential (checked on the meta device)."""
     layers, _, _ = _mlp_layers(rng, device)
@@ -117,14 +136,15 @@ def test_mysequential_moves_with_to(student, reference, device, rng):
         expect.true(t.device.type == "meta", f"after .to('meta') state_dict()[{name!r}] is on {t.device}")
 
 
-@check(points=2)
+@check(points=2, clause="seq_index_any")
 def test_mysequential_len_and_negative_index(student, reference, device, rng):
-    """len(net) counts the modules and net[i] returns the i-th one (negative i from the end)."""
+    """net[i] returns the i-th module for i from the front (0 too) and from the back, and len counts 4 modules."""
     layers, _, _ = _mlp_layers(rng, device)
+    layers.append(specs.layer("Tanh", label="l3"))
     h = student.MySequential(*layers)
-    expect.equal(h.call_method("__len__"), 3, what="len(MySequential(3 modules))")
+    expect.equal(h.call_method("__len__"), 4, what="len(MySequential(4 modules))")
     expected = dict(enumerate(_built(*layers)))
-    for idx, pos in ((1, 1), (-1, 2), (-3, 0)):
+    for idx, pos in ((0, 0), (2, 2), (3, 3), (-2, 2), (-4, 0)):
         item = h.call_method("__getitem__", idx)
         expect.true(hasattr(item, "state_dict"), f"net[{idx}] is not a module")
         expect.equal(item.type_name, type(expected[pos]).__name__, what=f"type of net[{idx}]")
@@ -132,17 +152,17 @@ def test_mysequential_len_and_negative_index(student, reference, device, rng):
                      what=f"net[{idx}]'s parameters (should be the module given at position {pos})")
 
 
-@check(points=1)
+@check(points=1, clause="seq_index_error")
 def test_mysequential_index_out_of_range(student, reference, device, rng):
     """net[i] raises IndexError when i is out of range."""
     layers, _, _ = _mlp_layers(rng, device)
     h = student.MySequential(*layers)
-    for idx in (3, 7, -4):
+    for idx in (3, 7, -4, -9):
         with expect.raises(IndexError, what=f"net[{idx}] for 3 modules"):
             h.call_method("__getitem__", idx)
 
 
-@check(points=2)
+@check(points=2, clause="seq_no_containers")
 def test_mysequential_no_builtin_containers(student, reference, device, rng):
     """MySequential neither subclasses nor holds nn.Sequential, nn.ModuleList or nn.ModuleDict."""
     layers, _, _ = _mlp_layers(rng, device)
@@ -155,7 +175,7 @@ def test_mysequential_no_builtin_containers(student, reference, device, rng):
                 "modules as its own children")
 
 
-@check(points=1)
+@check(points=1, clause="seq_repeated")
 def test_mysequential_repeated_module(student, reference, device, rng):
     """A module given twice is applied twice (shared weights), and counted twice by len()."""
     n = _int(rng, 3, 6)
@@ -168,7 +188,7 @@ def test_mysequential_repeated_module(student, reference, device, rng):
     expect.equal(h.call_method("__len__"), 3, what="len(MySequential(lin, Tanh, lin))")
 
 
-@check(points=1)
+@check(points=1, clause="seq_empty")
 def test_mysequential_empty_is_identity(student, reference, device, rng):
     """MySequential() with no modules returns its input and has length 0."""
     h = student.MySequential()
@@ -194,7 +214,7 @@ def _fc_expected(reference, features, classifier, X: torch.Tensor) -> torch.Tens
     return reference.FeaturesClassifier(*_built(features, classifier))(X)
 
 
-@check(points=3)
+@check(points=3, clause="fc_forward")
 def test_features_classifier_forward(student, reference, device, rng):
     """FeaturesClassifier = classifier(flatten(features(X))) on a batch of images."""
     features, classifier, s, q = _conv_blocks(rng, device)
@@ -204,17 +224,7 @@ def test_features_classifier_forward(student, reference, device, rng):
     expect.close(h(X), expected, what="FeaturesClassifier(features, classifier)(X)")
 
 
-@check(points=2)
-def test_features_classifier_batch_of_one(student, reference, device, rng):
-    """A batch of one example keeps its batch dimension: output of shape (1, q)."""
-    features, classifier, s, q = _conv_blocks(rng, device)
-    X = torch.randn(1, 1, s, s, generator=rng).to(device)
-    h = student.FeaturesClassifier(features, classifier)
-    expected = _fc_expected(reference, features, classifier, X)
-    expect.close(h(X), expected, what="FeaturesClassifier on a batch of one image")
-
-
-@check(points=1)
+@check(points=1, clause="fc_flat_features")
 def test_features_classifier_other_feature_shapes(student, reference, device, rng):
     """Works when features gives (N, k) outputs too (nothing to flatten)."""
     dev = str(device)
@@ -227,7 +237,7 @@ def test_features_classifier_other_feature_shapes(student, reference, device, rn
 
 
 
-@check(points=1)
+@check(points=1, clause="fc_names")
 def test_features_classifier_names(student, reference, device, rng):
     """FeaturesClassifier keeps the blocks as attributes named features and classifier."""
     features, classifier, _, _ = _conv_blocks(rng, device)
@@ -237,7 +247,7 @@ def test_features_classifier_names(student, reference, device, rng):
                  what="FeaturesClassifier's state_dict keys")
 
 
-@check(points=1)
+@check(points=1, clause="fc_registers")
 def test_features_classifier_registers_and_moves(student, reference, device, rng):
     """FeaturesClassifier registers both blocks: parameter count, and .to reaches them (meta device)."""
     features, classifier, s, q = _conv_blocks(rng, device)
@@ -252,7 +262,7 @@ def test_features_classifier_registers_and_moves(student, reference, device, rng
         expect.true(t.device.type == "meta", f"after .to('meta') state_dict()[{name!r}] is on {t.device}")
 
 
-@check(points=1)
+@check(points=1, clause="fc_backward")
 def test_features_classifier_backward(student, reference, device, rng):
     """Gradients reach the parameters of both blocks."""
     features, classifier, s, q = _conv_blocks(rng, device)
@@ -292,7 +302,7 @@ def _as_pairs(value: object) -> list:
     return pairs
 
 
-@check(points=3)
+@check(points=3, clause="shapes_any")
 def test_layer_shapes_matches_reference(student, reference, device, rng):
     """layer_shapes lists (class name, output shape) for every child, in order."""
     net, X = _probe_net(rng, device, dropout=True)
@@ -301,15 +311,7 @@ def test_layer_shapes_matches_reference(student, reference, device, rng):
     expect.equal(_as_pairs(got), _as_pairs(expected), what="layer_shapes(net, X)")
 
 
-@check(points=1)
-def test_layer_shapes_restores_training_mode(student, reference, device, rng):
-    """layer_shapes leaves a net that was in training mode in training mode."""
-    net, X = _probe_net(rng, device, training=True)
-    _, rec = student.call_recorded("layer_shapes", net, X)
-    expect.equal(rec["net"]["final_training"], True, what="net.training after layer_shapes (was True)")
-
-
-@check(points=1)
+@check(points=1, clause="shapes_keeps_eval")
 def test_layer_shapes_keeps_eval_mode(student, reference, device, rng):
     """layer_shapes leaves a net that was in eval mode in eval mode."""
     net, X = _probe_net(rng, device, training=False)
@@ -317,7 +319,17 @@ def test_layer_shapes_keeps_eval_mode(student, reference, device, rng):
     expect.equal(rec["net"]["final_training"], False, what="net.training after layer_shapes (was False)")
 
 
-@check(points=2)
+@check(points=1, clause="shapes_no_grad")
+def test_layer_shapes_without_gradients(student, reference, device, rng):
+    """layer_shapes runs every layer with gradients switched off (torch.no_grad())."""
+    net, X = _probe_net(rng, device, training=False)
+    _, rec = student.call_recorded("layer_shapes", net, X)
+    layers = rec["net"]["child_grad_enabled"]
+    expect.true(len(layers) >= 6, f"layer_shapes ran {len(layers)} forward passes of the net's 6 layers")
+    expect.equal(layers, [False] * len(layers), what="torch.is_grad_enabled() in each layer's forward pass")
+
+
+@check(points=2, clause="shapes_changes_nothing")
 def test_layer_shapes_changes_nothing(student, reference, device, rng):
     """layer_shapes changes neither X nor the net (BatchNorm's running statistics stay as they were)."""
     net, X = _probe_net(rng, device, training=True)

@@ -17,8 +17,39 @@ import torch
 
 from grader.checks import specs, check, expect
 from grader.checks.specs import BuildContext
+from grader.checks.student import Handle
 
 EXERCISE = "ch5.parameters"
+
+# The contract (the exercise's "What to write"), one sentence a clause; each check names the one it charges.
+CLAUSES = {
+    "count_example": "count_parameters of the text's demo CNN is 80 + 1290 = 1370",
+    "count_any": "count_parameters counts every parameter entry (convolutions, linear layers, batch norm), not buffers",
+    "count_shared": "a parameter tensor is counted once however often it is shared (a layer used twice, a tied weight)",
+    "count_trainable": "trainable_only=True counts only the parameters with requires_grad; False (the default) all",
+    "init_example": "init_normal_(net) gives fc a weight of std 0.01 (the default std); init_constant_(net, 0.3) "
+                    "fills the conv weight with 0.3",
+    "normal_weights": "init_normal_(net, std) draws every Linear and Conv2d weight from N(0, std^2)",
+    "normal_subclasses": "subclasses of nn.Linear and nn.Conv2d are initialised too",
+    "normal_biases": "init_normal_ sets the biases to exactly 0 (when there is one)",
+    "normal_others_alone": "init_normal_ leaves other modules (batch norm) as they were",
+    "constant_layers": "init_constant_(net, value) gives the same layers, subclasses too, weights equal to value "
+                       "and zero biases",
+    "constant_others_alone": "init_constant_ leaves other modules (batch norm) as they were",
+    "returns_net": "init_normal_, init_constant_, freeze_all_but and replace_head return net",
+    "freeze_example": "freeze_all_but(net, \"fc\") on the demo CNN leaves only fc.weight and fc.bias trainable",
+    "freeze_prefix": "only the parameters named name.* stay trainable (fc, not fc0), and no value changes",
+    "freeze_step": "after freeze_all_but(net, \"fc\") an SGD step changes fc's parameters and nothing else",
+    "freeze_nested": "freeze_all_but accepts a dotted path (features.3)",
+    "freeze_unfreezes": "name's parameters end up trainable even if they were frozen before",
+    "freeze_error": "freeze_all_but raises ValueError when name holds no parameter of net",
+    "head_example": "replace_head on a resnet-like head Linear(512, 10) gives Linear(512, 7)",
+    "head_layer": "the new head is nn.Linear(old.in_features, num_classes) at name; nothing else changes",
+    "head_trainable": "the new head is trainable, also on a frozen network (an SGD step changes it only)",
+    "head_nested": "replace_head accepts a dotted path (classifier.2)",
+    "head_dtype_device": "the new head has the old layer's dtype and device",
+    "head_error": "replace_head raises TypeError when the module at name is not an nn.Linear",
+}
 
 
 def _int(rng: torch.Generator, low: int, high: int) -> int:
@@ -81,7 +112,7 @@ def _expect_count(student, reference, spec, what: str, **kwargs) -> None:
     expect.equal(got, expected, what=what)
 
 
-@check(points=2)
+@check(points=2, clause="count_any")
 def test_count_plain(student, reference, device, rng):
     """count_parameters counts every entry of convolutions, linear layers and batch norm (not its buffers)."""
     layers, _ = _cnn_layers(rng, c_in=_int(rng, 1, 3))
@@ -89,14 +120,14 @@ def test_count_plain(student, reference, device, rng):
                   "count_parameters of a small CNN with batch norm")
 
 
-@check(points=2)
+@check(points=2, clause="count_shared")
 def test_count_shared(student, reference, device, rng):
     """A layer used twice and a tied weight are counted once each."""
     _expect_count(student, reference, specs.net(_shared_layers(rng), seed=_int(rng, 0, 999)),
                   "count_parameters of a network with a shared layer and a tied weight")
 
 
-@check(points=2)
+@check(points=2, clause="count_trainable")
 def test_count_trainable_only(student, reference, device, rng):
     """trainable_only=True counts only parameters with requires_grad; False (the default) counts all."""
     layers, _ = _cnn_layers(rng)
@@ -124,7 +155,7 @@ def _normal_net(rng, device):
     return specs.net(layers, seed=_int(rng, 0, 999), device=str(device))
 
 
-@check(points=3)
+@check(points=3, clause="normal_weights")
 def test_init_normal_weights(student, reference, device, rng):
     """init_normal_(net, std) draws the Linear and Conv2d weights from N(0, std^2)."""
     std = _uniform(rng, 0.02, 0.2)
@@ -134,7 +165,7 @@ def test_init_normal_weights(student, reference, device, rng):
         _expect_normal(rec["final_state"][f"{name}.weight"], std, f"the weight of {name} after init_normal_(net, {std})")
 
 
-@check(points=1)
+@check(points=1, clause="normal_subclasses")
 def test_init_normal_subclasses(student, reference, device, rng):
     """init_normal_ also initialises layers of subclasses of nn.Linear and nn.Conv2d."""
     std = _uniform(rng, 0.02, 0.2)
@@ -146,14 +177,7 @@ def test_init_normal_subclasses(student, reference, device, rng):
                        f"the weight of {name} (a {kind}, subclass of nn.{kind.removeprefix('Tagged')}) after init_normal_")
 
 
-@check(points=1)
-def test_init_normal_default_std(student, reference, device, rng):
-    """init_normal_(net) uses std = 0.01 by default."""
-    _, rec = student.call_recorded("init_normal_", _normal_net(rng, device), _seed=_int(rng, 0, 999))
-    _expect_normal(rec["net"]["final_state"]["fc.weight"], 0.01, "the weight of fc after init_normal_(net)")
-
-
-@check(points=2)
+@check(points=2, clause="normal_biases")
 def test_init_normal_biases(student, reference, device, rng):
     """init_normal_ sets every Linear / Conv2d bias to exactly 0 and copes with a layer without bias."""
     layers, _ = _cnn_layers(rng)
@@ -169,7 +193,7 @@ def test_init_normal_biases(student, reference, device, rng):
                          what=f"the bias of {name} after init_normal_")
 
 
-@check(points=1)
+@check(points=1, clause="normal_others_alone")
 def test_init_normal_leaves_other_modules(student, reference, device, rng):
     """init_normal_ leaves batch norm's weight, bias and running statistics as they were."""
     _, rec = student.call_recorded("init_normal_", _normal_net(rng, device), 0.05, _seed=_int(rng, 0, 999))
@@ -181,7 +205,7 @@ def test_init_normal_leaves_other_modules(student, reference, device, rng):
 
 # ---------------------------------------------------------------- init_constant_
 
-@check(points=2)
+@check(points=2, clause="constant_layers")
 def test_init_constant_layers(student, reference, device, rng):
     """init_constant_(net, value) gives every Linear / Conv2d weight (subclasses too) the value and a zero bias."""
     value = _uniform(rng, -0.5, 0.5)
@@ -194,7 +218,7 @@ def test_init_constant_layers(student, reference, device, rng):
             expect.equal(got["final_state"][key], ref[key], what=f"{key} after init_constant_(net, {value})")
 
 
-@check(points=1)
+@check(points=1, clause="constant_others_alone")
 def test_init_constant_leaves_other_modules(student, reference, device, rng):
     """init_constant_ leaves batch norm's parameters and buffers alone."""
     layers, _ = _cnn_layers(rng)
@@ -204,6 +228,21 @@ def test_init_constant_leaves_other_modules(student, reference, device, rng):
     for key in ("weight", "bias", "running_mean", "running_var"):
         expect.equal(rec["final_state"][f"features.1.{key}"], rec["built_state"][f"features.1.{key}"],
                      what=f"batch norm's {key} after init_constant_")
+
+
+# ---------------------------------------------------------------- every function returns net
+
+@check(points=1, clause="returns_net")
+def test_functions_return_net(student, reference, device, rng):
+    """init_normal_, init_constant_, freeze_all_but and replace_head return the network they changed."""
+    a, h = _int(rng, 2, 4), _int(rng, 2, 4)
+    layers = [["fc0", "linear", a, h], ["relu", "relu"], ["fc", "linear", h, 2]]   # small: the value is the point
+    for fn, args in (("init_normal_", (0.05,)), ("init_constant_", (0.25,)), ("freeze_all_but", ("fc",)),
+                     ("replace_head", ("fc", 4))):
+        value, rec = student.call_recorded(fn, specs.net(layers, seed=_int(rng, 0, 999)), *args)
+        expect.true(isinstance(value, Handle), f"{fn}(net, ...) returned {type(value).__name__}: return net")
+        expect.equal(value.state_dict(), rec["net"]["final_state"],
+                     what=f"the state of the network {fn}(net, ...) returned (should be net itself)")
 
 
 # ---------------------------------------------------------------- freeze_all_but
@@ -221,7 +260,7 @@ def _freeze(student, reference, spec, name: str) -> dict:
     return got
 
 
-@check(points=2)
+@check(points=2, clause="freeze_prefix")
 def test_freeze_flags(student, reference, device, rng):
     """freeze_all_but(net, "fc") leaves exactly fc's parameters trainable (not fc0's) and changes no value."""
     layers, _ = _cnn_layers(rng)
@@ -230,7 +269,7 @@ def test_freeze_flags(student, reference, device, rng):
     expect.equal(got["final_state"], got["built_state"], what='the values after freeze_all_but(net, "fc")')
 
 
-@check(points=3)
+@check(points=3, clause="freeze_step")
 def test_freeze_then_sgd_step(student, reference, device, rng):
     """After freeze_all_but(net, "fc"), an SGD step changes fc's parameters and nothing else."""
     layers, shape = _cnn_layers(rng)
@@ -246,14 +285,14 @@ def test_freeze_then_sgd_step(student, reference, device, rng):
                 "['fc.bias', 'fc.weight'] (is requires_grad spelled right?)")
 
 
-@check(points=1)
+@check(points=1, clause="freeze_nested")
 def test_freeze_nested_name(student, reference, device, rng):
     """freeze_all_but accepts a dotted path such as "features.3"."""
     layers, _ = _cnn_layers(rng)
     _freeze(student, reference, specs.net(layers, seed=_int(rng, 0, 999)), "features.3")
 
 
-@check(points=1)
+@check(points=1, clause="freeze_unfreezes")
 def test_freeze_makes_named_trainable(student, reference, device, rng):
     """freeze_all_but(net, name) makes name's parameters trainable even if they were frozen before."""
     layers, _ = _cnn_layers(rng)
@@ -261,7 +300,7 @@ def test_freeze_makes_named_trainable(student, reference, device, rng):
     _freeze(student, reference, spec, "fc")
 
 
-@check(points=1)
+@check(points=1, clause="freeze_error")
 def test_freeze_unknown_name(student, reference, device, rng):
     """freeze_all_but raises ValueError for a name without parameters ("relu", "nope", "f")."""
     layers, _ = _cnn_layers(rng)
@@ -287,7 +326,7 @@ def _expect_head(rec: dict, name: str, in_features: int, classes: int, what: str
     expect.finite(rec["final_state"][f"{name}.weight"], f"{what}: {name}.weight")
 
 
-@check(points=2)
+@check(points=2, clause="head_layer")
 def test_replace_head_layer(student, reference, device, rng):
     """replace_head(net, "fc", k) puts a Linear(old in_features, k) at fc and leaves every other parameter as it was."""
     layers, _ = _cnn_layers(rng)
@@ -302,7 +341,7 @@ def test_replace_head_layer(student, reference, device, rng):
                  what=f'the other parameters after replace_head(net, "fc", {k})')
 
 
-@check(points=2)
+@check(points=2, clause="head_trainable")
 def test_replace_head_trainable_after_freezing(student, reference, device, rng):
     """On a frozen network the new head is trainable: an SGD step then changes the head only."""
     layers, shape = _cnn_layers(rng)
@@ -321,7 +360,7 @@ def test_replace_head_trainable_after_freezing(student, reference, device, rng):
                 f"after replace_head on a frozen network an SGD step changed {changed}, expected only the new head")
 
 
-@check(points=1)
+@check(points=1, clause="head_nested")
 def test_replace_head_nested(student, reference, device, rng):
     """replace_head accepts a dotted path such as "classifier.2"."""
     a, h, k = _int(rng, 3, 6), _int(rng, 4, 8), _int(rng, 2, 6)
@@ -335,7 +374,7 @@ def test_replace_head_nested(student, reference, device, rng):
     expect.shape(rec["after_step"]["classifier.2.bias"], (k,), "the new head after an SGD step")
 
 
-@check(points=1)
+@check(points=1, clause="head_dtype_device")
 def test_replace_head_dtype_and_device(student, reference, device, rng):
     """The new head has the old layer's dtype (float64 here) and device (meta here)."""
     layers, _ = _cnn_layers(rng)
@@ -351,7 +390,7 @@ def test_replace_head_dtype_and_device(student, reference, device, rng):
                 f"{tuple(weight.shape)}: create it on the old layer's device")
 
 
-@check(points=1)
+@check(points=1, clause="head_error")
 def test_replace_head_not_linear(student, reference, device, rng):
     """replace_head raises TypeError when the module at name is not an nn.Linear (a ReLU, a Conv2d)."""
     layers, _ = _cnn_layers(rng)

@@ -11,8 +11,30 @@ from __future__ import annotations
 import torch
 
 from grader.checks import check, expect
+from grader.checks.opcount import total
 
 EXERCISE = "ch6.channels"
+
+# The contract (the exercise's "What to write"), one sentence a clause; each check names the one it charges.
+CLAUSES = {
+    "multi_in_example": "corr2d_multi_in of the text's two-channel example is the sum of the channels' results",
+    "multi_in_out_example": "corr2d_multi_in_out gives one output channel per kernel K[o]",
+    "1x1_example": "corr2d_1x1 mixes the channels at every pixel with the (co, ci) weights",
+    "1x1_agrees_example": "corr2d_1x1 agrees with corr2d_multi_in_out on 1x1 kernels",
+    "multi_in_any": "corr2d_multi_in sums the valid cross-correlations of the channels, for any channels and shapes",
+    "multi_in_errors": "corr2d_multi_in raises ValueError on a channel mismatch (one channel included) and a too-large kernel",
+    "multi_in_dtype_device": "corr2d_multi_in keeps X's dtype (float64, float16) and device",
+    "multi_in_out_any": "corr2d_multi_in_out for co != ci and non-square kernels",
+    "multi_in_out_errors": "corr2d_multi_in_out raises ValueError when the kernels' input channels differ from X's",
+    "multi_in_out_dtype_device": "corr2d_multi_in_out keeps X's dtype (float64, float16) and device",
+    "1x1_any": "corr2d_1x1 for co != ci on non-square inputs",
+    "1x1_one_matmul": "corr2d_1x1 is one matrix multiplication of the (co, ci) weights with the (ci, h * w) pixels",
+    "1x1_errors": "corr2d_1x1 raises ValueError on a channel mismatch and for kernels that are not 1x1",
+    "1x1_dtype_device": "corr2d_1x1 keeps X's dtype (float64, float16) and device and leaves X unchanged",
+}
+
+# aten's matrix products: x @ y, torch.matmul, torch.mm, einsum and tensordot all arrive as one of these
+PRODUCTS = ("mm", "bmm", "mv", "dot", "matmul", "addmm", "addmv", "baddbmm", "addbmm", "vdot")
 
 SUM_TOL = {"rtol": 1e-5, "atol": 1e-5}
 
@@ -40,9 +62,15 @@ def _channels(rng: torch.Generator) -> tuple[int, int]:
     return ci, co
 
 
+def _expect_dtype(got, expected: torch.Tensor, dtype: torch.dtype, what: str) -> None:
+    """The dtype exactly; the values within that dtype's rounding of a few products."""
+    expect.dtype(expect.tensor(got, what), dtype, what)
+    expect.close(got, expected, **({} if dtype == torch.float64 else {"rtol": 1e-2, "atol": 1e-2}), what=what)
+
+
 # ---------------------------------------------------------------- corr2d_multi_in
 
-@check(points=3)
+@check(points=3, clause="multi_in_any")
 def test_multi_in_random(student, reference, device, rng):
     """corr2d_multi_in matches the reference for random channels, non-square inputs and kernels."""
     for _ in range(4):
@@ -58,7 +86,7 @@ def test_multi_in_random(student, reference, device, rng):
                  what="corr2d_multi_in with a kernel as large as the input (1x1 output)")
 
 
-@check(points=2)
+@check(points=2, clause="multi_in_errors")
 def test_multi_in_errors(student, reference, device, rng):
     """corr2d_multi_in raises ValueError on a channel mismatch (also with one channel on either side) and a too-large kernel."""
     ci = _int(rng, 2, 4)
@@ -71,13 +99,15 @@ def test_multi_in_errors(student, reference, device, rng):
         student.corr2d_multi_in(X[:1], torch.randn(ci, 2, 2, generator=rng).to(device))
 
 
-@check(points=1)
+@check(points=1, clause="multi_in_dtype_device")
 def test_multi_in_dtype_and_device(student, reference, device, rng):
-    """corr2d_multi_in keeps float64 and the device (meta too)."""
+    """corr2d_multi_in keeps the dtype (float64, and float16, which float32 zeros would promote) and the device (meta too)."""
     h, w, kh, kw = _sizes(rng)
-    X = torch.randn(3, h, w, generator=rng, dtype=torch.float64).to(device)
-    K = torch.randn(3, kh, kw, generator=rng, dtype=torch.float64).to(device)
-    expect.close(student.corr2d_multi_in(X, K), reference.corr2d_multi_in(X, K), what="corr2d_multi_in of float64")
+    for dtype in (torch.float64, torch.float16):
+        X = torch.randn(3, h, w, generator=rng).to(dtype).to(device)
+        K = torch.randn(3, kh, kw, generator=rng).to(dtype).to(device)
+        _expect_dtype(student.corr2d_multi_in(X, K), reference.corr2d_multi_in(X, K), dtype,
+                      f"corr2d_multi_in of {dtype} tensors")
     Xm, Km = torch.empty(3, h, w, device="meta"), torch.empty(3, kh, kw, device="meta")
     expect.close(student.corr2d_multi_in(Xm, Km), reference.corr2d_multi_in(Xm, Km),
                  what="corr2d_multi_in on the meta device")
@@ -85,7 +115,7 @@ def test_multi_in_dtype_and_device(student, reference, device, rng):
 
 # ---------------------------------------------------------------- corr2d_multi_in_out
 
-@check(points=3)
+@check(points=3, clause="multi_in_out_any")
 def test_multi_in_out_random(student, reference, device, rng):
     """corr2d_multi_in_out matches the reference with co != ci and non-square kernels."""
     for _ in range(3):
@@ -97,7 +127,7 @@ def test_multi_in_out_random(student, reference, device, rng):
                      what=f"corr2d_multi_in_out of a {(ci, h, w)} input with {(co, ci, kh, kw)} kernels")
 
 
-@check(points=1)
+@check(points=1, clause="multi_in_out_errors")
 def test_multi_in_out_errors(student, reference, device, rng):
     """corr2d_multi_in_out raises ValueError when the kernels' input channels differ from X's channels."""
     ci, co = _channels(rng)
@@ -108,15 +138,16 @@ def test_multi_in_out_errors(student, reference, device, rng):
             student.corr2d_multi_in_out(X, K)
 
 
-@check(points=1)
+@check(points=1, clause="multi_in_out_dtype_device")
 def test_multi_in_out_dtype_and_device(student, reference, device, rng):
-    """corr2d_multi_in_out keeps float64 and the device (meta too)."""
+    """corr2d_multi_in_out keeps the dtype (float64, float16) and the device (meta too)."""
     h, w, kh, kw = _sizes(rng)
     ci, co = _channels(rng)
-    X = torch.randn(ci, h, w, generator=rng, dtype=torch.float64).to(device)
-    K = torch.randn(co, ci, kh, kw, generator=rng, dtype=torch.float64).to(device)
-    expect.close(student.corr2d_multi_in_out(X, K), reference.corr2d_multi_in_out(X, K),
-                 what="corr2d_multi_in_out of float64")
+    for dtype in (torch.float64, torch.float16):
+        X = torch.randn(ci, h, w, generator=rng).to(dtype).to(device)
+        K = torch.randn(co, ci, kh, kw, generator=rng).to(dtype).to(device)
+        _expect_dtype(student.corr2d_multi_in_out(X, K), reference.corr2d_multi_in_out(X, K), dtype,
+                      f"corr2d_multi_in_out of {dtype} tensors")
     Xm, Km = torch.empty(ci, h, w, device="meta"), torch.empty(co, ci, kh, kw, device="meta")
     expect.close(student.corr2d_multi_in_out(Xm, Km), reference.corr2d_multi_in_out(Xm, Km),
                  what="corr2d_multi_in_out on the meta device")
@@ -124,7 +155,7 @@ def test_multi_in_out_dtype_and_device(student, reference, device, rng):
 
 # ---------------------------------------------------------------- corr2d_1x1
 
-@check(points=3)
+@check(points=3, clause="1x1_any")
 def test_1x1_random(student, reference, device, rng):
     """corr2d_1x1 matches the reference with co != ci on non-square inputs."""
     for _ in range(3):
@@ -136,7 +167,21 @@ def test_1x1_random(student, reference, device, rng):
                      what=f"corr2d_1x1 of a {(ci, h, w)} input with {(co, ci, 1, 1)} kernels")
 
 
-@check(points=1)
+@check(points=1, clause="1x1_one_matmul")
+def test_1x1_is_one_matmul(student, reference, device, rng):
+    """corr2d_1x1 runs exactly one matrix product (counted), not a loop of products over channels or pixels."""
+    h, w, _, _ = _sizes(rng)
+    ci, co = _channels(rng)
+    co = max(co, 2)
+    X = torch.randn(ci, h, w, generator=rng).to(device)
+    K = torch.randn(co, ci, 1, 1, generator=rng).to(device)
+    _, records = student.call_recorded("corr2d_1x1", X, K, _count_ops=PRODUCTS)
+    products = total(records.get("ops"))
+    expect.true(products == 1, f"corr2d_1x1 of a {(ci, h, w)} input with {(co, ci, 1, 1)} kernels ran {products} "
+                "matrix products: reshape to (co, ci) @ (ci, h * w) and multiply once")
+
+
+@check(points=1, clause="1x1_errors")
 def test_1x1_errors(student, reference, device, rng):
     """corr2d_1x1 raises ValueError on a channel mismatch and for kernels that are not 1x1."""
     ci, co = _channels(rng)
@@ -147,15 +192,16 @@ def test_1x1_errors(student, reference, device, rng):
             student.corr2d_1x1(X, K)
 
 
-@check(points=1)
+@check(points=1, clause="1x1_dtype_device")
 def test_1x1_dtype_device_and_input_unchanged(student, reference, device, rng):
-    """corr2d_1x1 keeps float64 and the device (meta too) and leaves X unchanged."""
+    """corr2d_1x1 keeps the dtype (float64, float16) and the device (meta too) and leaves X unchanged."""
     h, w, _, _ = _sizes(rng)
     ci, co = _channels(rng)
-    X = torch.randn(ci, h, w, generator=rng, dtype=torch.float64).to(device)
-    K = torch.randn(co, ci, 1, 1, generator=rng, dtype=torch.float64).to(device)
-    got, records = student.call_recorded("corr2d_1x1", X, K)
-    expect.close(got, reference.corr2d_1x1(X, K), what="corr2d_1x1 of float64")
-    expect.equal(records["args_after"][0], X, what="X after corr2d_1x1")
+    for dtype in (torch.float64, torch.float16):
+        X = torch.randn(ci, h, w, generator=rng).to(dtype).to(device)
+        K = torch.randn(co, ci, 1, 1, generator=rng).to(dtype).to(device)
+        got, records = student.call_recorded("corr2d_1x1", X, K)
+        _expect_dtype(got, reference.corr2d_1x1(X, K), dtype, f"corr2d_1x1 of {dtype} tensors")
+        expect.equal(records["args_after"][0], X, what="X after corr2d_1x1")
     Xm, Km = torch.empty(ci, h, w, device="meta"), torch.empty(co, ci, 1, 1, device="meta")
     expect.close(student.corr2d_1x1(Xm, Km), reference.corr2d_1x1(Xm, Km), what="corr2d_1x1 on the meta device")

@@ -15,6 +15,27 @@ from grader.checks import check, expect, reference_call
 
 EXERCISE = "ch6.convolution"
 
+# The contract (the exercise's "What to write"), one sentence a clause; each check names the one it charges.
+CLAUSES = {
+    "corr2d_example": "corr2d gives the worked 3x3 / 2x2 example and finds the vertical edges of the text's image",
+    "corr2d_tall_wide_example": "corr2d handles a tall, a wide and a full-size kernel, as worked out in the text",
+    "corr2d_error_example": "corr2d raises ValueError when the kernel is taller or wider than the input",
+    "corr2d_any": "corr2d is the valid cross-correlation (no flip) for any shapes, kernels not square",
+    "corr2d_extremes": "square, 1x1, single-row and single-column kernels and inputs, and a kernel as large as X",
+    "corr2d_dtype": "corr2d's output has X's dtype (float64, float16)",
+    "corr2d_device": "corr2d creates its output on X's device",
+    "conv2d_example": "Conv2D((2, 3)) has a (2, 3) weight in [0, 1) and a zero (1,) bias, and computes "
+                      "corr2d(x, weight) + bias",
+    "conv2d_init": "Conv2D's parameters are exactly weight = torch.rand(kernel_size) and bias = zeros(1)",
+    "conv2d_gradients": "gradients flow through Conv2D (hence corr2d, built by hand) to the input, the weight and "
+                        "the bias",
+    "learn_example": "learn_kernel recovers [[1, -1]] from the edge image in 10 steps, returning 10 Python floats",
+    "learn_trajectory": "learn_kernel follows the reference exactly: Conv2D first, summed squared error, zero_grad, "
+                        "backward, a weight-only step under no_grad, the loss before each update",
+    "learn_dtype_device": "the learned kernel is a float32 tensor on X's device, with finite values",
+    "learn_moves_layer": "learn_kernel moves its layer to X's device",
+}
+
 # The layer and the training loop must use the hand-written corr2d, not a built-in convolution
 # (course.toml bans these for corr2d itself; here they are banned for the calls that go through it).
 NO_CONV = ["conv1d", "conv2d", "conv3d", "convolution", "_convolution", "conv_transpose2d",
@@ -58,7 +79,7 @@ def _reference_layer(reference, kernel_size: tuple[int, int], seed: int):
 
 # ---------------------------------------------------------------- corr2d
 
-@check(points=3)
+@check(points=3, clause="corr2d_any")
 def test_corr2d_random_non_square(student, reference, device, rng):
     """corr2d matches the reference on random inputs with tall and wide (non-square) kernels."""
     for h, w, kh, kw in _non_square_shapes(rng, 6):
@@ -68,7 +89,7 @@ def test_corr2d_random_non_square(student, reference, device, rng):
                      what=f"corr2d of a {h}x{w} input with a {kh}x{kw} kernel")
 
 
-@check(points=2)
+@check(points=2, clause="corr2d_extremes")
 def test_corr2d_square_and_extremes(student, reference, device, rng):
     """corr2d handles square kernels, 1x1 kernels, single rows or columns, and a kernel as large as X."""
     h, w = _int(rng, 4, 8), _int(rng, 4, 8)
@@ -82,17 +103,20 @@ def test_corr2d_square_and_extremes(student, reference, device, rng):
                      what=f"corr2d of a {h_}x{w_} input with a {kh}x{kw} kernel")
 
 
-@check(points=1)
+@check(points=1, clause="corr2d_dtype")
 def test_corr2d_keeps_dtype_and_device(student, reference, device, rng):
-    """corr2d returns a tensor with the dtype and device of its input (float64 here)."""
+    """corr2d returns a tensor with the dtype of its input: float64, and float16 (which float32 zeros would promote)."""
     h, w, kh, kw = _non_square_shapes(rng, 1)[0]
-    X = torch.randn(h, w, generator=rng, dtype=torch.float64).to(device)
-    K = torch.randn(kh, kw, generator=rng, dtype=torch.float64).to(device)
-    expect.close(student.corr2d(X, K), reference.corr2d(X, K),
-                 what=f"corr2d of float64 tensors ({h}x{w} input, {kh}x{kw} kernel)")
+    for dtype in (torch.float64, torch.float16):
+        X = torch.randn(h, w, generator=rng).to(dtype).to(device)
+        K = torch.randn(kh, kw, generator=rng).to(dtype).to(device)
+        got = expect.tensor(student.corr2d(X, K), f"corr2d of {dtype} tensors")
+        expect.dtype(got, dtype, f"corr2d of {dtype} tensors ({h}x{w} input, {kh}x{kw} kernel)")
+        expect.close(got, reference.corr2d(X, K), **({} if dtype == torch.float64 else {"rtol": 1e-2, "atol": 1e-2}),
+                     what=f"corr2d of {dtype} tensors ({h}x{w} input, {kh}x{kw} kernel)")
 
 
-@check(points=1)
+@check(points=1, clause="corr2d_device")
 def test_corr2d_keeps_the_device(student, rng):
     """corr2d creates its output on its input's device (checked on the 'meta' device, so no GPU is needed)."""
     h, w, kh, kw = _non_square_shapes(rng, 1)[0]
@@ -102,20 +126,9 @@ def test_corr2d_keeps_the_device(student, rng):
     expect.shape(out, (h - kh + 1, w - kw + 1), f"corr2d of a {h}x{w} input and a {kh}x{kw} kernel")
 
 
-@check(points=2)
-def test_corr2d_kernel_too_large_by_any_amount(student, reference, device, rng):
-    """corr2d raises ValueError when the kernel is taller or wider than the input, by any amount."""
-    h, w = _int(rng, 2, 7), _int(rng, 2, 7)
-    X = torch.randn(h, w, generator=rng).to(device)
-    for kh, kw in ((h + 1, 1), (1, w + 1), (h + 1, w), (h, w + 1), (h + 3, w + 2)):
-        K = torch.randn(kh, kw, generator=rng).to(device)
-        with expect.raises(ValueError, what=f"corr2d of a {h}x{w} input with a {kh}x{kw} kernel"):
-            student.corr2d(X, K)
-
-
 # ---------------------------------------------------------------- Conv2D
 
-@check(points=2)
+@check(points=2, clause="conv2d_init")
 def test_conv2d_parameters_and_init(student, reference, device, rng):
     """Conv2D has parameters weight (kernel_size, torch.rand init) and bias ((1,), zeros)."""
     kh, kw = _int(rng, 1, 4), _int(rng, 1, 4)
@@ -132,21 +145,7 @@ def test_conv2d_parameters_and_init(student, reference, device, rng):
     expect.close(state["weight"], ref["weight"], what="Conv2D's initial weight (torch.rand(kernel_size))")
 
 
-@check(points=2)
-def test_conv2d_forward(student, reference, device, rng):
-    """Conv2D's forward is corr2d(x, weight) + bias, for loaded random parameters."""
-    for h, w, kh, kw in _non_square_shapes(rng, 3):
-        layer = student.new("Conv2D", (kh, kw))
-        layer.to(device)
-        weight = torch.randn(kh, kw, generator=rng).to(device)
-        bias = torch.randn(1, generator=rng).to(device)
-        layer.load_state_dict({"weight": weight, "bias": bias})
-        X = torch.randn(h, w, generator=rng).to(device)
-        expect.close(layer(X, _forbid=NO_CONV), reference.corr2d(X, weight) + bias, **SUM_TOL,
-                     what=f"Conv2D forward of a {h}x{w} input with a {kh}x{kw} kernel")
-
-
-@check(points=3)
+@check(points=3, clause="conv2d_gradients")
 def test_conv2d_gradients(student, reference, device, rng):
     """Gradients through Conv2D (hence corr2d) w.r.t. the input, the kernel and the bias match the reference."""
     for h, w, kh, kw in _non_square_shapes(rng, 2):
@@ -190,20 +189,7 @@ def _check_learned(got, exp, what: str) -> None:
     expect.close(kernel, exp[0], **TRAJ_TOL, what=f"{what}: learned kernel")
 
 
-@check(points=2)
-def test_learn_kernel_edge_example(student, reference, device, rng):
-    """learn_kernel on the edge image with the default num_iters and lr follows the reference exactly."""
-    X = torch.ones((6, 8))
-    X[:, 2:6] = 0
-    X = X.to(device)
-    Y = reference.corr2d(X, torch.tensor([[1.0, -1.0]], device=device))
-    seed = _int(rng, 0, 10_000)
-    got = student.learn_kernel(X, Y, (1, 2), _seed=seed, _forbid=NO_CONV)
-    exp, _ = reference_call(reference.learn_kernel, X, Y, (1, 2), _seed=seed)
-    _check_learned(got, exp, "edge example")
-
-
-@check(points=3)
+@check(points=3, clause="learn_trajectory")
 def test_learn_kernel_random_targets(student, reference, device, rng):
     """learn_kernel matches the reference trajectory for random images and non-square true kernels."""
     for h, w, kh, kw in _non_square_shapes(rng, 2):
@@ -219,24 +205,22 @@ def test_learn_kernel_random_targets(student, reference, device, rng):
         _check_learned(got, exp, f"{kh}x{kw} kernel, {num_iters} iterations")
 
 
-@check(points=1)
+@check(points=1, clause="learn_dtype_device")
 def test_learn_kernel_returns_plain_results(student, reference, device, rng):
-    """learn_kernel returns a kernel of shape kernel_size on X's device and finite losses."""
+    """learn_kernel returns a float32 kernel on X's device with finite values."""
     h, w, kh, kw = _non_square_shapes(rng, 1)[0]
     X = torch.randn(h, w, generator=rng).to(device)
     Y = torch.randn(h - kh + 1, w - kw + 1, generator=rng).to(device)
     got = student.learn_kernel(X, Y, (kh, kw), num_iters=2, lr=1e-3, _seed=_int(rng, 0, 10_000))
     expect.true(type(got) in (tuple, list) and len(got) == 2, "learn_kernel must return a pair (kernel, losses)")
     kernel = expect.tensor(got[0], what="the learned kernel")
-    expect.shape(kernel, (kh, kw), what="the learned kernel")
     expect.dtype(kernel, torch.float32, what="the learned kernel")
     expect.true(kernel.device == torch.empty(0, device=device).device,
                 f"the learned kernel is on {kernel.device}, expected {device} (the device of X)")
     expect.finite(kernel, what="the learned kernel")
-    expect.true(type(got[1]) is list and len(got[1]) == 2, "learn_kernel(..., num_iters=2) must return 2 losses")
 
 
-@check(points=1)
+@check(points=1, clause="learn_moves_layer")
 def test_learn_kernel_moves_its_layer(student, rng):
     """learn_kernel puts its Conv2D on X's device (checked on the 'meta' device, so no GPU is needed)."""
     h, w, kh, kw = _non_square_shapes(rng, 1)[0]

@@ -22,6 +22,19 @@ from grader.checks.specs import describe_module
 
 EXERCISE = "ch7.alexnet"
 
+# The contract (the exercise's "What to write"), one sentence a clause; each check names the one it charges.
+CLAUSES = {
+    "stage_shapes": "the first convolution gives [1, 96, 54, 54] and the layers follow the table's shapes down to "
+                    "6400 and 10, each layer directly inside the nn.Sequential",
+    "parameter_count": "alexnet() has 46,764,746 trainable parameters",
+    "dropout": "two nn.Dropout(0.5) layers",
+    "in_channels_classes": "the first convolution reads in_channels channels and the last Linear gives num_classes scores",
+    "convolutional_part": "the convolutions, ReLUs and max-pools come in the table's order with its channels, kernels, "
+                          "strides and paddings",
+    "classifier_part": "the classifier is Linear(6400, 4096), ReLU, Dropout, Linear(4096, 4096), ReLU, Dropout, "
+                       "Linear(4096, num_classes): sizes, ReLUs and where the dropouts sit",
+}
+
 FIELDS = ("type", "in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
           "groups", "has_bias", "in_features", "out_features", "p", "ceil_mode")
 # Reshaping modules are the student's choice (nn.Flatten, a custom Reshape ...): the stage shapes
@@ -104,12 +117,16 @@ def _split(leaves: list[tuple]) -> tuple[list[tuple], list[tuple]]:
     return leaves[:first_linear], leaves[first_linear:]
 
 
+def _without_p(entry: tuple) -> tuple:
+    return tuple(item for item in entry if item[0] != "p")
+
+
 def _show(layers: list[tuple]) -> str:
     return "\n".join(f"  {dict(e)['type']}: " + ", ".join(f"{k}={v}" for k, v in e if k != "type")
                      for e in layers)
 
 
-@check(points=3)
+@check(points=3, clause="convolutional_part")
 def test_convolutional_part(student, reference):
     """The convolutions, ReLUs and max-pools come in S0's order with its channels, kernels, strides and paddings."""
     _, entries, _ = _student(student)
@@ -120,46 +137,13 @@ def test_convolutional_part(student, reference):
                 detail=f"yours:\n{_show(got)}\nexpected:\n{_show(expected)}")
 
 
-@check(points=2)
+@check(points=2, clause="classifier_part")
 def test_classifier_part(student, reference):
-    """The classifier is Linear(6400, 4096), ReLU, Dropout(0.5), Linear(4096, 4096), ReLU, Dropout(0.5), Linear(4096, 10)."""
+    """The classifier is Linear(6400, 4096), ReLU, Dropout, Linear(4096, 4096), ReLU, Dropout, Linear(4096, 10)."""
     _, entries, _ = _student(student)
-    _, got = _split(_leaves(entries))
-    _, expected = _split(_reference_leaves(reference))
+    # where the dropouts sit is this check's business, their probability the visible dropout check's
+    _, got = _split([_without_p(e) for e in _leaves(entries)])
+    _, expected = _split([_without_p(e) for e in _reference_leaves(reference)])
     expect.true(got == expected, "alexnet()'s layers from the first Linear on differ from the table "
-                "(sizes, ReLUs, dropout placement or probability, or an extra layer)",
+                "(sizes, ReLUs, dropout placement, or an extra layer)",
                 detail=f"yours:\n{_show(got)}\nexpected:\n{_show(expected)}")
-
-
-@check(points=1)
-def test_output_shape(student):
-    """alexnet() maps a batch of (N, 1, 224, 224) images to (N, 10) float32 scores."""
-    h, _, _ = _student(student)
-    for n in (1, 3):
-        out = expect.tensor(h(torch.empty(n, 1, 224, 224, device="meta")), what=f"alexnet() output for {n} images")
-        expect.shape(out, (n, 10), what=f"alexnet() output for {n} images")
-        expect.dtype(out, torch.float32, what="alexnet() output")
-
-
-@check(points=1)
-def test_parameter_count_and_shapes(student, reference):
-    """alexnet() has 46,764,746 trainable parameters, with the reference's shapes."""
-    h, _, _ = _student(student)
-    ref = _reference(reference)[0]
-    expect.equal(h.num_params(), sum(p.numel() for p in ref.parameters()),
-                 what="trainable parameters of alexnet()")
-    got = sorted(tuple(v.shape) for v in h.state_dict().values())
-    expected = sorted(tuple(v.shape) for v in ref.state_dict().values())
-    expect.true(got == expected, "alexnet()'s parameter shapes differ from the reference's",
-                detail=f"only in yours: {sorted(set(got) - set(expected))}\n"
-                       f"only in the reference: {sorted(set(expected) - set(got))}")
-
-
-@check(points=1)
-def test_in_channels_classes_and_layers(student, reference):
-    """alexnet(in_channels=3, num_classes=7) reads 3 channels, gives 7 scores and has the reference's layers."""
-    _, entries, out = _student(student, 3, 7, forward=True)
-    expect.shape(out, (1, 7), what="alexnet(3, 7) output for one 3x224x224 image")
-    expect.true(_leaves(entries) == _reference_leaves(reference, 3, 7),
-                "alexnet(in_channels=3, num_classes=7)'s layers differ from the reference's: the first "
-                "Conv2d should read in_channels channels and the last Linear give num_classes outputs")

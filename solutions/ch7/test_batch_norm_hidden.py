@@ -22,6 +22,31 @@ from grader.checks import check, expect
 
 EXERCISE = "ch7.batch_norm"
 
+# The contract (the exercise's "What to write"), one sentence a clause; each check names the one it charges.
+CLAUSES = {
+    "example": "the 3 x 2 example: both columns become [-1.2247, 0, 1.2247]; running mean (0.3, 0.6), variance (1.3, 2.5)",
+    "momentum_example": "momentum is the weight of the new batch (PyTorch's convention): 0.9 gives (2.7, 5.4), (3.7, 14.5)",
+    "channels_example": "on (N, C, H, W) input every channel of Y has mean 0 and biased variance about 1",
+    "eval_example": "in evaluation mode Y = gamma * (X - running_mean) / sqrt(running_var + eps) + beta",
+    "module_example": "BatchNorm(3, 4) normalises in training mode, moves its running mean by 0.1 of the batch mean "
+                      "and uses the running statistics in eval mode",
+    "training_output": "in training mode Y normalises each feature (2-D) or channel (4-D) with the batch mean and the "
+                       "biased variance, eps inside the square root",
+    "running_statistics": "running = (1 - m) * running + m * batch, with the unbiased batch variance",
+    "eval_mode": "in evaluation mode Y uses the running statistics, which come back unchanged",
+    "dtype_device": "Y and the running statistics keep X's dtype and device",
+    "bad_rank": "ValueError for inputs that are not 2-D or 4-D, in both modes",
+    "single_value": "ValueError in training mode when a feature has a single value in the batch",
+    "arguments_unchanged": "batch_norm never modifies its arguments in place",
+    "module_state": "BatchNorm holds two parameters (ones, zeros) and two buffers (zeros, ones) of length num_features",
+    "module_training": "in training mode BatchNorm matches nn.BatchNorm1d / 2d, running statistics included",
+    "module_eval": "in eval mode BatchNorm matches torch's layer and leaves its running statistics alone",
+    "module_backward": "gradients of the scale, the shift and the input match torch's",
+    "module_no_autograd": "the running statistics carry no autograd history",
+    "module_moves": "BatchNorm.to() moves the running statistics too",
+    "module_num_dims": "BatchNorm raises ValueError for num_dims other than 2 and 4",
+}
+
 BUILTIN_NORMS = ["batch_norm", "native_batch_norm", "_native_batch_norm_legit",
                  "_native_batch_norm_legit_no_training", "_batch_norm_impl_index",
                  "cudnn_batch_norm", "instance_norm", "layer_norm", "group_norm"]
@@ -70,7 +95,7 @@ def _cases(rng: torch.Generator) -> list[tuple[int, ...]]:
 
 # ---------------------------------------------------------------- batch_norm
 
-@check(points=3)
+@check(points=3, clause="training_output")
 def test_training_output(student, reference, device, rng):
     """In training mode batch_norm normalises each feature (2-D) or channel (4-D) with the batch statistics."""
     for k, shape in enumerate(_cases(rng)):
@@ -84,7 +109,7 @@ def test_training_output(student, reference, device, rng):
         expect.close(got[0], expected, what=f"Y of batch_norm in training mode, input {shape}, {kwargs or 'defaults'}", **TOL)
 
 
-@check(points=3)
+@check(points=3, clause="running_statistics")
 def test_running_statistics(student, reference, device, rng):
     """In training mode the running statistics become (1 - m) * running + m * batch (unbiased variance)."""
     for k, shape in enumerate(_cases(rng)):
@@ -100,7 +125,7 @@ def test_running_statistics(student, reference, device, rng):
         expect.close(got[2], var, what=f"new running variance ({what})")
 
 
-@check(points=2)
+@check(points=2, clause="eval_mode")
 def test_eval_mode(student, reference, device, rng):
     """In evaluation mode batch_norm normalises with the running statistics and returns them unchanged."""
     for k, shape in enumerate(_cases(rng)[:3] + [(1, 3), (1, 2, 1, 1)]):
@@ -116,7 +141,7 @@ def test_eval_mode(student, reference, device, rng):
         expect.close(got[2], var, what=f"running variance returned in evaluation mode, input {shape}")
 
 
-@check(points=1)
+@check(points=1, clause="dtype_device")
 def test_dtype_and_device(student, reference, device, rng):
     """batch_norm keeps float64 and the input's device (meta tensors included), in both modes."""
     X = _features(rng, (6, 3, 2, 3)).double().to(device)
@@ -140,7 +165,7 @@ def test_dtype_and_device(student, reference, device, rng):
             expect.dtype(t, torch.float32, what=f"{name} for meta inputs")
 
 
-@check(points=1)
+@check(points=1, clause="bad_rank")
 def test_bad_rank_raises(student, device, rng):
     """batch_norm raises ValueError for inputs that are not 2-D or 4-D."""
     args = [t.to(device) for t in _params(rng, 3)]
@@ -151,7 +176,7 @@ def test_bad_rank_raises(student, device, rng):
                 student.batch_norm(X, *args, training=training)
 
 
-@check(points=1)
+@check(points=1, clause="single_value")
 def test_single_value_per_feature(student, reference, device, rng):
     """Training with one value per feature raises ValueError; evaluation mode and 1 x 2 images still work."""
     args = [t.to(device) for t in _params(rng, 3)]
@@ -165,7 +190,7 @@ def test_single_value_per_feature(student, reference, device, rng):
                  what="batch_norm on one 1x2 image in training mode (two values per channel)")
 
 
-@check(points=1)
+@check(points=1, clause="arguments_unchanged")
 def test_arguments_unchanged(student, device, rng):
     """batch_norm leaves X, gamma, beta and the running statistics it was given unchanged."""
     X = _features(rng, (5, 4)).to(device)
@@ -238,7 +263,7 @@ def _module_shapes(rng: torch.Generator) -> list[tuple[int, tuple[int, ...]]]:
     return [(2, (_int(rng, 6, 10), 4)), (4, (_int(rng, 2, 4), 3, _int(rng, 2, 4), 5))]
 
 
-@check(points=2)
+@check(points=2, clause="module_state")
 def test_module_parameters_and_buffers(student, device, rng):
     """BatchNorm holds two parameters (ones, zeros) and two buffers (zeros, ones) of length num_features."""
     for C, num_dims in ((_int(rng, 3, 7), 2), (_int(rng, 3, 7), 4)):
@@ -255,7 +280,7 @@ def test_module_parameters_and_buffers(student, device, rng):
                          what=f"initial {roles[role]} of BatchNorm({C}, {num_dims})")
 
 
-@check(points=3)
+@check(points=3, clause="module_training")
 def test_module_training_matches_torch(student, device, rng):
     """In training mode BatchNorm matches nn.BatchNorm1d / nn.BatchNorm2d over two steps, running statistics included."""
     for num_dims, shape in _module_shapes(rng):
@@ -275,7 +300,7 @@ def test_module_training_matches_torch(student, device, rng):
                      what=f"running variance of BatchNorm({C}, {num_dims}) after two training steps")
 
 
-@check(points=2)
+@check(points=2, clause="module_eval")
 def test_module_eval_matches_torch(student, device, rng):
     """After a training step, BatchNorm in eval mode matches torch's layer and leaves its running statistics alone."""
     for num_dims, shape in _module_shapes(rng)[1:]:
@@ -302,7 +327,7 @@ def test_module_eval_matches_torch(student, device, rng):
                          what=f"{roles[role]} of BatchNorm({C}, {num_dims}) after forward passes in eval mode")
 
 
-@check(points=2)
+@check(points=2, clause="module_backward")
 def test_module_backward_matches_torch(student, device, rng):
     """Gradients of BatchNorm's scale, shift and input match nn.BatchNorm's in training mode."""
     for num_dims, shape in _module_shapes(rng)[1:]:
@@ -322,7 +347,7 @@ def test_module_backward_matches_torch(student, device, rng):
         expect.close(got["input_grads"][0], Xr.grad, what=f"gradient of {what}'s input", **TOL)
 
 
-@check(points=1)
+@check(points=1, clause="module_no_autograd")
 def test_module_statistics_outside_autograd(student, device, rng):
     """The running statistics carry no autograd history: backward in eval mode after a training backward works."""
     for num_dims, shape in _module_shapes(rng)[:1]:
@@ -342,7 +367,7 @@ def test_module_statistics_outside_autograd(student, device, rng):
         expect.close(got["input_grads"][0], Xr.grad, what="gradient of the input in eval mode", **TOL)
 
 
-@check(points=1)
+@check(points=1, clause="module_moves")
 def test_module_moves_with_to(student, device, rng):
     """BatchNorm.to('meta') moves the running statistics too; forward keeps the meta device in both modes."""
     for C, num_dims, shape in ((2, 4, (2, 2, 3, 3)),):
@@ -360,7 +385,7 @@ def test_module_moves_with_to(student, device, rng):
                         "statistics as buffers so that .to() moves them")
 
 
-@check(points=1)
+@check(points=1, clause="module_num_dims")
 def test_module_bad_num_dims(student):
     """BatchNorm(num_features, num_dims) raises ValueError for num_dims other than 2 and 4."""
     for num_dims in (1, 3, 5):

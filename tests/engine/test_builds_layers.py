@@ -19,6 +19,12 @@ def apply(m, X):
 def names(m):
     return [type(c).__name__ for c in m.children()]
 
+def children_one_by_one(m, X, no_grad):
+    with torch.set_grad_enabled(not no_grad):
+        for c in m.children():
+            X = c(X)
+    return X
+
 def draw(n, generator=None):
     return torch.randperm(n, generator=generator)
 
@@ -62,6 +68,20 @@ def test_layer_and_sequential_builds(tmp_path):
     assert student.names(net) == ["Conv2d", "BatchNorm2d", "ReLU", "Flatten"]
     built = BuildContext().make(net)
     assert isinstance(built, nn.Sequential) and not built.training
+
+
+def test_sequential_records_its_childrens_forwards(tmp_path):
+    # code that walks net.children() never calls the container: its children's passes are recorded
+    student = _student(tmp_path)
+    net = specs.sequential(("Linear", 3, 4), ("ReLU",), seed=1, label="net", training=False)
+    X = torch.randn(2, 3)
+    for no_grad in (True, False):
+        _, records = student.call_recorded("children_one_by_one", net, X, no_grad)
+        assert records["net"]["forwards"] == 0
+        assert records["net"]["child_grad_enabled"] == [not no_grad] * 2
+        assert records["net"]["child_modes"] == [False, False]
+    _, records = student.call_recorded("apply", net, X)
+    assert records["net"]["forwards"] == 1 and records["net"]["child_grad_enabled"] == [True, True]
 
 
 def test_generator_build(tmp_path):

@@ -6,6 +6,8 @@ import torch
 from torch import nn
 
 VERDICT = "wrong"
+# one slip in how the parameters are stored: only the checks of the storage charge it
+LOSES_ONLY = ["test_linear_parameters_of_the_text", "test_linear_parameters"]
 
 
 class MyLinear(nn.Module):

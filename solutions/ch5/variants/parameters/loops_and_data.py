@@ -29,6 +29,7 @@ def init_constant_(net, value):
             m.weight.data.fill_(value)
             if m.bias is not None:
                 m.bias.data.zero_()
+    return net
 
 def freeze_all_but(net, name):
     try:
@@ -53,3 +54,4 @@ def replace_head(net, name, num_classes):
     if not isinstance(old, nn.Linear):
         raise TypeError("the head must be an nn.Linear")
     parent.add_module(last, nn.Linear(old.in_features, num_classes).to(old.weight))
+    return net

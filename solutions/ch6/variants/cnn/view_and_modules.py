@@ -29,7 +29,7 @@ class ConvNet(nn.Module):
 def flattened_size(features, input_shape):
     training = features.training
     p = next(iter(features.parameters()), None)
-    x = torch.zeros(1, *input_shape) if p is None else torch.zeros(1, *input_shape, device=p.device)
+    x = torch.zeros(1, *input_shape) if p is None else torch.zeros(1, *input_shape, device=p.device, dtype=p.dtype)
     features.train(False)
     with torch.no_grad():
         n = features(x).flatten(1).shape[1]

@@ -14,8 +14,8 @@ def pool2d(X, pool_size, mode="max", stride=None, padding=0):
     else:
         sh, sw = (stride, stride) if isinstance(stride, int) else stride
     ph, pw = (padding, padding) if isinstance(padding, int) else padding
-    if min(sh, sw) < 1 or min(ph, pw) < 0:
-        raise ValueError("stride must be >= 1 and padding >= 0")
+    if min(kh, kw, sh, sw) < 1 or min(ph, pw) < 0:
+        raise ValueError("pool size and stride must be >= 1 and padding >= 0")
     if kh > X.shape[-2] + 2 * ph or kw > X.shape[-1] + 2 * pw:
         raise ValueError("the window does not fit: empty output")
     value = float("-inf") if mode == "max" else 0.0

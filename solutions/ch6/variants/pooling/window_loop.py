@@ -12,8 +12,8 @@ def pool2d(X, pool_size, mode="max", stride=None, padding=0):
     kh, kw = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
     sh, sw = (kh, kw) if stride is None else ((stride, stride) if isinstance(stride, int) else stride)
     ph, pw = (padding, padding) if isinstance(padding, int) else padding
-    if sh <= 0 or sw <= 0 or ph < 0 or pw < 0:
-        raise ValueError("bad stride or padding")
+    if kh <= 0 or kw <= 0 or sh <= 0 or sw <= 0 or ph < 0 or pw < 0:
+        raise ValueError("bad pool size, stride or padding")
     N, C, h, w = X.shape
     out_h = (h + 2 * ph - kh) // sh + 1
     out_w = (w + 2 * pw - kw) // sw + 1
