@@ -68,13 +68,14 @@
 #
 # ## What to write
 #
-# 1. `pool2d(X, pool_size, mode="max", stride=None, padding=0)`: `X` is `(h, w)` or
-#    `(N, C, h, w)`; `pool_size`, `stride` and `padding` are each an int or a pair
-#    `(rows, columns)`; `stride=None` means the stride equals the pool size. `mode` is `"max"`
-#    (pad with $-\infty$) or `"avg"` (pad with zeros that count in the average). Return a new
-#    tensor of shape `(..., h', w')` with `X`'s dtype and device; leave `X` unchanged. Raise
-#    `ValueError` for an unknown mode, for a window that does not fit in the padded input (an
-#    empty output), for a stride below 1 and for a negative padding.
+# 1. `pool2d(X, pool_size, mode="max", stride=None, padding=0)`: `X` is a floating-point tensor
+#    of shape `(h, w)` or `(N, C, h, w)`; `pool_size`, `stride` and `padding` are each an int or
+#    a pair `(rows, columns)`; `stride=None` means the stride equals the pool size. `mode` is
+#    `"max"` (pad with $-\infty$) or `"avg"` (pad with zeros that count in the average). Return a
+#    new tensor of shape `(..., h', w')` with `X`'s dtype and device; leave `X` unchanged. Raise
+#    `ValueError` for an unknown mode, for a pool size or a stride below 1 (in either direction),
+#    for a negative padding and for a window that does not fit in the padded input (an empty
+#    output).
 # 2. `global_avg_pool(X)`: `X` is `(N, C, h, w)`; return the `(N, C)` tensor of channel means.
 #
 # Build both from slicing and tensor reductions (or `unfold`): `F.max_pool2d`, `F.avg_pool2d`,

@@ -22,10 +22,11 @@
 # dimensions is padded on the left with 1s. Then compare them dimension by dimension:
 #
 # - equal sizes stay as they are;
-# - a size of 1 is stretched to the other size (even to 0);
+# - a size of 1 takes the other size, whatever it is (0 included: 1 against 0 gives 0);
 # - any other pair, such as 3 against 4, is a conflict: the shapes cannot be broadcast.
 #
-# The result has, in every dimension, the larger of the two sizes (or the common size).
+# The result has, in every dimension, the common size, or else the size that is not 1. That is
+# the larger of the two sizes except in one case: a 1 against a 0 gives 0.
 # For example
 #
 # ```

@@ -59,7 +59,8 @@
 #
 # ## What to write
 #
-# All inputs are floating-point tensors; results keep their dtype and device.
+# All inputs are floating-point tensors; results keep their dtype and device, and no function
+# changes its input.
 #
 # 1. `l1_norm(x)`, `l2_norm(x)`: the norms of all entries of `x` taken as one vector (any shape;
 #    an empty tensor has norm 0), returned as 0-d tensors. `frobenius_norm(X)`: the same for a

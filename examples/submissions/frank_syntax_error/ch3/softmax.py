@@ -71,7 +71,9 @@
 #   trick; finite for logits of ±1000.
 #
 # The built-ins `torch.softmax`, `F.log_softmax`, `torch.logsumexp`, `F.cross_entropy` and
-# `F.nll_loss` are not allowed here: the point is to build them. `max`, `exp`, `log`, `sum`,
+# `F.nll_loss` are not allowed here: the point is to build them. Neither is
+# `torch.logcumsumexp`, whose last column is the log-sum-exp, nor any other operator that computes
+# one of these (the aten overloads behind them, attention's softmax). `max`, `exp`, `log`, `sum`,
 # `mean`, indexing and `gather` are all fine.
 
 # %%

@@ -79,7 +79,8 @@
 # $\partial J / \partial W_1$, $\partial J / \partial b_1$, $\partial J / \partial W_2$,
 # $\partial J / \partial b_2$ under `"W1"`, `"b1"`, `"W2"`, `"b2"`, each with the shape of its
 # parameter. Everything keeps the inputs' dtype and device, stays finite for logits of $\pm 1000$,
-# and the inputs are left unchanged.
+# and the inputs are left unchanged. Where a hidden pre-activation is exactly 0 the ReLU has a
+# kink; take its derivative there as 0, as PyTorch does.
 #
 # Compute it by hand. The checks call your function with autograd out of reach
 # (`backward`, `torch.autograd.grad` and `requires_grad_` are forbidden) and compare with the

@@ -133,7 +133,7 @@ def batch_norm(X: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor,
     else:
         raise ValueError(f"batch_norm expects a 2-D or 4-D input, got {X.dim()}-D")
     if training:
-        n = X.numel() // X.shape[1] if X.shape[1] else 0
+        n = X.numel() // X.shape[1]   # values per feature
         if n < 2:
             raise ValueError("batch_norm in training mode needs more than one value per feature")
         mean = X.mean(dim=dims)
