@@ -7,10 +7,12 @@ from __future__ import annotations
 import ast
 import multiprocessing as mp
 import os
+import re
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -203,21 +205,38 @@ def student_of(index: int) -> str:
     return f"t{index:02d}"
 
 
+# A worker's own directories get random names (tempfile), different in every run of either mode.
+_WORKER_DIRS = re.compile(r"\b(tg-w-|tg-scratch-)[A-Za-z0-9_]{8}\b")
+
+
+def _same_in_any_run(value: Any) -> Any:
+    """value with the random names of a worker's directories replaced by one placeholder."""
+    if isinstance(value, str):
+        return _WORKER_DIRS.sub(lambda m: m.group(1) + "*", value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_same_in_any_run(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _same_in_any_run(v) for k, v in value.items()}
+    return value
+
+
 def graded_outcomes(out: Path) -> dict:
     """Every grade a `grader grade --out` folder holds, from its grades.json: per student the
-    final grade and its parts, per exercise everything but timings and the worker's process
-    facts (how many processes served it, how they ended), which isolation changes by design.
-    Two folders of one class graded alike compare equal."""
+    final grade and its parts, per exercise everything the student is told but timings, the
+    worker's process facts (how many processes served it, how they ended) and its stdout/stderr,
+    which isolation changes by design: torch warns once per process for some warnings
+    (TORCH_WARN_ONCE, native state a reused worker keeps), so in "student" mode the same warning
+    from a student's second exercise is not printed again. The random names of a worker's
+    directories are normalised. Two folders of one class graded alike compare equal."""
     import json
     doc = json.loads((Path(out) / "grades.json").read_text())
     found: dict = {}
     for s in doc["students"]:
         for ex_id, e in s["exercises"].items():
-            worker = e.get("worker") or {}
-            found[(s["student"], ex_id)] = (
+            found[(s["student"], ex_id)] = _same_in_any_run((
                 e["score"], e["status"], e["counted"], e["state"], e["message"], e["tampering"], e["notes"],
-                e["findings"], worker.get("stdout"), worker.get("stderr"),
-                [(c["name"], c["status"], c["points"], c["message"], c["detail"]) for c in e["checks"]])
+                e["findings"],
+                [(c["name"], c["status"], c["points"], c["message"], c["detail"]) for c in e["checks"]]))
         found[s["student"]] = (s["total"], s["max"], s["grade"])
     return found
 

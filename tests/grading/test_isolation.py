@@ -243,3 +243,29 @@ def test_a_sample_without_the_sandbox_is_a_usage_error():
     from grader.cli import main
     result = CliRunner().invoke(main, ["--course", str(ROOT), "validate", "--students", "2"])
     assert result.exit_code == 2 and "give --isolation too" in result.output
+
+
+def test_graded_outcomes_compare_what_the_student_is_told(tmp_path):
+    """Two runs differ in the random names of a worker's directories and, in "student" mode, in a
+    warning torch prints once per process (the benchmark's 20-student class: ch3.training,
+    ch5.checkpoints); neither is a grade. A point or a message that differs is."""
+    from grader.validate import graded_outcomes
+
+    def doc(where: str, stderr: str, points: float) -> Path:
+        check = {"name": "test_resume", "status": "error", "points": points, "detail": "",
+                 "message": f"FileNotFoundError: '/tmp/{where}/tg-scratch-a1b2c3d4/model_epoch1.pt'"}
+        exercise = {"score": points, "status": "graded", "counted": points, "state": "graded", "message": "",
+                    "tampering": [], "notes": [], "findings": [], "checks": [check],
+                    "worker": {"stdout": "", "stderr": stderr, "reused": True}}
+        out = tmp_path / f"{where}-{points}"
+        out.mkdir()
+        (out / "grades.json").write_text(json.dumps({"students": [
+            {"student": "s1", "total": points, "max": 10, "grade": {"final": points},
+             "exercises": {"ch5.checkpoints": exercise}}]}))
+        return out
+
+    warn = "/tmp/tg-w-5yiftm52/training.py:33: UserWarning: Converting a tensor with requires_grad=True"
+    fresh = graded_outcomes(doc("tg-w-kow_ky5o", warn, 7.0))
+    assert graded_outcomes(doc("tg-w-d1io2dkt", "", 7.0)) == fresh
+    assert graded_outcomes(doc("tg-w-zzicim_x", "", 6.0)) != fresh
+    assert graded_outcomes(doc("elsewhere", "", 7.0)) != fresh
