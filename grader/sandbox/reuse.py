@@ -43,6 +43,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.sandbox.children import children, rss_mb
+
 _MB = 1 << 20
 _ITIMERS = tuple(getattr(signal, n) for n in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF") if hasattr(signal, n))
 _HOOKS = (("sys.excepthook", sys, "excepthook"), ("sys.unraisablehook", sys, "unraisablehook"),
@@ -58,22 +60,6 @@ def _process_settings() -> tuple:
                    ("RLIMIT_AS", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CPU", "RLIMIT_CORE",
                     "RLIMIT_STACK", "RLIMIT_DATA") if hasattr(resource, name))
     return limits, os.getpriority(os.PRIO_PROCESS, 0), tuple(sorted(os.sched_getaffinity(0)))
-
-
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _child_processes() -> list[str]:
-    found: list[str] = []
-    try:
-        for tid in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{tid}/children") as fh:
-                found += fh.read().split()
-    except OSError:
-        pass
-    return found
 
 
 def _torch_settings() -> dict[str, Any]:
@@ -147,7 +133,7 @@ class Baseline:
     process: tuple = ()
     torch: dict[str, Any] = field(default_factory=dict)
     rng: tuple[Any, ...] = ()
-    rss: int = 0
+    rss: float = 0.0   # MB
     kept: list[Any] = field(default_factory=list)   # earlier exercises' executors and modules, alive
 
     @classmethod
@@ -160,7 +146,7 @@ class Baseline:
                    hooks={name: getattr(owner, attr, None) for name, owner, attr in _HOOKS},
                    warnings_filters=list(warnings.filters), recursion_limit=sys.getrecursionlimit(),
                    process=_process_settings(),
-                   torch=_torch_settings(), rng=_rng_states(), rss=_rss_bytes())
+                   torch=_torch_settings(), rng=_rng_states(), rss=rss_mb(os.getpid()))
 
     # ------------------------------------------------------------------ checked
 
@@ -175,7 +161,7 @@ class Baseline:
         others = [t for t in sys._current_frames() if t != threading.get_ident()]
         if others:
             found.append(f"{len(others)} Python thread(s) still running")
-        if _child_processes():
+        if children():
             found.append("child processes still running")
         for sig, handler in self.signals.items():
             if signal.getsignal(sig) is not handler:
@@ -202,7 +188,7 @@ class Baseline:
             found.append("its resource limits, priority or CPU affinity were changed")
         settings = _torch_settings()
         found += [f"torch's {k} was changed" for k, v in self.torch.items() if settings.get(k) != v]
-        grown = (_rss_bytes() - self.rss) // _MB
+        grown = int(rss_mb(os.getpid()) - self.rss)
         if grown > self.memory_slack_mb:
             found.append(f"it holds {grown} MB more memory than a fresh worker")
         import torch
