@@ -33,13 +33,13 @@ from grader.grading.gradebook import GRADEBOOK_FILE
 from grader.reports import figures, stats
 from grader.reports.attention import KINDS, PersonToSee, Reason, kind_counts, needs_a_person
 from grader.reports.grades import exercise_columns, feedback_md, file_safe, fmt_points, grade_of, run_facts
+from grader.reports.outputs import REPORT_FILE
 from grader.reports.similarity import ExerciseSimilarity, clusters, compare, side_by_side
 from grader.results import StudentResult
 
 if TYPE_CHECKING:
     from grader.grading.final import ClassGrades
 
-REPORT_FILE = "report.html"
 FIGURES_DIR = "figures"
 MAX_DIFFS = 25          # side-by-side diffs in the page (each is a few kB), one per cluster shown open
 PAGE_FORMAT = "2"       # change with feedback_page's HTML around the text, so old pages are redone

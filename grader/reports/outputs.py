@@ -23,10 +23,11 @@ from grader.reports.grades import write_reports
 if TYPE_CHECKING:   # importing html pulls in matplotlib
     from grader.reports.html import ReportResult
 
-REPORT_FILE = "report.html"        # html.REPORT_FILE, named here without importing matplotlib
+REPORT_FILE = "report.html"        # html.py writes it under this name (html imports matplotlib)
 REPORT_DIGEST = ".report-digest"
-# what the report's look depends on besides the gradebook: its own code
+# what the report's look depends on besides the gradebook: its own code and template
 _REPORT_CODE = (Path(__file__).parent, Path(__file__).parents[1] / "grading" / "final.py")
+_REPORT_CODE_FILES = ("*.py", "*.j2")
 
 
 def write_outputs(grades: ClassGrades, *, report: bool = True, redraw: bool = False) -> "ReportResult | None":
@@ -65,7 +66,8 @@ def report_digest(grades: ClassGrades) -> str:
         h.update(json.dumps(row.to_json(), sort_keys=True, default=str).encode())
     h.update(repr(grades.decisions).encode())
     for folder in _REPORT_CODE:
-        for path in sorted(folder.glob("*.py")) if folder.is_dir() else [folder]:
+        paths = sorted(p for pattern in _REPORT_CODE_FILES for p in folder.glob(pattern)) if folder.is_dir() else [folder]
+        for path in paths:
             h.update(path.read_bytes())
     return h.hexdigest()
 

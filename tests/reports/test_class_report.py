@@ -147,3 +147,21 @@ def test_item_analysis_shows_from_twenty_students(tiny_course: Path, tmp_path: P
     flagged = items.split('id="item-table"')[1].split("</table>")[0]
     assert "check bad" in flagged and "negative point-biserial" in flagged and "check b<" not in flagged
     assert "<h3>Flagged: 2 of 3 check(s)</h3>" in items        # bad, and a (its rest is b + bad)
+
+
+def test_the_report_is_drawn_again_when_its_template_changes(tiny_course: Path, tmp_path: Path, rk,
+                                                              monkeypatch) -> None:
+    """write_outputs skips a report whose digest is current; the digest covers the report's code
+    and its Jinja template, so a changed template is drawn again, not left stale."""
+    from grader.reports import outputs
+
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "html.py").write_text("# the report's code\n")
+    (code / "report.html.j2").write_text("<p>{{ title }}</p>\n")
+    monkeypatch.setattr(outputs, "_REPORT_CODE", (code,))
+    grades = load_class(rk.write_gradebook(tmp_path / "out", rk.rows_with_a_copy()), load_course(tiny_course))
+    before = outputs.report_digest(grades)
+    assert outputs.report_digest(grades) == before
+    (code / "report.html.j2").write_text("<h1>{{ title }}</h1>\n")
+    assert outputs.report_digest(grades) != before
